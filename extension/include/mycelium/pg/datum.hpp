@@ -1,0 +1,19 @@
+// Conversions between PostgreSQL Datums and C++ values. Each one that can raise (detoasting,
+// palloc) goes through pg::call, so SQL function bodies can use them among C++ objects.
+#pragma once
+
+#include "mycelium/pg/guard.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace mycelium::pg {
+
+bool arg_is_null(FunctionCallInfo fcinfo, int n);
+
+// The text argument n as a std::string. A NULL argument throws Error 22023 naming `field`.
+std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field);
+
+Datum text_datum(std::string_view value);
+
+} // namespace mycelium::pg

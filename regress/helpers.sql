@@ -1,0 +1,20 @@
+\set ECHO none
+-- Helpers shared by the pg_regress tests; load with
+--   \getenv abs_srcdir PG_ABS_SRCDIR
+--   \i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+
+-- Runs `statement` and returns 'SQLSTATE: message' of the error it raises, or 'no error'.
+-- Shows SQLSTATEs in expected output without psql's verbose LOCATION lines, which name source
+-- lines and would change with every edit.
+CREATE OR REPLACE FUNCTION pg_temp.error_of(statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+\set QUIET off
+\set ECHO all

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the single-node pg_regress suite (regress/schedule) against the installed extension.
+# As root, initdb refuses to run, so a throwaway cluster comes from pg_virtualenv (it runs the
+# cluster as postgres, exports PGHOST/PGPORT/PGUSER/PGPASSWORD and drops it afterwards).
+#   scripts/run-regress.sh            every test in the schedule
+#   scripts/run-regress.sh boundary   just sql/boundary.sql
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_bindir=$(pg_config --bindir)
+pg_regress="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress"
+outdir=${REGRESS_OUTDIR:-build/regress}
+mkdir -p "$outdir"
+
+if [ $# -gt 0 ]; then
+  tests=("$@")
+else
+  tests=(--schedule=regress/schedule)
+  # A test file missing from the schedule would silently never run.
+  for f in sql/*.sql; do
+    name=$(basename "$f" .sql)
+    grep -Eq "^test:.*\b${name}\b" regress/schedule || {
+      echo "run-regress: sql/$name.sql is not in regress/schedule" >&2
+      exit 1
+    }
+  done
+fi
+
+run() {
+  "$pg_regress" --inputdir=. --outputdir="$outdir" --bindir="$pg_bindir" \
+    --dbname=mycelium_regression "${tests[@]}"
+}
+
+if [ -n "${PGHOST:-}" ] && [ -n "${MYCELIUM_USE_EXISTING:-}" ]; then
+  run
+else
+  export -f run
+  export pg_regress outdir pg_bindir
+  export tests_str="${tests[*]}"
+  pg_virtualenv -o 'max_connections=50' bash -c 'tests=($tests_str); run'
+fi

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: every suite, even after one fails, then a summary; nonzero if any failed.
+# Expects the build and the installed extension (the Makefile's test target does both).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+failed_names=()
+
+suite() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name ==="
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failed_names+=("$name")
+  fi
+}
+
+suite "unit (ctest)" ctest --test-dir build --output-on-failure
+suite "single-node regression (pg_regress)" scripts/run-regress.sh
+
+echo
+if [ $failed -gt 0 ]; then
+  echo "failed suites: ${failed_names[*]}"
+  [ -f build/regress/regression.diffs ] && echo "pg_regress differences: build/regress/regression.diffs"
+fi
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]

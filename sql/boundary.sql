@@ -1,0 +1,43 @@
+-- The C++/PostgreSQL error boundary, in both directions, on the installed library.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/regress/helpers.sql
+
+-- A C++ exception thrown with live C++ objects becomes an ordinary ERROR (SQLSTATE XX000,
+-- internal_error) instead of aborting the backend ...
+SELECT mycelium._boundary_probe('cpp_exception');
+SELECT pg_temp.error_of($$SELECT mycelium._boundary_probe('cpp_exception')$$);
+-- ... the session is still alive, and the objects were destroyed on the way out.
+SELECT mycelium._boundary_probe('live_objects') AS live_objects;
+
+-- A PostgreSQL ERROR raised under C++ frames keeps its own SQLSTATE (22P02, from int4in) and
+-- message, and the C++ frames it crossed were unwound.
+SELECT mycelium._boundary_probe('pg_error');
+SELECT pg_temp.error_of($$SELECT mycelium._boundary_probe('pg_error')$$);
+SELECT mycelium._boundary_probe('live_objects') AS live_objects;
+
+-- A C++ mycelium::Error carries its SQLSTATE (22023) through the boundary; NULL input too.
+SELECT pg_temp.error_of($$SELECT mycelium._boundary_probe('no such mode')$$);
+SELECT pg_temp.error_of($$SELECT mycelium._boundary_probe(NULL)$$);
+
+-- Errors inside a transaction abort only that transaction; a savepoint recovers as usual.
+BEGIN;
+SAVEPOINT before_probe;
+SELECT mycelium._boundary_probe('pg_error');
+ROLLBACK TO SAVEPOINT before_probe;
+SELECT mycelium.version() IS NOT NULL AS works_after_rollback_to_savepoint;
+COMMIT;
+
+-- Many failures in one session leak nothing and never crash.
+DO $$
+BEGIN
+  FOR i IN 1..1000 LOOP
+    BEGIN
+      PERFORM mycelium._boundary_probe(CASE WHEN i % 2 = 0 THEN 'pg_error' ELSE 'cpp_exception' END);
+    EXCEPTION WHEN OTHERS THEN NULL;
+    END;
+  END LOOP;
+END $$;
+SELECT mycelium._boundary_probe('live_objects') AS live_objects;
+
+-- The same backend served every statement above: no crash recovery happened.
+SELECT count(*) = 1 AS same_backend FROM pg_stat_activity WHERE pid = pg_backend_pid();
