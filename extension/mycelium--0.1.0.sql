@@ -1,24 +1,266 @@
--- Mycelium 0.1.0 install script. The extension is created in schema mycelium (mycelium.control).
+-- Mycelium 0.1.0 install script. The extension lives in schema mycelium (mycelium.control).
+-- Until 0.1.0 is released this script is edited in place; later versions get upgrade scripts.
 \echo Use "CREATE EXTENSION mycelium" to load this file. \quit
 
+------------------------------------------------------------------------------------------------
+-- Roles. NOLOGIN groups; an operator grants one of them to each node's LOGIN role (README).
+------------------------------------------------------------------------------------------------
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_admin') THEN
+    CREATE ROLE mycelium_admin NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_validator') THEN
+    CREATE ROLE mycelium_validator NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_miner') THEN
+    CREATE ROLE mycelium_miner NOLOGIN;
+  END IF;
+END $$;
+
+GRANT USAGE ON SCHEMA mycelium TO mycelium_admin, mycelium_validator, mycelium_miner;
+
+------------------------------------------------------------------------------------------------
+-- Library functions
+------------------------------------------------------------------------------------------------
 CREATE FUNCTION mycelium.version() RETURNS text
   AS 'MODULE_PATHNAME', 'mycelium_version'
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mycelium.version() IS 'Version of the loaded mycelium library';
 
--- Nodes of the network (validators and miners), as in the architecture seed.
+-- The exact bytes a client signs (schemas/SIGNING.md). op is 'put' or 'delete'; value is
+-- ignored for 'delete' and may be NULL there.
+CREATE FUNCTION mycelium.signing_payload(op text, shard_id text, key text, value jsonb,
+                                         version integer, created_by text) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'mycelium_signing_payload'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The exact bytes a node signs to register itself (proof of possession).
+CREATE FUNCTION mycelium.registration_payload(node_id text, node_type text, public_key text,
+                                              ip text, port integer, version text,
+                                              capabilities jsonb DEFAULT '{}') RETURNS bytea
+  AS 'MODULE_PATHNAME', 'mycelium_registration_payload'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The canonical JSON text of a value, as signed.
+CREATE FUNCTION mycelium.canonical_json(value jsonb) RETURNS text
+  AS 'MODULE_PATHNAME', 'mycelium_canonical_json'
+  LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+------------------------------------------------------------------------------------------------
+-- Nodes
+------------------------------------------------------------------------------------------------
+-- The nodes of the network, as in the architecture seed, plus the registration proof.
 CREATE TABLE mycelium.node_metadata (
-  node_id      text PRIMARY KEY,
-  version      text NOT NULL,
-  ip           text NOT NULL,
-  port         integer NOT NULL,
-  node_type    text NOT NULL,
-  public_key   text NOT NULL,
-  last_seen    timestamptz,
-  capabilities jsonb,
-  shard_ranges jsonb,
-  is_active    boolean
+  node_id       text PRIMARY KEY CHECK (node_id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
+  version       text NOT NULL,
+  ip            text NOT NULL,
+  port          integer NOT NULL CHECK (port BETWEEN 1 AND 65535),
+  node_type     text NOT NULL CHECK (node_type IN ('validator', 'miner')),
+  public_key    text NOT NULL UNIQUE CHECK (public_key ~ '^[0-9a-f]{64}$'),
+  last_seen     timestamptz,
+  capabilities  jsonb NOT NULL DEFAULT '{}',
+  shard_ranges  jsonb,
+  is_active     boolean NOT NULL DEFAULT true,
+  stake         numeric NOT NULL DEFAULT 0 CHECK (stake >= 0),
+  registration_signature text NOT NULL,
+  registered_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
+
+-- Registers a node (or refreshes a registration signed by the same key). The signature over
+-- the registration payload (SIGNING.md) proves possession of the secret key.
+CREATE FUNCTION mycelium.register_node(node_id text, node_type text, public_key text, ip text,
+                                       port integer, version text,
+                                       capabilities jsonb DEFAULT '{}', signature text DEFAULT NULL)
+  RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_register_node'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION mycelium.deactivate_node(node_id text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_deactivate_node'
+  LANGUAGE C VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+------------------------------------------------------------------------------------------------
+-- Shards and data
+------------------------------------------------------------------------------------------------
+CREATE TABLE mycelium.shards (
+  shard_id    text PRIMARY KEY CHECK (shard_id ~ '^[a-z0-9][a-z0-9_-]{0,47}$'),
+  partition   regclass NOT NULL,
+  replicas    integer NOT NULL DEFAULT 1 CHECK (replicas >= 1),
+  -- Validators allowed to write the shard; NULL means every active validator.
+  validators  text[],
+  created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  -- Head of the shard's audit chain: seq and entry_hash of its last sync_changes entry.
+  head_seq    bigint NOT NULL DEFAULT 0,
+  head_hash   bytea NOT NULL DEFAULT '\x0000000000000000000000000000000000000000000000000000000000000000'
+);
+
+-- Every record, one LIST partition per shard. No unique index on the parent (a parent with one
+-- cannot take postgres_fdw foreign partitions); each partition has a unique index on key, which
+-- gives the same guarantee as a primary key on (shard_id, key).
+CREATE TABLE mycelium.data (
+  key         text NOT NULL,
+  value       jsonb NOT NULL,
+  version     integer NOT NULL,
+  created_by  text NOT NULL,
+  signature   text NOT NULL,
+  shard_id    text NOT NULL
+) PARTITION BY LIST (shard_id);
+
+-- A deleted key's last version and the signed delete that ended it; never removed except with
+-- its shard, so an old put cannot bring the key back.
+CREATE TABLE mycelium.tombstones (
+  shard_id    text NOT NULL,
+  key         text NOT NULL,
+  version     integer NOT NULL,
+  created_by  text NOT NULL,
+  signature   text NOT NULL,
+  deleted_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (shard_id, key)
+);
+
+CREATE FUNCTION mycelium.create_shard(shard_id text DEFAULT NULL, replicas integer DEFAULT 1,
+                                      validators text[] DEFAULT NULL) RETURNS text
+  AS 'MODULE_PATHNAME', 'mycelium_create_shard'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION mycelium.drop_shard(shard_id text, force boolean DEFAULT false) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_drop_shard'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- Signed writes. Both run as the caller, so the caller's privileges apply, and go through the
+-- same verifying triggers as plain INSERT/UPDATE.
+CREATE FUNCTION mycelium.put(shard_id text, key text, value jsonb, version integer,
+                             created_by text, signature text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_put'
+  LANGUAGE C VOLATILE;
+
+CREATE FUNCTION mycelium.delete(shard_id text, key text, version integer, created_by text,
+                                signature text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_delete'
+  LANGUAGE C VOLATILE;
+
+CREATE FUNCTION mycelium.get(shard_id text, key text)
+  RETURNS TABLE (key text, value jsonb, version integer, created_by text, signature text)
+  LANGUAGE sql STABLE
+  AS $$ SELECT d.key, d.value, d.version, d.created_by, d.signature
+          FROM mycelium.data d WHERE d.shard_id = $1 AND d.key = $2 $$;
+
+-- The version the next write of a key must follow: the live row's, else the tombstone's, else 0.
+CREATE FUNCTION mycelium.current_version(shard_id text, key text) RETURNS integer
+  LANGUAGE sql STABLE
+  AS $$ SELECT COALESCE((SELECT d.version FROM mycelium.data d
+                          WHERE d.shard_id = $1 AND d.key = $2),
+                        (SELECT t.version FROM mycelium.tombstones t
+                          WHERE t.shard_id = $1 AND t.key = $2), 0) $$;
+
+------------------------------------------------------------------------------------------------
+-- Audit log
+------------------------------------------------------------------------------------------------
+-- Every accepted modification, appended by the verifying triggers in the same transaction.
+-- Entries of a shard form a hash chain (SIGNING.md, "Audit chain").
+CREATE TABLE mycelium.sync_changes (
+  change_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  shard_id     text NOT NULL,
+  seq          bigint NOT NULL,
+  op           text NOT NULL CHECK (op IN ('put', 'delete')),
+  key          text NOT NULL,
+  version      integer NOT NULL,
+  value        jsonb,
+  created_by   text NOT NULL,
+  signature    text NOT NULL,
+  created_at   timestamptz NOT NULL,
+  origin_node  text NOT NULL,
+  prev_hash    bytea NOT NULL,
+  entry_hash   bytea NOT NULL,
+  -- Replication status; the only columns that may change, and only through the extension.
+  sync_status  text NOT NULL DEFAULT 'pending' CHECK (sync_status IN ('pending', 'synced', 'failed')),
+  attempts     integer NOT NULL DEFAULT 0,
+  last_attempt timestamptz,
+  last_error   text,
+  UNIQUE (shard_id, seq)
+);
+
+CREATE FUNCTION mycelium.verify_audit(shard_id text, OUT valid boolean, OUT entries bigint,
+                                      OUT first_broken_change_id bigint, OUT reason text)
+  AS 'MODULE_PATHNAME', 'mycelium_verify_audit'
+  LANGUAGE C STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- The node this database speaks for, recorded as origin_node in the audit log.
+CREATE TABLE mycelium.local_node (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  node_id   text NOT NULL
+);
+-- Until an operator names it, the node is known by its cluster's system identifier.
+INSERT INTO mycelium.local_node (node_id)
+  SELECT 'pg-' || system_identifier FROM pg_catalog.pg_control_system();
+CREATE FUNCTION mycelium.set_local_node(node_id text) RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ INSERT INTO mycelium.local_node (node_id) VALUES ($1)
+        ON CONFLICT (singleton) DO UPDATE SET node_id = EXCLUDED.node_id $$;
+
+------------------------------------------------------------------------------------------------
+-- Verifying triggers (C++). ENABLE ALWAYS: session_replication_role = replica does not skip
+-- them. They run as the extension owner (SECURITY DEFINER) so that they can read keys and
+-- append to the audit log, which no other role may write.
+------------------------------------------------------------------------------------------------
+CREATE FUNCTION mycelium.verify_data_change() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_verify_data_change'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER verify_data_change BEFORE INSERT OR UPDATE OR DELETE ON mycelium.data
+  FOR EACH ROW EXECUTE FUNCTION mycelium.verify_data_change();
+ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER verify_data_change;
+
+CREATE FUNCTION mycelium.verify_tombstone() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_verify_tombstone'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER verify_tombstone BEFORE INSERT OR UPDATE OR DELETE ON mycelium.tombstones
+  FOR EACH ROW EXECUTE FUNCTION mycelium.verify_tombstone();
+ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER verify_tombstone;
+
+CREATE FUNCTION mycelium.guard_audit_log() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_guard_audit_log'
+  LANGUAGE C;
+CREATE TRIGGER guard_audit_log BEFORE INSERT OR UPDATE OR DELETE ON mycelium.sync_changes
+  FOR EACH ROW EXECUTE FUNCTION mycelium.guard_audit_log();
+CREATE TRIGGER guard_audit_log_truncate BEFORE TRUNCATE ON mycelium.sync_changes
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log();
+ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
+ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log_truncate;
+CREATE TRIGGER guard_tombstones_truncate BEFORE TRUNCATE ON mycelium.tombstones
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log();
+ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER guard_tombstones_truncate;
+CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON mycelium.data
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log();
+ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER guard_data_truncate;
+
+------------------------------------------------------------------------------------------------
+-- Privileges
+------------------------------------------------------------------------------------------------
+REVOKE ALL ON ALL TABLES IN SCHEMA mycelium FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mycelium FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION mycelium.version(), mycelium.signing_payload(text, text, text, jsonb, integer, text),
+  mycelium.registration_payload(text, text, text, text, integer, text, jsonb),
+  mycelium.canonical_json(jsonb), mycelium.get(text, text), mycelium.current_version(text, text),
+  mycelium.verify_audit(text)
+  TO mycelium_admin, mycelium_validator, mycelium_miner;
+GRANT SELECT ON mycelium.node_metadata, mycelium.shards, mycelium.data, mycelium.tombstones,
+  mycelium.sync_changes, mycelium.local_node
+  TO mycelium_admin, mycelium_validator, mycelium_miner;
+
+-- Validators write records, and only records; every write is verified by the triggers.
+GRANT INSERT, UPDATE, DELETE ON mycelium.data TO mycelium_validator;
+GRANT INSERT, UPDATE ON mycelium.tombstones TO mycelium_validator;
+GRANT EXECUTE ON FUNCTION mycelium.put(text, text, jsonb, integer, text, text),
+  mycelium.delete(text, text, integer, text, text) TO mycelium_validator;
+
+-- Admins manage nodes and shards, through the functions only.
+GRANT EXECUTE ON FUNCTION
+  mycelium.register_node(text, text, text, text, integer, text, jsonb, text),
+  mycelium.deactivate_node(text), mycelium.create_shard(text, integer, text[]),
+  mycelium.drop_shard(text, boolean), mycelium.set_local_node(text)
+  TO mycelium_admin;
 
 -- Test hook for the C++/PostgreSQL error boundary; see extension/src/boundary_probe.cpp.
 CREATE FUNCTION mycelium._boundary_probe(mode text) RETURNS integer

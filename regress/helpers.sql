@@ -16,5 +16,8 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
+-- The client-side test signer (regress/sign.py): `:sign public NAME`, `:sign sign NAME HEX`.
+\set sign '/usr/bin/python3 ' :abs_srcdir '/regress/sign.py'
+
 \set QUIET off
 \set ECHO all

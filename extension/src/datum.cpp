@@ -2,6 +2,10 @@
 
 #include "mycelium/error.hpp"
 
+extern "C" {
+#include "utils/jsonb.h"
+}
+
 namespace mycelium::pg {
 
 bool arg_is_null(FunctionCallInfo fcinfo, int n) {
@@ -19,6 +23,23 @@ Datum text_datum(std::string_view value) {
   return call([&] {
     return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
   });
+}
+
+Datum bytea_datum(const std::vector<std::uint8_t> &bytes) {
+  return call([&] {
+    bytea *b = static_cast<bytea *>(palloc(VARHDRSZ + bytes.size()));
+    SET_VARSIZE(b, VARHDRSZ + bytes.size());
+    memcpy(VARDATA(b), bytes.data(), bytes.size());
+    return PointerGetDatum(b);
+  });
+}
+
+std::string jsonb_text(Datum value) {
+  char *text = call([&] {
+    Jsonb *jb = DatumGetJsonbP(value);
+    return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
+  });
+  return text;
 }
 
 } // namespace mycelium::pg

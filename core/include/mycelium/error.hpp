@@ -8,9 +8,25 @@
 
 namespace mycelium {
 
+// SQLSTATEs Mycelium raises. Class MC is Mycelium's own (README, "Errors"); the others are
+// standard codes used with their standard meaning.
 namespace sqlstate {
 inline constexpr const char *kInvalidParameterValue = "22023";
 inline constexpr const char *kInternalError = "XX000";
+inline constexpr const char *kUndefinedObject = "42704";
+inline constexpr const char *kDuplicateObject = "42710";
+inline constexpr const char *kDependentObjectsStillExist = "2BP01";
+inline constexpr const char *kSignatureInvalid = "MC001";
+inline constexpr const char *kUnknownSigner = "MC002";
+inline constexpr const char *kInactiveSigner = "MC003";
+inline constexpr const char *kSignerNotValidator = "MC004";
+inline constexpr const char *kSignerNotResponsible = "MC005";
+inline constexpr const char *kStaleVersion = "MC006";
+inline constexpr const char *kVersionGap = "MC007";
+inline constexpr const char *kImmutableColumn = "MC008";
+inline constexpr const char *kUnsignedDelete = "MC009";
+inline constexpr const char *kAuditLogAppendOnly = "MC010";
+inline constexpr const char *kNothingToDelete = "MC011";
 } // namespace sqlstate
 
 class Error : public std::runtime_error {

@@ -4,8 +4,10 @@
 
 #include "mycelium/pg/guard.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mycelium::pg {
 
@@ -15,5 +17,9 @@ bool arg_is_null(FunctionCallInfo fcinfo, int n);
 std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field);
 
 Datum text_datum(std::string_view value);
+Datum bytea_datum(const std::vector<std::uint8_t> &bytes);
+
+// PostgreSQL's text form of a jsonb Datum (the input to canonical_json).
+std::string jsonb_text(Datum value);
 
 } // namespace mycelium::pg

@@ -1,0 +1,161 @@
+// put and delete: both write the key's next version, signed, in one transaction with the read of
+// the current version, and retry when another writer took that version first.
+#include "commands.hpp"
+#include "db.hpp"
+
+#include "mycelium/canonical_json.hpp"
+#include "mycelium/ed25519.hpp"
+#include "mycelium/error.hpp"
+#include "mycelium/hex.hpp"
+#include "mycelium/key_file.hpp"
+#include "mycelium/signing.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <thread>
+
+namespace mycelium::cli {
+
+namespace {
+
+constexpr int kMaxAttempts = 5;
+
+struct SignedWrite {
+  std::string action; // "put" or "delete", for messages
+  std::string shard;
+  std::string key;
+  std::string node_id;
+  // The signing payload for a version, and the SQL with its parameters for that version and
+  // the signature's hex.
+  std::function<Bytes(std::int64_t version)> payload;
+  const char *sql;
+  std::function<std::vector<std::string>(std::int64_t version, const std::string &signature)>
+      params;
+};
+
+// SQLSTATEs after which a write is retried with a fresh version: the extension's stale version
+// (someone else wrote the key between our read and our write), and the two ways PostgreSQL
+// reports the same race under default_transaction_isolation = serializable or when two writers
+// lock in opposite orders.
+bool is_retryable(const DbError &e) {
+  return e.sqlstate() == sqlstate::kStaleVersion || e.sqlstate() == "40001" ||
+         e.sqlstate() == "40P01";
+}
+
+// Randomised, growing pauses, so that writers that collided do not collide again in lockstep.
+void back_off(int attempt) {
+  static std::minstd_rand random{std::random_device{}()};
+  std::uniform_int_distribution<int> ms(0, 10 << attempt);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms(random)));
+}
+
+std::int64_t parse_current_version(const Result &result, const std::string &what) {
+  if (result.rows() != 1 || result.columns() != 1)
+    throw Failure("reading the current version of " + what + ": unexpected reply (" +
+                  std::to_string(result.rows()) + " rows)");
+  // NULL is taken as "never written", like 0: the server checks the version of every write
+  // anyway, so this cannot make a wrong write succeed.
+  if (result.is_null(0, 0))
+    return 0;
+  const std::string text = result.text(0, 0);
+  try {
+    std::size_t used = 0;
+    const long long version = std::stoll(text, &used);
+    if (used == text.size() && version >= 0)
+      return version;
+  } catch (const std::exception &) {
+  }
+  throw Failure("reading the current version of " + what + ": unexpected reply '" + text + "'");
+}
+
+// Returns the version written.
+std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w) {
+  const std::string what = w.shard + "/" + w.key;
+  for (int attempt = 1;; ++attempt) {
+    // Which step a database error belongs to, for its message.
+    std::string step = "starting the transaction";
+    try {
+      db.begin();
+      step = "reading the current version of " + what;
+      const std::int64_t version =
+          parse_current_version(
+              db.exec("SELECT mycelium.current_version($1, $2)", {w.shard, w.key}), what) +
+          1;
+      // put_payload/delete_payload refuse a version beyond 2^31-1 (Error 22023).
+      const Signature signature = secret.sign(w.payload(version));
+      step = w.action;
+      db.exec(w.sql, w.params(version, to_hex(signature.data(), signature.size())));
+      step = "committing the " + w.action;
+      db.commit();
+      return version;
+    } catch (const DbError &e) {
+      db.rollback();
+      if (is_retryable(e) && attempt < kMaxAttempts) {
+        back_off(attempt);
+        continue;
+      }
+      std::string message = e.describe(step);
+      if (is_retryable(e))
+        message += " (gave up after " + std::to_string(attempt) + " attempts)";
+      throw Failure(message);
+    } catch (...) {
+      db.rollback();
+      throw;
+    }
+  }
+}
+
+} // namespace
+
+int run_put(const Options &options) {
+  // Refuse a bad value and a bad key file before connecting: neither needs the database.
+  const std::string value = canonical_json(options.get("value"), "--value");
+  const SecretKey secret = read_key_file(options.get("key-file"));
+
+  SignedWrite w;
+  w.action = "put";
+  w.shard = options.get("shard");
+  w.key = options.get("key");
+  w.node_id = options.get("node-id");
+  w.payload = [&](std::int64_t version) {
+    return put_payload(w.shard, w.key, version, w.node_id, value);
+  };
+  w.sql = "SELECT mycelium.put($1, $2, $3::jsonb, $4::int, $5, $6)";
+  // The canonical text, exactly what was signed.
+  w.params = [&](std::int64_t version, const std::string &signature) {
+    return std::vector<std::string>{w.shard,   w.key,    value, std::to_string(version),
+                                    w.node_id, signature};
+  };
+
+  Connection db(options.get_or("dsn", ""));
+  const std::int64_t version = write(db, secret, w);
+  std::cout << "put " << w.shard << "/" << w.key << " version " << version << "\n";
+  return kExitOk;
+}
+
+int run_delete(const Options &options) {
+  const SecretKey secret = read_key_file(options.get("key-file"));
+
+  SignedWrite w;
+  w.action = "delete";
+  w.shard = options.get("shard");
+  w.key = options.get("key");
+  w.node_id = options.get("node-id");
+  w.payload = [&](std::int64_t version) {
+    return delete_payload(w.shard, w.key, version, w.node_id);
+  };
+  w.sql = "SELECT mycelium.delete($1, $2, $3::int, $4, $5)";
+  w.params = [&](std::int64_t version, const std::string &signature) {
+    return std::vector<std::string>{w.shard, w.key, std::to_string(version), w.node_id, signature};
+  };
+
+  Connection db(options.get_or("dsn", ""));
+  const std::int64_t version = write(db, secret, w);
+  std::cout << "delete " << w.shard << "/" << w.key << " version " << version << "\n";
+  return kExitOk;
+}
+
+} // namespace mycelium::cli

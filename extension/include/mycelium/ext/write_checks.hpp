@@ -1,0 +1,51 @@
+// The checks every signed write passes, shared by the record and tombstone triggers, and the
+// audit-log append that follows them. Each failure throws mycelium::Error with its own SQLSTATE.
+// Callers hold an SPI connection.
+#pragma once
+
+#include "mycelium/audit.hpp"
+#include "mycelium/ed25519.hpp"
+#include "mycelium/pg/postgres.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mycelium::ext {
+
+// created_by must be a registered, active validator; returns its public key.
+PublicKey check_signer(const std::string &node_id);
+
+// Locks the shard's row until the end of the transaction (writes of one shard are serialised so
+// that its audit chain is linear) and checks that `signer` may write it.
+struct ShardHead {
+  std::int64_t seq = 0;
+  Hash hash{};
+  std::string origin_node;
+};
+ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer);
+
+// The version the next write must follow: the live row's, else the tombstone's, else 0.
+std::int64_t current_version(const std::string &shard_id, const std::string &key);
+
+// version must be exactly current + 1.
+void check_next_version(std::int64_t version, std::int64_t current, const std::string &what);
+
+void check_signature(const Signature &signature, const Bytes &payload, const PublicKey &key,
+                     const char *what);
+
+// Appends the change to mycelium.sync_changes, linked to the shard's chain, and moves the head.
+struct Change {
+  const char *op; // "put" or "delete"
+  std::string shard_id;
+  std::string key;
+  std::int64_t version;
+  Datum value; // jsonb, or 0 for a delete
+  std::string created_by;
+  std::string signature_hex;
+  Signature signature;
+  Bytes payload;
+};
+void append_audit(const Change &change, const ShardHead &head);
+
+} // namespace mycelium::ext

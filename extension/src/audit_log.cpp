@@ -1,0 +1,152 @@
+// The audit log's protection and verification.
+//  - guard_audit_log: mycelium.sync_changes is appended only by the verifying triggers; no row
+//    is ever updated in its chained columns or deleted; the log (and the record tables) cannot
+//    be truncated. A superuser can still disable the trigger: verify_audit is what catches that.
+//  - verify_audit(shard_id): recomputes the shard's chain from the stored columns.
+#include "mycelium/audit.hpp"
+#include "mycelium/canonical_json.hpp"
+#include "mycelium/error.hpp"
+#include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/hex.hpp"
+#include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/spi.hpp"
+
+extern "C" {
+#include "commands/trigger.h"
+}
+
+#include <cstring>
+
+using namespace mycelium;
+using mycelium::ext::InternalOp;
+using mycelium::ext::InternalScope;
+
+MYCELIUM_SQL_FUNCTION(mycelium_guard_audit_log) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    throw Error("39P01", "guard_audit_log must be called as a trigger");
+  auto *trigger = reinterpret_cast<TriggerData *>(fcinfo->context);
+  const std::string table = RelationGetRelationName(trigger->tg_relation);
+  if (TRIGGER_FIRED_BY_TRUNCATE(trigger->tg_event))
+    throw Error(sqlstate::kAuditLogAppendOnly,
+                "mycelium." + table +
+                    " cannot be truncated; drop shards with mycelium.drop_shard()");
+  if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && InternalScope::active(InternalOp::AuditAppend))
+    return PointerGetDatum(trigger->tg_trigtuple);
+  throw Error(sqlstate::kAuditLogAppendOnly,
+              "mycelium.sync_changes is append-only: entries are written by the verifying "
+              "triggers and never changed or removed");
+}
+
+namespace {
+
+struct Verdict {
+  bool valid = true;
+  std::int64_t entries = 0;
+  std::optional<std::int64_t> first_broken;
+  std::string reason;
+
+  void fail(std::int64_t change_id, std::string why) {
+    valid = false;
+    first_broken = change_id;
+    reason = std::move(why);
+  }
+};
+
+mycelium::Hash to_hash(const std::optional<std::string> &bytes) {
+  mycelium::Hash h{};
+  if (bytes && bytes->size() == h.size())
+    std::memcpy(h.data(), bytes->data(), h.size());
+  return h;
+}
+
+// Checks one entry (the current SPI result row) against the running chain state.
+void check_entry(std::uint64_t row, const std::string &shard_id, std::int64_t &seq,
+                 mycelium::Hash &prev, Verdict &verdict) {
+  const std::int64_t change_id = pg::result_int(row, 1).value_or(0);
+  const std::int64_t entry_seq = pg::result_int(row, 2).value_or(0);
+  if (entry_seq != seq + 1)
+    return verdict.fail(change_id, "entry has seq " + std::to_string(entry_seq) + ", expected " +
+                                       std::to_string(seq + 1) + " (an entry is missing)");
+  const std::optional<std::string> prev_hash = pg::result_bytes(row, 10);
+  if (!prev_hash || *prev_hash != std::string(prev.begin(), prev.end()))
+    return verdict.fail(change_id, "prev_hash does not link to the previous entry");
+
+  const std::string op = pg::result_text(row, 3).value_or("");
+  const std::string key = pg::result_text(row, 4).value_or("");
+  const std::int64_t version = pg::result_int(row, 5).value_or(0);
+  const std::string created_by = pg::result_text(row, 7).value_or("");
+  Bytes payload;
+  Signature signature{};
+  try {
+    if (op == "put")
+      payload = put_payload(shard_id, key, version, created_by,
+                            canonical_json(pg::result_text(row, 6).value_or("null")));
+    else
+      payload = delete_payload(shard_id, key, version, created_by);
+    signature = parse_signature(pg::result_text(row, 8).value_or(""));
+  } catch (const Error &e) {
+    return verdict.fail(change_id, std::string("entry cannot be re-encoded: ") + e.what());
+  }
+  const mycelium::Hash expected =
+      audit_entry_hash(prev, static_cast<std::uint64_t>(entry_seq), payload, signature,
+                       pg::result_text(row, 9).value_or(""),
+                       static_cast<std::uint64_t>(pg::result_int(row, 11).value_or(0)));
+  if (to_hash(pg::result_bytes(row, 12)) != expected)
+    return verdict.fail(change_id, "entry_hash does not match the entry's contents");
+  seq = entry_seq;
+  prev = expected;
+  ++verdict.entries;
+}
+
+} // namespace
+
+MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  Verdict verdict;
+  {
+    pg::SpiConnection spi;
+    static pg::Statement head(
+        "SELECT head_seq, head_hash FROM mycelium.shards WHERE shard_id = $1");
+    const bool shard_exists = head.execute({pg::text_param(shard_id)}, true) == 1;
+    const std::int64_t head_seq = shard_exists ? pg::result_int(0, 1).value_or(0) : 0;
+    const mycelium::Hash head_hash = to_hash(shard_exists ? pg::result_bytes(0, 2) : std::nullopt);
+
+    // Read in pages keyed by seq so that a large shard is never held in memory at once.
+    static pg::Statement page(
+        "SELECT change_id, seq, op, key, version, value::text, created_by, signature, "
+        "       origin_node, prev_hash, "
+        "       (extract(epoch FROM created_at) * 1000000)::bigint, entry_hash "
+        "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000");
+    std::int64_t seq = 0;
+    mycelium::Hash prev{};
+    bool any = false;
+    for (;;) {
+      const std::uint64_t n = page.execute({pg::text_param(shard_id), pg::int8_param(seq)}, true);
+      for (std::uint64_t row = 0; row < n && verdict.valid; ++row) {
+        any = true;
+        check_entry(row, shard_id, seq, prev, verdict);
+      }
+      if (n < 1000 || !verdict.valid)
+        break;
+    }
+    if (!shard_exists && !any)
+      throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+    if (verdict.valid && shard_exists && (seq != head_seq || prev != head_hash)) {
+      verdict.valid = false;
+      verdict.reason = "the chain ends at seq " + std::to_string(seq) +
+                       " but the shard's recorded head is seq " + std::to_string(head_seq) +
+                       " (entries were removed or the head was changed)";
+    }
+  }
+
+  TupleDesc desc;
+  pg::call([&] { return get_call_result_type(fcinfo, nullptr, &desc); });
+  Datum values[4];
+  bool nulls[4] = {false, false, !verdict.first_broken.has_value(), verdict.reason.empty()};
+  values[0] = BoolGetDatum(verdict.valid);
+  values[1] = Int64GetDatum(verdict.entries);
+  values[2] = Int64GetDatum(verdict.first_broken.value_or(0));
+  values[3] = verdict.reason.empty() ? Datum(0) : pg::text_datum(verdict.reason);
+  HeapTuple tuple = pg::call([&] { return heap_form_tuple(BlessTupleDesc(desc), values, nulls); });
+  return HeapTupleGetDatum(tuple);
+}

@@ -1,0 +1,31 @@
+#include "mycelium/ext/internal_scope.hpp"
+
+namespace mycelium::ext {
+
+namespace {
+// Backends are single-threaded: one stack of open scopes per process.
+InternalScope *innermost = nullptr;
+} // namespace
+
+InternalScope::InternalScope(InternalOp op, std::string shard_id, std::string key)
+    : op_(op), shard_id_(std::move(shard_id)), key_(std::move(key)), outer_(innermost) {
+  innermost = this;
+}
+
+InternalScope::~InternalScope() {
+  innermost = outer_;
+}
+
+bool InternalScope::active(InternalOp op, const std::string &shard_id, const std::string &key) {
+  for (const InternalScope *s = innermost; s; s = s->outer_) {
+    if (s->op_ != op)
+      continue;
+    if (op == InternalOp::AuditAppend)
+      return true;
+    if (s->shard_id_ == shard_id && (op == InternalOp::DropShard || s->key_ == key))
+      return true;
+  }
+  return false;
+}
+
+} // namespace mycelium::ext

@@ -1,0 +1,76 @@
+// mycelium.put and mycelium.delete: convenience entry points over the same verifying triggers
+// that plain INSERT/UPDATE and tombstone inserts pass. They run as the caller.
+#include "mycelium/error.hpp"
+#include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/errcodes.h"
+}
+
+using namespace mycelium;
+
+namespace {
+
+std::int32_t int_arg(FunctionCallInfo fcinfo, int n, const char *field) {
+  if (pg::arg_is_null(fcinfo, n))
+    throw Error(sqlstate::kInvalidParameterValue, std::string(field) + " must not be NULL");
+  return PG_GETARG_INT32(n);
+}
+
+} // namespace
+
+MYCELIUM_SQL_FUNCTION(mycelium_put) {
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  const std::string key = pg::text_arg(fcinfo, 1, "key");
+  if (pg::arg_is_null(fcinfo, 2))
+    throw Error(sqlstate::kInvalidParameterValue, "value must not be NULL");
+  const Datum value = PG_GETARG_DATUM(2);
+  const std::int32_t version = int_arg(fcinfo, 3, "version");
+  const std::string created_by = pg::text_arg(fcinfo, 4, "created_by");
+  const std::string signature = pg::text_arg(fcinfo, 5, "signature");
+
+  pg::SpiConnection spi;
+  static pg::Statement update(
+      "UPDATE mycelium.data SET value = $3, version = $4, created_by = $5, signature = $6 "
+      " WHERE shard_id = $1 AND key = $2");
+  static pg::Statement insert(
+      "INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature) "
+      "VALUES ($1, $2, $3, $4, $5, $6)");
+  const std::initializer_list<pg::Param> params = {
+      pg::text_param(shard_id), pg::text_param(key),        pg::datum_param(JSONBOID, value),
+      pg::int4_param(version),  pg::text_param(created_by), pg::text_param(signature)};
+  // Version 1 is a new key: no row to update. Later versions usually update a live row; a key
+  // deleted before is inserted again (its tombstone holds the version the trigger checks).
+  if (version != 1 && update.execute(params) > 0)
+    PG_RETURN_VOID();
+  try {
+    insert.execute(params);
+  } catch (const pg::PgError &e) {
+    if (e.edata()->sqlerrcode == ERRCODE_CHECK_VIOLATION && e.edata()->message &&
+        std::string(e.edata()->message).rfind("no partition", 0) == 0)
+      throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+    throw;
+  }
+  PG_RETURN_VOID();
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_delete) {
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  const std::string key = pg::text_arg(fcinfo, 1, "key");
+  const std::int32_t version = int_arg(fcinfo, 2, "version");
+  const std::string created_by = pg::text_arg(fcinfo, 3, "created_by");
+  const std::string signature = pg::text_arg(fcinfo, 4, "signature");
+
+  pg::SpiConnection spi;
+  // The tombstone trigger verifies the delete, logs it and removes the record's row.
+  static pg::Statement tombstone(
+      "INSERT INTO mycelium.tombstones AS t (shard_id, key, version, created_by, signature) "
+      "VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (shard_id, key) DO UPDATE SET version = EXCLUDED.version, "
+      "  created_by = EXCLUDED.created_by, signature = EXCLUDED.signature, deleted_at = now()");
+  tombstone.execute({pg::text_param(shard_id), pg::text_param(key), pg::int4_param(version),
+                     pg::text_param(created_by), pg::text_param(signature)});
+  PG_RETURN_VOID();
+}

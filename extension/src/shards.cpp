@@ -1,0 +1,130 @@
+// create_shard and drop_shard: a shard is a LIST partition of mycelium.data plus its row in
+// mycelium.shards (responsible validators, replica count, audit chain head).
+#include "mycelium/error.hpp"
+#include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/hex.hpp"
+#include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "port.h"
+#include "utils/array.h"
+}
+
+#include <regex>
+
+using namespace mycelium;
+
+namespace {
+
+void check_shard_id(const std::string &shard_id) {
+  static const std::regex valid("[a-z0-9][a-z0-9_-]{0,47}");
+  if (!std::regex_match(shard_id, valid))
+    throw Error(sqlstate::kInvalidParameterValue,
+                "shard_id must be 1 to 48 characters of [a-z0-9_-] starting with a letter or "
+                "digit, got \"" +
+                    shard_id + "\"");
+}
+
+std::string generate_shard_id() {
+  std::uint8_t random[8];
+  if (!pg_strong_random(random, sizeof random))
+    throw Error(sqlstate::kInternalError, "could not generate a random shard id");
+  return "shard_" + to_hex(random, sizeof random);
+}
+
+std::string partition_name(const std::string &shard_id) {
+  return "mycelium." + pg::quote_identifier("data_" + shard_id);
+}
+
+std::string literal(const std::string &value) {
+  const char *quoted = pg::call([&] { return quote_literal_cstr(value.c_str()); });
+  return quoted;
+}
+
+} // namespace
+
+MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
+  const std::string shard_id =
+      pg::arg_is_null(fcinfo, 0) ? generate_shard_id() : pg::text_arg(fcinfo, 0, "shard_id");
+  check_shard_id(shard_id);
+  const std::int32_t replicas = pg::arg_is_null(fcinfo, 1) ? 1 : PG_GETARG_INT32(1);
+  if (replicas < 1)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "replicas must be at least 1, got " + std::to_string(replicas));
+  const bool any_validator = pg::arg_is_null(fcinfo, 2);
+  const Datum validators = any_validator ? Datum(0) : PG_GETARG_DATUM(2);
+
+  pg::SpiConnection spi;
+  static pg::Statement exists("SELECT 1 FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (exists.execute({pg::text_param(shard_id)}) > 0)
+    throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists");
+  if (!any_validator) {
+    static pg::Statement unknown(
+        "SELECT v FROM unnest($1::text[]) v WHERE v IS NULL OR NOT EXISTS ("
+        "  SELECT 1 FROM mycelium.node_metadata n WHERE n.node_id = v "
+        "   AND n.node_type = 'validator') LIMIT 1");
+    if (unknown.execute({pg::datum_param(TEXTARRAYOID, validators)}, true) > 0)
+      throw Error(sqlstate::kUndefinedObject, "validators: \"" +
+                                                  pg::result_text(0, 1).value_or("NULL") +
+                                                  "\" is not a registered validator");
+  }
+
+  const std::string partition = partition_name(shard_id);
+  pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
+                  literal(shard_id) + ")");
+  // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
+  pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
+  // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
+  // partition does not fire the parent's statement trigger, so each partition gets its own.
+  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
+  pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
+                  " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
+  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");
+
+  // A shard id used before continues its audit chain rather than forking it.
+  static pg::Statement insert(
+      "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, head_seq, "
+      "  head_hash) "
+      "SELECT $1, $2::regclass, $3, $4, COALESCE(last.seq, 0), "
+      "       COALESCE(last.entry_hash, '\\x" +
+      std::string(64, '0') +
+      "'::bytea) "
+      "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
+      "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
+      "     ORDER BY seq DESC LIMIT 1) last ON true");
+  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
+                  pg::datum_param(TEXTARRAYOID, validators, any_validator)});
+  return pg::text_datum(shard_id);
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_drop_shard) {
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  const bool force = !pg::arg_is_null(fcinfo, 1) && PG_GETARG_BOOL(1);
+
+  pg::SpiConnection spi;
+  static pg::Statement lock(
+      "SELECT partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (lock.execute({pg::text_param(shard_id)}) == 0)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  const std::string partition = pg::result_text(0, 1).value_or("");
+
+  static pg::Statement count("SELECT count(*) FROM mycelium.data WHERE shard_id = $1");
+  count.execute({pg::text_param(shard_id)}, true);
+  const std::int64_t records = pg::result_int(0, 1).value_or(0);
+  if (records > 0 && !force)
+    throw Error(sqlstate::kDependentObjectsStillExist,
+                "shard \"" + shard_id + "\" holds " + std::to_string(records) +
+                    " record(s); drop it with force => true to discard them");
+
+  pg::execute_sql("DROP TABLE " + partition);
+  static pg::Statement tombstones("DELETE FROM mycelium.tombstones WHERE shard_id = $1");
+  {
+    ext::InternalScope scope(ext::InternalOp::DropShard, shard_id);
+    tombstones.execute({pg::text_param(shard_id)});
+  }
+  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
+  remove.execute({pg::text_param(shard_id)});
+  PG_RETURN_VOID();
+}

@@ -1,0 +1,165 @@
+#include "mycelium/pg/spi.hpp"
+
+#include "mycelium/error.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+}
+
+#include <vector>
+
+namespace mycelium::pg {
+
+SpiConnection::SpiConnection() : uncaught_at_start_(std::uncaught_exceptions()) {
+  const int rc = call([] { return SPI_connect(); });
+  if (rc != SPI_OK_CONNECT)
+    throw Error(sqlstate::kInternalError, "SPI_connect failed");
+}
+
+SpiConnection::~SpiConnection() {
+  if (std::uncaught_exceptions() > uncaught_at_start_)
+    return;
+  // SPI_finish only fails when not connected, which this object rules out; a destructor must
+  // not throw, so a failure here could only be reported, not recovered.
+  try {
+    call([] { return SPI_finish(); });
+  } catch (...) {
+  }
+}
+
+Param text_param(std::string_view value) {
+  Datum d = call([&] {
+    return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
+  });
+  return {TEXTOID, d, false};
+}
+
+Param optional_text_param(const std::optional<std::string> &value) {
+  if (!value)
+    return {TEXTOID, Datum(0), true};
+  return text_param(*value);
+}
+
+Param int4_param(std::int32_t value) {
+  return {INT4OID, Int32GetDatum(value), false};
+}
+
+Param int8_param(std::int64_t value) {
+  return {INT8OID, Int64GetDatum(value), false};
+}
+
+Param bytea_param(const std::uint8_t *data, std::size_t size) {
+  Datum d = call([&] {
+    bytea *b = static_cast<bytea *>(palloc(VARHDRSZ + size));
+    SET_VARSIZE(b, VARHDRSZ + size);
+    memcpy(VARDATA(b), data, size);
+    return PointerGetDatum(b);
+  });
+  return {BYTEAOID, d, false};
+}
+
+std::uint64_t Statement::execute(std::initializer_list<Param> params, bool read_only, long limit) {
+  const int n = static_cast<int>(params.size());
+  Oid types[16];
+  Datum values[16];
+  char nulls[16];
+  if (n > 16)
+    throw Error(sqlstate::kInternalError, "too many SPI parameters");
+  int i = 0;
+  for (const Param &p : params) {
+    types[i] = p.type;
+    values[i] = p.value;
+    nulls[i] = p.is_null ? 'n' : ' ';
+    ++i;
+  }
+  if (!plan_) {
+    SPIPlanPtr plan = call([&] { return SPI_prepare(sql_.c_str(), n, types); });
+    if (!plan)
+      throw Error(sqlstate::kInternalError, std::string("SPI_prepare failed: ") + sql_);
+    call([&] { return SPI_keepplan(plan); });
+    plan_ = plan;
+  }
+  const int rc = call([&] { return SPI_execute_plan(plan_, values, nulls, read_only, limit); });
+  if (rc < 0)
+    throw Error(sqlstate::kInternalError, std::string("SPI_execute_plan failed (") +
+                                              SPI_result_code_string(rc) + "): " + sql_);
+  return SPI_processed;
+}
+
+std::uint64_t execute_sql(const std::string &sql, bool read_only) {
+  const int rc = call([&] { return SPI_execute(sql.c_str(), read_only, 0); });
+  if (rc < 0)
+    throw Error(sqlstate::kInternalError,
+                std::string("SPI_execute failed (") + SPI_result_code_string(rc) + ")");
+  return SPI_processed;
+}
+
+namespace {
+
+Datum result_datum(std::uint64_t row, int column, bool &is_null) {
+  if (!SPI_tuptable || row >= SPI_processed)
+    throw Error(sqlstate::kInternalError, "SPI result row out of range");
+  return call([&] {
+    return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &is_null);
+  });
+}
+
+} // namespace
+
+bool result_is_null(std::uint64_t row, int column) {
+  bool is_null = false;
+  result_datum(row, column, is_null);
+  return is_null;
+}
+
+std::optional<std::string> result_text(std::uint64_t row, int column) {
+  // SPI_getvalue runs the column type's output function, so any type reads as text.
+  char *s =
+      call([&] { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column); });
+  if (!s)
+    return std::nullopt;
+  return std::string(s);
+}
+
+std::optional<std::int64_t> result_int(std::uint64_t row, int column) {
+  bool is_null = false;
+  Datum d = result_datum(row, column, is_null);
+  if (is_null)
+    return std::nullopt;
+  switch (SPI_gettypeid(SPI_tuptable->tupdesc, column)) {
+  case INT2OID:
+    return DatumGetInt16(d);
+  case INT4OID:
+    return DatumGetInt32(d);
+  case INT8OID:
+    return DatumGetInt64(d);
+  default:
+    throw Error(sqlstate::kInternalError, "SPI result column is not an integer");
+  }
+}
+
+std::optional<bool> result_bool(std::uint64_t row, int column) {
+  bool is_null = false;
+  Datum d = result_datum(row, column, is_null);
+  if (is_null)
+    return std::nullopt;
+  return DatumGetBool(d);
+}
+
+std::optional<std::string> result_bytes(std::uint64_t row, int column) {
+  bool is_null = false;
+  Datum d = result_datum(row, column, is_null);
+  if (is_null)
+    return std::nullopt;
+  bytea *b = call([&] { return DatumGetByteaPP(d); });
+  return std::string(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+}
+
+std::string quote_identifier(std::string_view name) {
+  const std::string copy(name);
+  const char *quoted = call([&] { return ::quote_identifier(copy.c_str()); });
+  return quoted;
+}
+
+} // namespace mycelium::pg

@@ -1,0 +1,108 @@
+#include "mycelium/ext/write_checks.hpp"
+
+#include "mycelium/error.hpp"
+#include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/pg/spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/timestamp.h"
+}
+
+#include <cstring>
+
+namespace mycelium::ext {
+
+using pg::Statement;
+
+PublicKey check_signer(const std::string &node_id) {
+  static Statement lookup("SELECT public_key, node_type, is_active FROM mycelium.node_metadata "
+                          "WHERE node_id = $1");
+  if (lookup.execute({pg::text_param(node_id)}, true) == 0)
+    throw Error(sqlstate::kUnknownSigner, "signer \"" + node_id + "\" is not a registered node");
+  if (!pg::result_bool(0, 3).value_or(false))
+    throw Error(sqlstate::kInactiveSigner, "signer \"" + node_id + "\" is not active");
+  if (pg::result_text(0, 2) != "validator")
+    throw Error(sqlstate::kSignerNotValidator, "signer \"" + node_id + "\" is a " +
+                                                   pg::result_text(0, 2).value_or("?") +
+                                                   ", only validators may write");
+  return parse_public_key(pg::result_text(0, 1).value_or(""), "public_key");
+}
+
+ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
+  static Statement lock(
+      "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
+      "       (SELECT l.node_id FROM mycelium.local_node l) "
+      "  FROM mycelium.shards s WHERE s.shard_id = $1 FOR UPDATE OF s");
+  if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  if (!pg::result_bool(0, 3).value_or(false))
+    throw Error(sqlstate::kSignerNotResponsible,
+                "signer \"" + signer + "\" is not a responsible validator of shard \"" + shard_id +
+                    "\"");
+  ShardHead head;
+  head.seq = pg::result_int(0, 1).value_or(0);
+  const std::string hash = pg::result_bytes(0, 2).value_or("");
+  if (hash.size() != head.hash.size())
+    throw Error(sqlstate::kInternalError, "shard \"" + shard_id + "\" has a corrupt chain head");
+  std::memcpy(head.hash.data(), hash.data(), hash.size());
+  head.origin_node = pg::result_text(0, 4).value_or("");
+  return head;
+}
+
+std::int64_t current_version(const std::string &shard_id, const std::string &key) {
+  static Statement query("SELECT mycelium.current_version($1, $2)");
+  query.execute({pg::text_param(shard_id), pg::text_param(key)}, false);
+  return pg::result_int(0, 1).value_or(0);
+}
+
+void check_next_version(std::int64_t version, std::int64_t current, const std::string &what) {
+  if (version <= current)
+    throw Error(sqlstate::kStaleVersion, what + ": version " + std::to_string(version) +
+                                             " is not newer than the current version " +
+                                             std::to_string(current) +
+                                             " (a replayed or rolled-back write)");
+  if (version > current + 1)
+    throw Error(sqlstate::kVersionGap, what + ": version " + std::to_string(version) +
+                                           " skips versions; the next version is " +
+                                           std::to_string(current + 1));
+}
+
+void check_signature(const Signature &signature, const Bytes &payload, const PublicKey &key,
+                     const char *what) {
+  if (!verify(signature, payload, key))
+    throw Error(sqlstate::kSignatureInvalid,
+                std::string(what) + ": signature does not verify with the signer's registered key");
+}
+
+void append_audit(const Change &change, const ShardHead &head) {
+  static Statement insert(
+      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
+      "  signature, created_at, origin_node, prev_hash, entry_hash) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+  static Statement move_head(
+      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
+
+  const TimestampTz now = GetCurrentTimestamp();
+  // TimestampTz counts microseconds from 2000-01-01; the chain uses the Unix epoch.
+  const std::int64_t unix_us =
+      now + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  const std::int64_t seq = head.seq + 1;
+  const Hash entry =
+      audit_entry_hash(head.hash, static_cast<std::uint64_t>(seq), change.payload, change.signature,
+                       head.origin_node, static_cast<std::uint64_t>(unix_us));
+
+  InternalScope scope(InternalOp::AuditAppend);
+  insert.execute(
+      {pg::text_param(change.shard_id), pg::int8_param(seq), pg::text_param(change.op),
+       pg::text_param(change.key), pg::int4_param(static_cast<std::int32_t>(change.version)),
+       pg::datum_param(JSONBOID, change.value, change.value == Datum(0)),
+       pg::text_param(change.created_by), pg::text_param(change.signature_hex),
+       pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(now)), pg::text_param(head.origin_node),
+       pg::bytea_param(head.hash.data(), head.hash.size()),
+       pg::bytea_param(entry.data(), entry.size())});
+  move_head.execute({pg::text_param(change.shard_id), pg::int8_param(seq),
+                     pg::bytea_param(entry.data(), entry.size())});
+}
+
+} // namespace mycelium::ext
