@@ -42,6 +42,12 @@ CREATE FUNCTION mycelium.registration_payload(node_id text, node_type text, publ
   AS 'MODULE_PATHNAME', 'mycelium_registration_payload'
   LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- Whether signature (hex) is public_key's (hex) Ed25519 signature of payload.
+CREATE FUNCTION mycelium.verify_signature(public_key text, payload bytea, signature text)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'mycelium_verify_signature'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 -- The canonical JSON text of a value, as signed.
 CREATE FUNCTION mycelium.canonical_json(value jsonb) RETURNS text
   AS 'MODULE_PATHNAME', 'mycelium_canonical_json'
@@ -242,6 +248,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mycelium FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION mycelium.version(), mycelium.signing_payload(text, text, text, jsonb, integer, text),
   mycelium.registration_payload(text, text, text, text, integer, text, jsonb),
+  mycelium.verify_signature(text, bytea, text),
   mycelium.canonical_json(jsonb), mycelium.get(text, text), mycelium.current_version(text, text),
   mycelium.verify_audit(text)
   TO mycelium_admin, mycelium_validator, mycelium_miner;

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,33 +20,67 @@ namespace {
   throw Error(sqlstate::kInvalidParameterValue, "key file " + path + ": " + what);
 }
 
+// Holds secret text and zeroes it on every exit path.
+struct SecretText {
+  std::string text;
+  ~SecretText() { sodium_memzero(text.data(), text.size()); }
+};
+
+class Fd {
+public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+private:
+  int fd_;
+};
+
 } // namespace
 
 void write_key_file(const std::string &path, const SecretKey &key) {
-  // O_EXCL: never overwrite an identity; the mode is set at creation, so the secret is never
+  // O_EXCL: never overwrite an identity. The mode is set at creation, so the secret is never
   // readable by others even for a moment.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (fd.get() < 0)
     fail(path, std::strerror(errno));
-  std::string seed = key.seed_hex();
-  const std::string text = "# mycelium ed25519 key file: keep it secret\npublic_key: " +
-                           to_hex(key.public_key().data(), key.public_key().size()) +
-                           "\nsecret_seed: " + seed + "\n";
-  sodium_memzero(seed.data(), seed.size());
-  const ssize_t written = ::write(fd, text.data(), text.size());
-  const bool ok = written == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  sodium_memzero(const_cast<char *>(text.data()), text.size());
-  ::close(fd);
-  if (!ok) {
+  SecretText seed{key.seed_hex()};
+  SecretText file;
+  file.text.reserve(200); // no reallocation: no unzeroed copies of the seed left behind
+  file.text += "# mycelium ed25519 key file: keep it secret\npublic_key: ";
+  file.text += to_hex(key.public_key().data(), key.public_key().size());
+  file.text += "\nsecret_seed: ";
+  file.text += seed.text;
+  file.text += "\n";
+  std::size_t done = 0;
+  while (done < file.text.size()) {
+    const ssize_t n = ::write(fd.get(), file.text.data() + done, file.text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      const int saved = errno;
+      ::unlink(path.c_str());
+      fail(path, std::string("write failed: ") + std::strerror(saved));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) {
+    const int saved = errno;
     ::unlink(path.c_str());
-    fail(path, std::string("write failed: ") + std::strerror(saved_errno));
+    fail(path, std::string("fsync failed: ") + std::strerror(saved));
   }
 }
 
 SecretKey read_key_file(const std::string &path) {
+  // Open first, then check the mode of what was opened (no check-then-open race, no symlinks).
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0)
+    fail(path, std::strerror(errno));
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
+  if (::fstat(fd.get(), &st) != 0)
     fail(path, std::strerror(errno));
   if (!S_ISREG(st.st_mode))
     fail(path, "not a regular file");
@@ -54,42 +88,59 @@ SecretKey read_key_file(const std::string &path) {
     fail(path, "readable by group or others (mode " + std::to_string((st.st_mode >> 6) & 7) +
                    std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
                    "); run: chmod 600 " + path);
+  if (st.st_size > 4096)
+    fail(path, "too large to be a key file");
 
-  std::ifstream in(path);
-  if (!in)
-    fail(path, "cannot be opened");
-  std::string public_hex, seed_hex, line;
+  SecretText file;
+  file.text.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < file.text.size()) {
+    const ssize_t n = ::read(fd.get(), file.text.data() + done, file.text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      fail(path, "cannot be read");
+    done += static_cast<std::size_t>(n);
+  }
+
+  // Views into the zeroed-on-exit buffer: the seed is never copied into another string.
+  std::string_view public_hex, seed_hex;
+  std::string_view rest = file.text;
   int line_no = 0;
-  while (std::getline(in, line)) {
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     ++line_no;
     if (line.empty() || line[0] == '#')
       continue;
-    const auto colon = line.find(": ");
-    const std::string name = colon == std::string::npos ? line : line.substr(0, colon);
-    const std::string value = colon == std::string::npos ? "" : line.substr(colon + 2);
-    if (name == "public_key")
-      public_hex = value;
-    else if (name == "secret_seed")
-      seed_hex = value;
-    else
-      fail(path, "line " + std::to_string(line_no) + ": unknown entry '" + name + "'");
+    const std::size_t colon = line.find(": ");
+    const std::string_view name = line.substr(0, colon);
+    const std::string_view value =
+        colon == std::string_view::npos ? std::string_view() : line.substr(colon + 2);
+    std::string_view *slot = name == "public_key"    ? &public_hex
+                             : name == "secret_seed" ? &seed_hex
+                                                     : nullptr;
+    if (!slot)
+      fail(path, "line " + std::to_string(line_no) + ": unknown entry '" +
+                     std::string(name.substr(0, 40)) + "'");
+    if (!slot->empty())
+      fail(path,
+           "line " + std::to_string(line_no) + ": duplicate entry '" + std::string(name) + "'");
+    *slot = value;
   }
   if (public_hex.empty() || seed_hex.empty())
     fail(path, "needs both public_key and secret_seed lines");
 
-  Bytes seed;
-  try {
-    seed = from_hex(seed_hex, kSeedSize, "secret_seed");
-  } catch (const Error &e) {
-    sodium_memzero(seed_hex.data(), seed_hex.size());
-    fail(path, e.what());
-  }
-  sodium_memzero(seed_hex.data(), seed_hex.size());
-  std::uint8_t seed_bytes[kSeedSize];
-  std::memcpy(seed_bytes, seed.data(), kSeedSize);
-  sodium_memzero(seed.data(), seed.size());
-  SecretKey key = SecretKey::from_seed(seed_bytes);
-  sodium_memzero(seed_bytes, sizeof seed_bytes);
+  if (seed_hex.size() != 2 * kSeedSize)
+    fail(path, "secret_seed must be " + std::to_string(2 * kSeedSize) +
+                   " lowercase hex characters, got " + std::to_string(seed_hex.size()));
+  if (seed_hex.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    fail(path, "secret_seed must be lowercase hex");
+  std::uint8_t seed[kSeedSize];
+  sodium_hex2bin(seed, sizeof seed, seed_hex.data(), seed_hex.size(), nullptr, nullptr, nullptr);
+  SecretKey key = SecretKey::from_seed(seed);
+  sodium_memzero(seed, sizeof seed);
 
   PublicKey expected;
   try {

@@ -66,7 +66,7 @@ Bytes registration_payload(const NodeRegistration &node) {
   if (node.port < 1 || node.port > 65535)
     throw Error(sqlstate::kInvalidParameterValue,
                 "port must be between 1 and 65535, got " + std::to_string(node.port));
-  const Bytes key = from_hex(node.public_key, 32, "public_key");
+  const Bytes key = from_hex(node.public_key, 32 /* Ed25519 public key */, "public_key");
   return PayloadWriter(kRegisterNodeTag)
       .frame(node.node_id)
       .frame(node.node_type)

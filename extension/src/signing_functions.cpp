@@ -1,6 +1,7 @@
 // signing_payload and canonical_json: the signed bytes, computed by the same core code the
 // triggers use, for clients and for debugging.
 #include "mycelium/canonical_json.hpp"
+#include "mycelium/ed25519.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/signing.hpp"
@@ -27,4 +28,14 @@ MYCELIUM_SQL_FUNCTION(mycelium_signing_payload) {
 
 MYCELIUM_SQL_FUNCTION(mycelium_canonical_json) {
   return pg::text_datum(canonical_json(pg::jsonb_text(PG_GETARG_DATUM(0))));
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_verify_signature) {
+  const PublicKey key = parse_public_key(pg::text_arg(fcinfo, 0, "public_key"));
+  if (pg::arg_is_null(fcinfo, 1))
+    throw Error(sqlstate::kInvalidParameterValue, "payload must not be NULL");
+  bytea *payload = pg::call([&] { return PG_GETARG_BYTEA_PP(1); });
+  const Signature signature = parse_signature(pg::text_arg(fcinfo, 2, "signature"));
+  const auto *data = reinterpret_cast<const std::uint8_t *>(VARDATA_ANY(payload));
+  return BoolGetDatum(verify(signature, Bytes(data, data + VARSIZE_ANY_EXHDR(payload)), key));
 }
