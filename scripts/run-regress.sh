@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the single-node pg_regress suite (regress/schedule) against the installed extension.
 # As root, initdb refuses to run, so a throwaway cluster comes from pg_virtualenv (it runs the
-# cluster as postgres, exports PGHOST/PGPORT/PGUSER/PGPASSWORD and drops it afterwards).
+# cluster as postgres, exports PGHOST/PGPORT/PGUSER/PGPASSWORD and drops it afterwards); -t keeps
+# its files in a temporary directory, so parallel runs and existing clusters never collide.
 #   scripts/run-regress.sh            every test in the schedule
 #   scripts/run-regress.sh boundary   just sql/boundary.sql
 set -euo pipefail
@@ -37,5 +38,5 @@ else
   export -f run
   export pg_regress outdir pg_bindir
   export tests_str="${tests[*]}"
-  pg_virtualenv -o 'max_connections=50' bash -c 'tests=($tests_str); run'
+  pg_virtualenv -t -o 'max_connections=50' bash -c 'tests=($tests_str); run'
 fi

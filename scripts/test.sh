@@ -23,6 +23,7 @@ suite() {
 
 suite "unit (ctest)" ctest --test-dir build --output-on-failure
 suite "single-node regression (pg_regress)" scripts/run-regress.sh
+suite "CLI against PostgreSQL" tests/integration/cli_roundtrip.sh
 
 echo
 if [ $failed -gt 0 ]; then

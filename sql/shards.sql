@@ -37,3 +37,7 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM mycelium.data WHERE shard_id = 'beta';
 SELECT mycelium.create_shard('scratch');
 SELECT mycelium.drop_shard('scratch');
 SELECT to_regclass('mycelium.data_scratch') AS partition_after_drop;
+
+-- Two shards created in one statement each return their own id.
+SELECT mycelium.create_shard('pair-a') AS a, mycelium.create_shard('pair-b') AS b;
+SELECT mycelium.drop_shard('pair-a'), mycelium.drop_shard('pair-b');

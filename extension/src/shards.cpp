@@ -56,46 +56,49 @@ MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
   const bool any_validator = pg::arg_is_null(fcinfo, 2);
   const Datum validators = any_validator ? Datum(0) : PG_GETARG_DATUM(2);
 
-  pg::SpiConnection spi;
-  static pg::Statement exists("SELECT 1 FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  if (exists.execute({pg::text_param(shard_id)}) > 0)
-    throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists");
-  if (!any_validator) {
-    static pg::Statement unknown(
-        "SELECT v FROM unnest($1::text[]) v WHERE v IS NULL OR NOT EXISTS ("
-        "  SELECT 1 FROM mycelium.node_metadata n WHERE n.node_id = v "
-        "   AND n.node_type = 'validator') LIMIT 1");
-    if (unknown.execute({pg::datum_param(TEXTARRAYOID, validators)}, true) > 0)
-      throw Error(sqlstate::kUndefinedObject, "validators: \"" +
-                                                  pg::result_text(0, 1).value_or("NULL") +
-                                                  "\" is not a registered validator");
+  // The result is built after SPI_finish: memory allocated while connected is freed with it.
+  {
+    pg::SpiConnection spi;
+    static pg::Statement exists("SELECT 1 FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+    if (exists.execute({pg::text_param(shard_id)}) > 0)
+      throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists");
+    if (!any_validator) {
+      static pg::Statement unknown(
+          "SELECT v FROM unnest($1::text[]) v WHERE v IS NULL OR NOT EXISTS ("
+          "  SELECT 1 FROM mycelium.node_metadata n WHERE n.node_id = v "
+          "   AND n.node_type = 'validator') LIMIT 1");
+      if (unknown.execute({pg::datum_param(TEXTARRAYOID, validators)}, true) > 0)
+        throw Error(sqlstate::kUndefinedObject, "validators: \"" +
+                                                    pg::result_text(0, 1).value_or("NULL") +
+                                                    "\" is not a registered validator");
+    }
+
+    const std::string partition = partition_name(shard_id);
+    pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
+                    literal(shard_id) + ")");
+    // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
+    pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
+    // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
+    // partition does not fire the parent's statement trigger, so each partition gets its own.
+    pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
+    pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
+                    " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
+    pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");
+
+    // A shard id used before continues its audit chain rather than forking it.
+    static pg::Statement insert(
+        "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, head_seq, "
+        "  head_hash) "
+        "SELECT $1, $2::regclass, $3, $4, COALESCE(last.seq, 0), "
+        "       COALESCE(last.entry_hash, '\\x" +
+        std::string(64, '0') +
+        "'::bytea) "
+        "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
+        "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
+        "     ORDER BY seq DESC LIMIT 1) last ON true");
+    insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
+                    pg::datum_param(TEXTARRAYOID, validators, any_validator)});
   }
-
-  const std::string partition = partition_name(shard_id);
-  pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
-                  literal(shard_id) + ")");
-  // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
-  pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
-  // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
-  // partition does not fire the parent's statement trigger, so each partition gets its own.
-  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
-  pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
-                  " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
-  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");
-
-  // A shard id used before continues its audit chain rather than forking it.
-  static pg::Statement insert(
-      "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, head_seq, "
-      "  head_hash) "
-      "SELECT $1, $2::regclass, $3, $4, COALESCE(last.seq, 0), "
-      "       COALESCE(last.entry_hash, '\\x" +
-      std::string(64, '0') +
-      "'::bytea) "
-      "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
-      "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
-      "     ORDER BY seq DESC LIMIT 1) last ON true");
-  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
-                  pg::datum_param(TEXTARRAYOID, validators, any_validator)});
   return pg::text_datum(shard_id);
 }
 
