@@ -51,7 +51,12 @@ ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &s
 }
 
 std::int64_t current_version(const std::string &shard_id, const std::string &key) {
-  static Statement query("SELECT mycelium.current_version($1, $2)");
+  // The same rule as the SQL function mycelium.current_version, inlined: calling a SQL function
+  // from a prepared statement would plan its body again on every row.
+  static Statement query("SELECT COALESCE((SELECT d.version FROM mycelium.data d WHERE d.shard_id "
+                         "= $1 AND d.key = $2),"
+                         "                (SELECT t.version FROM mycelium.tombstones t"
+                         "                  WHERE t.shard_id = $1 AND t.key = $2), 0)");
   query.execute({pg::text_param(shard_id), pg::text_param(key)}, false);
   return pg::result_int(0, 1).value_or(0);
 }
