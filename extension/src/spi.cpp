@@ -74,7 +74,12 @@ std::uint64_t Statement::execute(std::initializer_list<Param> params, bool read_
     ++i;
   }
   if (!plan_) {
-    SPIPlanPtr plan = call([&] { return SPI_prepare(sql_.c_str(), n, types); });
+    // Always the generic plan: these statements run once per row in hot paths, and for statements
+    // on the partitioned mycelium.data the planner would otherwise keep choosing custom plans
+    // (plan-time pruning looks cheaper), i.e. plan again on every execution. The generic plan
+    // prunes partitions at executor start-up instead.
+    SPIPlanPtr plan =
+        call([&] { return SPI_prepare_cursor(sql_.c_str(), n, types, CURSOR_OPT_GENERIC_PLAN); });
     if (!plan)
       throw Error(sqlstate::kInternalError, std::string("SPI_prepare failed: ") + sql_);
     call([&] { return SPI_keepplan(plan); });
