@@ -110,3 +110,20 @@ SELECT pg_temp.error_of($$SELECT mycelium.drop_shard('beta')$$);
 SELECT count(*) AS beta_records FROM mycelium.data WHERE shard_id = 'beta';
 SELECT mycelium.drop_shard('beta', force => true);
 SELECT count(*) AS shards_named_beta FROM mycelium.shards WHERE shard_id = 'beta';
+
+-- A shard created again under the same id starts empty, and its audit chain continues where
+-- the dropped shard's ended (seq 2 follows seq 1).
+SELECT mycelium.create_shard('beta');
+SELECT mycelium.put('beta', 'k', 'true', 1, 'validator-1', :'beta1');
+SELECT key, value, version FROM mycelium.data WHERE shard_id = 'beta';
+SELECT seq, op, key, version FROM mycelium.sync_changes WHERE shard_id = 'beta' ORDER BY seq;
+SELECT valid, entries FROM mycelium.verify_audit('beta');
+-- Updates and deletes reach the new partition too.
+SELECT encode(mycelium.signing_payload('put', 'beta', 'k', 'false', 2, 'validator-1'), 'hex') AS payload \gset
+\set beta2 `:sign sign validator-1 :payload`
+SELECT mycelium.put('beta', 'k', 'false', 2, 'validator-1', :'beta2');
+SELECT encode(mycelium.signing_payload('delete', 'beta', 'k', NULL, 3, 'validator-1'), 'hex') AS payload \gset
+\set beta3 `:sign sign validator-1 :payload`
+SELECT mycelium.delete('beta', 'k', 3, 'validator-1', :'beta3');
+SELECT count(*) AS live_in_beta FROM mycelium.data WHERE shard_id = 'beta';
+SELECT valid, entries FROM mycelium.verify_audit('beta');

@@ -68,7 +68,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   const PublicKey key = ext::check_signer(change.created_by);
   const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
   const std::int64_t current =
-      is_update ? old_row.int4("version") : ext::current_version(change.shard_id, change.key);
+      is_update ? old_row.int4("version")
+                : ext::current_version(head.partition, change.shard_id, change.key);
   ext::check_next_version(change.version, current, "put of \"" + change.key + "\"");
 
   change.payload = put_payload(change.shard_id, change.key, change.version, change.created_by,
@@ -111,9 +112,10 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
   const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
-  static pg::Statement live_version("SELECT version FROM mycelium.data "
-                                    "WHERE shard_id = $1 AND key = $2 FOR UPDATE");
-  if (live_version.execute({pg::text_param(change.shard_id), pg::text_param(change.key)}) == 0)
+  static pg::PerRelationStatements live_version([](const std::string &partition) {
+    return "SELECT version FROM " + partition + " WHERE key = $1 FOR UPDATE";
+  });
+  if (live_version.for_relation(head.partition).execute({pg::text_param(change.key)}) == 0)
     throw Error(sqlstate::kNothingToDelete, "delete of \"" + change.key + "\": shard \"" +
                                                 change.shard_id + "\" holds no such record");
   ext::check_next_version(change.version, pg::result_int(0, 1).value_or(0),
@@ -123,8 +125,9 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   ext::check_signature(change.signature, change.payload, key, "delete");
   ext::append_audit(change, head);
 
-  static pg::Statement remove("DELETE FROM mycelium.data WHERE shard_id = $1 AND key = $2");
+  static pg::PerRelationStatements remove(
+      [](const std::string &partition) { return "DELETE FROM " + partition + " WHERE key = $1"; });
   InternalScope scope(InternalOp::SignedDelete, change.shard_id, change.key);
-  remove.execute({pg::text_param(change.shard_id), pg::text_param(change.key)});
+  remove.for_relation(head.partition).execute({pg::text_param(change.key)});
   return PointerGetDatum(tuple);
 }

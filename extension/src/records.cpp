@@ -6,7 +6,6 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
-#include "utils/errcodes.h"
 }
 
 using namespace mycelium;
@@ -32,9 +31,18 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
   const std::string signature = pg::text_arg(fcinfo, 5, "signature");
 
   pg::SpiConnection spi;
-  static pg::Statement update(
-      "UPDATE mycelium.data SET value = $3, version = $4, created_by = $5, signature = $6 "
-      " WHERE shard_id = $1 AND key = $2");
+  static pg::Statement partition_of(
+      "SELECT partition::oid FROM mycelium.shards WHERE shard_id = $1");
+  if (partition_of.execute({pg::text_param(shard_id)}, true) == 0)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  const Oid partition = static_cast<Oid>(pg::result_int(0, 1).value_or(InvalidOid));
+  // UPDATE names the partition (see PerRelationStatements); INSERT goes through the parent,
+  // whose plan does not touch the other partitions.
+  static pg::PerRelationStatements update([](const std::string &partition_name) {
+    return "UPDATE " + partition_name +
+           " SET value = $3, version = $4, created_by = $5, signature = $6"
+           " WHERE shard_id = $1 AND key = $2";
+  });
   static pg::Statement insert(
       "INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature) "
       "VALUES ($1, $2, $3, $4, $5, $6)");
@@ -43,16 +51,9 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
       pg::int4_param(version),  pg::text_param(created_by), pg::text_param(signature)};
   // Version 1 is a new key: no row to update. Later versions usually update a live row; a key
   // deleted before is inserted again (its tombstone holds the version the trigger checks).
-  if (version != 1 && update.execute(params) > 0)
+  if (version != 1 && update.for_relation(partition).execute(params) > 0)
     PG_RETURN_VOID();
-  try {
-    insert.execute(params);
-  } catch (const pg::PgError &e) {
-    if (e.edata()->sqlerrcode == ERRCODE_CHECK_VIOLATION && e.edata()->message &&
-        std::string(e.edata()->message).rfind("no partition", 0) == 0)
-      throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-    throw;
-  }
+  insert.execute(params);
   PG_RETURN_VOID();
 }
 

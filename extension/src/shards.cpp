@@ -84,6 +84,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
     pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
                     " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
     pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");
+    // The same privileges as the parent, so that statements may name the partition (writes by
+    // validators stay verified by the partition's triggers).
+    pg::execute_sql("GRANT SELECT ON " + partition +
+                    " TO mycelium_admin, mycelium_validator, mycelium_miner");
+    pg::execute_sql("GRANT INSERT, UPDATE, DELETE ON " + partition + " TO mycelium_validator");
 
     // A shard id used before continues its audit chain rather than forking it.
     static pg::Statement insert(

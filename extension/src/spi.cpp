@@ -5,6 +5,7 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 }
 
 #include <vector>
@@ -92,6 +93,33 @@ std::uint64_t Statement::execute(std::initializer_list<Param> params, bool read_
   return SPI_processed;
 }
 
+Statement &PerRelationStatements::for_relation(Oid relid) {
+  const char *name = call([&] {
+    char *rel = get_rel_name(relid);
+    char *nsp = rel ? get_namespace_name(get_rel_namespace(relid)) : nullptr;
+    return rel && nsp ? quote_qualified_identifier(nsp, rel) : static_cast<char *>(nullptr);
+  });
+  if (!name)
+    throw Error(sqlstate::kUndefinedObject,
+                "relation " + std::to_string(relid) + " does not exist");
+  auto it = statements_.find(relid);
+  if (it == statements_.end() || it->second.first != name) {
+    if (it != statements_.end()) {
+      it->second.second.release();
+      statements_.erase(it);
+    }
+    it = statements_.emplace(relid, std::make_pair(std::string(name), Statement(make_sql_(name))))
+             .first;
+  }
+  return it->second.second;
+}
+
+void Statement::release() {
+  if (plan_)
+    call([&] { return SPI_freeplan(plan_); });
+  plan_ = nullptr;
+}
+
 std::uint64_t execute_sql(const std::string &sql, bool read_only) {
   const int rc = call([&] { return SPI_execute(sql.c_str(), read_only, 0); });
   if (rc < 0)
@@ -139,6 +167,8 @@ std::optional<std::int64_t> result_int(std::uint64_t row, int column) {
     return DatumGetInt32(d);
   case INT8OID:
     return DatumGetInt64(d);
+  case OIDOID:
+    return DatumGetObjectId(d);
   default:
     throw Error(sqlstate::kInternalError, "SPI result column is not an integer");
   }

@@ -32,7 +32,7 @@ PublicKey check_signer(const std::string &node_id) {
 ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
   static Statement lock(
       "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
-      "       (SELECT l.node_id FROM mycelium.local_node l) "
+      "       (SELECT l.node_id FROM mycelium.local_node l), s.partition::oid "
       "  FROM mycelium.shards s WHERE s.shard_id = $1 FOR UPDATE OF s");
   if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
@@ -47,17 +47,20 @@ ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &s
     throw Error(sqlstate::kInternalError, "shard \"" + shard_id + "\" has a corrupt chain head");
   std::memcpy(head.hash.data(), hash.data(), hash.size());
   head.origin_node = pg::result_text(0, 4).value_or("");
+  head.partition = static_cast<Oid>(pg::result_int(0, 5).value_or(InvalidOid));
   return head;
 }
 
-std::int64_t current_version(const std::string &shard_id, const std::string &key) {
-  // The same rule as the SQL function mycelium.current_version, inlined: calling a SQL function
-  // from a prepared statement would plan its body again on every row.
-  static Statement query("SELECT COALESCE((SELECT d.version FROM mycelium.data d WHERE d.shard_id "
-                         "= $1 AND d.key = $2),"
-                         "                (SELECT t.version FROM mycelium.tombstones t"
-                         "                  WHERE t.shard_id = $1 AND t.key = $2), 0)");
-  query.execute({pg::text_param(shard_id), pg::text_param(key)}, false);
+std::int64_t current_version(Oid partition, const std::string &shard_id, const std::string &key) {
+  // The same rule as the SQL function mycelium.current_version, inlined (a SQL function called
+  // from a prepared statement is planned again on every call) and aimed at the one partition.
+  static pg::PerRelationStatements query([](const std::string &partition_name) {
+    return "SELECT COALESCE((SELECT d.version FROM " + partition_name +
+           " d WHERE d.key = $2),"
+           "                (SELECT t.version FROM mycelium.tombstones t"
+           "                  WHERE t.shard_id = $1 AND t.key = $2), 0)";
+  });
+  query.for_relation(partition).execute({pg::text_param(shard_id), pg::text_param(key)}, false);
   return pg::result_int(0, 1).value_or(0);
 }
 

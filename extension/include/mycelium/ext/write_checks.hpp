@@ -19,14 +19,16 @@ PublicKey check_signer(const std::string &node_id);
 // Locks the shard's row until the end of the transaction (writes of one shard are serialised so
 // that its audit chain is linear) and checks that `signer` may write it.
 struct ShardHead {
+  Oid partition = InvalidOid;
   std::int64_t seq = 0;
   Hash hash{};
   std::string origin_node;
 };
 ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer);
 
-// The version the next write must follow: the live row's, else the tombstone's, else 0.
-std::int64_t current_version(const std::string &shard_id, const std::string &key);
+// The version the next write must follow: the live row's (in the shard's partition), else the
+// tombstone's, else 0.
+std::int64_t current_version(Oid partition, const std::string &shard_id, const std::string &key);
 
 // version must be exactly current + 1.
 void check_next_version(std::int64_t version, std::int64_t current, const std::string &what);

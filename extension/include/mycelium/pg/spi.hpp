@@ -14,6 +14,7 @@ extern "C" {
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace mycelium::pg {
 
@@ -54,10 +55,29 @@ public:
   // the next execute or the end of the SPI connection.
   std::uint64_t execute(std::initializer_list<Param> params, bool read_only = false,
                         long limit = 0);
+  // Frees the kept plan (plans are kept for the backend's life otherwise).
+  void release();
 
 private:
   std::string sql_;
   SPIPlanPtr plan_ = nullptr;
+};
+
+// Statements about one relation (a shard's partition), prepared once per relation. A generic
+// plan over the partitioned mycelium.data would lock every partition on every execution, which
+// grows with the number of shards; naming the partition keeps each write O(1) in shards.
+class PerRelationStatements {
+public:
+  // `make_sql` turns the relation's quoted, schema-qualified name into the statement.
+  using MakeSql = std::string (*)(const std::string &relation);
+  explicit PerRelationStatements(MakeSql make_sql) : make_sql_(make_sql) {}
+  Statement &for_relation(Oid relid);
+
+private:
+  MakeSql make_sql_;
+  // relid -> (name the statement was made for, statement); a dropped relation's Oid can be
+  // reused by another, so the name is checked on every lookup.
+  std::unordered_map<Oid, std::pair<std::string, Statement>> statements_;
 };
 
 // Runs a one-off statement (DDL); `sql` must come from code or be quoted with quote_identifier.
