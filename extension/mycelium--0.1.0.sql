@@ -70,7 +70,10 @@ CREATE TABLE mycelium.node_metadata (
   is_active     boolean NOT NULL DEFAULT true,
   stake         numeric NOT NULL DEFAULT 0 CHECK (stake >= 0),
   registration_signature text NOT NULL,
-  registered_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+  registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  -- The node's database, for postgres_fdw (host = ip, port = port). Not part of the signed
+  -- registration: an operator sets it with set_node_database() when it differs from ours.
+  dbname        text NOT NULL DEFAULT pg_catalog.current_database()
 );
 
 -- Registers a node (or refreshes a registration signed by the same key). The signature over
@@ -92,7 +95,11 @@ CREATE FUNCTION mycelium.deactivate_node(node_id text) RETURNS void
 CREATE TABLE mycelium.shards (
   shard_id    text PRIMARY KEY CHECK (shard_id ~ '^[a-z0-9][a-z0-9_-]{0,47}$'),
   partition   regclass NOT NULL,
-  replicas    integer NOT NULL DEFAULT 1 CHECK (replicas >= 1),
+  replicas    integer NOT NULL DEFAULT 1 CHECK (replicas >= 0),
+  -- primary: written here. replica: a verified copy of another node's shard, changed only
+  -- through mycelium.inbox. remote: read through postgres_fdw from primary_node.
+  kind        text NOT NULL DEFAULT 'primary' CHECK (kind IN ('primary', 'replica', 'remote')),
+  primary_node text,
   -- Validators allowed to write the shard; NULL means every active validator.
   validators  text[],
   created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -180,7 +187,9 @@ CREATE TABLE mycelium.sync_changes (
   prev_hash    bytea NOT NULL,
   entry_hash   bytea NOT NULL,
   -- Replication status; the only columns that may change, and only through the extension.
-  sync_status  text NOT NULL DEFAULT 'pending' CHECK (sync_status IN ('pending', 'synced', 'failed')),
+  -- pending: not yet on every active replica; synced: on all of them; applied: an entry this
+  -- node received as a replica.
+  sync_status  text NOT NULL DEFAULT 'pending' CHECK (sync_status IN ('pending', 'synced', 'applied')),
   attempts     integer NOT NULL DEFAULT 0,
   last_attempt timestamptz,
   last_error   text,
@@ -241,6 +250,193 @@ CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON mycelium.data
 ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER guard_data_truncate;
 
 ------------------------------------------------------------------------------------------------
+-- Replication (postgres_fdw). A shard is written on its primary; its audit entries are pushed,
+-- in seq order, into mycelium.inbox on each replica node, which verifies every entry again
+-- (signature, version order, chain link) before applying it. schemas/REPLICATION.md.
+------------------------------------------------------------------------------------------------
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_replicator') THEN
+    CREATE ROLE mycelium_replicator NOLOGIN;
+  END IF;
+END $$;
+GRANT USAGE ON SCHEMA mycelium TO mycelium_replicator;
+
+-- Credentials this node uses to reach other nodes: 'sync' (a login in mycelium_replicator
+-- there) and 'read' (a login in mycelium_miner there, for attached remote shards). Superusers
+-- only: no grant on this table to anyone.
+CREATE TABLE mycelium.peer_credentials (
+  node_id  text NOT NULL REFERENCES mycelium.node_metadata ON DELETE CASCADE,
+  purpose  text NOT NULL CHECK (purpose IN ('sync', 'read')),
+  username text NOT NULL,
+  password text,
+  PRIMARY KEY (node_id, purpose)
+);
+CREATE FUNCTION mycelium.set_peer_credentials(node_id text, purpose text, username text,
+                                              password text DEFAULT NULL) RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ INSERT INTO mycelium.peer_credentials VALUES ($1, $2, $3, $4)
+        ON CONFLICT (node_id, purpose) DO UPDATE
+          SET username = EXCLUDED.username, password = EXCLUDED.password $$;
+
+CREATE FUNCTION mycelium.set_node_database(node_id text, dbname text) RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ UPDATE mycelium.node_metadata SET dbname = $2 WHERE node_id = $1 $$;
+
+-- The postgres_fdw servers and foreign-table schema made for each peer node.
+CREATE TABLE mycelium.peers (
+  node_id     text PRIMARY KEY REFERENCES mycelium.node_metadata ON DELETE CASCADE,
+  peer_no     integer GENERATED ALWAYS AS IDENTITY UNIQUE,
+  sync_server name NOT NULL,
+  read_server name NOT NULL,
+  schema_name name NOT NULL
+);
+
+-- The replicas of this node's shards and how far each has been pushed.
+CREATE TABLE mycelium.replicas (
+  shard_id     text NOT NULL REFERENCES mycelium.shards ON DELETE CASCADE,
+  node_id      text NOT NULL REFERENCES mycelium.node_metadata,
+  status       text NOT NULL DEFAULT 'copying' CHECK (status IN ('copying', 'active')),
+  pushed_seq   bigint NOT NULL DEFAULT 0,   -- the replica's chain head after the last push
+  pushed_at    timestamptz,
+  attempts     integer NOT NULL DEFAULT 0,  -- failed pushes since the last success
+  last_attempt timestamptz,
+  next_attempt timestamptz,                 -- backoff: the worker waits until then
+  last_error   text,
+  added_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (shard_id, node_id)
+);
+
+-- Where replicated entries arrive. A BEFORE INSERT trigger verifies and applies each entry and
+-- stores nothing here; refused entries are recorded in inbox_rejections.
+CREATE TABLE mycelium.inbox (
+  shard_id     text NOT NULL,
+  seq          bigint NOT NULL,
+  op           text NOT NULL,   -- put, delete; open and close create and drop the replica
+  key          text NOT NULL,
+  version      integer NOT NULL,
+  value        jsonb,
+  created_by   text NOT NULL,
+  signature    text NOT NULL,
+  created_at   timestamptz NOT NULL,
+  origin_node  text NOT NULL,
+  prev_hash    bytea NOT NULL,
+  entry_hash   bytea NOT NULL
+);
+CREATE TABLE mycelium.inbox_rejections (
+  rejection_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  rejected_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  shard_id     text,
+  seq          bigint,
+  origin_node  text,
+  sqlstate     text NOT NULL,
+  reason       text NOT NULL
+);
+CREATE FUNCTION mycelium.apply_inbox_entry() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_apply_inbox_entry'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER apply_inbox_entry BEFORE INSERT ON mycelium.inbox
+  FOR EACH ROW EXECUTE FUNCTION mycelium.apply_inbox_entry();
+ALTER TABLE mycelium.inbox ENABLE ALWAYS TRIGGER apply_inbox_entry;
+
+-- What a pushing primary reads back from a replica.
+CREATE VIEW mycelium.chain_heads AS
+  SELECT shard_id, kind, head_seq, head_hash FROM mycelium.shards;
+CREATE VIEW mycelium.shard_digests AS
+  SELECT shard_id, count(*) AS records,
+         sha256(convert_to(COALESCE(string_agg(key || ':' || version || ':' || signature, ','
+                                               ORDER BY key), ''), 'UTF8')) AS digest
+    FROM mycelium.data GROUP BY shard_id;
+
+CREATE FUNCTION mycelium.add_replica(shard_id text, node_id text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_add_replica'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.remove_replica(shard_id text, node_id text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_remove_replica'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.sync_now(shard_id text DEFAULT NULL) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'mycelium_sync_now'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+-- The background worker's round: like sync_now, but replicas in backoff wait.
+CREATE FUNCTION mycelium._sync_round() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'mycelium_sync_round'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.verify_replica(shard_id text, node_id text,
+    OUT local_records bigint, OUT remote_records bigint, OUT local_digest text,
+    OUT remote_digest text, OUT local_head bigint, OUT remote_head bigint, OUT match boolean)
+  AS 'MODULE_PATHNAME', 'mycelium_verify_replica'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- Picks target nodes itself: active nodes with sync credentials, fewest replicas first.
+CREATE FUNCTION mycelium.set_replica_count(shard_id text, n integer) RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  have integer;
+  target text;
+BEGIN
+  IF n IS NULL OR n < 0 THEN
+    RAISE EXCEPTION 'n must be 0 or more' USING ERRCODE = '22023';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM mycelium.shards s WHERE s.shard_id = $1 AND s.kind = 'primary') THEN
+    RAISE EXCEPTION 'shard "%" is not a primary shard of this node', $1 USING ERRCODE = '42704';
+  END IF;
+  UPDATE mycelium.shards s SET replicas = n WHERE s.shard_id = $1;
+  SELECT count(*) INTO have FROM mycelium.replicas r WHERE r.shard_id = $1;
+  WHILE have < n LOOP
+    SELECT m.node_id INTO target
+      FROM mycelium.node_metadata m
+      JOIN mycelium.peer_credentials c ON c.node_id = m.node_id AND c.purpose = 'sync'
+     WHERE m.is_active
+       AND m.node_id <> (SELECT l.node_id FROM mycelium.local_node l)
+       AND NOT EXISTS (SELECT 1 FROM mycelium.replicas r WHERE r.shard_id = $1 AND r.node_id = m.node_id)
+     ORDER BY (SELECT count(*) FROM mycelium.replicas r WHERE r.node_id = m.node_id), m.node_id
+     LIMIT 1;
+    EXIT WHEN target IS NULL;
+    PERFORM mycelium.add_replica($1, target);
+    have := have + 1;
+  END LOOP;
+  WHILE have > n LOOP
+    SELECT r.node_id INTO target FROM mycelium.replicas r WHERE r.shard_id = $1
+     ORDER BY (SELECT count(*) FROM mycelium.replicas o WHERE o.node_id = r.node_id) DESC, r.node_id DESC
+     LIMIT 1;
+    PERFORM mycelium.remove_replica($1, target);
+    have := have - 1;
+  END LOOP;
+  RETURN have;
+END $$;
+
+CREATE FUNCTION mycelium.attach_remote_shard(shard_id text, node_id text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_attach_remote_shard'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.detach_remote_shard(shard_id text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_detach_remote_shard'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE VIEW mycelium.sync_status AS
+  SELECT r.shard_id, r.node_id, r.status, r.pushed_seq AS last_pushed_seq,
+         s.head_seq - r.pushed_seq AS lag_changes,
+         COALESCE(extract(epoch FROM pg_catalog.now() - (
+           SELECT c.created_at FROM mycelium.sync_changes c
+            WHERE c.shard_id = r.shard_id AND c.seq = r.pushed_seq + 1)), 0)::double precision
+           AS lag_seconds,
+         r.pushed_at, r.attempts, r.last_attempt, r.next_attempt, r.last_error
+    FROM mycelium.replicas r JOIN mycelium.shards s USING (shard_id);
+
+CREATE VIEW mycelium.shard_health AS
+  SELECT s.shard_id, s.kind, s.primary_node, s.head_seq, s.replicas AS wanted_replicas,
+         count(r.node_id) FILTER (WHERE r.status = 'active') AS active_replicas,
+         count(r.node_id) FILTER (WHERE r.last_error IS NOT NULL) AS failing_replicas,
+         COALESCE(max(s.head_seq - r.pushed_seq), 0) AS max_lag_changes,
+         CASE WHEN s.kind <> 'primary' THEN s.kind
+              WHEN count(r.node_id) FILTER (WHERE r.last_error IS NOT NULL) > 0 THEN 'failing'
+              WHEN count(r.node_id) FILTER (WHERE r.status = 'active') < s.replicas THEN 'under-replicated'
+              WHEN COALESCE(max(s.head_seq - r.pushed_seq), 0) > 0 THEN 'lagging'
+              ELSE 'healthy' END AS health
+    FROM mycelium.shards s LEFT JOIN mycelium.replicas r USING (shard_id)
+   GROUP BY s.shard_id;
+
+------------------------------------------------------------------------------------------------
 -- Privileges
 ------------------------------------------------------------------------------------------------
 REVOKE ALL ON ALL TABLES IN SCHEMA mycelium FROM PUBLIC;
@@ -262,11 +458,24 @@ GRANT INSERT, UPDATE ON mycelium.tombstones TO mycelium_validator;
 GRANT EXECUTE ON FUNCTION mycelium.put(text, text, jsonb, integer, text, text),
   mycelium.delete(text, text, integer, text, text) TO mycelium_validator;
 
+-- Replicators deliver entries to the inbox and read back what the sender needs; nothing else.
+GRANT INSERT ON mycelium.inbox TO mycelium_replicator;
+GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
+  TO mycelium_replicator;
+GRANT SELECT ON mycelium.replicas, mycelium.peers, mycelium.inbox_rejections,
+  mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
+  TO mycelium_admin, mycelium_validator, mycelium_miner;
+
 -- Admins manage nodes and shards, through the functions only.
 GRANT EXECUTE ON FUNCTION
   mycelium.register_node(text, text, text, text, integer, text, jsonb, text),
   mycelium.deactivate_node(text), mycelium.create_shard(text, integer, text[]),
-  mycelium.drop_shard(text, boolean), mycelium.set_local_node(text)
+  mycelium.drop_shard(text, boolean), mycelium.set_local_node(text),
+  mycelium.set_peer_credentials(text, text, text, text), mycelium.set_node_database(text, text),
+  mycelium.add_replica(text, text), mycelium.remove_replica(text, text),
+  mycelium.set_replica_count(text, integer), mycelium.sync_now(text),
+  mycelium.verify_replica(text, text), mycelium.attach_remote_shard(text, text),
+  mycelium.detach_remote_shard(text)
   TO mycelium_admin;
 
 -- Test hook for the C++/PostgreSQL error boundary; see extension/src/boundary_probe.cpp.

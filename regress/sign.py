@@ -7,6 +7,7 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
 
     sign.py public NAME           -> public key hex
     sign.py sign NAME PAYLOAD_HEX -> signature hex
+    sign.py sign-many NAME        -> one signature per payload hex line on stdin
 """
 import hashlib
 import sys
@@ -23,6 +24,11 @@ def main(argv):
         print(key(argv[2]).verify_key.encode().hex())
     elif len(argv) == 4 and argv[1] == "sign":
         print(key(argv[2]).sign(bytes.fromhex(argv[3])).signature.hex())
+    elif len(argv) == 3 and argv[1] == "sign-many":
+        k = key(argv[2])
+        for line in sys.stdin:
+            if line.strip():
+                print(k.sign(bytes.fromhex(line.strip())).signature.hex())
     else:
         sys.exit(__doc__)
 

@@ -23,12 +23,14 @@ suite() {
 
 suite "unit (ctest)" ctest --test-dir build --output-on-failure
 suite "single-node regression (pg_regress)" scripts/run-regress.sh
+suite "multi-node regression" regress/multinode/run.sh
 suite "CLI against PostgreSQL" tests/integration/cli_roundtrip.sh
 
 echo
 if [ $failed -gt 0 ]; then
   echo "failed suites: ${failed_names[*]}"
   [ -f build/regress/regression.diffs ] && echo "pg_regress differences: build/regress/regression.diffs"
+  [ -f build/multinode/regression.diffs ] && echo "multi-node differences: build/multinode/regression.diffs"
 fi
 echo "suites: $passed passed, $failed failed"
 [ $failed -eq 0 ]

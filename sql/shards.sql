@@ -25,7 +25,7 @@ SELECT indexrelid::regclass AS index, indisunique FROM pg_index
 -- Rejections: a duplicate shard, a malformed id, a bad replica count, an unknown validator.
 SELECT pg_temp.error_of($$SELECT mycelium.create_shard('alpha')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.create_shard('Alpha!')$$);
-SELECT pg_temp.error_of($$SELECT mycelium.create_shard('delta', replicas => 0)$$);
+SELECT pg_temp.error_of($$SELECT mycelium.create_shard('delta', replicas => -1)$$);
 SELECT pg_temp.error_of($$SELECT mycelium.create_shard('delta', validators => ARRAY['miner-1'])$$);
 SELECT pg_temp.error_of($$SELECT mycelium.drop_shard('no-such-shard')$$);
 

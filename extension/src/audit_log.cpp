@@ -12,7 +12,10 @@
 #include "mycelium/pg/spi.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/datum.h"
 }
 
 #include <cstring>
@@ -20,6 +23,31 @@ extern "C" {
 using namespace mycelium;
 using mycelium::ext::InternalOp;
 using mycelium::ext::InternalScope;
+
+namespace {
+
+// The replication status columns are the only ones an UPDATE may touch.
+bool only_status_changed(TriggerData *trigger) {
+  const TupleDesc desc = trigger->tg_relation->rd_att;
+  for (int i = 0; i < desc->natts; ++i) {
+    const Form_pg_attribute att = TupleDescAttr(desc, i);
+    const std::string name = NameStr(att->attname);
+    if (att->attisdropped || name == "sync_status" || name == "attempts" ||
+        name == "last_attempt" || name == "last_error")
+      continue;
+    bool old_null = false, new_null = false;
+    const Datum old_value = heap_getattr(trigger->tg_trigtuple, i + 1, desc, &old_null);
+    const Datum new_value = heap_getattr(trigger->tg_newtuple, i + 1, desc, &new_null);
+    if (old_null != new_null)
+      return false;
+    if (!old_null &&
+        !pg::call([&] { return datumIsEqual(old_value, new_value, att->attbyval, att->attlen); }))
+      return false;
+  }
+  return true;
+}
+
+} // namespace
 
 MYCELIUM_SQL_FUNCTION(mycelium_guard_audit_log) {
   if (!CALLED_AS_TRIGGER(fcinfo))
@@ -32,6 +60,20 @@ MYCELIUM_SQL_FUNCTION(mycelium_guard_audit_log) {
                     " cannot be truncated; drop shards with mycelium.drop_shard()");
   if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event) && InternalScope::active(InternalOp::AuditAppend))
     return PointerGetDatum(trigger->tg_trigtuple);
+  if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) &&
+      InternalScope::active(InternalOp::StatusUpdate) && only_status_changed(trigger))
+    return PointerGetDatum(trigger->tg_newtuple);
+  // A replica's copy of another node's log goes with the replica (remove_replica).
+  if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
+    bool is_null = false;
+    const Datum shard = pg::call([&] {
+      return SPI_getbinval(trigger->tg_trigtuple, trigger->tg_relation->rd_att,
+                           SPI_fnumber(trigger->tg_relation->rd_att, "shard_id"), &is_null);
+    });
+    if (!is_null && InternalScope::active(InternalOp::DropShard,
+                                          pg::call([&] { return TextDatumGetCString(shard); })))
+      return PointerGetDatum(trigger->tg_trigtuple);
+  }
   throw Error(sqlstate::kAuditLogAppendOnly,
               "mycelium.sync_changes is append-only: entries are written by the verifying "
               "triggers and never changed or removed");
@@ -107,7 +149,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
     pg::SpiConnection spi;
     static pg::Statement head(
         "SELECT head_seq, head_hash FROM mycelium.shards WHERE shard_id = $1");
-    const bool shard_exists = head.execute({pg::text_param(shard_id)}, true) == 1;
+    const bool shard_exists = head.execute({pg::text_param(shard_id)}) == 1;
     const std::int64_t head_seq = shard_exists ? pg::result_int(0, 1).value_or(0) : 0;
     const mycelium::Hash head_hash = to_hash(shard_exists ? pg::result_bytes(0, 2) : std::nullopt);
 
@@ -121,7 +163,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
     mycelium::Hash prev{};
     bool any = false;
     for (;;) {
-      const std::uint64_t n = page.execute({pg::text_param(shard_id), pg::int8_param(seq)}, true);
+      const std::uint64_t n = page.execute({pg::text_param(shard_id), pg::int8_param(seq)});
       for (std::uint64_t row = 0; row < n && verdict.valid; ++row) {
         any = true;
         check_entry(row, shard_id, seq, prev, verdict);

@@ -20,9 +20,9 @@ bool InternalScope::active(InternalOp op, const std::string &shard_id, const std
   for (const InternalScope *s = innermost; s; s = s->outer_) {
     if (s->op_ != op)
       continue;
-    if (op == InternalOp::AuditAppend)
+    if (op == InternalOp::AuditAppend || op == InternalOp::StatusUpdate)
       return true;
-    if (s->shard_id_ == shard_id && (op == InternalOp::DropShard || s->key_ == key))
+    if (s->shard_id_ == shard_id && (op != InternalOp::SignedDelete || s->key_ == key))
       return true;
   }
   return false;

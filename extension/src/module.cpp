@@ -1,8 +1,47 @@
-// Module entry: magic block and the version of the loaded library.
+// Module entry: magic block, settings, the sync worker's registration, and the library version.
+#include "mycelium/ext/settings.hpp"
 #include "mycelium/pg/datum.hpp"
 
 extern "C" {
+#include "postmaster/bgworker.h"
+#include "utils/guc.h"
+
 PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+namespace mycelium::ext {
+int sync_interval_ms = 1000;
+int sync_batch_size = 500;
+char *sync_database = nullptr;
+} // namespace mycelium::ext
+
+void _PG_init(void) {
+  using namespace mycelium::ext;
+  DefineCustomIntVariable("mycelium.sync_interval",
+                          "Time between the sync worker's rounds (pushes to replicas).", nullptr,
+                          &sync_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
+                          nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "mycelium.sync_batch_size", "Audit entries sent to a replica per statement.", nullptr,
+      &sync_batch_size, 500, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable(
+      "mycelium.database", "Database in which the sync worker runs (with the extension).", nullptr,
+      &sync_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("mycelium");
+
+  // The worker exists only when the library is preloaded; sync_now() works either way.
+  if (!process_shared_preload_libraries_in_progress)
+    return;
+  BackgroundWorker worker = {};
+  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  worker.bgw_restart_time = 5;
+  snprintf(worker.bgw_library_name, BGW_MAXLEN, "mycelium");
+  snprintf(worker.bgw_function_name, BGW_MAXLEN, "mycelium_sync_worker_main");
+  snprintf(worker.bgw_name, BGW_MAXLEN, "mycelium sync worker");
+  snprintf(worker.bgw_type, BGW_MAXLEN, "mycelium sync worker");
+  RegisterBackgroundWorker(&worker);
 }
 
 // MYCELIUM_VERSION comes from mycelium.control (see extension/Makefile); the CLI and the agent

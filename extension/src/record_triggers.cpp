@@ -36,6 +36,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   const TupleDesc desc = trigger->tg_relation->rd_att;
   const pg::TriggerRow old_row(trigger->tg_trigtuple, desc);
 
+  // The inbox verified this replicated entry already, against this node's own keys.
+  if (InternalScope::active(InternalOp::ReplicaApply, old_row.text("shard_id")))
+    return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) ? trigger->tg_newtuple
+                                                                      : trigger->tg_trigtuple);
+
   if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
     // Only a verified tombstone (mycelium.delete, or a signed INSERT into mycelium.tombstones)
     // removes a record.
@@ -83,6 +88,10 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   TriggerData *trigger = pg::row_trigger_data(fcinfo, "verify_tombstone");
   const TupleDesc desc = trigger->tg_relation->rd_att;
   const pg::TriggerRow old_row(trigger->tg_trigtuple, desc);
+
+  if (InternalScope::active(InternalOp::ReplicaApply, old_row.text("shard_id")))
+    return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) ? trigger->tg_newtuple
+                                                                      : trigger->tg_trigtuple);
 
   if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
     // A tombstone is what stops an old put from being replayed: it goes only with its shard.

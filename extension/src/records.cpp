@@ -33,7 +33,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
   pg::SpiConnection spi;
   static pg::Statement partition_of(
       "SELECT partition::oid FROM mycelium.shards WHERE shard_id = $1");
-  if (partition_of.execute({pg::text_param(shard_id)}, true) == 0)
+  if (partition_of.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   const Oid partition = static_cast<Oid>(pg::result_int(0, 1).value_or(InvalidOid));
   // UPDATE names the partition (see PerRelationStatements); INSERT goes through the parent,

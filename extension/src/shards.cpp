@@ -2,6 +2,7 @@
 // mycelium.shards (responsible validators, replica count, audit chain head).
 #include "mycelium/error.hpp"
 #include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -12,6 +13,7 @@ extern "C" {
 #include "utils/array.h"
 }
 
+#include <optional>
 #include <regex>
 
 using namespace mycelium;
@@ -45,64 +47,100 @@ std::string literal(const std::string &value) {
 
 } // namespace
 
+namespace mycelium::ext {
+
+std::string create_shard_storage(const std::string &shard_id, const std::string &kind,
+                                 const std::optional<std::string> &primary_node,
+                                 std::int32_t replicas, Datum validators, bool any_validator) {
+  static pg::Statement exists("SELECT kind FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (exists.execute({pg::text_param(shard_id)}) > 0)
+    throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists (as " +
+                                                pg::result_text(0, 1).value_or("?") + ")");
+
+  const std::string partition = partition_name(shard_id);
+  pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
+                  literal(shard_id) + ")");
+  // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
+  pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
+  // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
+  // partition does not fire the parent's statement trigger, so each partition gets its own.
+  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
+  pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
+                  " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
+  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");
+  // The same privileges as the parent, so that statements may name the partition (writes by
+  // validators stay verified by the partition's triggers).
+  pg::execute_sql("GRANT SELECT ON " + partition +
+                  " TO mycelium_admin, mycelium_validator, mycelium_miner");
+  pg::execute_sql("GRANT INSERT, UPDATE, DELETE ON " + partition + " TO mycelium_validator");
+
+  // A primary shard id used before continues its audit chain rather than forking it; a replica
+  // starts empty and receives the primary's chain from its first entry.
+  static pg::Statement insert(
+      "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, kind, "
+      "  primary_node, head_seq, head_hash) "
+      "SELECT $1, $2::regclass, $3, $4, $5, $6, "
+      "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
+      "       CASE WHEN $5 = 'primary' AND last.entry_hash IS NOT NULL THEN last.entry_hash "
+      "            ELSE '\\x" +
+      std::string(64, '0') +
+      "'::bytea END "
+      "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
+      "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
+      "     ORDER BY seq DESC LIMIT 1) last ON true");
+  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
+                  pg::datum_param(TEXTARRAYOID, validators, any_validator), pg::text_param(kind),
+                  pg::optional_text_param(primary_node)});
+  return partition;
+}
+
+void drop_shard_storage(const std::string &shard_id, const std::string &partition,
+                        bool drop_copied_log) {
+  pg::execute_sql("DROP TABLE " + partition);
+  InternalScope scope(InternalOp::DropShard, shard_id);
+  static pg::Statement tombstones("DELETE FROM mycelium.tombstones WHERE shard_id = $1");
+  tombstones.execute({pg::text_param(shard_id)});
+  if (drop_copied_log) {
+    static pg::Statement log("DELETE FROM mycelium.sync_changes WHERE shard_id = $1");
+    log.execute({pg::text_param(shard_id)});
+  }
+  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
+  remove.execute({pg::text_param(shard_id)});
+}
+
+} // namespace mycelium::ext
+
 MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
   const std::string shard_id =
       pg::arg_is_null(fcinfo, 0) ? generate_shard_id() : pg::text_arg(fcinfo, 0, "shard_id");
   check_shard_id(shard_id);
   const std::int32_t replicas = pg::arg_is_null(fcinfo, 1) ? 1 : PG_GETARG_INT32(1);
-  if (replicas < 1)
+  if (replicas < 0)
     throw Error(sqlstate::kInvalidParameterValue,
-                "replicas must be at least 1, got " + std::to_string(replicas));
+                "replicas must be 0 or more, got " + std::to_string(replicas));
   const bool any_validator = pg::arg_is_null(fcinfo, 2);
   const Datum validators = any_validator ? Datum(0) : PG_GETARG_DATUM(2);
 
   // The result is built after SPI_finish: memory allocated while connected is freed with it.
   {
     pg::SpiConnection spi;
-    static pg::Statement exists("SELECT 1 FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-    if (exists.execute({pg::text_param(shard_id)}) > 0)
-      throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists");
     if (!any_validator) {
       static pg::Statement unknown(
           "SELECT v FROM unnest($1::text[]) v WHERE v IS NULL OR NOT EXISTS ("
           "  SELECT 1 FROM mycelium.node_metadata n WHERE n.node_id = v "
           "   AND n.node_type = 'validator') LIMIT 1");
-      if (unknown.execute({pg::datum_param(TEXTARRAYOID, validators)}, true) > 0)
+      if (unknown.execute({pg::datum_param(TEXTARRAYOID, validators)}) > 0)
         throw Error(sqlstate::kUndefinedObject, "validators: \"" +
                                                     pg::result_text(0, 1).value_or("NULL") +
                                                     "\" is not a registered validator");
     }
-
-    const std::string partition = partition_name(shard_id);
-    pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
-                    literal(shard_id) + ")");
-    // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
-    pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
-    // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
-    // partition does not fire the parent's statement trigger, so each partition gets its own.
-    pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
-    pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
-                    " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
-    pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");
-    // The same privileges as the parent, so that statements may name the partition (writes by
-    // validators stay verified by the partition's triggers).
-    pg::execute_sql("GRANT SELECT ON " + partition +
-                    " TO mycelium_admin, mycelium_validator, mycelium_miner");
-    pg::execute_sql("GRANT INSERT, UPDATE, DELETE ON " + partition + " TO mycelium_validator");
-
-    // A shard id used before continues its audit chain rather than forking it.
-    static pg::Statement insert(
-        "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, head_seq, "
-        "  head_hash) "
-        "SELECT $1, $2::regclass, $3, $4, COALESCE(last.seq, 0), "
-        "       COALESCE(last.entry_hash, '\\x" +
-        std::string(64, '0') +
-        "'::bytea) "
-        "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
-        "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
-        "     ORDER BY seq DESC LIMIT 1) last ON true");
-    insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
-                    pg::datum_param(TEXTARRAYOID, validators, any_validator)});
+    ext::create_shard_storage(shard_id, "primary", std::nullopt, replicas, validators,
+                              any_validator);
+    // Replicas on the nodes this node can reach (set_replica_count picks them); with none
+    // reachable the shard is recorded as under-replicated in shard_health.
+    static pg::Statement replicate("SELECT mycelium.set_replica_count($1, $2)");
+    if (replicas > 0)
+      replicate.execute({pg::text_param(shard_id), pg::int4_param(replicas)});
   }
   return pg::text_datum(shard_id);
 }
@@ -113,26 +151,27 @@ MYCELIUM_SQL_FUNCTION(mycelium_drop_shard) {
 
   pg::SpiConnection spi;
   static pg::Statement lock(
-      "SELECT partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+      "SELECT partition::text, kind FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
   if (lock.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   const std::string partition = pg::result_text(0, 1).value_or("");
+  const std::string kind = pg::result_text(0, 2).value_or("");
+  if (kind != "primary")
+    throw Error(sqlstate::kNotPrimary,
+                "shard \"" + shard_id + "\" is a " + kind +
+                    " here: remove it on its primary (remove_replica) or detach_remote_shard()");
 
   static pg::Statement count("SELECT count(*) FROM mycelium.data WHERE shard_id = $1");
-  count.execute({pg::text_param(shard_id)}, true);
+  count.execute({pg::text_param(shard_id)});
   const std::int64_t records = pg::result_int(0, 1).value_or(0);
   if (records > 0 && !force)
     throw Error(sqlstate::kDependentObjectsStillExist,
                 "shard \"" + shard_id + "\" holds " + std::to_string(records) +
                     " record(s); drop it with force => true to discard them");
-
-  pg::execute_sql("DROP TABLE " + partition);
-  static pg::Statement tombstones("DELETE FROM mycelium.tombstones WHERE shard_id = $1");
-  {
-    ext::InternalScope scope(ext::InternalOp::DropShard, shard_id);
-    tombstones.execute({pg::text_param(shard_id)});
-  }
-  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
-  remove.execute({pg::text_param(shard_id)});
+  // Its copies go first, so that no replica keeps a shard its primary no longer has.
+  static pg::Statement replicas("SELECT mycelium.remove_replica(shard_id, node_id) "
+                                "  FROM mycelium.replicas WHERE shard_id = $1");
+  replicas.execute({pg::text_param(shard_id)});
+  ext::drop_shard_storage(shard_id, partition, false);
   PG_RETURN_VOID();
 }

@@ -60,7 +60,7 @@ Param bytea_param(const std::uint8_t *data, std::size_t size) {
   return {BYTEAOID, d, false};
 }
 
-std::uint64_t Statement::execute(std::initializer_list<Param> params, bool read_only, long limit) {
+std::uint64_t Statement::execute(std::initializer_list<Param> params) {
   const int n = static_cast<int>(params.size());
   Oid types[16];
   Datum values[16];
@@ -86,7 +86,7 @@ std::uint64_t Statement::execute(std::initializer_list<Param> params, bool read_
     call([&] { return SPI_keepplan(plan); });
     plan_ = plan;
   }
-  const int rc = call([&] { return SPI_execute_plan(plan_, values, nulls, read_only, limit); });
+  const int rc = call([&] { return SPI_execute_plan(plan_, values, nulls, false, 0); });
   if (rc < 0)
     throw Error(sqlstate::kInternalError, std::string("SPI_execute_plan failed (") +
                                               SPI_result_code_string(rc) + "): " + sql_);
@@ -120,8 +120,8 @@ void Statement::release() {
   plan_ = nullptr;
 }
 
-std::uint64_t execute_sql(const std::string &sql, bool read_only) {
-  const int rc = call([&] { return SPI_execute(sql.c_str(), read_only, 0); });
+std::uint64_t execute_sql(const std::string &sql) {
+  const int rc = call([&] { return SPI_execute(sql.c_str(), false, 0); });
   if (rc < 0)
     throw Error(sqlstate::kInternalError,
                 std::string("SPI_execute failed (") + SPI_result_code_string(rc) + ")");

@@ -18,7 +18,7 @@ using pg::Statement;
 PublicKey check_signer(const std::string &node_id) {
   static Statement lookup("SELECT public_key, node_type, is_active FROM mycelium.node_metadata "
                           "WHERE node_id = $1");
-  if (lookup.execute({pg::text_param(node_id)}, true) == 0)
+  if (lookup.execute({pg::text_param(node_id)}) == 0)
     throw Error(sqlstate::kUnknownSigner, "signer \"" + node_id + "\" is not a registered node");
   if (!pg::result_bool(0, 3).value_or(false))
     throw Error(sqlstate::kInactiveSigner, "signer \"" + node_id + "\" is not active");
@@ -32,10 +32,14 @@ PublicKey check_signer(const std::string &node_id) {
 ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
   static Statement lock(
       "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
-      "       (SELECT l.node_id FROM mycelium.local_node l), s.partition::oid "
+      "       (SELECT l.node_id FROM mycelium.local_node l), s.partition::oid, s.kind "
       "  FROM mycelium.shards s WHERE s.shard_id = $1 FOR UPDATE OF s");
   if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  const std::string kind = pg::result_text(0, 6).value_or("");
+  if (kind != "primary")
+    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " + kind +
+                                           " on this node: it is written on its primary node only");
   if (!pg::result_bool(0, 3).value_or(false))
     throw Error(sqlstate::kSignerNotResponsible,
                 "signer \"" + signer + "\" is not a responsible validator of shard \"" + shard_id +
@@ -60,7 +64,7 @@ std::int64_t current_version(Oid partition, const std::string &shard_id, const s
            "                (SELECT t.version FROM mycelium.tombstones t"
            "                  WHERE t.shard_id = $1 AND t.key = $2), 0)";
   });
-  query.for_relation(partition).execute({pg::text_param(shard_id), pg::text_param(key)}, false);
+  query.for_relation(partition).execute({pg::text_param(shard_id), pg::text_param(key)});
   return pg::result_int(0, 1).value_or(0);
 }
 

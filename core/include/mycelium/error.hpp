@@ -27,6 +27,9 @@ inline constexpr const char *kImmutableColumn = "MC008";
 inline constexpr const char *kUnsignedDelete = "MC009";
 inline constexpr const char *kAuditLogAppendOnly = "MC010";
 inline constexpr const char *kNothingToDelete = "MC011";
+inline constexpr const char *kNotPrimary = "MC012";
+inline constexpr const char *kReplicaRefused = "MC013";
+inline constexpr const char *kNoPeerCredentials = "MC014";
 } // namespace sqlstate
 
 class Error : public std::runtime_error {

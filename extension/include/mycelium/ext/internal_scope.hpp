@@ -10,7 +10,9 @@ namespace mycelium::ext {
 enum class InternalOp {
   AuditAppend,  // a verifying trigger appends to mycelium.sync_changes
   SignedDelete, // a verified tombstone removes its record's row
-  DropShard,    // drop_shard removes a shard's tombstones
+  DropShard,    // drop_shard removes a shard's tombstones (and a replica's copied audit log)
+  ReplicaApply, // the inbox writes a verified replicated entry into a replica shard
+  StatusUpdate, // replication marks audit entries synced
 };
 
 class InternalScope {
@@ -20,8 +22,8 @@ public:
   InternalScope(const InternalScope &) = delete;
   InternalScope &operator=(const InternalScope &) = delete;
 
-  // Whether a scope for `op` is open; for SignedDelete and DropShard it must also name the
-  // shard (and, for SignedDelete, the key) being changed.
+  // Whether a scope for `op` is open; for SignedDelete, DropShard and ReplicaApply it must also
+  // name the shard (and, for SignedDelete, the key) being changed.
   static bool active(InternalOp op, const std::string &shard_id = {}, const std::string &key = {});
 
 private:

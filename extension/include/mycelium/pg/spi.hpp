@@ -52,9 +52,10 @@ class Statement {
 public:
   explicit Statement(std::string sql) : sql_(std::move(sql)) {}
   // Runs the statement; returns SPI_processed. Results are read with the accessors below until
-  // the next execute or the end of the SPI connection.
-  std::uint64_t execute(std::initializer_list<Param> params, bool read_only = false,
-                        long limit = 0);
+  // the next execute or the end of the SPI connection. Never SPI's read-only mode: that mode
+  // runs on the caller's snapshot and would not see what earlier statements of the same
+  // function wrote.
+  std::uint64_t execute(std::initializer_list<Param> params);
   // Frees the kept plan (plans are kept for the backend's life otherwise).
   void release();
 
@@ -81,7 +82,7 @@ private:
 };
 
 // Runs a one-off statement (DDL); `sql` must come from code or be quoted with quote_identifier.
-std::uint64_t execute_sql(const std::string &sql, bool read_only = false);
+std::uint64_t execute_sql(const std::string &sql);
 
 // Accessors for the last result (SPI_tuptable); columns are 1-based as in SPI.
 bool result_is_null(std::uint64_t row, int column);

@@ -1,0 +1,10 @@
+// The extension's GUCs (README, "Settings"); defined in _PG_init (src/module.cpp).
+#pragma once
+
+namespace mycelium::ext {
+
+extern int sync_interval_ms; // mycelium.sync_interval
+extern int sync_batch_size;  // mycelium.sync_batch_size
+extern char *sync_database;  // mycelium.database
+
+} // namespace mycelium::ext

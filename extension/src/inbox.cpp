@@ -1,0 +1,231 @@
+// mycelium.inbox: where a replica receives its primary's audit entries. Nothing is trusted:
+// each entry must link to this node's copy of the shard's chain (seq and prev_hash), its hash
+// must match its contents, its signer must be a validator registered here and its signature
+// must verify with the key registered here, and its version must follow the key's current
+// version. Only then is it applied and appended, verbatim, to this node's copy of the log.
+// A refused entry is recorded in mycelium.inbox_rejections and not applied; the statement
+// succeeds, so the record of the refusal survives, and the sender learns of it by reading the
+// replica's chain head (which did not move) and the rejection.
+#include "mycelium/audit.hpp"
+#include "mycelium/canonical_json.hpp"
+#include "mycelium/error.hpp"
+#include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/shard_storage.hpp"
+#include "mycelium/ext/write_checks.hpp"
+#include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/spi.hpp"
+#include "mycelium/pg/trigger_row.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/timestamp.h"
+}
+
+#include <cstring>
+
+using namespace mycelium;
+using mycelium::ext::InternalOp;
+using mycelium::ext::InternalScope;
+
+namespace {
+
+struct Entry {
+  std::string shard_id, op, key, created_by, signature_hex, origin_node;
+  std::int64_t seq = 0, version = 0;
+  Datum value = 0;
+  bool value_null = true;
+  TimestampTz created_at = 0;
+  std::string prev_hash, entry_hash;
+};
+
+Entry read_entry(const pg::TriggerRow &row, HeapTuple tuple, TupleDesc desc) {
+  Entry e;
+  e.shard_id = row.text("shard_id");
+  e.op = row.text("op");
+  e.key = row.text("key");
+  e.created_by = row.text("created_by");
+  e.signature_hex = row.text("signature");
+  e.origin_node = row.text("origin_node");
+  e.seq = DatumGetInt64(row.datum("seq"));
+  e.version = row.int4("version");
+  e.created_at = DatumGetTimestampTz(row.datum("created_at"));
+  e.value = pg::call(
+      [&] { return SPI_getbinval(tuple, desc, SPI_fnumber(desc, "value"), &e.value_null); });
+  const auto bytes = [&](const char *column) {
+    bytea *b = pg::call([&] { return DatumGetByteaPP(row.datum(column)); });
+    return std::string(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+  };
+  e.prev_hash = bytes("prev_hash");
+  e.entry_hash = bytes("entry_hash");
+  return e;
+}
+
+[[noreturn]] void refuse(const std::string &why) {
+  throw Error(sqlstate::kReplicaRefused, why);
+}
+
+void record_rejection(const Entry &e, const Error &error) {
+  static pg::Statement insert("INSERT INTO mycelium.inbox_rejections "
+                              "(shard_id, seq, origin_node, sqlstate, reason) "
+                              "VALUES ($1, $2, $3, $4, $5)");
+  insert.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.origin_node),
+                  pg::text_param(error.sqlstate()), pg::text_param(error.what())});
+}
+
+// 'open' creates this node's replica of the shard; 'close' drops it.
+void open_or_close(const Entry &e) {
+  static pg::Statement lookup(
+      "SELECT kind, partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  const bool exists = lookup.execute({pg::text_param(e.shard_id)}) > 0;
+  const std::string kind = exists ? pg::result_text(0, 1).value_or("") : "";
+  const std::string partition = exists ? pg::result_text(0, 2).value_or("") : "";
+  if (exists && kind != "replica")
+    refuse("shard \"" + e.shard_id + "\" exists on this node as a " + kind + ", not as a replica");
+  if (e.op == "open") {
+    if (!exists)
+      ext::create_shard_storage(e.shard_id, "replica", e.origin_node, 0, Datum(0), true);
+  } else if (exists) {
+    ext::drop_shard_storage(e.shard_id, partition, true);
+  }
+}
+
+void apply(const Entry &e) {
+  static pg::Statement lock("SELECT kind, head_seq, head_hash, partition::oid "
+                            "  FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (lock.execute({pg::text_param(e.shard_id)}) == 0)
+    refuse("shard \"" + e.shard_id + "\" has no replica on this node");
+  if (pg::result_text(0, 1) != "replica")
+    refuse("shard \"" + e.shard_id + "\" is a " + pg::result_text(0, 1).value_or("?") +
+           " on this node, not a replica");
+  const std::int64_t head_seq = pg::result_int(0, 2).value_or(0);
+  const std::string head_hash = pg::result_bytes(0, 3).value_or("");
+  const Oid partition = static_cast<Oid>(pg::result_int(0, 4).value_or(InvalidOid));
+
+  if (e.seq <= head_seq) {
+    // Already here: a resent entry is a no-op when it is the same entry.
+    static pg::Statement stored(
+        "SELECT entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 AND seq = $2");
+    stored.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq)});
+    if (SPI_processed > 0 && pg::result_bytes(0, 1) == e.entry_hash)
+      return;
+    refuse("entry " + std::to_string(e.seq) + " differs from the entry already applied here");
+  }
+  if (e.seq != head_seq + 1)
+    refuse("entry " + std::to_string(e.seq) + " does not follow this replica's head " +
+           std::to_string(head_seq) + " (entries must arrive in order)");
+  if (e.prev_hash != head_hash)
+    refuse("entry " + std::to_string(e.seq) + " does not link to this replica's chain head");
+
+  Bytes payload;
+  if (e.op == "put") {
+    if (e.value_null)
+      refuse("a put entry has no value");
+    payload = put_payload(e.shard_id, e.key, e.version, e.created_by,
+                          canonical_json(pg::jsonb_text(e.value), "value"));
+  } else if (e.op == "delete") {
+    payload = delete_payload(e.shard_id, e.key, e.version, e.created_by);
+  } else {
+    refuse("unknown entry op \"" + e.op + "\"");
+  }
+  const Signature signature = parse_signature(e.signature_hex);
+  const std::int64_t unix_us =
+      e.created_at +
+      static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  mycelium::Hash prev{};
+  std::memcpy(prev.data(), head_hash.data(), std::min(head_hash.size(), prev.size()));
+  const mycelium::Hash expected =
+      audit_entry_hash(prev, static_cast<std::uint64_t>(e.seq), payload, signature, e.origin_node,
+                       static_cast<std::uint64_t>(unix_us));
+  if (e.entry_hash != std::string(expected.begin(), expected.end()))
+    refuse("entry " + std::to_string(e.seq) + ": entry_hash does not match its contents");
+
+  // The signer as registered here. A replicated change is history: a signer deactivated since
+  // it was written still signed it validly, so only registration and type are required.
+  static pg::Statement signer(
+      "SELECT public_key, node_type FROM mycelium.node_metadata WHERE node_id = $1");
+  if (signer.execute({pg::text_param(e.created_by)}) == 0)
+    throw Error(sqlstate::kUnknownSigner,
+                "signer \"" + e.created_by + "\" is not a registered node here");
+  if (pg::result_text(0, 2) != "validator")
+    throw Error(sqlstate::kSignerNotValidator,
+                "signer \"" + e.created_by + "\" is not a validator");
+  const PublicKey key = parse_public_key(pg::result_text(0, 1).value_or(""));
+  ext::check_signature(signature, payload, key, e.op.c_str());
+  ext::check_next_version(e.version, ext::current_version(partition, e.shard_id, e.key),
+                          e.op + " of \"" + e.key + "\"");
+
+  {
+    InternalScope scope(InternalOp::ReplicaApply, e.shard_id);
+    if (e.op == "put") {
+      static pg::PerRelationStatements upsert([](const std::string &p) {
+        return "INSERT INTO " + p +
+               " AS d (shard_id, key, value, version, created_by, signature) "
+               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET "
+               "value = EXCLUDED.value, version = EXCLUDED.version, "
+               "created_by = EXCLUDED.created_by, signature = EXCLUDED.signature";
+      });
+      upsert.for_relation(partition).execute(
+          {pg::text_param(e.shard_id), pg::text_param(e.key), pg::datum_param(JSONBOID, e.value),
+           pg::int4_param(static_cast<std::int32_t>(e.version)), pg::text_param(e.created_by),
+           pg::text_param(e.signature_hex)});
+    } else {
+      static pg::Statement tombstone(
+          "INSERT INTO mycelium.tombstones (shard_id, key, version, created_by, signature) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shard_id, key) DO UPDATE SET "
+          "version = EXCLUDED.version, created_by = EXCLUDED.created_by, "
+          "signature = EXCLUDED.signature, deleted_at = now()");
+      tombstone.execute({pg::text_param(e.shard_id), pg::text_param(e.key),
+                         pg::int4_param(static_cast<std::int32_t>(e.version)),
+                         pg::text_param(e.created_by), pg::text_param(e.signature_hex)});
+      static pg::PerRelationStatements remove(
+          [](const std::string &p) { return "DELETE FROM " + p + " WHERE key = $1"; });
+      InternalScope deleting(InternalOp::SignedDelete, e.shard_id, e.key);
+      remove.for_relation(partition).execute({pg::text_param(e.key)});
+    }
+  }
+
+  // The primary's entry, verbatim: both nodes' chains are then identical and comparable.
+  static pg::Statement append(
+      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
+      "  signature, created_at, origin_node, prev_hash, entry_hash, sync_status) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'applied')");
+  static pg::Statement move_head(
+      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
+  InternalScope appending(InternalOp::AuditAppend);
+  append.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.op),
+                  pg::text_param(e.key), pg::int4_param(static_cast<std::int32_t>(e.version)),
+                  pg::datum_param(JSONBOID, e.value, e.value_null), pg::text_param(e.created_by),
+                  pg::text_param(e.signature_hex),
+                  pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(e.created_at)),
+                  pg::text_param(e.origin_node),
+                  pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.prev_hash.data()),
+                                  e.prev_hash.size()),
+                  pg::bytea_param(expected.data(), expected.size())});
+  move_head.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq),
+                     pg::bytea_param(expected.data(), expected.size())});
+}
+
+} // namespace
+
+MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
+  TriggerData *trigger = pg::row_trigger_data(fcinfo, "apply_inbox_entry");
+  if (!TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
+    throw Error("39P01", "apply_inbox_entry must be an INSERT trigger");
+  const TupleDesc desc = trigger->tg_relation->rd_att;
+  const pg::TriggerRow row(trigger->tg_trigtuple, desc);
+
+  pg::SpiConnection spi;
+  Entry entry;
+  try {
+    entry = read_entry(row, trigger->tg_trigtuple, desc);
+    if (entry.op == "open" || entry.op == "close")
+      open_or_close(entry);
+    else
+      apply(entry);
+  } catch (const Error &error) {
+    // Refusals are our own checks, raised before anything was written for this entry.
+    record_rejection(entry, error);
+  }
+  // Nothing is stored in the inbox itself.
+  return PointerGetDatum(nullptr);
+}

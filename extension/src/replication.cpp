@@ -1,0 +1,472 @@
+// The pushing side of replication: peers (postgres_fdw servers and foreign tables per node),
+// add_replica / remove_replica, the push of audit entries into a replica's inbox, sync_now and
+// the worker's round, verify_replica, and attach/detach of remote shards for reading.
+//
+// No two-phase commit exists through postgres_fdw, so a push is made safe to repeat instead:
+// the replica's chain head, read back from the replica, is the only record of progress that
+// counts; entries at or below it are no-ops there. A push that committed remotely but not
+// locally is simply sent again from the replica's head.
+#include "mycelium/error.hpp"
+#include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/settings.hpp"
+#include "mycelium/hex.hpp"
+#include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/spi.hpp"
+#include "mycelium/pg/subtransaction.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+}
+
+#include <unordered_map>
+#include <vector>
+
+using namespace mycelium;
+
+namespace {
+
+// Statements whose text names a peer's schema: prepared once per text.
+pg::Statement &statement(const std::string &sql) {
+  static std::unordered_map<std::string, pg::Statement> cache;
+  auto it = cache.find(sql);
+  if (it == cache.end())
+    it = cache.emplace(sql, pg::Statement(sql)).first;
+  return it->second;
+}
+
+std::string literal(const std::string &value) {
+  const char *quoted = pg::call([&] { return quote_literal_cstr(value.c_str()); });
+  return quoted;
+}
+
+std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field) {
+  return pg::text_arg(fcinfo, n, field);
+}
+
+struct Peer {
+  std::string schema;      // quoted
+  std::string sync_server; // quoted
+  std::string read_server; // quoted
+};
+
+std::optional<Peer> find_peer(const std::string &node_id) {
+  static pg::Statement find(
+      "SELECT schema_name, sync_server, read_server FROM mycelium.peers WHERE node_id = $1");
+  if (find.execute({pg::text_param(node_id)}) == 0)
+    return std::nullopt;
+  return Peer{pg::quote_identifier(pg::result_text(0, 1).value_or("")),
+              pg::quote_identifier(pg::result_text(0, 2).value_or("")),
+              pg::quote_identifier(pg::result_text(0, 3).value_or(""))};
+}
+
+void map_user(const std::string &node_id, const char *purpose, const std::string &server_name,
+              const std::string &server) {
+  static pg::Statement credentials("SELECT username, password FROM mycelium.peer_credentials "
+                                   "WHERE node_id = $1 AND purpose = $2");
+  if (credentials.execute({pg::text_param(node_id), pg::text_param(purpose)}) == 0)
+    return;
+  const std::string user = pg::result_text(0, 1).value_or("");
+  const std::optional<std::string> password = pg::result_text(0, 2);
+  static pg::Statement mapped(
+      "SELECT 1 FROM pg_user_mappings WHERE srvname = $1 AND usename = 'public'");
+  if (mapped.execute({pg::text_param(server_name)}) > 0)
+    pg::execute_sql("DROP USER MAPPING FOR PUBLIC SERVER " + server);
+  // FOR PUBLIC: the sync server's foreign tables are reachable only by superuser-owned code;
+  // the read server's are read by ordinary roles through their foreign partitions, hence
+  // password_required 'false' (the remote side decides how it authenticates).
+  pg::execute_sql("CREATE USER MAPPING FOR PUBLIC SERVER " + server + " OPTIONS (user " +
+                  literal(user) + (password ? ", password " + literal(*password) : "") +
+                  ", password_required 'false')");
+}
+
+// Creates or refreshes the servers, user mappings and foreign tables for a node.
+Peer ensure_peer(const std::string &node_id) {
+  static pg::Statement node(
+      "SELECT ip, port, dbname, is_active, node_id = (SELECT node_id FROM mycelium.local_node) "
+      "  FROM mycelium.node_metadata WHERE node_id = $1");
+  if (node.execute({pg::text_param(node_id)}) == 0)
+    throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not registered");
+  const std::string ip = pg::result_text(0, 1).value_or("");
+  const std::string port = pg::result_text(0, 2).value_or("");
+  const std::string dbname = pg::result_text(0, 3).value_or("");
+  if (!pg::result_bool(0, 4).value_or(false))
+    throw Error(sqlstate::kInactiveSigner, "node \"" + node_id + "\" is not active");
+  if (pg::result_bool(0, 5).value_or(false))
+    throw Error(sqlstate::kInvalidParameterValue,
+                "node \"" + node_id + "\" is this node (mycelium.local_node)");
+
+  static pg::Statement fdw("SELECT 1 FROM pg_extension WHERE extname = 'postgres_fdw'");
+  if (fdw.execute({}) == 0)
+    pg::execute_sql("CREATE EXTENSION postgres_fdw");
+  static pg::Statement add("INSERT INTO mycelium.peers (node_id, sync_server, read_server, "
+                           "  schema_name) VALUES ($1, '', '', '') ON CONFLICT DO NOTHING");
+  add.execute({pg::text_param(node_id)});
+  static pg::Statement name(
+      "UPDATE mycelium.peers SET sync_server = 'mycelium_peer_' || peer_no || '_sync', "
+      "  read_server = 'mycelium_peer_' || peer_no || '_read', "
+      "  schema_name = 'mycelium_peer_' || peer_no WHERE node_id = $1 "
+      "RETURNING sync_server, read_server, schema_name");
+  name.execute({pg::text_param(node_id)});
+  const std::string sync_name = pg::result_text(0, 1).value_or("");
+  const std::string read_name = pg::result_text(0, 2).value_or("");
+  const std::string schema_name = pg::result_text(0, 3).value_or("");
+  const Peer peer{pg::quote_identifier(schema_name), pg::quote_identifier(sync_name),
+                  pg::quote_identifier(read_name)};
+
+  const std::string options =
+      "host " + literal(ip) + ", port " + literal(port) + ", dbname " + literal(dbname);
+  static pg::Statement server_exists("SELECT 1 FROM pg_foreign_server WHERE srvname = $1");
+  for (const auto &[server_name, server] :
+       {std::pair{sync_name, peer.sync_server}, std::pair{read_name, peer.read_server}}) {
+    if (server_exists.execute({pg::text_param(server_name)}) == 0)
+      pg::execute_sql("CREATE SERVER " + server + " FOREIGN DATA WRAPPER postgres_fdw OPTIONS (" +
+                      options + ", connect_timeout '5')");
+    else
+      pg::execute_sql("ALTER SERVER " + server + " OPTIONS (SET host " + literal(ip) +
+                      ", SET port " + literal(port) + ", SET dbname " + literal(dbname) + ")");
+  }
+  map_user(node_id, "sync", sync_name, peer.sync_server);
+  map_user(node_id, "read", read_name, peer.read_server);
+
+  // The schema and its foreign tables are made together, once per peer.
+  static pg::Statement has_schema("SELECT 1 FROM pg_namespace WHERE nspname = $1");
+  if (has_schema.execute({pg::text_param(schema_name)}) == 0) {
+    pg::execute_sql("CREATE SCHEMA " + peer.schema);
+    pg::execute_sql("REVOKE ALL ON SCHEMA " + peer.schema + " FROM PUBLIC");
+    const std::string remote = " SERVER " + peer.sync_server + " OPTIONS (schema_name 'mycelium', ";
+    pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
+                    ".inbox (shard_id text, seq bigint, op text, key text, version integer, "
+                    "value jsonb, created_by text, signature text, created_at timestamptz, "
+                    "origin_node text, prev_hash bytea, entry_hash bytea)" +
+                    remote + "table_name 'inbox', batch_size '100')");
+    pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
+                    ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea)" +
+                    remote + "table_name 'chain_heads')");
+    pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
+                    ".shard_digests (shard_id text, records bigint, digest bytea)" + remote +
+                    "table_name 'shard_digests')");
+    pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
+                    ".inbox_rejections (rejection_id bigint, rejected_at timestamptz, "
+                    "shard_id text, seq bigint, origin_node text, sqlstate text, reason text)" +
+                    remote + "table_name 'inbox_rejections')");
+  }
+  return peer;
+}
+
+struct RemoteHead {
+  bool exists = false;
+  std::string kind;
+  std::int64_t seq = 0;
+};
+
+RemoteHead remote_head(const Peer &peer, const std::string &shard_id) {
+  pg::Statement &query =
+      statement("SELECT kind, head_seq FROM " + peer.schema + ".chain_heads WHERE shard_id = $1");
+  RemoteHead head;
+  if (query.execute({pg::text_param(shard_id)}) > 0) {
+    head.exists = true;
+    head.kind = pg::result_text(0, 1).value_or("");
+    head.seq = pg::result_int(0, 2).value_or(0);
+  }
+  return head;
+}
+
+void send_control(const Peer &peer, const std::string &shard_id, const char *op) {
+  pg::Statement &insert = statement(
+      "INSERT INTO " + peer.schema +
+      ".inbox (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, "
+      "  prev_hash, entry_hash) "
+      "VALUES ($1, 0, $2, '', 0, '', '', now(), (SELECT node_id FROM mycelium.local_node), "
+      "  '\\x', '\\x')");
+  insert.execute({pg::text_param(shard_id), pg::text_param(op)});
+}
+
+struct PushResult {
+  std::int64_t pushed = 0;
+  std::optional<std::string> refusal;
+};
+
+// Sends the entries the replica does not have yet, in seq order, in batches, until it holds the
+// shard's whole chain or refuses an entry. A refusal is returned, not thrown: the replica's
+// record of it commits with this transaction.
+PushResult push(const std::string &shard_id, const std::string &node_id) {
+  const std::optional<Peer> peer = find_peer(node_id);
+  if (!peer)
+    throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
+  static pg::Statement local("SELECT head_seq FROM mycelium.shards WHERE shard_id = $1");
+  local.execute({pg::text_param(shard_id)});
+  const std::int64_t local_head = pg::result_int(0, 1).value_or(0);
+
+  RemoteHead head = remote_head(*peer, shard_id);
+  if (!head.exists) {
+    send_control(*peer, shard_id, "open");
+    head = remote_head(*peer, shard_id);
+  }
+  PushResult result;
+  if (!head.exists || head.kind != "replica") {
+    result.refusal = "node \"" + node_id + "\" holds shard \"" + shard_id + "\" as " +
+                     (head.exists ? head.kind : "nothing") + ", not as a replica";
+    return result;
+  }
+  const std::int64_t start = head.seq;
+  pg::Statement &send = statement(
+      "INSERT INTO " + peer->schema +
+      ".inbox SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
+      "origin_node, prev_hash, entry_hash FROM mycelium.sync_changes "
+      "WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+  while (head.seq < local_head) {
+    const std::int64_t before = head.seq;
+    send.execute(
+        {pg::text_param(shard_id), pg::int8_param(before), pg::int8_param(ext::sync_batch_size)});
+    head = remote_head(*peer, shard_id);
+    if (head.seq <= before) {
+      pg::Statement &why = statement("SELECT seq, sqlstate, reason FROM " + peer->schema +
+                                     ".inbox_rejections WHERE shard_id = $1 "
+                                     "ORDER BY rejection_id DESC LIMIT 1");
+      why.execute({pg::text_param(shard_id)});
+      result.refusal = "replica " + node_id + " refused entry " +
+                       pg::result_text(0, 1).value_or("?") + " (" +
+                       pg::result_text(0, 2).value_or("?") +
+                       "): " + pg::result_text(0, 3).value_or("no reason recorded");
+      break;
+    }
+  }
+  result.pushed = head.seq - start;
+  static pg::Statement progress(
+      "UPDATE mycelium.replicas SET pushed_seq = $3, pushed_at = now(), last_attempt = now() "
+      "WHERE shard_id = $1 AND node_id = $2");
+  progress.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::int8_param(head.seq)});
+  return result;
+}
+
+void record_failure(const std::string &shard_id, const std::string &node_id,
+                    const std::string &error) {
+  static pg::Statement failed(
+      "UPDATE mycelium.replicas SET attempts = attempts + 1, last_attempt = now(), "
+      "  last_error = $3, next_attempt = now() + "
+      "    least(interval '60 seconds', interval '1 second' * power(2, least(attempts, 6))) "
+      "WHERE shard_id = $1 AND node_id = $2");
+  failed.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::text_param(error)});
+}
+
+void record_success(const std::string &shard_id, const std::string &node_id) {
+  static pg::Statement ok("UPDATE mycelium.replicas SET attempts = 0, last_error = NULL, "
+                          "  next_attempt = NULL WHERE shard_id = $1 AND node_id = $2");
+  ok.execute({pg::text_param(shard_id), pg::text_param(node_id)});
+}
+
+// Entries every active replica holds are marked synced.
+void mark_synced(const std::string &shard_id) {
+  static pg::Statement mark("UPDATE mycelium.sync_changes SET sync_status = 'synced' "
+                            " WHERE shard_id = $1 AND sync_status = 'pending' AND seq <= ("
+                            "   SELECT min(pushed_seq) FROM mycelium.replicas WHERE shard_id = $1 "
+                            "AND status = 'active')");
+  ext::InternalScope scope(ext::InternalOp::StatusUpdate);
+  mark.execute({pg::text_param(shard_id)});
+}
+
+// One round over the replicas of the primary shards (one shard, or all): each replica in its
+// own subtransaction, so one unreachable node does not hold back the others.
+std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_backoff) {
+  static pg::Statement targets(
+      "SELECT r.shard_id, r.node_id FROM mycelium.replicas r JOIN mycelium.shards s "
+      "  USING (shard_id) WHERE s.kind = 'primary' AND ($1::text IS NULL OR r.shard_id = $1) "
+      "   AND (NOT $2 OR r.next_attempt IS NULL OR r.next_attempt <= now()) "
+      "   AND (r.pushed_seq < s.head_seq OR r.last_error IS NOT NULL) "
+      " ORDER BY r.shard_id, r.node_id");
+  const std::uint64_t n =
+      targets.execute({pg::optional_text_param(shard_filter),
+                       pg::datum_param(BOOLOID, BoolGetDatum(respect_backoff))});
+  std::vector<std::pair<std::string, std::string>> work;
+  for (std::uint64_t i = 0; i < n; ++i)
+    work.emplace_back(pg::result_text(i, 1).value_or(""), pg::result_text(i, 2).value_or(""));
+
+  std::int64_t total = 0;
+  for (const auto &[shard_id, node_id] : work) {
+    PushResult result;
+    const std::optional<pg::Failure> failure =
+        pg::in_subtransaction([&] { result = push(shard_id, node_id); });
+    total += result.pushed;
+    if (failure)
+      record_failure(shard_id, node_id, failure->sqlstate + ": " + failure->message);
+    else if (result.refusal)
+      record_failure(shard_id, node_id, *result.refusal);
+    else
+      record_success(shard_id, node_id);
+  }
+  // work is ordered by shard: mark each shard once, after all its replicas were pushed.
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (i + 1 == work.size() || work[i + 1].first != work[i].first)
+      mark_synced(work[i].first);
+  return total;
+}
+
+void require_primary(const std::string &shard_id) {
+  static pg::Statement kind("SELECT kind FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (kind.execute({pg::text_param(shard_id)}) == 0)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  if (pg::result_text(0, 1) != "primary")
+    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a " +
+                                           pg::result_text(0, 1).value_or("?") +
+                                           " on this node; replicas are managed on its primary");
+}
+
+} // namespace
+
+MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
+  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  pg::SpiConnection spi;
+  require_primary(shard_id);
+  static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
+                                   "WHERE node_id = $1 AND purpose = 'sync'");
+  if (credentials.execute({pg::text_param(node_id)}) == 0 && !find_peer(node_id).has_value())
+    throw Error(sqlstate::kNoPeerCredentials,
+                "no sync credentials for node \"" + node_id +
+                    "\": run mycelium.set_peer_credentials(node_id, 'sync', user, password)");
+  ensure_peer(node_id);
+  static pg::Statement add("INSERT INTO mycelium.replicas (shard_id, node_id) VALUES ($1, $2) "
+                           "ON CONFLICT DO NOTHING");
+  if (add.execute({pg::text_param(shard_id), pg::text_param(node_id)}) == 0)
+    throw Error(sqlstate::kDuplicateObject,
+                "node \"" + node_id + "\" already holds a replica of shard \"" + shard_id + "\"");
+  // The initial copy: the shard's whole chain, verified entry by entry on the replica.
+  const PushResult result = push(shard_id, node_id);
+  if (result.refusal)
+    throw Error(sqlstate::kReplicaRefused, *result.refusal);
+  static pg::Statement active(
+      "UPDATE mycelium.replicas SET status = 'active' WHERE shard_id = $1 AND node_id = $2");
+  active.execute({pg::text_param(shard_id), pg::text_param(node_id)});
+  mark_synced(shard_id);
+  PG_RETURN_VOID();
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_remove_replica) {
+  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  pg::SpiConnection spi;
+  require_primary(shard_id);
+  static pg::Statement remove("DELETE FROM mycelium.replicas WHERE shard_id = $1 AND node_id = $2");
+  if (remove.execute({pg::text_param(shard_id), pg::text_param(node_id)}) == 0)
+    throw Error(sqlstate::kUndefinedObject,
+                "node \"" + node_id + "\" holds no replica of shard \"" + shard_id + "\"");
+  if (const std::optional<Peer> peer = find_peer(node_id))
+    send_control(*peer, shard_id, "close");
+  PG_RETURN_VOID();
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_sync_now) {
+  std::optional<std::string> shard;
+  if (!pg::arg_is_null(fcinfo, 0))
+    shard = text_arg(fcinfo, 0, "shard_id");
+  std::int64_t total;
+  {
+    pg::SpiConnection spi;
+    if (shard)
+      require_primary(*shard);
+    total = sync(shard, false);
+  }
+  PG_RETURN_INT64(total);
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_sync_round) {
+  (void)fcinfo;
+  std::int64_t total;
+  {
+    pg::SpiConnection spi;
+    total = sync(std::nullopt, true);
+  }
+  PG_RETURN_INT64(total);
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
+  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  std::int64_t local_records = 0, remote_records = 0, local_head = 0, remote_head_seq = 0;
+  std::string local_digest, remote_digest;
+  {
+    pg::SpiConnection spi;
+    require_primary(shard_id);
+    const std::optional<Peer> peer = find_peer(node_id);
+    if (!peer)
+      throw Error(sqlstate::kUndefinedObject,
+                  "node \"" + node_id + "\" is not a peer of this node");
+    static pg::Statement local("SELECT records, encode(digest, 'hex') FROM mycelium.shard_digests "
+                               "WHERE shard_id = $1");
+    if (local.execute({pg::text_param(shard_id)}) > 0) {
+      local_records = pg::result_int(0, 1).value_or(0);
+      local_digest = pg::result_text(0, 2).value_or("");
+    }
+    static pg::Statement head("SELECT head_seq FROM mycelium.shards WHERE shard_id = $1");
+    head.execute({pg::text_param(shard_id)});
+    local_head = pg::result_int(0, 1).value_or(0);
+    pg::Statement &remote = statement("SELECT records, encode(digest, 'hex') FROM " + peer->schema +
+                                      ".shard_digests WHERE shard_id = $1");
+    if (remote.execute({pg::text_param(shard_id)}) > 0) {
+      remote_records = pg::result_int(0, 1).value_or(0);
+      remote_digest = pg::result_text(0, 2).value_or("");
+    }
+    remote_head_seq = remote_head(*peer, shard_id).seq;
+  }
+  TupleDesc desc;
+  pg::call([&] { return get_call_result_type(fcinfo, nullptr, &desc); });
+  Datum values[7] = {Int64GetDatum(local_records),
+                     Int64GetDatum(remote_records),
+                     pg::text_datum(local_digest),
+                     pg::text_datum(remote_digest),
+                     Int64GetDatum(local_head),
+                     Int64GetDatum(remote_head_seq),
+                     BoolGetDatum(local_records == remote_records &&
+                                  local_digest == remote_digest && local_head == remote_head_seq)};
+  bool nulls[7] = {false, false, local_digest.empty(), remote_digest.empty(), false, false, false};
+  HeapTuple tuple = pg::call([&] { return heap_form_tuple(BlessTupleDesc(desc), values, nulls); });
+  return HeapTupleGetDatum(tuple);
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
+  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  pg::SpiConnection spi;
+  static pg::Statement exists("SELECT kind FROM mycelium.shards WHERE shard_id = $1");
+  if (exists.execute({pg::text_param(shard_id)}) > 0)
+    throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists here (as " +
+                                                pg::result_text(0, 1).value_or("?") + ")");
+  static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
+                                   "WHERE node_id = $1 AND purpose = 'read'");
+  if (credentials.execute({pg::text_param(node_id)}) == 0)
+    throw Error(sqlstate::kNoPeerCredentials,
+                "no read credentials for node \"" + node_id +
+                    "\": run mycelium.set_peer_credentials(node_id, 'read', user, password)");
+  const Peer peer = ensure_peer(node_id);
+  const std::string partition = "mycelium." + pg::quote_identifier("data_" + shard_id);
+  // The remote parent table with shard_id = … pushed down: the remote node prunes to its own
+  // partition of the shard.
+  pg::execute_sql("CREATE FOREIGN TABLE " + partition +
+                  " PARTITION OF mycelium.data FOR VALUES IN (" + literal(shard_id) + ") SERVER " +
+                  peer.read_server + " OPTIONS (schema_name 'mycelium', table_name 'data')");
+  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
+  pg::execute_sql("GRANT SELECT ON " + partition +
+                  " TO mycelium_admin, mycelium_validator, mycelium_miner");
+  static pg::Statement insert(
+      "INSERT INTO mycelium.shards (shard_id, partition, replicas, kind, primary_node) "
+      "VALUES ($1, $2::regclass, 0, 'remote', $3)");
+  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::text_param(node_id)});
+  PG_RETURN_VOID();
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_detach_remote_shard) {
+  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  pg::SpiConnection spi;
+  static pg::Statement lookup(
+      "SELECT kind, partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (lookup.execute({pg::text_param(shard_id)}) == 0)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  if (pg::result_text(0, 1) != "remote")
+    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a " +
+                                           pg::result_text(0, 1).value_or("?") +
+                                           " here, not an attached remote shard");
+  pg::execute_sql("DROP FOREIGN TABLE " + pg::result_text(0, 2).value_or(""));
+  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
+  remove.execute({pg::text_param(shard_id)});
+  PG_RETURN_VOID();
+}

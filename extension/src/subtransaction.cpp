@@ -1,0 +1,40 @@
+#include "mycelium/pg/subtransaction.hpp"
+
+#include "mycelium/error.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "utils/resowner.h"
+}
+
+namespace mycelium::pg {
+
+std::optional<Failure> in_subtransaction(const std::function<void()> &body) {
+  const MemoryContext context = CurrentMemoryContext;
+  const ResourceOwner owner = CurrentResourceOwner;
+  call([] { BeginInternalSubTransaction(nullptr); });
+  MemoryContextSwitchTo(context);
+
+  std::optional<Failure> failure;
+  try {
+    body();
+  } catch (const PgError &e) {
+    char code[6];
+    const int s = e.edata()->sqlerrcode;
+    for (int i = 0; i < 5; ++i)
+      code[i] = static_cast<char>(PGUNSIXBIT(s >> (6 * i)));
+    code[5] = '\0';
+    failure = Failure{code, e.what()};
+  } catch (const Error &e) {
+    failure = Failure{e.sqlstate(), e.what()};
+  }
+  if (failure)
+    call([] { RollbackAndReleaseCurrentSubTransaction(); });
+  else
+    call([] { ReleaseCurrentSubTransaction(); });
+  MemoryContextSwitchTo(context);
+  CurrentResourceOwner = owner;
+  return failure;
+}
+
+} // namespace mycelium::pg
