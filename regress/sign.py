@@ -8,8 +8,12 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
     sign.py public NAME           -> public key hex
     sign.py sign NAME PAYLOAD_HEX -> signature hex
     sign.py sign-many NAME        -> one signature per payload hex line on stdin
+    sign.py entry-hash PREV_HEX SEQ PAYLOAD_HEX SIGNATURE_HEX ORIGIN CREATED_AT_US
+                                  -> the audit entry hash (schemas/SIGNING.md, "Audit chain"),
+                                     as a forger would compute it
 """
 import hashlib
+import struct
 import sys
 
 import nacl.signing
@@ -17,6 +21,19 @@ import nacl.signing
 
 def key(name):
     return nacl.signing.SigningKey(hashlib.sha256(b"mycelium-regress/" + name.encode()).digest())
+
+
+def frame(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def entry_hash(prev_hex, seq, payload_hex, signature_hex, origin, created_at_us):
+    data = b"".join([
+        frame(b"mycelium/v1/audit"), frame(bytes.fromhex(prev_hex)),
+        frame(struct.pack(">Q", int(seq))), frame(bytes.fromhex(payload_hex)),
+        frame(bytes.fromhex(signature_hex)), frame(origin.encode()),
+        frame(struct.pack(">Q", int(created_at_us)))])
+    return hashlib.sha256(data).hexdigest()
 
 
 def main(argv):
@@ -29,6 +46,8 @@ def main(argv):
         for line in sys.stdin:
             if line.strip():
                 print(k.sign(bytes.fromhex(line.strip())).signature.hex())
+    elif len(argv) == 8 and argv[1] == "entry-hash":
+        print(entry_hash(*argv[2:]))
     else:
         sys.exit(__doc__)
 

@@ -49,7 +49,7 @@ mn_load_state() {
 mn_start() {
   local n=$1 port=$2
   mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$(mn_datadir "$n")" -l "$(mn_logfile "$n")" -s -w -t 30 \
-    -o "-p $port -k $MYCELIUM_MN_DIR/sock -c listen_addresses=127.0.0.1 -c shared_preload_libraries=mycelium -c max_worker_processes=16 -c fsync=off -c mycelium.database=mycelium -c mycelium.sync_interval=200" \
+    -o "-p $port -k $MYCELIUM_MN_DIR/sock -c listen_addresses=127.0.0.1 -c shared_preload_libraries=mycelium -c max_worker_processes=16 -c fsync=off -c mycelium.database=mycelium" \
     start >/dev/null || return 1
   # pg_ctl -w already waits for "ready"; make sure TCP connections are accepted too.
   local _

@@ -1,0 +1,77 @@
+-- A replica never trusts its sender: forged entries put into its inbox are refused, recorded
+-- in inbox_rejections and not applied; a resent genuine entry is a harmless no-op. A primary
+-- whose own log was tampered with sees its push refused, and reports it in sync_status.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/helpers.sql
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+SELECT mycelium.create_shard('s-forge', replicas => 0);
+SELECT mycelium.add_replica('s-forge', 'node-2');
+\set shard s-forge
+\set prefix f
+\set count 3
+\set version 1
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+SELECT mycelium.sync_now('s-forge') AS pushed;
+-- The genuine entry 3, to resend and to tamper with on node 2.
+CREATE TEMP TABLE entry3 AS SELECT shard_id, seq, op, key, version, value, created_by, signature,
+       created_at, origin_node, prev_hash, entry_hash
+  FROM mycelium.sync_changes WHERE shard_id = 's-forge' AND seq = 3;
+SELECT format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea)',
+              shard_id, seq, op, key, version, value, created_by, signature, created_at, origin_node,
+              prev_hash, entry_hash) AS entry3,
+       encode(entry_hash, 'hex') AS head_hex,
+       (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+  FROM entry3 \gset
+
+-- A planted put that claims node-1 as its signer, signed with node-2's key, with an entry hash
+-- the forger computed correctly: only the signature check can catch it.
+SELECT encode(mycelium.signing_payload('put', 's-forge', 'planted', '"evil"', 1, 'node-1'), 'hex') AS planted_payload \gset
+\set planted_sig `:sign sign node-2 :planted_payload`
+\set planted_hash `:sign entry-hash :head_hex 4 :planted_payload :planted_sig node-1 :created_us`
+
+\c mycelium postgres 127.0.0.1 :port2
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+SET ROLE mycelium_sync;
+-- Resending a genuine entry: nothing happens, nothing is refused.
+INSERT INTO mycelium.inbox VALUES :entry3;
+-- The genuine entry with a tampered value, as entry 4: refused (its hash no longer matches).
+INSERT INTO mycelium.inbox SELECT e.shard_id, 4, e.op, e.key, e.version, '{"n": 666}', e.created_by,
+       e.signature, e.created_at, e.origin_node, decode(:'head_hex', 'hex'), e.entry_hash
+  FROM (VALUES :entry3) e(shard_id, seq, op, key, version, value, created_by, signature,
+                          created_at, origin_node, prev_hash, entry_hash);
+-- The planted put: the hash matches, the signature does not verify with node-1's key.
+INSERT INTO mycelium.inbox VALUES ('s-forge', 4, 'put', 'planted', 1, '"evil"', 'node-1', :'planted_sig',
+       to_timestamp(:created_us / 1000000.0), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'));
+-- An entry that skips ahead of the replica's head.
+INSERT INTO mycelium.inbox SELECT e.shard_id, 9, e.op, e.key, e.version, e.value, e.created_by,
+       e.signature, e.created_at, e.origin_node, e.prev_hash, e.entry_hash
+  FROM (VALUES :entry3) e(shard_id, seq, op, key, version, value, created_by, signature,
+                          created_at, origin_node, prev_hash, entry_hash);
+-- The replicator cannot do anything else with the inbox.
+SELECT pg_temp.error_of($$UPDATE mycelium.inbox SET seq = 1$$);
+SELECT pg_temp.error_of($$SELECT * FROM mycelium.inbox$$);
+RESET ROLE;
+SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections WHERE shard_id = 's-forge' ORDER BY rejection_id;
+SELECT count(*) AS records, max(version) FROM mycelium.data WHERE shard_id = 's-forge';
+SELECT count(*) AS planted FROM mycelium.data WHERE key = 'planted';
+SELECT count(*) AS stored_in_inbox FROM mycelium.inbox;
+SELECT valid, entries FROM mycelium.verify_audit('s-forge');
+
+-- On the primary, a superuser edits a logged value behind the trigger's back, then writes on:
+-- the push is refused by the replica, and the refusal shows in sync_status.
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+\set prefix g
+\set count 1
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
+UPDATE mycelium.sync_changes SET value = '{"n": 2}' WHERE shard_id = 's-forge' AND seq = 4;
+ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
+SELECT mycelium.sync_now('s-forge') AS pushed;
+SELECT last_pushed_seq, attempts, last_error FROM mycelium.sync_status WHERE shard_id = 's-forge';
+SELECT health FROM mycelium.shard_health WHERE shard_id = 's-forge';
+SELECT mycelium.remove_replica('s-forge', 'node-2');
