@@ -413,6 +413,21 @@ CREATE FUNCTION mycelium.detach_remote_shard(shard_id text) RETURNS void
   AS 'MODULE_PATHNAME', 'mycelium_detach_remote_shard'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+-- Initial copies running now (add_replica): entries copied of total, and the rate so far.
+-- Filled only when the library is in shared_preload_libraries.
+CREATE FUNCTION mycelium._replica_copy_progress(OUT pid integer, OUT shard_id text,
+    OUT node_id text, OUT copied bigint, OUT total bigint, OUT started_at timestamptz)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'mycelium_replica_copy_progress'
+  LANGUAGE C VOLATILE;
+CREATE VIEW mycelium.replica_copy_progress AS
+  SELECT pid, shard_id, node_id, copied, total,
+         round(100.0 * copied / NULLIF(total, 0), 1) AS percent,
+         round(copied / GREATEST(extract(epoch FROM pg_catalog.now() - started_at), 0.001), 1)
+           AS entries_per_second,
+         started_at
+    FROM mycelium._replica_copy_progress();
+
 CREATE VIEW mycelium.sync_status AS
   SELECT r.shard_id, r.node_id, r.status, r.pushed_seq AS last_pushed_seq,
          s.head_seq - r.pushed_seq AS lag_changes,
@@ -446,7 +461,7 @@ GRANT EXECUTE ON FUNCTION mycelium.version(), mycelium.signing_payload(text, tex
   mycelium.registration_payload(text, text, text, text, integer, text, jsonb),
   mycelium.verify_signature(text, bytea, text),
   mycelium.canonical_json(jsonb), mycelium.get(text, text), mycelium.current_version(text, text),
-  mycelium.verify_audit(text)
+  mycelium.verify_audit(text), mycelium._replica_copy_progress()
   TO mycelium_admin, mycelium_validator, mycelium_miner;
 GRANT SELECT ON mycelium.node_metadata, mycelium.shards, mycelium.data, mycelium.tombstones,
   mycelium.sync_changes, mycelium.local_node
@@ -463,6 +478,7 @@ GRANT INSERT ON mycelium.inbox TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
 GRANT SELECT ON mycelium.replicas, mycelium.peers, mycelium.inbox_rejections,
+  mycelium.replica_copy_progress,
   mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
   TO mycelium_admin, mycelium_validator, mycelium_miner;
 

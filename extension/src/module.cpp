@@ -1,4 +1,5 @@
 // Module entry: magic block, settings, the sync worker's registration, and the library version.
+#include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/settings.hpp"
 #include "mycelium/pg/datum.hpp"
 
@@ -33,6 +34,7 @@ void _PG_init(void) {
   // The worker exists only when the library is preloaded; sync_now() works either way.
   if (!process_shared_preload_libraries_in_progress)
     return;
+  install_copy_progress();
   BackgroundWorker worker = {};
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   worker.bgw_start_time = BgWorkerStart_RecoveryFinished;

@@ -7,6 +7,7 @@
 // counts; entries at or below it are no-ops there. A push that committed remotely but not
 // locally is simply sent again from the replica's head.
 #include "mycelium/error.hpp"
+#include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/settings.hpp"
 #include "mycelium/hex.hpp"
@@ -189,7 +190,8 @@ struct PushResult {
 // Sends the entries the replica does not have yet, in seq order, in batches, until it holds the
 // shard's whole chain or refuses an entry. A refusal is returned, not thrown: the replica's
 // record of it commits with this transaction.
-PushResult push(const std::string &shard_id, const std::string &node_id) {
+PushResult push(const std::string &shard_id, const std::string &node_id,
+                bool report_progress = false) {
   const std::optional<Peer> peer = find_peer(node_id);
   if (!peer)
     throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
@@ -209,6 +211,8 @@ PushResult push(const std::string &shard_id, const std::string &node_id) {
     return result;
   }
   const std::int64_t start = head.seq;
+  if (report_progress)
+    ext::copy_progress_begin(shard_id, node_id, local_head - start);
   pg::Statement &send = statement(
       "INSERT INTO " + peer->schema +
       ".inbox SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
@@ -219,6 +223,8 @@ PushResult push(const std::string &shard_id, const std::string &node_id) {
     send.execute(
         {pg::text_param(shard_id), pg::int8_param(before), pg::int8_param(ext::sync_batch_size)});
     head = remote_head(*peer, shard_id);
+    if (report_progress)
+      ext::copy_progress_update(head.seq - start);
     if (head.seq <= before) {
       pg::Statement &why = statement("SELECT seq, sqlstate, reason FROM " + peer->schema +
                                      ".inbox_rejections WHERE shard_id = $1 "
@@ -331,7 +337,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
     throw Error(sqlstate::kDuplicateObject,
                 "node \"" + node_id + "\" already holds a replica of shard \"" + shard_id + "\"");
   // The initial copy: the shard's whole chain, verified entry by entry on the replica.
-  const PushResult result = push(shard_id, node_id);
+  const PushResult result = push(shard_id, node_id, true);
+  ext::copy_progress_end();
   if (result.refusal)
     throw Error(sqlstate::kReplicaRefused, *result.refusal);
   static pg::Statement active(

@@ -6,10 +6,12 @@
 -- loads the shared helpers (regress/helpers.sql: pg_temp.error_of, :sign), then sets
 --   :nodes            the number of nodes (MYCELIUM_NODES)
 --   :port1 .. :port9  each node's port, for  \c mycelium postgres 127.0.0.1 :port2
+--   :tmpdir           the harness's scratch directory
 -- and keeps psql quiet (regress/helpers.sql turns QUIET off): otherwise every \c to another
 -- node would print its port, which changes from run to run.
 -- pg_temp.error_of lives in the session: after \c, `\i :abs_srcdir/regress/helpers.sql` again.
 \getenv nodes MYCELIUM_NODES
+\getenv tmpdir MYCELIUM_MN_DIR
 \getenv port1 MYCELIUM_NODE1_PORT
 \getenv port2 MYCELIUM_NODE2_PORT
 \getenv port3 MYCELIUM_NODE3_PORT
