@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# `make demo`: a throwaway PostgreSQL cluster (pg_virtualenv) with the mycelium extension, told as
-# a story: nodes get keys and register, validators write signed data with the mycelium CLI, and
-# the database refuses forged writes and miners' writes. Exits nonzero as soon as something does
-# not behave as shown (a refused write that succeeds included).
-#   MYCELIUM_CLI=path/to/mycelium scripts/demo.sh   to use another build of the CLI
+# `make demo`: a whole Mycelium network on this machine, told as a story. Three throwaway
+# PostgreSQL 15 servers on loopback ports, each with the mycelium extension preloaded: node 1 and
+# node 2 are validators' databases, node 3 a miner's. The nodes get keys and register each other
+# (signed registrations), the operator gives them logins for their clients and for each other,
+# node-1 writes signed data with the mycelium CLI and its sync worker pushes the writes to
+# replicas on nodes 2 and 3; the miner reads a shard it does not hold through postgres_fdw; the
+# databases refuse forged writes, writes to a replica and miners' writes; the audit chain is the
+# same on every node. Exits nonzero as soon as something does not behave as shown (a refused
+# write that succeeds, a record missing on a replica). The servers are stopped and their
+# temporary directory removed on exit, whatever the outcome (server logs are shown on failure).
+#   MYCELIUM_CLI=path/to/mycelium scripts/demo.sh   another build of the CLI
+#   MYCELIUM_DEMO_BASE_PORT=58000                   the first port tried (default 58000)
+# Run as root (the servers run as postgres, as initdb requires) or as postgres.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,15 +20,45 @@ if [ ! -x "$CLI" ]; then
   echo "demo: $CLI not found; build it first (make build)" >&2
   exit 1
 fi
+# How a node is laid out, started and stopped: the multi-node harness's functions (mn_start,
+# mn_stop, mn_datadir, mn_logfile, mn_as_postgres), on $MYCELIUM_MN_DIR.
+# shellcheck source=regress/multinode/lib.sh
+. regress/multinode/lib.sh
+[ -x "$MN_PG_BINDIR/initdb" ] || { echo "demo: PostgreSQL 15 server not found in $MN_PG_BINDIR" >&2; exit 1; }
+PSQL=$MN_PG_BINDIR/psql
+base_port=${MYCELIUM_DEMO_BASE_PORT:-58000}
+started=$(date +%s%N)
 
-# The story runs inside the throwaway cluster: this script calls itself under pg_virtualenv.
-if [ "${1:-}" != --inside ]; then
-  export MYCELIUM_CLI=$CLI
-  exec pg_virtualenv -t bash "$0" --inside
-fi
+MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-demo.XXXXXX)
+export MYCELIUM_MN_DIR
+keys=$MYCELIUM_MN_DIR/keys
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local rc=$? i log
+  trap - EXIT INT TERM
+  set +e
+  for i in 1 2 3; do
+    [ -f "$(mn_datadir "$i")/postmaster.pid" ] && { mn_stop "$i" immediate >/dev/null 2>&1 & }
+  done
+  wait
+  if [ "$rc" -ne 0 ]; then
+    for i in 1 2 3; do
+      for log in "$MYCELIUM_MN_DIR/node$i.initdb.log" "$(mn_logfile "$i")"; do
+        [ -s "$log" ] || continue
+        echo "--- tail of $(basename "$log") ---" >&2
+        tail -n 15 "$log" >&2
+      done
+    done
+    echo "demo: FAILED (exit $rc)" >&2
+  fi
+  rm -rf "$MYCELIUM_MN_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # Commands are echoed on fd 3, so that they show even when their output is captured.
 exec 3>&1
 
@@ -30,24 +68,67 @@ step() {
   printf '\n== %d. %s\n' "$step_no" "$*"
 }
 note() { printf '   %s\n' "$*"; }
-
-# The operator: pg_virtualenv's superuser (PGUSER, PGPASSWORD from the environment).
-sql() { psql -X -q -v ON_ERROR_STOP=1 -P pager=off "$@"; }
-
-# Each node logs in with its own role; the CLI and psql get them as DSNs.
+fail() {
+  echo "demo: FAILED: $*" >&2
+  exit 1
+}
+# expect WHAT EXPECTED ACTUAL
+expect() {
+  [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
 password() { od -An -N12 -tx1 /dev/urandom | tr -d ' \n'; }
-V1_PASSWORD=$(password)
-M1_PASSWORD=$(password)
-VALIDATOR_1="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=validator_1 password=$V1_PASSWORD"
-MINER_1="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=miner_1 password=$M1_PASSWORD"
 
-# Shows a CLI command as a user would type it (key files by name, DSNs by role), then runs it.
+# Connection strings. The operator is the servers' superuser on each node's Unix socket (local
+# connections are trusted); everyone else logs in over TCP with a password (scram-sha-256).
+declare -A DSN PW
+port=() # port[i]: node i's PostgreSQL port
+node_dsn() { echo "host=$MYCELIUM_MN_DIR/sock port=${port[$1]} dbname=mycelium user=postgres"; }
+login_dsn() { echo "host=127.0.0.1 port=${port[$2]} dbname=mycelium user=$1 password=${PW[$1]}"; }
+# Shown names of the connection strings, for commands as a user types them.
+dsn_names=()
+
+# show PROMPT TEXT: a statement as typed at a psql prompt; continuation lines keep their
+# indentation relative to each other, under the first line.
+show() {
+  printf '%s\n' "$2" | awk -v prompt="$1" '
+    { line[NR] = $0 }
+    NR > 1 && match($0, /[^ ]/) && (min == "" || RSTART - 1 < min) { min = RSTART - 1 }
+    END {
+      pad = sprintf("%*s", length(prompt) + 2, "")
+      sub(/^ +/, "", line[1])
+      print prompt line[1]
+      for (i = 2; i <= NR; i++) print pad substr(line[i], min + 1)
+    }' >&3
+}
+# psql_to DSN ARGS...: errors carry their SQLSTATE (VERBOSITY verbose).
+psql_to() {
+  local dsn=$1
+  shift
+  "$PSQL" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -P pager=off -d "$dsn" "$@"
+}
+# on N SQL [SHOWN]: the operator runs SQL on node N (SHOWN is displayed instead, e.g. without
+# passwords). on_quiet: the same without the result (for functions returning void).
+on() {
+  show "node$1=# " "${3:-$2}"
+  psql_to "$(node_dsn "$1")" -c "$2"
+}
+on_quiet() { on "$@" >/dev/null; }
+# as ROLE N SQL: the login ROLE runs SQL on node N.
+as() {
+  show "$1@node$2=> " "$3"
+  psql_to "$(login_dsn "$1" "$2")" -c "$3"
+}
+# value N SQL: one value from node N, not shown (for the demo's own checks).
+value() { psql_to "$(node_dsn "$1")" -A -t -c "$2"; }
+
+# Shows a CLI command as a user would type it (key files by name, DSNs by name), then runs it.
 cli() {
-  local shown=() arg
+  local shown=() arg name
   for arg in "$@"; do
-    arg=${arg//"$work/"/}
-    arg=${arg//"$VALIDATOR_1"/\$VALIDATOR_1}
-    arg=${arg//"$MINER_1"/\$MINER_1}
+    for name in "${dsn_names[@]}"; do
+      arg=${arg//"${DSN[$name]}"/\$$name}
+    done
+    arg=${arg//"$keys/"/}
     [[ $arg == *[\ \"\{]* ]] && arg="'$arg'"
     shown+=("$arg")
   done
@@ -60,84 +141,168 @@ refused() {
   local code=$1 status=0 out
   shift
   out=$("$@" 2>&1) || status=$?
-  if [ "$status" -eq 0 ]; then
-    echo "demo: FAILED: this write should have been refused (${code}) but was accepted:" >&2
-    echo "$out" >&2
-    exit 1
-  fi
-  if ! grep -q -- "$code" <<<"$out"; then
-    echo "demo: FAILED: expected a refusal with ${code}, got:" >&2
-    echo "$out" >&2
-    exit 1
-  fi
+  [ "$status" -ne 0 ] || fail "this write should have been refused (${code}) but was accepted: $out"
+  grep -q -- "$code" <<<"$out" || fail "expected a refusal with ${code}, got: $out"
   # psql's verbose errors carry a LOCATION line; the message is what matters here.
   grep -v '^LOCATION:' <<<"$out" | sed 's/^/   => /'
 }
 
-# sql_as ROLE SQL: psql logged in as a node's role, the statement shown first and the SQLSTATE
-# shown in error messages.
-sql_as() {
-  local dsn
-  case $1 in
-  validator_1) dsn=$VALIDATOR_1 ;;
-  miner_1) dsn=$MINER_1 ;;
-  esac
-  echo "$1=> $2" | sed '2,$s/^/    /' >&3
-  psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -P pager=off "$dsn" -c "$2"
+# The first port from $1 on that nothing listens on (as regress/multinode/run.sh probes).
+free_port() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+while port < 65536:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            print(port)
+            sys.exit(0)
+        except OSError:
+            port += 1
+sys.exit(1)
+EOF
 }
 
-# expect WHAT EXPECTED ACTUAL
-expect() {
-  if [ "$2" != "$3" ]; then
-    echo "demo: FAILED: $1: expected '$2', got '$3'" >&2
-    exit 1
-  fi
-}
+########################################################################################
+step "Three throwaway PostgreSQL servers: node 1 and node 2 for validators, node 3 for a miner"
+note "each: initdb (as postgres; the operator on the Unix socket, every other login by password),"
+note "then pg_ctl start with shared_preload_libraries=mycelium (its sync worker serves database"
+note "mycelium: -c mycelium.database=mycelium) and mycelium.sync_interval = 200ms"
+chown postgres: "$MYCELIUM_MN_DIR" 2>/dev/null || [ "$(id -un)" = postgres ] ||
+  fail "cannot give $MYCELIUM_MN_DIR to postgres"
+mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
+mkdir -m 700 "$keys"
+pids=()
+for i in 1 2 3; do
+  mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth-local=trust \
+    --auth-host=scram-sha-256 --no-sync --encoding=UTF8 --locale=C.UTF-8 \
+    >"$MYCELIUM_MN_DIR/node$i.initdb.log" 2>&1 &
+  pids+=($!)
+done
+for i in 1 2 3; do
+  wait "${pids[i - 1]}" || fail "initdb of node $i failed"
+  rm -f "$MYCELIUM_MN_DIR/node$i.initdb.log"
+  echo "mycelium.sync_interval = '200ms'" >>"$(mn_datadir "$i")/postgresql.conf"
+done
+p=$base_port
+for i in 1 2 3; do
+  for attempt in 1 2 3 4 5; do
+    p=$(free_port "$p") || fail "no free port from $base_port on"
+    mn_start "$i" "$p" && break
+    grep -Eq 'could not bind|could not create any TCP/IP sockets|Address already in use' \
+      "$(mn_logfile "$i")" 2>/dev/null || fail "node $i did not start"
+    p=$((p + 1))
+    [ "$attempt" -lt 5 ] || fail "node $i did not start: no usable port"
+  done
+  port[i]=$p
+  p=$((p + 1))
+done
+for i in 1 2 3; do
+  DSN[NODE$i]=$(node_dsn "$i")
+  dsn_names+=("NODE$i")
+done
+printf '   %-6s  %-15s  %s\n' node address "node id (type)" \
+  1 "127.0.0.1:${port[1]}" "node-1 (validator)" \
+  2 "127.0.0.1:${port[2]}" "node-2 (validator)" \
+  3 "127.0.0.1:${port[3]}" "node-3 (miner)"
+note "the operator's connections: NODE1='${DSN[NODE1]}', NODE2, NODE3 alike"
+for i in 1 2 3; do
+  psql_to "$(node_dsn "$i" | sed 's/dbname=mycelium/dbname=postgres/')" \
+    -c 'CREATE DATABASE mycelium' >/dev/null
+  show "node$i=# " "CREATE DATABASE mycelium; CREATE EXTENSION mycelium; CREATE EXTENSION postgres_fdw;"
+  psql_to "$(node_dsn "$i")" -c 'CREATE EXTENSION mycelium' -c 'CREATE EXTENSION postgres_fdw'
+done
+on 1 "SELECT extversion AS catalog_version, mycelium.version() AS library_version
+        FROM pg_extension WHERE extname = 'mycelium'"
 
-step "Install the extension"
-sql <<'SQL'
-CREATE EXTENSION mycelium;
-SELECT extversion AS catalog_version, mycelium.version() AS library_version
-  FROM pg_extension WHERE extname = 'mycelium';
-SQL
-
+########################################################################################
 step "Each node creates its Ed25519 identity (the secret key never leaves the key file)"
-for node in v1 v2 miner; do
-  cli keygen --out "$work/$node.key"
+for i in 1 2 3; do
+  cli keygen --out "$keys/node-$i.key"
 done
 
-step "The operator registers the nodes (each registration is signed by the node's own key)"
-cli register-node --key-file "$work/v1.key" --node-id validator-1 --type validator \
-  --ip 127.0.0.1 --port 7001
-cli register-node --key-file "$work/v2.key" --node-id validator-2 --type validator \
-  --ip 127.0.0.1 --port 7002
-cli register-node --key-file "$work/miner.key" --node-id miner-1 --type miner \
-  --ip 127.0.0.1 --port 7003
-sql -c 'SELECT node_id, node_type, ip, port, left(public_key, 16) AS public_key, is_active
-          FROM mycelium.node_metadata ORDER BY node_id'
+########################################################################################
+step "Every node learns its own name and registers all three nodes (signed by each node's key)"
+note "--port is the node's PostgreSQL port: peers reach it there through postgres_fdw"
+type=([1]=validator [2]=validator [3]=miner)
+for i in 1 2 3; do
+  on_quiet "$i" "SELECT mycelium.set_local_node('node-$i')"
+  for j in 1 2 3; do
+    cli register-node --key-file "$keys/node-$j.key" --node-id "node-$j" --type "${type[j]}" \
+      --ip 127.0.0.1 --port "${port[j]}" --dsn "${DSN[NODE$i]}"
+  done
+done
+on 3 "SELECT node_id, node_type, ip, port, left(public_key, 16) AS public_key, is_active
+        FROM mycelium.node_metadata ORDER BY node_id"
+nodes_on() { value "$1" "SELECT string_agg(node_id || ':' || node_type || ':' || port || ':' || is_active, ' '
+                                  ORDER BY node_id) FROM mycelium.node_metadata"; }
+expected_nodes="node-1:validator:${port[1]}:true node-2:validator:${port[2]}:true node-3:miner:${port[3]}:true"
+for i in 1 2 3; do
+  expect "the nodes registered on node $i" "$expected_nodes" "$(nodes_on "$i")"
+  expect "local_node of node $i" "node-$i" "$(value "$i" 'SELECT node_id FROM mycelium.local_node')"
+done
 
-step "The operator gives the nodes database logins: validator_1 writes, miner_1 only reads"
-sql -v v1pw="$V1_PASSWORD" -v m1pw="$M1_PASSWORD" <<'SQL'
-CREATE ROLE validator_1 LOGIN PASSWORD :'v1pw' IN ROLE mycelium_validator;
-CREATE ROLE miner_1 LOGIN PASSWORD :'m1pw' IN ROLE mycelium_miner;
-SELECT r.rolname AS login, g.rolname AS member_of
-  FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
- WHERE r.rolname IN ('validator_1', 'miner_1') ORDER BY 1;
-SQL
-note "VALIDATOR_1='host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=validator_1 password=...'"
-note "MINER_1='host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=miner_1 password=...'"
+########################################################################################
+step "Logins: each node's own client, and two for peers (pushing replicas, reading remote shards)"
+client=([1]=validator_1 [2]=validator_2 [3]=miner_3)
+group=([1]=mycelium_validator [2]=mycelium_validator [3]=mycelium_miner)
+for i in 1 2 3; do
+  PW[${client[i]}]=$(password)
+  PW[sync$i]=$(password)
+  PW[read$i]=$(password)
+done
+for i in 1 2 3; do
+  on_quiet "$i" "CREATE ROLE ${client[i]} LOGIN PASSWORD '${PW[${client[i]}]}' IN ROLE ${group[i]}" \
+    "CREATE ROLE ${client[i]} LOGIN PASSWORD '…' IN ROLE ${group[i]}"
+  on_quiet "$i" "CREATE ROLE mycelium_sync LOGIN PASSWORD '${PW[sync$i]}' IN ROLE mycelium_replicator" \
+    "CREATE ROLE mycelium_sync LOGIN PASSWORD '…' IN ROLE mycelium_replicator"
+  on_quiet "$i" "CREATE ROLE mycelium_reader LOGIN PASSWORD '${PW[read$i]}' IN ROLE mycelium_miner" \
+    "CREATE ROLE mycelium_reader LOGIN PASSWORD '…' IN ROLE mycelium_miner"
+  # How this node logs in to the other two: their mycelium_sync and mycelium_reader.
+  values=() shown=()
+  for j in 1 2 3; do
+    [ "$j" -ne "$i" ] || continue
+    values+=("('node-$j', 'sync', 'mycelium_sync', '${PW[sync$j]}'), ('node-$j', 'read', 'mycelium_reader', '${PW[read$j]}')")
+    shown+=("('node-$j', 'sync', 'mycelium_sync', '…'), ('node-$j', 'read', 'mycelium_reader', '…')")
+  done
+  sql="SELECT mycelium.set_peer_credentials(node, purpose, login, password)
+         FROM (VALUES %s,
+                      %s)
+              AS peer(node, purpose, login, password)"
+  # shellcheck disable=SC2059
+  on_quiet "$i" "$(printf "$sql" "${values[@]}")" "$(printf "$sql" "${shown[@]}")"
+done
+on 1 "SELECT node_id, purpose, username FROM mycelium.peer_credentials ORDER BY 1, 2"
+for i in 1 2 3; do
+  DSN[${client[i]^^}]=$(login_dsn "${client[i]}" "$i")
+  dsn_names+=("${client[i]^^}")
+done
+note "VALIDATOR_1='host=127.0.0.1 port=${port[1]} dbname=mycelium user=validator_1 password=...' (node 1)"
+note "VALIDATOR_2 (node 2) and MINER_3 (node 3) alike"
 
-step "Two shards: 'users', and one whose id the database generates"
-users_shard=$(sql -A -t -c "SELECT mycelium.create_shard('users')")
-echo "mycelium.create_shard('users') -> $users_shard"
+########################################################################################
+step "Node 1 creates two shards; create_shard(replicas => n) picks the replica nodes itself"
+show "node1=# " "SELECT mycelium.create_shard('users', replicas => 2)"
+users_shard=$(value 1 "SELECT mycelium.create_shard('users', replicas => 2)")
+echo "$users_shard"
 expect "create_shard('users')" users "$users_shard"
-other_shard=$(sql -A -t -c "SELECT mycelium.create_shard()")
-echo "mycelium.create_shard()        -> $other_shard"
+show "node1=# " "SELECT mycelium.create_shard(replicas => 1)"
+other_shard=$(value 1 "SELECT mycelium.create_shard(replicas => 1)")
+echo "$other_shard"
 [[ $other_shard =~ ^shard_[0-9a-f]{16}$ ]] || expect "create_shard()" "shard_<16 hex digits>" "$other_shard"
-sql -c 'SELECT shard_id, partition, replicas, head_seq FROM mycelium.shards ORDER BY created_at'
+note "active peers with sync credentials, fewest replicas first, then by node id: 'users' goes"
+note "to node-2 and node-3, the second shard to node-2 (node 3 does not hold it)"
+on 1 "SELECT shard_id, node_id, status FROM mycelium.replicas ORDER BY shard_id DESC, node_id"
+expect "the replicas of users" "node-2 node-3" \
+  "$(value 1 "SELECT string_agg(node_id, ' ' ORDER BY node_id) FROM mycelium.replicas WHERE shard_id = 'users'")"
+expect "the replicas of $other_shard" "node-2" \
+  "$(value 1 "SELECT string_agg(node_id, ' ' ORDER BY node_id) FROM mycelium.replicas WHERE shard_id = '$other_shard'")"
 
-step "validator-1 writes signed data with the CLI, logged in as validator_1"
-v1=(--key-file "$work/v1.key" --node-id validator-1 --dsn "$VALIDATOR_1")
+########################################################################################
+step "node-1 writes signed data with the CLI, logged in to node 1 as validator_1"
+v1=(--key-file "$keys/node-1.key" --node-id node-1 --dsn "${DSN[VALIDATOR_1]}")
 cli put "${v1[@]}" --shard users --key alice --value '{"name": "Alice", "plan": "free"}'
 cli put "${v1[@]}" --shard users --key bob --value '{"name": "Bob", "plan": "pro"}'
 cli put "${v1[@]}" --shard users --key carol --value '{"name": "Carol", "plan": "free"}'
@@ -148,53 +313,141 @@ echo "$out"
 expect "the update of users/alice" "put users/alice version 2" "$out"
 note "a delete too (it leaves a signed tombstone, so old versions cannot come back):"
 cli delete "${v1[@]}" --shard users --key carol
-note "anyone allowed to read gets the current value:"
-out=$(cli get --shard users --key alice --dsn "$VALIDATOR_1")
+out=$(cli get --shard users --key alice --dsn "${DSN[VALIDATOR_1]}")
 echo "$out"
 expect "users/alice" '{"name": "Alice", "plan": "pro"}' "$out"
-sql -c 'SELECT shard_id, key, value, version, created_by FROM mycelium.data ORDER BY shard_id, key'
+on 1 "SELECT shard_id, key, value, version, created_by FROM mycelium.data ORDER BY shard_id DESC, key"
 
-step "Forged writes are refused by the database itself"
+########################################################################################
+step "The writes reach nodes 2 and 3: node 1's sync worker pushes them to the replicas"
+t0=$(date +%s%N)
+synced=
+for _ in $(seq 1 200); do
+  synced=$(value 1 "SELECT count(*) = 3 AND bool_and(status = 'active' AND lag_changes = 0)
+                      FROM mycelium.sync_status")
+  [ "$synced" = t ] && break
+  sleep 0.1
+done
+[ "$synced" = t ] || {
+  value 1 "SELECT * FROM mycelium.sync_status" >&2
+  fail "the sync worker did not push every change within 20 s"
+}
+tenths=$((($(date +%s%N) - t0) / 100000000))
+note "(every replica caught up after $((tenths / 10)).$((tenths % 10)) s; SELECT mycelium.sync_now() pushes at once)"
+on 1 "SELECT shard_id, node_id, status, last_pushed_seq, lag_changes, last_error
+        FROM mycelium.sync_status ORDER BY shard_id DESC, node_id"
+on 1 "SELECT shard_id, health, wanted_replicas, active_replicas, max_lag_changes
+        FROM mycelium.shard_health ORDER BY shard_id DESC"
+on 1 "SELECT r.shard_id, r.node_id, v.local_records, v.remote_records, v.local_head, v.remote_head, v.match
+        FROM mycelium.replicas r, LATERAL mycelium.verify_replica(r.shard_id, r.node_id) v
+       ORDER BY r.shard_id DESC, r.node_id"
+expect "shard_health" "healthy healthy" \
+  "$(value 1 "SELECT string_agg(health, ' ') FROM mycelium.shard_health")"
+expect "verify_replica on every replica" "3 true" \
+  "$(value 1 "SELECT count(*) || ' ' || bool_and(v.match)
+                FROM mycelium.replicas r, LATERAL mycelium.verify_replica(r.shard_id, r.node_id) v")"
+as validator_2 2 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'users' ORDER BY key"
+as miner_3 3 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'users' ORDER BY key"
+# The same records (keys, versions, signatures) on every node that holds the shard.
+records() {
+  value "$1" "SELECT count(*) || ' ' || coalesce(string_agg(key || ':' || version || ':' || signature, ','
+                                                            ORDER BY key), '')
+                FROM mycelium.data WHERE shard_id = '$2'"
+}
+users_on_1=$(records 1 users)
+expect "the records of users on node 1" "alice:2 bob:1" \
+  "$(value 1 "SELECT string_agg(key || ':' || version, ' ' ORDER BY key) FROM mycelium.data WHERE shard_id = 'users'")"
+expect "the records of users on node 2" "$users_on_1" "$(records 2 users)"
+expect "the records of users on node 3" "$users_on_1" "$(records 3 users)"
+expect "the records of $other_shard on node 2" "$(records 1 "$other_shard")" "$(records 2 "$other_shard")"
+expect "carol's tombstone on node 3" "users:carol:2" \
+  "$(value 3 "SELECT shard_id || ':' || key || ':' || version FROM mycelium.tombstones")"
+
+########################################################################################
+step "A replica is read-only: node 2 holds 'users' as a replica, written on node 1 only"
+on 2 "SELECT shard_id, kind, primary_node, head_seq FROM mycelium.shards ORDER BY shard_id DESC"
+note "validator-2 signs a write of users/alice with its own key, on its own node:"
+refused MC012 cli put --key-file "$keys/node-2.key" --node-id node-2 --dsn "${DSN[VALIDATOR_2]}" \
+  --shard users --key alice --value '{"name": "Alice", "plan": "free"}'
+note "not even a delete signed by node-1, the shard's own writer, sent to node 2:"
+refused MC012 cli delete --key-file "$keys/node-1.key" --node-id node-1 --dsn "${DSN[VALIDATOR_2]}" \
+  --shard users --key bob
+expect "the records of users on node 2 after the refused writes" "$users_on_1" "$(records 2 users)"
+
+########################################################################################
+step "Forged writes are refused by the database itself (node 1, the primary)"
 note "tampering with a stored record: a new value and version, keeping bob's real signature"
-refused MC001 sql_as validator_1 \
+refused MC001 as validator_1 1 \
   "UPDATE mycelium.data SET value = '{\"name\": \"Bob\", \"plan\": \"enterprise\"}', version = version + 1
     WHERE shard_id = 'users' AND key = 'bob'"
 note "a plain INSERT of a new record reusing that signature (made over bob's value)"
-refused MC001 sql_as validator_1 \
+refused MC001 as validator_1 1 \
   "INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature)
    SELECT 'users', 'mallory', '{\"name\": \"Mallory\", \"plan\": \"enterprise\"}', 1, created_by, signature
      FROM mycelium.data WHERE shard_id = 'users' AND key = 'bob'"
 note "replaying alice's old signed version 1 over version 2"
-refused MC006 sql_as validator_1 \
+refused MC006 as validator_1 1 \
   "UPDATE mycelium.data d SET value = c.value, version = c.version, signature = c.signature
      FROM mycelium.sync_changes c
     WHERE d.shard_id = 'users' AND d.key = 'alice'
       AND c.shard_id = 'users' AND c.key = 'alice' AND c.version = 1"
-note "a write signed with validator-2's key, claimed as validator-1"
-refused MC001 cli put --key-file "$work/v2.key" --node-id validator-1 --dsn "$VALIDATOR_1" \
+note "a write signed with node-2's key, claimed as node-1"
+refused MC001 cli put --key-file "$keys/node-2.key" --node-id node-1 --dsn "${DSN[VALIDATOR_1]}" \
   --shard users --key alice --value '{"name": "Alice", "plan": "free"}'
 
-step "Miners read but never write"
+########################################################################################
+step "Miners read but never write (node 3, the miner's database)"
 note "the miner's login may not call put at all"
-refused 42501 cli put --key-file "$work/miner.key" --node-id miner-1 --dsn "$MINER_1" \
+refused 42501 cli put --key-file "$keys/node-3.key" --node-id node-3 --dsn "${DSN[MINER_3]}" \
   --shard users --key alice --value '{"name": "Alice", "plan": "free"}'
 note "nor write the table directly"
-refused 42501 sql_as miner_1 \
+refused 42501 as miner_3 3 \
   "INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature)
-   VALUES ('users', 'dave', '{\"name\": \"Dave\"}', 1, 'miner-1', repeat('0', 128))"
-note "and even through a validator's login, a miner's signature does not make a write"
-refused MC004 cli put --key-file "$work/miner.key" --node-id miner-1 --dsn "$VALIDATOR_1" \
+   VALUES ('users', 'dave', '{\"name\": \"Dave\"}', 1, 'node-3', repeat('0', 128))"
+note "and even through a validator's login (on node 1), a miner's signature does not make a write"
+refused MC004 cli put --key-file "$keys/node-3.key" --node-id node-3 --dsn "${DSN[VALIDATOR_1]}" \
   --shard users --key alice --value '{"name": "Alice", "plan": "free"}'
-note "but miner_1 reads everything:"
-sql_as miner_1 "SELECT current_user, shard_id, key, value, version FROM mycelium.data
-                       WHERE shard_id = 'users' ORDER BY key"
-cli get --shard users --key bob --dsn "$MINER_1"
+note "but the miner reads its replica:"
+out=$(cli get --shard users --key bob --dsn "${DSN[MINER_3]}")
+echo "$out"
+expect "users/bob on node 3" '{"name": "Bob", "plan": "pro"}' "$out"
 
-step "The audit log: every accepted change, hash-chained per shard, checked by the database"
-sql -c "SELECT * FROM mycelium.verify_audit('users')"
-valid=$(psql -X -A -t -c "SELECT valid AND entries = 5 FROM mycelium.verify_audit('users')")
-expect "verify_audit('users') valid with 5 entries" t "$valid"
-sql -c "SELECT seq, op, key, version, created_by, left(encode(entry_hash, 'hex'), 16) AS entry_hash
-          FROM mycelium.sync_changes WHERE shard_id = 'users' ORDER BY seq"
+########################################################################################
+step "The miner reads a shard it does not hold: attach_remote_shard (postgres_fdw to node 1)"
+as miner_3 3 "SELECT count(*) FROM mycelium.data WHERE shard_id = '$other_shard'"
+expect "records of $other_shard on node 3 before attaching" 0 \
+  "$(value 3 "SELECT count(*) FROM mycelium.data WHERE shard_id = '$other_shard'")"
+on_quiet 3 "SELECT mycelium.attach_remote_shard('$other_shard', 'node-1')"
+on 3 "SELECT shard_id, kind, primary_node FROM mycelium.shards ORDER BY shard_id DESC"
+note "a plain SELECT with shard_id = ... is answered by node 1:"
+plan=$(as miner_3 3 "EXPLAIN (COSTS OFF) SELECT key, value FROM mycelium.data WHERE shard_id = '$other_shard'")
+printf '%s\n\n' "$plan"
+grep -q 'Foreign Scan' <<<"$plan" || fail "the plan of a remote shard's read has no Foreign Scan"
+as miner_3 3 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = '$other_shard'"
+expect "$other_shard/counter read on node 3" "counter:42:1" \
+  "$(value 3 "SELECT key || ':' || value || ':' || version FROM mycelium.data WHERE shard_id = '$other_shard'")"
+note "and cannot write it"
+refused 42501 as miner_3 3 \
+  "UPDATE mycelium.data SET value = '43' WHERE shard_id = '$other_shard' AND key = 'counter'"
 
-printf '\nDemo complete: every signed write was accepted, every forged or miner write refused.\n'
+########################################################################################
+step "The audit log: every accepted change, hash-chained per shard, the same chain on every node"
+on 1 "SELECT seq, op, key, version, created_by, origin_node, left(encode(entry_hash, 'hex'), 16) AS entry_hash
+        FROM mycelium.sync_changes WHERE shard_id = 'users' ORDER BY seq"
+for i in 1 2 3; do
+  on "$i" "SELECT v.valid, v.entries, s.head_seq, left(encode(s.head_hash, 'hex'), 16) AS head_hash
+             FROM mycelium.verify_audit('users') v, mycelium.shards s WHERE s.shard_id = 'users'"
+done
+head_on() {
+  value "$1" "SELECT v.valid || ' ' || v.entries || ' ' || encode(s.head_hash, 'hex')
+                FROM mycelium.verify_audit('users') v, mycelium.shards s WHERE s.shard_id = 'users'"
+}
+head_1=$(head_on 1)
+expect "verify_audit('users') on node 1 valid with 5 entries" "true 5" "$(cut -d' ' -f1-2 <<<"$head_1")"
+expect "the chain of users on node 2" "$head_1" "$(head_on 2)"
+expect "the chain of users on node 3" "$head_1" "$(head_on 3)"
+
+tenths=$((($(date +%s%N) - started) / 100000000))
+printf '\nDemo complete (%d.%d s): three nodes, every signed write on node 1 replicated to nodes 2 and 3,\n' \
+  $((tenths / 10)) $((tenths % 10))
+printf 'a remote shard read by the miner, every forged, replica or miner write refused.\n'

@@ -8,7 +8,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-common
   libpq-dev libsodium-dev
   libflatbuffers-dev flatbuffers-compiler
-  libwebsockets-dev libyaml-cpp-dev libuv1-dev libraft-dev
+  libwebsockets-dev libwebsockets-evlib-uv libyaml-cpp-dev libuv1-dev libraft-dev
   googletest libgtest-dev libbenchmark-dev
   python3 python3-nacl
 )
