@@ -73,7 +73,9 @@ CREATE TABLE mycelium.node_metadata (
   registered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   -- The node's database, for postgres_fdw (host = ip, port = port). Not part of the signed
   -- registration: an operator sets it with set_node_database() when it differs from ours.
-  dbname        text NOT NULL DEFAULT pg_catalog.current_database()
+  dbname        text NOT NULL DEFAULT pg_catalog.current_database(),
+  -- The protocol version this node's agent last negotiated with it (mycelium-agent).
+  protocol_version text
 );
 
 -- Registers a node (or refreshes a registration signed by the same key). The signature over
@@ -341,7 +343,13 @@ ALTER TABLE mycelium.inbox ENABLE ALWAYS TRIGGER apply_inbox_entry;
 
 -- What a pushing primary reads back from a replica.
 CREATE VIEW mycelium.chain_heads AS
-  SELECT shard_id, kind, head_seq, head_hash FROM mycelium.shards;
+  SELECT shard_id, kind, head_seq, head_hash, primary_node FROM mycelium.shards;
+
+-- The agent records a peer it authenticated: when, and the protocol version negotiated.
+CREATE FUNCTION mycelium.note_peer(node_id text, protocol_version text) RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ UPDATE mycelium.node_metadata SET last_seen = now(), protocol_version = $2
+         WHERE node_id = $1 $$;
 CREATE VIEW mycelium.shard_digests AS
   SELECT shard_id, count(*) AS records,
          sha256(convert_to(COALESCE(string_agg(key || ':' || version || ':' || signature, ','
@@ -475,6 +483,7 @@ GRANT EXECUTE ON FUNCTION mycelium.put(text, text, jsonb, integer, text, text),
 
 -- Replicators deliver entries to the inbox and read back what the sender needs; nothing else.
 GRANT INSERT ON mycelium.inbox TO mycelium_replicator;
+GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
 GRANT SELECT ON mycelium.replicas, mycelium.peers, mycelium.inbox_rejections,

@@ -141,7 +141,8 @@ Peer ensure_peer(const std::string &node_id) {
                     "origin_node text, prev_hash bytea, entry_hash bytea)" +
                     remote + "table_name 'inbox', batch_size '100')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
-                    ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea)" +
+                    ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea, "
+                      "primary_node text)" +
                     remote + "table_name 'chain_heads')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".shard_digests (shard_id text, records bigint, digest bytea)" + remote +
