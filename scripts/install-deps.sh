@@ -10,7 +10,9 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libwebsockets-dev libwebsockets-evlib-uv libyaml-cpp-dev libuv1-dev libraft-dev
   googletest libgtest-dev libbenchmark-dev
-  python3 python3-nacl
+  # libFuzzer for tests/fuzz/run-smoke.sh: clang-14 only recommends its runtime library.
+  clang-14 libclang-rt-14-dev
+  python3 python3-nacl python3-websockets curl
 )
 
 missing=()

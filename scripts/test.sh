@@ -25,6 +25,7 @@ suite "unit (ctest)" ctest --test-dir build --output-on-failure
 suite "single-node regression (pg_regress)" scripts/run-regress.sh
 suite "multi-node regression" regress/multinode/run.sh
 suite "CLI against PostgreSQL" tests/integration/cli_roundtrip.sh
+suite "agents on loopback" tests/integration/agents.sh
 
 echo
 if [ $failed -gt 0 ]; then

@@ -30,6 +30,9 @@ inline constexpr const char *kNothingToDelete = "MC011";
 inline constexpr const char *kNotPrimary = "MC012";
 inline constexpr const char *kReplicaRefused = "MC013";
 inline constexpr const char *kNoPeerCredentials = "MC014";
+// Peer handshake (protocol/handshake.hpp): bad or out-of-order bytes, and failed authentication.
+inline constexpr const char *kProtocolViolation = "08P01";
+inline constexpr const char *kInvalidAuthorization = "28000";
 } // namespace sqlstate
 
 class Error : public std::runtime_error {

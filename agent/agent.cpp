@@ -1,0 +1,648 @@
+#include "agent.hpp"
+
+#include "log.hpp"
+
+#include "mycelium/hex.hpp"
+#include "mycelium/version.hpp"
+
+#include <uv.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace mycelium::agent {
+
+namespace p = mycelium::protocol;
+
+// One WebSocket connection to a peer agent.
+struct Agent::Link {
+  ConnId id = 0;
+  bool outgoing = false;
+  bool json = false;
+  std::string remote;
+  std::unique_ptr<p::Initiator> initiator;
+  std::unique_ptr<p::Responder> responder;
+  std::unique_ptr<p::SecureChannel> channel; // set once the handshake is done
+  std::string peer_id;
+  bool peer_is_validator = false;
+  std::int64_t last_rx_ms = 0;
+  std::int64_t last_ping_ms = 0;
+  std::uint64_t ping_seq = 0;
+  double rtt_ms = -1;
+  bool sync_pending = false;
+  bool hello_seen = false; // responder: msg1 arrived, msg3 is next
+  int strikes = 0;
+};
+
+namespace {
+
+constexpr int kTickMs = 100;
+constexpr int kRegistryRefreshMs = 2000;
+constexpr int kMaxStrikes = 10;
+
+std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
+  return to_hex(bytes.data(), bytes.size());
+}
+
+} // namespace
+
+Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
+    : loop_(loop), config_(std::move(config)), key_(std::move(key)),
+      db_(loop, config_.database_dsn),
+      replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
+      started_at_(std::chrono::system_clock::now()) {}
+
+Agent::~Agent() {
+  if (timer_) {
+    uv_close(reinterpret_cast<uv_handle_t *>(timer_),
+             [](uv_handle_t *h) { delete reinterpret_cast<uv_timer_t *>(h); });
+    timer_ = nullptr;
+  }
+}
+
+std::vector<std::string> Agent::features() const {
+  std::vector<std::string> f = config_.features;
+  f.push_back("db-sync");
+  std::sort(f.begin(), f.end());
+  f.erase(std::unique(f.begin(), f.end()), f.end());
+  return f;
+}
+
+void Agent::start() {
+  const std::string node_id = config_.node_id;
+  const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
+  auto found = std::make_shared<std::optional<std::string>>();
+  db_.submit(
+      [node_id, found](Session &s) {
+        Rows rows =
+            s.query("SELECT public_key FROM mycelium.node_metadata WHERE node_id = $1", {node_id});
+        if (!rows.empty())
+          *found = rows[0][0];
+      },
+      [this, mine, found](const std::optional<std::string> &error) {
+        if (error) {
+          log_error("cannot check this node's identity in the database: " + *error);
+          exit_code_ = 1;
+          stop();
+          return;
+        }
+        if (!found->has_value()) {
+          log_error("node " + config_.node_id +
+                    " is not registered in mycelium.node_metadata: register it first "
+                    "(mycelium register-node)");
+          exit_code_ = 1;
+          stop();
+          return;
+        }
+        if (**found != mine) {
+          log_error("key file " + config_.key_file + " holds public key " + mine +
+                    ", but mycelium.node_metadata registers " + **found + " for node " +
+                    config_.node_id + ": wrong key file or wrong node_id");
+          exit_code_ = 1;
+          stop();
+          return;
+        }
+        try {
+          TransportOptions options;
+          options.listen_address = config_.listen.address;
+          options.listen_port = config_.listen.port;
+          options.http_address = config_.http.address;
+          options.http_port = config_.http.port;
+          options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
+          transport_ = std::make_unique<Transport>(loop_, options, *this);
+        } catch (const std::exception &e) {
+          log_error(e.what());
+          exit_code_ = 1;
+          stop();
+          return;
+        }
+        running_ = true;
+        for (const Peer &peer : config_.bootstrap_peers)
+          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms});
+        log_info("node " + config_.node_id + " identity verified; listening for peers on " +
+                 config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
+                 config_.http.address + ":" + std::to_string(config_.http.port));
+        refresh_registry();
+        timer_ = new uv_timer_t;
+        uv_timer_init(loop_, timer_);
+        timer_->data = this;
+        uv_timer_start(
+            timer_, [](uv_timer_t *t) { static_cast<Agent *>(t->data)->tick(); }, kTickMs, kTickMs);
+      });
+}
+
+void Agent::stop() {
+  if (stopping_)
+    return;
+  stopping_ = true;
+  running_ = false;
+  log_info("stopping");
+  if (timer_) {
+    uv_timer_stop(timer_);
+    uv_close(reinterpret_cast<uv_handle_t *>(timer_),
+             [](uv_handle_t *h) { delete reinterpret_cast<uv_timer_t *>(h); });
+    timer_ = nullptr;
+  }
+  if (transport_)
+    transport_->shutdown();
+  links_.clear();
+  db_.stop();
+}
+
+void Agent::refresh_registry() {
+  auto fresh = std::make_shared<std::map<std::string, NodeInfo>>();
+  db_.submit(
+      [fresh](Session &s) {
+        for (const Row &row :
+             s.query("SELECT node_id, public_key, node_type, is_active, stake::float8 "
+                     "FROM mycelium.node_metadata"))
+          (*fresh)[row[0].value_or("")] =
+              NodeInfo{row[1].value_or(""), row[2].value_or(""), row[3].value_or("f") == "t",
+                       std::stod(row[4].value_or("0"))};
+      },
+      [this, fresh](const std::optional<std::string> &error) {
+        if (error)
+          log_warn("cannot read the node registry: " + *error);
+        else
+          registry_ = std::move(*fresh);
+      });
+}
+
+// Peers are admitted only as registered, active nodes whose key matches; validators need the
+// configured minimum stake; miners are admitted as read-only clients.
+bool Agent::admit(const std::string &node_id, const PublicKey &key) {
+  if (node_id == config_.node_id)
+    return false;
+  auto it = registry_.find(node_id);
+  if (it == registry_.end() || !it->second.active ||
+      it->second.public_key != to_hex(key.data(), key.size()))
+    return false;
+  if (it->second.node_type == "validator")
+    return it->second.stake >= config_.min_stake;
+  return it->second.node_type == "miner";
+}
+
+void Agent::tick() {
+  if (!running_)
+    return;
+  const std::int64_t now = p::now_ms();
+  if (now - last_registry_ms_ >= kRegistryRefreshMs) {
+    last_registry_ms_ = now;
+    refresh_registry();
+  }
+  for (Dial &dial : dials_)
+    if (dial.conn == 0 && now >= dial.next_ms)
+      dial.conn = transport_->connect(dial.peer.host, dial.peer.port);
+
+  const bool sync_round = now - last_sync_round_ms_ >= config_.db_sync_interval_ms;
+  if (sync_round)
+    last_sync_round_ms_ = now;
+  std::vector<ConnId> dead;
+  int ready = 0;
+  for (auto &[id, link] : links_) {
+    if (now - link->last_rx_ms > config_.peer_timeout_ms) {
+      dead.push_back(id);
+      continue;
+    }
+    if (!link->channel)
+      continue;
+    ++ready;
+    if (now - link->last_ping_ms >= config_.ping_interval_ms) {
+      link->last_ping_ms = now;
+      send(*link, p::Ping{++link->ping_seq, now});
+    }
+    if (sync_round && link->peer_is_validator && !link->sync_pending)
+      request_sync(*link);
+  }
+  for (ConnId id : dead) {
+    log_warn("peer link " + std::to_string(id) + " silent for " +
+             std::to_string(config_.peer_timeout_ms) + " ms: closing");
+    transport_->close(id);
+  }
+  metrics_.set_peers(ready);
+  replay_guard_.expire(now);
+}
+
+void Agent::on_open(ConnId id, bool outgoing, bool json, const std::string &remote) {
+  auto link = std::make_unique<Link>();
+  link->id = id;
+  link->outgoing = outgoing;
+  link->json = json;
+  link->remote = remote;
+  link->last_rx_ms = p::now_ms();
+  const p::Version version{p::kProtocolMajor, p::kProtocolMinor};
+  auto admit = [this](const std::string &node_id, const PublicKey &key) {
+    return this->admit(node_id, key);
+  };
+  Link &l = *link;
+  links_[id] = std::move(link);
+  try {
+    if (outgoing) {
+      l.initiator =
+          std::make_unique<p::Initiator>(key_, config_.node_id, version, features(), admit);
+      p::Envelope hello;
+      hello.sender_id = config_.node_id;
+      hello.timestamp_ms = p::now_ms();
+      hello.nonce = p::random_nonce();
+      hello.payload = p::HandshakeMsg{l.initiator->start()};
+      send_raw_envelope(l, hello);
+    } else {
+      l.responder =
+          std::make_unique<p::Responder>(key_, config_.node_id, version, features(), admit);
+    }
+  } catch (const std::exception &e) {
+    log_error(std::string("handshake set-up failed: ") + e.what());
+    transport_->close(id);
+  }
+}
+
+void Agent::send_raw_envelope(Link &link, const p::Envelope &envelope) {
+  Bytes wire = p::encode(envelope);
+  if (link.json) {
+    const std::string text = p::to_json(wire);
+    wire.assign(text.begin(), text.end());
+  }
+  if (link.channel)
+    wire = link.channel->seal(wire);
+  metrics_.message_out(std::string(p::type_name(envelope.payload)));
+  transport_->send(link.id, std::move(wire));
+}
+
+// One-hop messages carry no envelope signature: the session's AEAD already authenticates the
+// sender (PROTOCOL.md, "Signatures on a session"); multi-hop payloads carry their origin's
+// signature.
+void Agent::send(Link &link, p::Payload payload) {
+  p::Envelope envelope;
+  envelope.sender_id = config_.node_id;
+  envelope.timestamp_ms = p::now_ms();
+  envelope.nonce = p::random_nonce();
+  envelope.payload = std::move(payload);
+  send_raw_envelope(link, envelope);
+}
+
+void Agent::reject(Link &link, const std::string &reason, const std::string &detail) {
+  metrics_.message_rejected(reason);
+  log_warn("dropped a message from " + (link.peer_id.empty() ? link.remote : link.peer_id) + " (" +
+           reason + "): " + detail);
+  if (++link.strikes >= kMaxStrikes) {
+    log_warn("closing the link to " + link.remote + ": too many rejected messages");
+    transport_->close(link.id);
+  }
+}
+
+void Agent::on_frame(ConnId id, const Bytes &frame) {
+  auto it = links_.find(id);
+  if (it == links_.end())
+    return;
+  Link &link = *it->second;
+  link.last_rx_ms = p::now_ms();
+
+  Bytes plaintext;
+  if (link.channel) {
+    std::optional<Bytes> opened = link.channel->open(frame);
+    if (!opened) {
+      // A frame that fails to open breaks the channel: nothing after it can be trusted.
+      metrics_.message_rejected("undecryptable");
+      log_warn("closing the link to " + link.peer_id + ": a frame failed authentication");
+      transport_->close(id);
+      return;
+    }
+    plaintext = std::move(*opened);
+  } else {
+    plaintext = frame;
+  }
+
+  p::DecodeLimits limits;
+  limits.max_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
+  p::DecodeResult result =
+      link.json ? p::decode_json(std::string_view(reinterpret_cast<const char *>(plaintext.data()),
+                                                  plaintext.size()),
+                                 limits)
+                : p::decode(plaintext, limits);
+  if (!result) {
+    reject(link, p::to_string(result.reason()), result.detail());
+    if (!link.channel)
+      transport_->close(id); // garbage instead of a handshake: no second chance
+    return;
+  }
+  p::Envelope &envelope = result.envelope();
+  if (auto why = replay_guard_.accept(envelope, p::now_ms())) {
+    reject(link, p::to_string(*why), "timestamp " + std::to_string(envelope.timestamp_ms));
+    return;
+  }
+  metrics_.message_in(std::string(p::type_name(envelope.payload)));
+  if (!link.channel) {
+    on_handshake_message(link, envelope.payload);
+    return;
+  }
+  if (envelope.sender_id != link.peer_id) {
+    reject(link, "malformed",
+           "sender_id " + envelope.sender_id + " on the link of " + link.peer_id);
+    return;
+  }
+  on_message(link, envelope);
+}
+
+void Agent::on_handshake_message(Link &link, const p::Payload &payload) {
+  try {
+    p::Envelope out;
+    out.sender_id = config_.node_id;
+    out.timestamp_ms = p::now_ms();
+    out.nonce = p::random_nonce();
+    if (link.initiator) {
+      const auto *reply = std::get_if<p::HandshakeResponseMsg>(&payload);
+      if (!reply)
+        throw p::HandshakeError(p::HandshakeError::Reason::UnexpectedMessage,
+                                "expected the handshake response");
+      out.payload = p::HandshakeMsg{link.initiator->on_response(reply->data)};
+      send_raw_envelope(link, out);
+      on_session(link, link.initiator->session());
+      return;
+    }
+    const auto *msg = std::get_if<p::HandshakeMsg>(&payload);
+    if (!msg)
+      throw p::HandshakeError(p::HandshakeError::Reason::UnexpectedMessage,
+                              "expected a handshake message");
+    if (!link.hello_seen) {
+      link.hello_seen = true;
+      out.payload = p::HandshakeResponseMsg{link.responder->on_hello(msg->data)};
+      send_raw_envelope(link, out);
+      return;
+    }
+    link.responder->on_finish(msg->data);
+    on_session(link, link.responder->session());
+  } catch (const p::HandshakeError &e) {
+    metrics_.handshake_failed(p::to_string(e.reason()));
+    log_warn("handshake with " + link.remote + " failed (" + p::to_string(e.reason()) +
+             "): " + e.what());
+    transport_->close(link.id);
+  }
+}
+
+void Agent::on_session(Link &link, const p::Session &session) {
+  link.peer_id = session.peer_node_id;
+  auto it = registry_.find(link.peer_id);
+  link.peer_is_validator = it != registry_.end() && it->second.node_type == "validator";
+  link.channel = std::make_unique<p::SecureChannel>(
+      session.keys, static_cast<std::size_t>(config_.max_frame_bytes));
+  link.initiator.reset();
+  link.responder.reset();
+  last_heartbeat_ = std::chrono::system_clock::now();
+  log_info("authenticated link to " + link.peer_id + " (" + link.remote + ", " +
+           (link.outgoing ? "outgoing" : "incoming") + ", protocol " +
+           p::to_string(session.version) + ", session " + hex_of(session.session_id).substr(0, 16) +
+           ")");
+  const std::string peer = link.peer_id, version = p::to_string(session.version);
+  db_.submit(
+      [peer, version](Session &s) {
+        s.query("SELECT mycelium.note_peer($1, $2)", {peer, version});
+      },
+      [peer](const std::optional<std::string> &error) {
+        if (error)
+          log_warn("cannot record peer " + peer + ": " + *error);
+      });
+  for (Dial &dial : dials_)
+    if (dial.conn == link.id)
+      dial.backoff_ms = config_.redial_min_ms;
+}
+
+void Agent::on_message(Link &link, const p::Envelope &envelope) {
+  const std::int64_t now = p::now_ms();
+  if (const auto *ping = std::get_if<p::Ping>(&envelope.payload)) {
+    send(link, p::Pong{ping->seq, ping->sent_ms});
+  } else if (const auto *pong = std::get_if<p::Pong>(&envelope.payload)) {
+    link.rtt_ms = static_cast<double>(now - pong->sent_ms);
+    last_heartbeat_ = std::chrono::system_clock::now();
+  } else if (const auto *request = std::get_if<p::DBSyncReq>(&envelope.payload)) {
+    serve_sync(link, *request);
+  } else if (const auto *response = std::get_if<p::DBSyncResp>(&envelope.payload)) {
+    apply_sync(link, *response);
+  } else if (std::holds_alternative<p::HandshakeMsg>(envelope.payload) ||
+             std::holds_alternative<p::HandshakeResponseMsg>(envelope.payload)) {
+    reject(link, "protocol-violation", "a handshake message on an established link");
+  } else if (const auto *gossip = std::get_if<p::Gossip>(&envelope.payload)) {
+    auto it = registry_.find(gossip->origin);
+    if (it == registry_.end() ||
+        !p::verify_gossip(*gossip, parse_public_key(it->second.public_key)))
+      reject(link, "bad-signature", "gossip from " + gossip->origin);
+    // Relaying is part 2 (gossip); a verified message is only counted for now.
+  }
+  // Sync and BlacklistSync are read by part 2 of the agent; they are accepted and counted.
+}
+
+// Asks a validator peer for the audit entries of the shards this node replicates from it,
+// after the last entry this node holds.
+void Agent::request_sync(Link &link) {
+  link.sync_pending = true;
+  const std::string peer = link.peer_id;
+  const ConnId id = link.id;
+  auto cursors = std::make_shared<std::vector<p::SyncCursor>>();
+  db_.submit(
+      [peer, cursors](Session &s) {
+        for (const Row &row : s.query("SELECT shard_id, head_seq FROM mycelium.chain_heads "
+                                      "WHERE kind = 'replica' AND primary_node = $1",
+                                      {peer}))
+          cursors->push_back(
+              p::SyncCursor{row[0].value_or(""), peer, std::stoll(row[1].value_or("0"))});
+      },
+      [this, id, cursors](const std::optional<std::string> &error) {
+        auto it = links_.find(id);
+        if (it == links_.end())
+          return;
+        Link &l = *it->second;
+        if (error || cursors->empty()) {
+          l.sync_pending = false;
+          if (error)
+            log_warn("cannot read sync cursors: " + *error);
+          else
+            last_sync_ = std::chrono::system_clock::now();
+          return;
+        }
+        send(l, p::DBSyncReq{next_request_id_++, *cursors,
+                             static_cast<std::uint32_t>(config_.db_sync_page_size)});
+      });
+}
+
+// Answers with the entries after each cursor, in seq order, at most page_size in all.
+void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
+  const ConnId id = link.id;
+  const std::uint32_t page =
+      std::min<std::uint32_t>(request.page_size ? request.page_size : 1, 5000);
+  auto response = std::make_shared<p::DBSyncResp>();
+  response->request_id = request.request_id;
+  const std::vector<p::SyncCursor> cursors = request.cursors;
+  db_.submit(
+      [cursors, page, response](Session &s) {
+        std::uint32_t left = page;
+        for (const p::SyncCursor &cursor : cursors) {
+          if (left == 0) {
+            response->more = true;
+            break;
+          }
+          Rows rows =
+              s.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
+                      "       (extract(epoch FROM created_at) * 1000000)::bigint, origin_node, "
+                      "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex') "
+                      "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 "
+                      " ORDER BY seq LIMIT $3",
+                      {cursor.shard_id, std::to_string(cursor.last_seq), std::to_string(left + 1)});
+          if (rows.size() > left) {
+            rows.pop_back();
+            response->more = true;
+          }
+          for (const Row &r : rows) {
+            p::AuditEntry e;
+            e.shard_id = r[0].value_or("");
+            e.seq = std::stoll(r[1].value_or("0"));
+            e.op = r[2].value_or("");
+            e.key = r[3].value_or("");
+            e.version = std::stoi(r[4].value_or("0"));
+            e.value_json = r[5].value_or("");
+            e.created_by = r[6].value_or("");
+            e.signature = r[7].value_or("");
+            e.created_at_us = std::stoll(r[8].value_or("0"));
+            e.origin_node = r[9].value_or("");
+            const Bytes prev = from_hex(r[10].value_or(""), 32, "prev_hash");
+            const Bytes hash = from_hex(r[11].value_or(""), 32, "entry_hash");
+            std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
+            std::copy(hash.begin(), hash.end(), e.entry_hash.begin());
+            response->entries.push_back(std::move(e));
+          }
+          left -= static_cast<std::uint32_t>(rows.size());
+        }
+      },
+      [this, id, response](const std::optional<std::string> &error) {
+        auto it = links_.find(id);
+        if (it == links_.end())
+          return;
+        if (error) {
+          log_warn("cannot serve a sync request: " + *error);
+          response->entries.clear();
+          response->more = false;
+        }
+        send(*it->second, std::move(*response));
+      });
+}
+
+// Applies a page through the extension's verifying inbox (the same path as the fdw push):
+// the database checks every entry; the agent trusts nothing it received.
+void Agent::apply_sync(Link &link, p::DBSyncResp response) {
+  const ConnId id = link.id;
+  auto entries = std::make_shared<std::vector<p::AuditEntry>>(std::move(response.entries));
+  const bool more = response.more;
+  auto refused = std::make_shared<long long>(0);
+  db_.submit(
+      [entries, refused](Session &s) {
+        if (entries->empty())
+          return;
+        const long long before = std::stoll(
+            s.query("SELECT count(*) FROM mycelium.inbox_rejections")[0][0].value_or("0"));
+        s.exec("BEGIN");
+        for (const p::AuditEntry &e : *entries)
+          s.query("INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
+                  "created_by, signature, created_at, origin_node, prev_hash, entry_hash) "
+                  "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, "
+                  "to_timestamp($9::float8 / 1000000), $10, decode($11, 'hex'), "
+                  "decode($12, 'hex'))",
+                  {e.shard_id, std::to_string(e.seq), e.op, e.key, std::to_string(e.version),
+                   e.value_json.empty() ? std::nullopt : std::optional<std::string>(e.value_json),
+                   e.created_by, e.signature, std::to_string(e.created_at_us), e.origin_node,
+                   hex_of(e.prev_hash), hex_of(e.entry_hash)});
+        s.exec("COMMIT");
+        *refused =
+            std::stoll(
+                s.query("SELECT count(*) FROM mycelium.inbox_rejections")[0][0].value_or("0")) -
+            before;
+      },
+      [this, id, entries, more, refused](const std::optional<std::string> &error) {
+        auto it = links_.find(id);
+        if (it == links_.end())
+          return;
+        Link &l = *it->second;
+        l.sync_pending = false;
+        if (error) {
+          log_warn("applying " + std::to_string(entries->size()) +
+                   " synced entries failed: " + *error);
+          return;
+        }
+        if (*refused > 0) {
+          metrics_.message_rejected("inbox-refused");
+          log_warn("the inbox refused " + std::to_string(*refused) + " entries from " + l.peer_id +
+                   " (see mycelium.inbox_rejections)");
+        }
+        for (const p::AuditEntry &e : *entries)
+          metrics_.set_sync_lag(e.shard_id, more ? 1 : 0);
+        last_sync_ = std::chrono::system_clock::now();
+        if (more && *refused == 0)
+          request_sync(l);
+      });
+}
+
+void Agent::lost(ConnId id) {
+  links_.erase(id);
+  const std::int64_t now = p::now_ms();
+  for (Dial &dial : dials_)
+    if (dial.conn == id) {
+      dial.conn = 0;
+      dial.next_ms = now + dial.backoff_ms;
+      dial.backoff_ms = std::min(dial.backoff_ms * 2, config_.redial_max_ms);
+    }
+}
+
+void Agent::on_close(ConnId id) {
+  auto it = links_.find(id);
+  if (it != links_.end() && !it->second->peer_id.empty())
+    log_info("link to " + it->second->peer_id + " closed");
+  lost(id);
+}
+
+void Agent::on_connect_failed(ConnId id, const std::string &reason) {
+  for (const Dial &dial : dials_)
+    if (dial.conn == id)
+      log_debug("cannot reach " + dial.peer.host + ":" + std::to_string(dial.peer.port) + ": " +
+                reason);
+  lost(id);
+}
+
+NodeStatus Agent::status() const {
+  NodeStatus s;
+  s.id = config_.node_id;
+  s.version = kVersion;
+  s.start_time = started_at_;
+  s.last_sync = last_sync_;
+  s.last_heartbeat = last_heartbeat_;
+  auto it = registry_.find(config_.node_id);
+  s.active = it != registry_.end() && it->second.active;
+  s.status = stopping_ ? "stopping" : running_ ? "serving" : "starting";
+  for (const auto &[id, link] : links_)
+    if (link->channel)
+      ++s.peer_count;
+  double rtt_sum = 0;
+  int rtt_n = 0;
+  for (const auto &[id, link] : links_)
+    if (link->rtt_ms >= 0) {
+      rtt_sum += link->rtt_ms;
+      ++rtt_n;
+    }
+  s.response_latency =
+      std::chrono::microseconds(rtt_n ? static_cast<long long>(rtt_sum * 1000 / rtt_n) : 0);
+  s.sync_progress = 1.0;
+  s.memory_bytes = process_rss_bytes();
+  return s;
+}
+
+HttpResponse Agent::on_http(const std::string &path) {
+  if (path == "/metrics")
+    return {200, kPrometheusContentType, metrics_.render_prometheus()};
+  if (path == "/health")
+    return running_ ? HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
+                    : HttpResponse{503, "text/plain; charset=utf-8", "starting\n"};
+  if (path == "/status") {
+    NodeStatus s = status();
+    s.cpu_percent = cpu_.sample();
+    return {200, "application/json", to_json(s) + "\n"};
+  }
+  return {404, "text/plain; charset=utf-8", "not found\n"};
+}
+
+} // namespace mycelium::agent

@@ -1,0 +1,104 @@
+// The agent's configuration file (YAML). Every field, its default and its meaning are in
+// agent/README.md; agent/mycelium-agent.example.yaml is a complete example that ctest loads.
+//
+// The file is checked strictly: a syntax error, an unknown key, a value of the wrong type or out
+// of range, or a missing required field stops the agent before it does anything, with a message
+// that names the file, the line, the column and the field. A typo in an optional key must not
+// silently leave a default in force on a production node.
+#pragma once
+
+#include "log.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mycelium::agent {
+
+struct Peer {
+  std::string host; // a name or an address; IPv6 without the brackets
+  int port = 0;
+};
+
+struct AgentConfig {
+  // --- Required ---
+  std::string node_id;   // as registered in mycelium.node_metadata
+  std::string key_file;  // the node's Ed25519 key file; relative paths: from the config's folder
+  std::string node_type; // "validator" or "miner"
+  struct Listen {
+    std::string address = "127.0.0.1";
+    int port = 0; // required
+  } listen;
+  std::string database_dsn; // libpq connection string of the node's own database
+  struct Http {
+    std::string address = "127.0.0.1";
+    int port = 0; // required: /metrics, /health, /status
+  } http;
+
+  // --- Optional ---
+  std::vector<Peer> bootstrap_peers;
+  LogLevel log_level = LogLevel::info;
+  double min_stake = 0;          // peers (validators) with less stake are refused
+  int ping_interval_ms = 5000;   // heartbeat period on each peer link
+  int peer_timeout_ms = 15000;   // a link silent this long is closed
+  int redial_min_ms = 500;       // first redial delay after a lost link; doubles each failure
+  int redial_max_ms = 30000;     // ... up to this
+  int max_frame_bytes = 1 << 20; // larger frames close the link
+  int replay_window_ms = 30000;  // messages whose timestamp is further off are rejected
+  int db_sync_interval_ms = 1000;
+  int db_sync_page_size = 500; // audit entries per sync request
+  std::vector<std::string> features;
+
+  // --- Reserved: read and checked now, used by later features (agent/README.md) ---
+  struct Gossip {
+    int fanout = 6; // peers each gossip message is forwarded to
+    int ttl = 4;    // hops before a gossip message is dropped
+  } gossip;
+  int peer_target = 8; // outgoing links the agent tries to keep
+  struct Blacklist {
+    int threshold = 10;     // misbehaviour points before a peer is banned
+    int ban_seconds = 3600; // how long a ban lasts
+  } blacklist;
+  struct PortRotation {
+    bool enabled = false;
+    int epoch_seconds = 3600; // the listening port changes every epoch
+    int range = 1000;         // port = listen.port + HMAC(secret, epoch) mod range
+    std::string secret_file;  // required when enabled; relative: from the config's folder
+  } port_rotation;
+};
+
+// Everything that is wrong with a configuration file. what() is
+//   FILE:LINE:COLUMN: FIELD: problem
+// (line and column 1-based), or FILE:LINE:COLUMN: problem for a YAML syntax error, or
+// FILE: problem when the file cannot be read at all.
+class ConfigError : public std::runtime_error {
+public:
+  ConfigError(std::string file, int line, int column, std::string field, std::string problem);
+
+  const std::string &file() const { return file_; }
+  int line() const { return line_; }                  // 1-based; 0 when unknown
+  int column() const { return column_; }              // 1-based; 0 when unknown
+  const std::string &field() const { return field_; } // dotted path, e.g. "listen.port"; or ""
+  const std::string &problem() const { return problem_; }
+
+private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string field_;
+  std::string problem_;
+};
+
+// Reads and checks the file. Throws ConfigError.
+AgentConfig load_config(const std::string &path);
+
+// The same from text already in memory; `path` names it in messages and anchors relative paths.
+AgentConfig parse_config(const std::string &text, const std::string &path);
+
+// One line for the startup log: the settings that matter, with the DSN's password hidden.
+std::string describe(const AgentConfig &config);
+
+// A libpq connection string (key=value or URI form) with any password replaced by "***".
+std::string redact_dsn(const std::string &dsn);
+
+} // namespace mycelium::agent

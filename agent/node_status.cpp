@@ -1,0 +1,123 @@
+#include "node_status.hpp"
+
+#include "log.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace mycelium::agent {
+
+namespace {
+
+std::string json_number(double value) {
+  if (!std::isfinite(value))
+    return "null";
+  char buf[32];
+  const auto result = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, result.ptr);
+}
+
+std::string json_time(const std::optional<NodeStatus::Time> &when) {
+  return when ? json_string(format_timestamp(*when)) : "null";
+}
+
+} // namespace
+
+std::string json_string(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    default:
+      if (u < 0x20) {
+        out += "\\u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 0xf];
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out + "\"";
+}
+
+std::string to_json(const NodeStatus &s) {
+  const double latency_ms = static_cast<double>(s.response_latency.count()) / 1000.0;
+  return "{\"id\":" + json_string(s.id) + ",\"version\":" + json_string(s.version) +
+         ",\"start_time\":" + json_time(s.start_time) + ",\"last_sync\":" + json_time(s.last_sync) +
+         ",\"last_heartbeat\":" + json_time(s.last_heartbeat) +
+         ",\"active\":" + (s.active ? "true" : "false") + ",\"status\":" + json_string(s.status) +
+         ",\"peer_count\":" + std::to_string(s.peer_count) +
+         ",\"serving_rate\":" + json_number(s.serving_rate) +
+         ",\"sync_progress\":" + json_number(s.sync_progress) +
+         ",\"response_latency_ms\":" + json_number(latency_ms) +
+         ",\"memory_bytes\":" + std::to_string(s.memory_bytes) +
+         ",\"cpu_percent\":" + json_number(s.cpu_percent) + "}";
+}
+
+std::uint64_t process_rss_bytes() {
+  // statm: size resident shared text lib data dt, in pages.
+  FILE *f = std::fopen("/proc/self/statm", "re");
+  if (!f)
+    return 0;
+  unsigned long long size = 0, resident = 0;
+  const int read = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (read != 2 || page <= 0)
+    return 0;
+  return resident * static_cast<unsigned long long>(page);
+}
+
+double cpu_percent(std::chrono::nanoseconds cpu, std::chrono::nanoseconds wall) {
+  if (wall.count() <= 0 || cpu.count() < 0)
+    return 0;
+  return 100.0 * static_cast<double>(cpu.count()) / static_cast<double>(wall.count());
+}
+
+std::chrono::nanoseconds process_cpu_time() {
+  using namespace std::chrono;
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0)
+    return nanoseconds(0);
+  auto from = [](const timeval &tv) { return seconds(tv.tv_sec) + microseconds(tv.tv_usec); };
+  return duration_cast<nanoseconds>(from(usage.ru_utime) + from(usage.ru_stime));
+}
+
+CpuMeter::CpuMeter() : cpu_(process_cpu_time()), wall_(std::chrono::steady_clock::now()) {}
+
+double CpuMeter::sample() {
+  const auto cpu = process_cpu_time();
+  const auto wall = std::chrono::steady_clock::now();
+  const double percent = cpu_percent(cpu - cpu_, wall - wall_);
+  cpu_ = cpu;
+  wall_ = wall;
+  return percent;
+}
+
+} // namespace mycelium::agent

@@ -1,0 +1,62 @@
+// What /status reports: the NodeStatus of the architecture notes (seed 002), as JSON, and the
+// process figures it includes (memory, CPU).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mycelium::agent {
+
+struct NodeStatus {
+  using Time = std::chrono::system_clock::time_point;
+
+  std::string id;      // node_id
+  std::string version; // mycelium::kVersion
+  Time start_time{};
+  std::optional<Time> last_sync;      // last completed sync round; none yet: null
+  std::optional<Time> last_heartbeat; // last ping/pong exchanged with any peer; none yet: null
+  bool active = false;                // registered and active in node_metadata
+  std::string status;                 // "starting", "syncing", "serving", "stopping"
+  int peer_count = 0;
+  double serving_rate = 0;  // requests answered per second, recent average
+  double sync_progress = 0; // 0..1: the fraction of known audit entries applied
+  std::chrono::microseconds response_latency{0}; // recent average
+  std::uint64_t memory_bytes = 0;                // resident set size
+  double cpu_percent = 0;                        // of one core, so up to 100 × cores
+};
+
+// One JSON object, keys in the order above: id, version, start_time, last_sync, last_heartbeat,
+// active, status, peer_count, serving_rate, sync_progress, response_latency_ms, memory_bytes,
+// cpu_percent. Times are RFC 3339 UTC strings with milliseconds; a number that is not finite is
+// null (JSON has no NaN).
+std::string to_json(const NodeStatus &status);
+
+// `text` as a JSON string literal, quotes included. Control characters become \uXXXX (or \n,
+// \t, ...); bytes >= 0x80 pass through, so UTF-8 text stays readable.
+std::string json_string(std::string_view text);
+
+// The process's resident memory in bytes, from /proc/self/statm; 0 if it cannot be read.
+std::uint64_t process_rss_bytes();
+
+// CPU used between two samples, as a percentage of one core: `cpu` time over `wall` time.
+double cpu_percent(std::chrono::nanoseconds cpu, std::chrono::nanoseconds wall);
+
+// The process's CPU use since the previous call (since construction for the first): call it from
+// one place, such as each /status request or a once-a-second timer. Not thread-safe.
+class CpuMeter {
+public:
+  CpuMeter();
+  double sample();
+
+private:
+  std::chrono::nanoseconds cpu_;
+  std::chrono::steady_clock::time_point wall_;
+};
+
+// User plus system CPU time this process has used (getrusage).
+std::chrono::nanoseconds process_cpu_time();
+
+} // namespace mycelium::agent

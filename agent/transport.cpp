@@ -1,0 +1,316 @@
+#include "transport.hpp"
+
+#include <libwebsockets.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <uv.h>
+
+namespace mycelium::agent {
+
+struct Transport::Connection {
+  ConnId id = 0;
+  lws *wsi = nullptr;
+  bool outgoing = false;
+  bool json = false;
+  bool open = false;
+  bool closing = false;
+  bool notified = false; // the handler heard of its end (on_close / on_connect_failed)
+  std::string remote;
+  std::deque<Bytes> out;
+  Bytes in;
+  // For outgoing connections lws uses this slot as the wsi's user data (ci.userdata).
+  Connection *self = this;
+};
+
+namespace {
+
+// What lws keeps per session: a pointer to our object (Connection, or an HTTP response).
+Transport *transport_of(lws *wsi) {
+  return static_cast<Transport *>(lws_context_user(lws_get_context(wsi)));
+}
+
+int ws_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, size_t len) {
+  Transport *t = transport_of(wsi);
+  if (!t)
+    return 0;
+  return t->on_ws_event(wsi, reason, user, in, len);
+}
+
+int http_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, size_t len) {
+  Transport *t = transport_of(wsi);
+  if (!t)
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+  return t->on_http_event(wsi, reason, user, in, len);
+}
+
+// The first protocol is also what a client that names no subprotocol gets: binary.
+const lws_protocols ws_protocols[] = {
+    {kBinaryProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
+    {kJsonProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+const lws_protocols http_protocols[] = {{"http", http_callback, sizeof(void *), 0, 0, nullptr, 0},
+                                        {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+
+} // namespace
+
+Transport::Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler)
+    : options_(options), handler_(handler) {
+  lws_set_log_level(LLL_ERR, nullptr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  void *loops[] = {loop};
+  info.foreign_loops = loops;
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.user = this;
+  context_ = lws_create_context(&info);
+  if (!context_)
+    throw std::runtime_error("libwebsockets: cannot create the context (libuv event library?)");
+
+  lws_context_creation_info ws;
+  std::memset(&ws, 0, sizeof ws);
+  ws.vhost_name = "peers";
+  ws.port = options.listen_port;
+  ws.iface = options.listen_address.c_str();
+  ws.protocols = ws_protocols;
+  ws.options = LWS_SERVER_OPTION_LIBUV;
+  ws_vhost_ = lws_create_vhost(context_, &ws);
+  if (!ws_vhost_)
+    throw std::runtime_error("cannot listen for peers on " + options.listen_address + ":" +
+                             std::to_string(options.listen_port));
+
+  if (options.http_port > 0) {
+    lws_context_creation_info http;
+    std::memset(&http, 0, sizeof http);
+    http.vhost_name = "http";
+    http.port = options.http_port;
+    http.iface = options.http_address.c_str();
+    http.protocols = http_protocols;
+    http.options = LWS_SERVER_OPTION_LIBUV;
+    http_vhost_ = lws_create_vhost(context_, &http);
+    if (!http_vhost_)
+      throw std::runtime_error("cannot serve HTTP on " + options.http_address + ":" +
+                               std::to_string(options.http_port));
+  }
+}
+
+Transport::~Transport() {
+  if (context_)
+    lws_context_destroy(context_);
+}
+
+void Transport::shutdown() {
+  if (context_) {
+    lws_context_destroy(context_);
+    context_ = nullptr;
+  }
+  connections_.clear();
+}
+
+Transport::Connection *Transport::find(ConnId id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void Transport::forget(Connection *c) {
+  connections_.erase(c->id);
+}
+
+ConnId Transport::connect(const std::string &host, int port, bool json) {
+  auto owned = std::make_unique<Connection>();
+  Connection *c = owned.get();
+  c->id = next_id_++;
+  c->outgoing = true;
+  c->json = json;
+  c->remote = host + ":" + std::to_string(port);
+  connections_.emplace(c->id, std::move(owned));
+
+  lws_client_connect_info ci;
+  std::memset(&ci, 0, sizeof ci);
+  ci.context = context_;
+  ci.vhost = ws_vhost_;
+  ci.address = host.c_str();
+  ci.port = port;
+  ci.path = "/";
+  ci.host = host.c_str();
+  ci.origin = host.c_str();
+  ci.protocol = json ? kJsonProtocol : kBinaryProtocol;
+  ci.userdata = &c->self;
+  ci.pwsi = &c->wsi;
+  const ConnId id = c->id;
+  if (!lws_client_connect_via_info(&ci)) {
+    // No wsi (or one already destroyed): report the failure unless a callback did.
+    if (Connection *still = find(id)) {
+      finish(still, "cannot start a connection to " + host);
+      forget(still);
+    }
+  }
+  return id;
+}
+
+void Transport::finish(Connection *c, const std::string &reason) {
+  if (c->notified)
+    return;
+  c->notified = true;
+  if (c->open)
+    handler_.on_close(c->id);
+  else
+    handler_.on_connect_failed(c->id, reason.empty() ? "closed" : reason);
+}
+
+bool Transport::send(ConnId id, Bytes frame) {
+  Connection *c = find(id);
+  if (!c || !c->wsi || c->closing || c->notified)
+    return false;
+  c->out.push_back(std::move(frame));
+  lws_callback_on_writable(c->wsi);
+  return true;
+}
+
+void Transport::close(ConnId id) {
+  Connection *c = find(id);
+  if (!c || !c->wsi)
+    return;
+  c->closing = true;
+  lws_callback_on_writable(c->wsi);
+}
+
+int Transport::on_ws_event(lws *wsi, int reason, void *user, void *in, std::size_t len) {
+  auto **slot = static_cast<Connection **>(user);
+  Connection *c = slot ? *slot : nullptr;
+  try {
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED: {
+      auto owned = std::make_unique<Connection>();
+      c = owned.get();
+      c->id = next_id_++;
+      c->wsi = wsi;
+      c->open = true;
+      c->json = std::strcmp(lws_get_protocol(wsi)->name, kJsonProtocol) == 0;
+      char peer[128] = "";
+      lws_get_peer_simple(wsi, peer, sizeof peer);
+      c->remote = peer;
+      *slot = c;
+      connections_.emplace(c->id, std::move(owned));
+      handler_.on_open(c->id, false, c->json, c->remote);
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      if (!c)
+        return -1;
+      c->wsi = wsi;
+      c->open = true;
+      handler_.on_open(c->id, true, c->json, c->remote);
+      return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      // The slot lives inside the Connection: it is freed only at LWS_CALLBACK_WSI_DESTROY,
+      // the last callback lws makes for the wsi.
+      if (c)
+        finish(c, in ? std::string(static_cast<const char *>(in), len) : "refused");
+      return 0;
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+      if (!c || c->closing)
+        return 0;
+      const auto *data = static_cast<const std::uint8_t *>(in);
+      if (c->in.size() + len > options_.max_frame_bytes)
+        return -1; // oversized frames end the connection before they are buffered
+      c->in.insert(c->in.end(), data, data + len);
+      if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+        Bytes frame;
+        frame.swap(c->in);
+        handler_.on_frame(c->id, frame);
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (!c)
+        return 0;
+      if (c->closing && c->out.empty())
+        return -1;
+      if (c->out.empty())
+        return 0;
+      Bytes &frame = c->out.front();
+      std::vector<unsigned char> buffer(LWS_PRE + frame.size());
+      std::memcpy(buffer.data() + LWS_PRE, frame.data(), frame.size());
+      const int written = lws_write(wsi, buffer.data() + LWS_PRE, frame.size(), LWS_WRITE_BINARY);
+      if (written < static_cast<int>(frame.size()))
+        return -1;
+      c->out.pop_front();
+      if (!c->out.empty() || c->closing)
+        lws_callback_on_writable(wsi);
+      return 0;
+    }
+    case LWS_CALLBACK_CLOSED:
+      // Server side: the slot is lws's own session memory, valid until the wsi goes.
+      if (c) {
+        finish(c, "");
+        *slot = nullptr;
+        forget(c);
+      }
+      return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      if (c)
+        finish(c, "");
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      if (c && c->outgoing) {
+        finish(c, "connection closed before it opened");
+        forget(c);
+      }
+      return 0;
+    default:
+      return 0;
+    }
+  } catch (const std::exception &) {
+    // Never let an exception cross libwebsockets' C frames: drop the connection instead.
+    return -1;
+  }
+}
+
+int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::size_t len) {
+  auto **slot = static_cast<HttpResponse **>(user);
+  switch (reason) {
+  case LWS_CALLBACK_HTTP: {
+    HttpResponse response;
+    try {
+      response = handler_.on_http(in ? static_cast<const char *>(in) : "/");
+    } catch (const std::exception &e) {
+      response = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
+    }
+    unsigned char headers[LWS_PRE + 1024];
+    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+    if (lws_add_http_common_headers(wsi, static_cast<unsigned int>(response.status),
+                                    response.content_type.c_str(), response.body.size(), &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+      return 1;
+    *slot = new HttpResponse(std::move(response));
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  case LWS_CALLBACK_HTTP_WRITEABLE: {
+    if (!slot || !*slot)
+      return -1;
+    std::unique_ptr<HttpResponse> response(*slot);
+    *slot = nullptr;
+    std::vector<unsigned char> body(LWS_PRE + response->body.size());
+    std::memcpy(body.data() + LWS_PRE, response->body.data(), response->body.size());
+    if (lws_write(wsi, body.data() + LWS_PRE, response->body.size(), LWS_WRITE_HTTP_FINAL) <
+        static_cast<int>(response->body.size()))
+      return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  }
+  case LWS_CALLBACK_CLOSED_HTTP:
+    if (slot && *slot) {
+      delete *slot;
+      *slot = nullptr;
+    }
+    return 0;
+  default:
+    return lws_callback_http_dummy(wsi, static_cast<lws_callback_reasons>(reason), user, in, len);
+  }
+}
+
+} // namespace mycelium::agent

@@ -1,0 +1,89 @@
+// The agent's network glue: one libwebsockets context on the agent's libuv loop, with a
+// WebSocket vhost (listening for peers, and dialling out to them) and an HTTP vhost (/metrics,
+// /health, /status). Everything here runs on the loop thread; it knows nothing about
+// handshakes or messages, only connections and frames.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct lws;
+struct lws_context;
+struct lws_vhost;
+typedef struct uv_loop_s uv_loop_t;
+
+namespace mycelium::agent {
+
+using ConnId = std::uint64_t;
+using Bytes = std::vector<std::uint8_t>;
+
+// WebSocket subprotocols: the same messages as flatbuffers binary or as flatbuffers JSON.
+inline constexpr const char *kBinaryProtocol = "mycelium.v1.flatbuffers";
+inline constexpr const char *kJsonProtocol = "mycelium.v1.json";
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+class TransportHandler {
+public:
+  virtual ~TransportHandler() = default;
+  // A connection is up (outgoing: we dialled it; json: the JSON subprotocol was chosen).
+  virtual void on_open(ConnId id, bool outgoing, bool json, const std::string &remote) = 0;
+  virtual void on_frame(ConnId id, const Bytes &frame) = 0;
+  virtual void on_close(ConnId id) = 0;
+  // An outgoing connection could not be made (it never opened).
+  virtual void on_connect_failed(ConnId id, const std::string &reason) = 0;
+  virtual HttpResponse on_http(const std::string &path) = 0;
+};
+
+struct TransportOptions {
+  std::string listen_address = "127.0.0.1";
+  int listen_port = 0;
+  std::string http_address = "127.0.0.1";
+  int http_port = 0;
+  std::size_t max_frame_bytes = 1 << 20;
+};
+
+class Transport {
+public:
+  Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler);
+  ~Transport();
+  Transport(const Transport &) = delete;
+  Transport &operator=(const Transport &) = delete;
+
+  // Dials a peer; the result arrives as on_open or on_connect_failed with the returned id.
+  ConnId connect(const std::string &host, int port, bool json = false);
+  // Queues a frame; written when the socket is writeable. Returns false if the id is gone.
+  bool send(ConnId id, Bytes frame);
+  void close(ConnId id);
+  // Stops accepting and closes every connection (for shutdown).
+  void shutdown();
+
+  // Called from the lws callbacks (public for the C callback trampolines only).
+  struct Connection;
+  int on_ws_event(lws *wsi, int reason, void *user, void *in, std::size_t len);
+  int on_http_event(lws *wsi, int reason, void *user, void *in, std::size_t len);
+
+private:
+  Connection *find(ConnId id);
+  void forget(Connection *c);
+  void finish(Connection *c, const std::string &reason);
+
+  TransportOptions options_;
+  TransportHandler &handler_;
+  lws_context *context_ = nullptr;
+  lws_vhost *ws_vhost_ = nullptr;
+  lws_vhost *http_vhost_ = nullptr;
+  ConnId next_id_ = 1;
+  std::map<ConnId, std::unique_ptr<Connection>> connections_;
+};
+
+} // namespace mycelium::agent

@@ -1,0 +1,17 @@
+# Writes a C++ header holding the schema text, for flatbuffers' JSON parser and printer.
+# Usage: cmake -DSCHEMA=path/to/mycelium.fbs -DOUTPUT=path/to/schema_text.hpp -P embed_schema.cmake
+file(READ "${SCHEMA}" _text)
+if(_text MATCHES "\\)fbs\"")
+  message(FATAL_ERROR "${SCHEMA} contains the raw-string delimiter )fbs\"")
+endif()
+set(_content "// Generated from schemas/mycelium.fbs by core/cmake/embed_schema.cmake. Do not edit.
+#pragma once
+
+namespace mycelium::wire {
+inline constexpr char kSchemaText[] = R\"fbs(${_text})fbs\";
+} // namespace mycelium::wire
+")
+# Rewrite only on change, so dependants are not rebuilt for nothing.
+file(WRITE "${OUTPUT}.tmp" "${_content}")
+execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")
+file(REMOVE "${OUTPUT}.tmp")
