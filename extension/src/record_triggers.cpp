@@ -25,6 +25,21 @@ void check_immutable(const pg::TriggerRow &old_row, const pg::TriggerRow &new_ro
                   std::string(column) + " of a " + table + " row cannot change");
 }
 
+// The signed fields of the written row, parsed and range-checked (22023 on bad input).
+ext::Change read_change(const pg::TriggerRow &row, const char *op) {
+  ext::Change change;
+  change.op = op;
+  change.shard_id = row.text("shard_id");
+  change.key = row.text("key");
+  change.version = row.int4("version");
+  change.created_by = row.text("created_by");
+  change.signature_hex = row.text("signature");
+  change.value = std::string(op) == "put" ? row.datum("value") : Datum(0);
+  change.signature = parse_signature(change.signature_hex);
+  check_version(change.version);
+  return change;
+}
+
 std::string canonical_value(Datum value) {
   return canonical_json(pg::jsonb_text(value), "value");
 }
@@ -58,16 +73,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   if (is_update)
     check_immutable(old_row, row, "mycelium.data");
 
-  ext::Change change;
-  change.op = "put";
-  change.shard_id = row.text("shard_id");
-  change.key = row.text("key");
-  change.version = row.int4("version");
-  change.created_by = row.text("created_by");
-  change.signature_hex = row.text("signature");
-  change.value = row.datum("value");
-  change.signature = parse_signature(change.signature_hex);
-  check_version(change.version);
+  ext::Change change = read_change(row, "put");
 
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
@@ -107,16 +113,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   if (is_update)
     check_immutable(old_row, row, "mycelium.tombstones");
 
-  ext::Change change;
-  change.op = "delete";
-  change.shard_id = row.text("shard_id");
-  change.key = row.text("key");
-  change.version = row.int4("version");
-  change.created_by = row.text("created_by");
-  change.signature_hex = row.text("signature");
-  change.value = Datum(0);
-  change.signature = parse_signature(change.signature_hex);
-  check_version(change.version);
+  ext::Change change = read_change(row, "delete");
 
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);

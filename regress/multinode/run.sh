@@ -101,31 +101,12 @@ for ((i = 1; i <= nodes; i++)); do
   rm -f "$MYCELIUM_MN_DIR/node$i.initdb.log"
 done
 
-# The first port from $1 on that nothing listens on: a bind test on the loopback address, with
-# SO_REUSEADDR as the server uses it (so a port left in TIME_WAIT by an earlier run is usable).
-free_port() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-port = int(sys.argv[1])
-while port < 65536:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            print(port)
-            sys.exit(0)
-        except OSError:
-            port += 1
-sys.exit(1)
-EOF
-}
-
 # Start the nodes, each on the next free port; a port taken between probe and start is skipped.
 : >"$MYCELIUM_MN_DIR/state"
 port=$base_port
 for ((i = 1; i <= nodes; i++)); do
   for attempt in 1 2 3 4 5; do
-    port=$(free_port "$port") || mn_die "no free port from $base_port on"
+    port=$(mn_free_port "$port") || mn_die "no free port from $base_port on"
     if mn_start "$i" "$port"; then
       break
     fi

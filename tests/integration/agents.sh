@@ -59,30 +59,17 @@ chown postgres: "$MYCELIUM_MN_DIR"
 mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
 echo "MN_NODES=3" >"$MYCELIUM_MN_DIR/state"
 
-free_port() {
-  python3 - "$1" <<'PY'
-import socket, sys
-port = int(sys.argv[1])
-while port < 65536:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port)); print(port); sys.exit(0)
-        except OSError:
-            port += 1
-sys.exit(1)
-PY
-}
 
-port=$(free_port 56300)
+port=$(mn_free_port 56300)
 declare -A pg agent_port http_port
 for i in 1 2 3; do
   mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth=trust \
     --no-sync --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
-  pg[$i]=$(free_port "$port")
+  pg[$i]=$(mn_free_port "$port")
   mn_start "$i" "${pg[$i]}" || { echo "node $i did not start"; exit 2; }
   echo "MN_PORT_$i=${pg[$i]}" >>"$MYCELIUM_MN_DIR/state"
-  agent_port[$i]=$(free_port $((pg[$i] + 1)))
-  http_port[$i]=$(free_port $((agent_port[$i] + 1)))
+  agent_port[$i]=$(mn_free_port $((pg[$i] + 1)))
+  http_port[$i]=$(mn_free_port $((agent_port[$i] + 1)))
   port=$((http_port[$i] + 1))
 done
 
@@ -182,7 +169,7 @@ check "messages were counted in /metrics" \
 psql -X -q -h 127.0.0.1 -p "${pg[3]}" -U postgres -d postgres -c "CREATE DATABASE intruder" >/dev/null
 psql -X -q -At -h 127.0.0.1 -p "${pg[3]}" -U postgres -d intruder -c "CREATE EXTENSION mycelium" >/dev/null
 "$cli" keygen --out "$MYCELIUM_MN_DIR/node-4.key" >/dev/null
-agent_port[4]=$(free_port "$port"); http_port[4]=$(free_port $((agent_port[4] + 1)))
+agent_port[4]=$(mn_free_port "$port"); http_port[4]=$(mn_free_port $((agent_port[4] + 1)))
 # node-4 knows node-1 (so it completes its side of the handshake); node 1 does not know node-4.
 for i in 1 4; do
   "$cli" register-node --key-file "$MYCELIUM_MN_DIR/node-$i.key" --node-id "node-$i" --type validator \
