@@ -192,7 +192,8 @@ void Agent::tick() {
   }
   for (Dial &dial : dials_)
     if (dial.conn == 0 && now >= dial.next_ms)
-      dial.conn = transport_->connect(dial.peer.host, dial.peer.port);
+      dial.conn =
+          transport_->connect(dial.peer.host, dial.peer.port, config_.wire_format == "json");
 
   const bool sync_round = now - last_sync_round_ms_ >= config_.db_sync_interval_ms;
   if (sync_round)
@@ -389,9 +390,9 @@ void Agent::on_session(Link &link, const p::Session &session) {
   link.responder.reset();
   last_heartbeat_ = std::chrono::system_clock::now();
   log_info("authenticated link to " + link.peer_id + " (" + link.remote + ", " +
-           (link.outgoing ? "outgoing" : "incoming") + ", protocol " +
-           p::to_string(session.version) + ", session " + hex_of(session.session_id).substr(0, 16) +
-           ")");
+           (link.outgoing ? "outgoing" : "incoming") + ", " + (link.json ? "json" : "flatbuffers") +
+           ", protocol " + p::to_string(session.version) + ", session " +
+           hex_of(session.session_id).substr(0, 16) + ")");
   const std::string peer = link.peer_id, version = p::to_string(session.version);
   db_.submit(
       [peer, version](Session &s) {

@@ -34,6 +34,7 @@ const std::vector<std::string> kTopLevelKeys = {"node_id",
                                                 "database_dsn",
                                                 "http",
                                                 "log_level",
+                                                "wire_format",
                                                 "min_stake",
                                                 "ping_interval_ms",
                                                 "peer_timeout_ms",
@@ -283,6 +284,8 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
   }
   if (auto f = top.get("min_stake"))
     c.min_stake = read_number(*f, 0);
+  if (auto f = top.get("wire_format"))
+    c.wire_format = read_choice(*f, {"flatbuffers", "json"});
 
   const auto ping = optional_int(top, "ping_interval_ms", c.ping_interval_ms, 1, kMaxIntervalMs);
   const auto timeout = optional_int(top, "peer_timeout_ms", c.peer_timeout_ms, 1, kMaxIntervalMs);

@@ -38,7 +38,10 @@ struct AgentConfig {
   // --- Optional ---
   std::vector<Peer> bootstrap_peers;
   LogLevel log_level = LogLevel::info;
-  double min_stake = 0;          // peers (validators) with less stake are refused
+  double min_stake = 0; // peers (validators) with less stake are refused
+  // The form of the envelopes on the links this agent dials: "flatbuffers" (binary) or "json"
+  // (the WebSocket subprotocol mycelium.v1.json). Incoming links use what the dialler chose.
+  std::string wire_format = "flatbuffers";
   int ping_interval_ms = 5000;   // heartbeat period on each peer link
   int peer_timeout_ms = 15000;   // a link silent this long is closed
   int redial_min_ms = 500;       // first redial delay after a lost link; doubles each failure

@@ -115,6 +115,7 @@ write_config() { # write_config I PEERS...
     echo "http: {address: 127.0.0.1, port: ${http_port[$i]}}"
     echo "database_dsn: host=127.0.0.1 port=${pg[${db_node:-$i}]} user=mycelium_agent dbname=${db_name:-mycelium}"
     echo "log_level: ${log_level:-info}"
+    echo "wire_format: ${wire_format:-flatbuffers}"
     echo "ping_interval_ms: 300"
     echo "peer_timeout_ms: 3000"
     echo "redial_min_ms: 200"
@@ -138,13 +139,15 @@ metric() { # metric I NAME_WITH_LABELS
 
 start_agent 1 "$(write_config 1)"
 start_agent 2 "$(write_config 2 1)"
-start_agent 3 "$(write_config 3 1 2)"
+# Node 3's agent speaks the JSON form of the protocol on the links it dials.
+start_agent 3 "$(wire_format=json write_config 3 1 2)"
 
 peers_at_least() { [ "$(status_field "$1" peer_count 2>/dev/null)" -ge "$2" ] 2>/dev/null; }
 check "agent 1 is up (/health)" wait_for 10 curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
 check "node 1 authenticated both peers" wait_for 15 peers_at_least 1 2
 check "node 2 authenticated both peers" wait_for 15 peers_at_least 2 2
 check "node 3 authenticated both peers" wait_for 15 peers_at_least 3 2
+check "node 3's links use the JSON subprotocol" grep -q "to node-3 (.*, incoming, json," "$MYCELIUM_MN_DIR/agent1.log"
 check "the negotiated protocol version is recorded" \
   test "$(sql 1 "SELECT protocol_version FROM mycelium.node_metadata WHERE node_id = 'node-2'")" = "1.0"
 

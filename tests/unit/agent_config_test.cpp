@@ -205,13 +205,14 @@ TEST_F(AgentConfig, UnknownKeys) {
                ":9:1: ping_interval: unknown key; did you mean \"ping_interval_ms\"?");
   expect_error(replace_line(kMinimal, "  port: 7000", "  prot: 7000"),
                ":5:3: listen.prot: unknown key; did you mean \"port\"?");
-  expect_error(kMinimal + "colour: blue\n", ":9:1: colour: unknown key (known here: node_id, "
-                                            "key_file, node_type, listen, bootstrap_peers, "
-                                            "database_dsn, http, log_level, min_stake, "
-                                            "ping_interval_ms, peer_timeout_ms, redial_min_ms, "
-                                            "redial_max_ms, max_frame_bytes, replay_window_ms, "
-                                            "db_sync_interval_ms, db_sync_page_size, features, "
-                                            "gossip, peer_target, blacklist, port_rotation)");
+  expect_error(kMinimal + "colour: blue\n",
+               ":9:1: colour: unknown key (known here: node_id, "
+               "key_file, node_type, listen, bootstrap_peers, "
+               "database_dsn, http, log_level, wire_format, min_stake, "
+               "ping_interval_ms, peer_timeout_ms, redial_min_ms, "
+               "redial_max_ms, max_frame_bytes, replay_window_ms, "
+               "db_sync_interval_ms, db_sync_page_size, features, "
+               "gossip, peer_target, blacklist, port_rotation)");
   expect_error(kMinimal + "gossip:\n  fanuot: 3\n",
                ":10:3: gossip.fanuot: unknown key; did you mean \"fanout\"?");
   expect_error(kMinimal + "bootstrap_peers: [{host: a, port: 1, weight: 2}]\n",
