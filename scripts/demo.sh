@@ -6,20 +6,27 @@
 # node-1 writes signed data with the mycelium CLI and its sync worker pushes the writes to
 # replicas on nodes 2 and 3; the miner reads a shard it does not hold through postgres_fdw; the
 # databases refuse forged writes, writes to a replica and miners' writes; the audit chain is the
-# same on every node. Exits nonzero as soon as something does not behave as shown (a refused
-# write that succeeds, a record missing on a replica). The servers are stopped and their
-# temporary directory removed on exit, whatever the outcome (server logs are shown on failure).
+# same on every node. Then a mycelium-agent starts beside each node: the agents authenticate
+# each other (/status, the peers each database recorded, /metrics) and, with node 1's sync worker
+# paused, carry one more write to nodes 2 and 3 themselves; SIGTERM stops them. Exits nonzero as
+# soon as something does not behave as shown (a refused write that succeeds, a record missing on
+# a replica, an agent without its peers). The agents are killed, the servers stopped and their
+# temporary directory removed on exit, whatever the outcome (logs are shown on failure).
 #   MYCELIUM_CLI=path/to/mycelium scripts/demo.sh   another build of the CLI
+#   MYCELIUM_AGENT=path/to/mycelium-agent           another build of the agent
 #   MYCELIUM_DEMO_BASE_PORT=58000                   the first port tried (default 58000)
 # Run as root (the servers run as postgres, as initdb requires) or as postgres.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLI=${MYCELIUM_CLI:-$PWD/build/agent/cli/mycelium}
-if [ ! -x "$CLI" ]; then
-  echo "demo: $CLI not found; build it first (make build)" >&2
-  exit 1
-fi
+AGENT=${MYCELIUM_AGENT:-$PWD/build/agent/mycelium-agent}
+for bin in "$CLI" "$AGENT"; do
+  if [ ! -x "$bin" ]; then
+    echo "demo: $bin not found; build it first (make build)" >&2
+    exit 1
+  fi
+done
 # How a node is laid out, started and stopped: the multi-node harness's functions (mn_start,
 # mn_stop, mn_datadir, mn_logfile, mn_as_postgres), on $MYCELIUM_MN_DIR.
 # shellcheck source=regress/multinode/lib.sh
@@ -32,19 +39,24 @@ started=$(date +%s%N)
 MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-demo.XXXXXX)
 export MYCELIUM_MN_DIR
 keys=$MYCELIUM_MN_DIR/keys
+agents=$MYCELIUM_MN_DIR/agents # the agents' configurations, pgpass file and logs
+agent_pid=()                   # agent_pid[i]: node i's agent, while it runs
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local rc=$? i log
   trap - EXIT INT TERM
   set +e
+  # Agents first (still running only if the demo failed before stopping them).
+  for i in "${!agent_pid[@]}"; do kill -KILL "${agent_pid[i]}" 2>/dev/null; done
+  for i in "${!agent_pid[@]}"; do wait "${agent_pid[i]}" 2>/dev/null; done
   for i in 1 2 3; do
     [ -f "$(mn_datadir "$i")/postmaster.pid" ] && { mn_stop "$i" immediate >/dev/null 2>&1 & }
   done
   wait
   if [ "$rc" -ne 0 ]; then
     for i in 1 2 3; do
-      for log in "$MYCELIUM_MN_DIR/node$i.initdb.log" "$(mn_logfile "$i")"; do
+      for log in "$MYCELIUM_MN_DIR/node$i.initdb.log" "$(mn_logfile "$i")" "$agents/node-$i.log"; do
         [ -s "$log" ] || continue
         echo "--- tail of $(basename "$log") ---" >&2
         tail -n 15 "$log" >&2
@@ -147,21 +159,23 @@ refused() {
   grep -v '^LOCATION:' <<<"$out" | sed 's/^/   => /'
 }
 
-# The first port from $1 on that nothing listens on (as regress/multinode/run.sh probes).
+# free_port FROM [N]: the first N ports (default 1) from FROM on that nothing listens on (as
+# regress/multinode/run.sh probes), one a line.
 free_port() {
-  python3 - "$1" <<'EOF'
+  python3 - "$1" "${2:-1}" <<'EOF'
 import socket, sys
-port = int(sys.argv[1])
-while port < 65536:
+port, wanted = int(sys.argv[1]), int(sys.argv[2])
+while port < 65536 and wanted > 0:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             print(port)
-            sys.exit(0)
+            wanted -= 1
         except OSError:
-            port += 1
-sys.exit(1)
+            pass
+    port += 1
+sys.exit(1 if wanted else 0)
 EOF
 }
 
@@ -447,7 +461,218 @@ expect "verify_audit('users') on node 1 valid with 5 entries" "true 5" "$(cut -d
 expect "the chain of users on node 2" "$head_1" "$(head_on 2)"
 expect "the chain of users on node 3" "$head_1" "$(head_on 3)"
 
+########################################################################################
+step "A mycelium-agent beside each node: the agents authenticate each other"
+note "each agent logs in to its own node as mycelium_agent: mycelium_replicator to deliver synced"
+note "entries to the inbox and record its peers, mycelium_miner to read; its password is in a"
+note "pgpass file (PGPASSFILE), not in its configuration"
+mkdir -m 700 "$agents"
+for i in 1 2 3; do
+  PW[agent$i]=$(password)
+  on_quiet "$i" "CREATE ROLE mycelium_agent LOGIN PASSWORD '${PW[agent$i]}' IN ROLE mycelium_replicator, mycelium_miner" \
+    "CREATE ROLE mycelium_agent LOGIN PASSWORD '…' IN ROLE mycelium_replicator, mycelium_miner"
+  echo "127.0.0.1:${port[i]}:mycelium:mycelium_agent:${PW[agent$i]}" >>"$agents/pgpass"
+done
+chmod 600 "$agents/pgpass"
+
+# Two ports for each agent (peers, HTTP), after the nodes' (one probe for all six).
+declare -A agent_port http_port
+free=$(free_port $((port[3] + 1)) 6) || fail "no free ports after ${port[3]}"
+read -r "agent_port[1]" "http_port[1]" "agent_port[2]" "http_port[2]" "agent_port[3]" "http_port[3]" <<<"${free//$'\n'/ }"
+next_port=$((http_port[3] + 1))
+# agent_config I PEER...: node I's agent configuration, dialling the agents of nodes PEER... at
+# start. The key file is the node's own (the CLI's), relative to the configuration's folder.
+agent_config() {
+  local i=$1 peer peers=
+  shift
+  for peer in "$@"; do peers+="${peers:+, }127.0.0.1:${agent_port[$peer]}"; done
+  echo "node_id: node-$i"
+  echo "node_type: ${type[i]}"
+  echo "key_file: ../keys/node-$i.key"
+  echo "listen: {address: 127.0.0.1, port: ${agent_port[$i]}}      # peers connect here"
+  echo "http: {address: 127.0.0.1, port: ${http_port[$i]}}        # /health, /status, /metrics"
+  echo "database_dsn: host=127.0.0.1 port=${port[i]} dbname=mycelium user=mycelium_agent"
+  [ -z "$peers" ] || echo "bootstrap_peers: [$peers]"
+  echo "db_sync_interval_ms: 200   # the demo's pace (default 1000)"
+  echo "redial_min_ms: 200"
+}
+# start_agent I PEER...: writes node I's configuration, starts its agent and waits for /health
+# (if one of its ports was taken meanwhile: new ports, up to three tries).
+start_agent() {
+  local i=$1 attempt log=$agents/node-$1.log free
+  for attempt in 1 2 3; do
+    if [ "$attempt" -gt 1 ]; then
+      free=$(free_port "$next_port" 2) || fail "no free ports from $next_port on"
+      read -r "agent_port[$i]" "http_port[$i]" <<<"${free//$'\n'/ }"
+      next_port=$((http_port[$i] + 1))
+    fi
+    agent_config "$@" >"$agents/node-$i.yaml"
+    echo "\$ PGPASSFILE=agents/pgpass mycelium-agent --config agents/node-$i.yaml &" >&3
+    PGPASSFILE=$agents/pgpass "$AGENT" --config "$agents/node-$i.yaml" >>"$log" 2>&1 &
+    agent_pid[i]=$!
+    for _ in $(seq 1 50); do
+      curl -sf -o /dev/null "http://127.0.0.1:${http_port[$i]}/health" && return 0
+      kill -0 "${agent_pid[i]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "${agent_pid[i]}" 2>/dev/null && fail "the agent of node $i is not healthy after 5 s"
+    wait "${agent_pid[i]}" || true
+    unset 'agent_pid[i]'
+    grep -Eq 'cannot listen for peers|cannot serve HTTP' "$log" || fail "the agent of node $i did not start"
+  done
+  fail "the agent of node $i did not start: no usable port"
+}
+printf '   %-6s  %-15s  %s\n' node "agent (peers)" "agent (HTTP)" \
+  1 "127.0.0.1:${agent_port[1]}" "127.0.0.1:${http_port[1]}" \
+  2 "127.0.0.1:${agent_port[2]}" "127.0.0.1:${http_port[2]}" \
+  3 "127.0.0.1:${agent_port[3]}" "127.0.0.1:${http_port[3]}"
+note "configurations in agents/ beside keys/ (the demo's directory); node 1's agent waits for the"
+note "others, node 2's dials node 1's, node 3's dials both:"
+agent_config 3 1 2 >"$agents/node-3.yaml"
+echo "\$ cat agents/node-3.yaml" >&3
+cat "$agents/node-3.yaml"
+agents_started=$(value 1 "SELECT now()")
+t0=$(date +%s%N)
+start_agent 1
+start_agent 2 1
+start_agent 3 1 2
+
+status_json() { curl -sf "http://127.0.0.1:${http_port[$1]}/status"; }
+# json_field JSON KEY: a field of /status's flat, compact JSON object, as written.
+json_field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"; }
+peer_count() { json_field "$(status_json "$1")" peer_count; }
+counts=
+deadline=$((SECONDS + 20))
+until [ "$counts" = "2 2 2" ]; do
+  [ "$SECONDS" -lt "$deadline" ] ||
+    fail "every agent should have 2 authenticated peers within 20 s; peer_count of agents 1, 2, 3: $counts"
+  for i in 1 2 3; do
+    kill -0 "${agent_pid[i]}" 2>/dev/null || fail "the agent of node $i exited"
+  done
+  sleep 0.2
+  counts="$(peer_count 1) $(peer_count 2) $(peer_count 3)"
+done
+tenths=$((($(date +%s%N) - t0) / 100000000))
+note "(every agent had its 2 authenticated peers $((tenths / 10)).$((tenths % 10)) s after the first one started)"
+
+########################################################################################
+step "Each agent's /status (pretty-printed; start_time, serving_rate, memory and cpu left out)"
+for i in 1 2 3; do
+  echo "\$ curl -s http://127.0.0.1:${http_port[$i]}/status" >&3
+  status=$(status_json "$i") || fail "no /status from the agent of node $i"
+  python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+keep = ("id", "version", "status", "active", "peer_count", "last_sync", "last_heartbeat",
+        "sync_progress", "response_latency_ms")
+print(json.dumps({k: s.get(k) for k in keep}, indent=2))' "$status"
+  expect "/status of node $i (id, status, active, peer_count)" "\"node-$i\" \"serving\" true 2" \
+    "$(json_field "$status" id) $(json_field "$status" status) $(json_field "$status" active) $(json_field "$status" peer_count)"
+done
+
+########################################################################################
+step "Each database recorded the peers its agent authenticated (mycelium.note_peer)"
+# The agent records a peer just after its handshake: wait for both on every node.
+peers_recorded() {
+  value "$1" "SELECT count(*) FROM mycelium.node_metadata
+               WHERE protocol_version IS NOT NULL AND last_seen >= '$agents_started'"
+}
+for i in 1 2 3; do
+  for _ in $(seq 1 50); do
+    [ "$(peers_recorded "$i")" = 2 ] && break
+    sleep 0.1
+  done
+done
+note "protocol_version is set by an agent's handshake only: both peers have it, the node itself not"
+note "(last_seen is also set by register-node; the peers' has been refreshed by their handshakes)"
+for i in 1 2 3; do
+  on "$i" "SELECT node_id, protocol_version, last_seen IS NOT NULL AS seen
+             FROM mycelium.node_metadata ORDER BY node_id"
+  expect "the node without a handshake recorded on node $i (itself)" "node-$i" \
+    "$(value "$i" "SELECT string_agg(node_id, ' ') FROM mycelium.node_metadata
+                    WHERE protocol_version IS NULL AND last_seen < '$agents_started'")"
+  expect "the peers recorded on node $i since the agents started" 2 "$(peers_recorded "$i")"
+done
+
+########################################################################################
+step "The agents' /metrics (Prometheus): peers, messages in and out by type, handshake failures"
+note "nodes 2 and 3 replicate shards of node 1: every 200 ms their agents ask node 1's (DBSyncReq)"
+metrics_pattern='^mycelium_agent_(peers|messages_(in|out)_total|handshake_failures_total)'
+for i in 1 3; do
+  echo "\$ curl -s http://127.0.0.1:${http_port[$i]}/metrics | grep -E '$metrics_pattern'" >&3
+  metrics=$(curl -sf "http://127.0.0.1:${http_port[$i]}/metrics") || fail "no /metrics from the agent of node $i"
+  grep -E "$metrics_pattern" <<<"$metrics" || fail "the agent of node $i shows none of these metrics"
+  grep -q '^mycelium_agent_handshake_failures_total' <<<"$metrics" ||
+    note "(no handshake failed: mycelium_agent_handshake_failures_total has no series yet)"
+  expect "mycelium_agent_peers of node $i" 2 "$(awk '$1 == "mycelium_agent_peers" { print $2 }' <<<"$metrics")"
+done
+grep -q '^mycelium_agent_messages_in_total{type="DBSyncReq"} [1-9]' <<<"$(curl -sf "http://127.0.0.1:${http_port[1]}/metrics")" ||
+  fail "node 1's agent has answered no DBSyncReq"
+
+########################################################################################
+step "One more write on node 1 reaches nodes 2 and 3 through the agents alone"
+note "node 1's sync worker (the postgres_fdw push) is paused for an hour, so only the agents' DB"
+note "sync can carry the write; node 1's sync_status will show the replicas still behind"
+on 1 "ALTER SYSTEM SET mycelium.sync_interval = '1h'"
+on 1 "SELECT pg_reload_conf()"
+# The worker runs one round right after it reloads its configuration, then sleeps. Wait until
+# every new session sees the new interval and the worker's last round is over 0.5 s old (more
+# than twice the old interval): then it sleeps for the hour.
+paused=
+for _ in $(seq 1 25); do
+  paused=$(value 1 "SELECT current_setting('mycelium.sync_interval') = '1h' AND state = 'idle'
+                           AND now() - query_start > interval '0.5 s'
+                      FROM pg_stat_activity WHERE backend_type = 'mycelium sync worker'")
+  [ "$paused" = t ] && break
+  sleep 0.2
+done
+[ "$paused" = t ] || fail "node 1's sync worker did not settle on mycelium.sync_interval = 1h"
+cli put "${v1[@]}" --shard users --key dave --value '{"name": "Dave", "plan": "free"}'
+t0=$(date +%s%N)
+deadline=$((SECONDS + 10))
+dave_on() { value "$1" "SELECT count(*) FROM mycelium.data WHERE shard_id = 'users' AND key = 'dave'"; }
+until [ "$(dave_on 2) $(dave_on 3)" = "1 1" ]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "users/dave did not reach nodes 2 and 3 through the agents within 10 s"
+  sleep 0.1
+done
+tenths=$((($(date +%s%N) - t0) / 100000000))
+note "(on both after $((tenths / 10)).$((tenths % 10)) s)"
+as validator_2 2 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'users' AND key = 'dave'"
+as miner_3 3 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'users' AND key = 'dave'"
+note "node 1 itself pushed nothing: its replicas of 'users' still lag by that change"
+on 1 "SELECT shard_id, node_id, last_pushed_seq, lag_changes FROM mycelium.sync_status
+       WHERE shard_id = 'users' ORDER BY node_id"
+expect "node 1's lag on the replicas of users (the fdw push is paused)" "1 1" \
+  "$(value 1 "SELECT string_agg(lag_changes::text, ' ' ORDER BY node_id) FROM mycelium.sync_status WHERE shard_id = 'users'")"
+head_1=$(head_on 1)
+expect "verify_audit('users') on node 1 valid with 6 entries" "true 6" "$(cut -d' ' -f1-2 <<<"$head_1")"
+expect "the chain of users on node 2 (synced by the agents)" "$head_1" "$(head_on 2)"
+expect "the chain of users on node 3 (synced by the agents)" "$head_1" "$(head_on 3)"
+note "and the audit chain of 'users' is again the same on all three nodes (6 entries)"
+
+########################################################################################
+step "SIGTERM stops every agent cleanly"
+for i in 1 2 3; do
+  echo "\$ kill -TERM ${agent_pid[i]}     # node-$i's agent" >&3
+  kill -TERM "${agent_pid[i]}"
+done
+for i in 1 2 3; do
+  for _ in $(seq 1 100); do
+    kill -0 "${agent_pid[i]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "${agent_pid[i]}" 2>/dev/null && fail "the agent of node $i still runs 10 s after SIGTERM"
+  rc=0
+  wait "${agent_pid[i]}" || rc=$?
+  unset 'agent_pid[i]'
+  note "node-$i's agent exited with status $rc; from its log:"
+  grep -E 'received SIGTERM|stopped$' "$agents/node-$i.log" | sed 's/^/     /'
+  expect "the exit status of node $i's agent after SIGTERM" 0 "$rc"
+  tail -n 1 "$agents/node-$i.log" | grep -q ' stopped$' || fail "the log of node $i's agent does not end with 'stopped'"
+done
+
 tenths=$((($(date +%s%N) - started) / 100000000))
 printf '\nDemo complete (%d.%d s): three nodes, every signed write on node 1 replicated to nodes 2 and 3,\n' \
   $((tenths / 10)) $((tenths % 10))
-printf 'a remote shard read by the miner, every forged, replica or miner write refused.\n'
+printf 'a remote shard read by the miner, every forged, replica or miner write refused; three agents\n'
+printf 'authenticated each other and carried a write by themselves, then stopped cleanly.\n'
