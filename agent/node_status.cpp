@@ -1,5 +1,7 @@
 #include "node_status.hpp"
 
+#include "mycelium/canonical_json.hpp"
+
 #include "log.hpp"
 
 #include <charconv>
@@ -27,43 +29,7 @@ std::string json_time(const std::optional<NodeStatus::Time> &when) {
 } // namespace
 
 std::string json_string(std::string_view text) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    default:
-      if (u < 0x20) {
-        out += "\\u00";
-        out += kHex[u >> 4];
-        out += kHex[u & 0xf];
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "\"";
+  return mycelium::json_string(text);
 }
 
 std::string to_json(const NodeStatus &s) {

@@ -12,4 +12,8 @@ namespace mycelium {
 // throw Error 22023 with a message that starts with `field`.
 std::string canonical_json(std::string_view json, std::string_view field = "value");
 
+// `text` (UTF-8) as a JSON string literal with the canonical escapes: quote, backslash, the
+// short escapes \b \t \n \f \r, other control characters as \u00xx, everything else raw.
+std::string json_string(std::string_view text);
+
 } // namespace mycelium
