@@ -327,7 +327,12 @@ void Agent::on_frame(ConnId id, const Bytes &frame) {
     return;
   }
   p::Envelope &envelope = result.envelope();
-  if (auto why = replay_guard_.accept(envelope, p::now_ms())) {
+  // On a session the channel's frame counter already refuses a replayed frame, so only the
+  // timestamp window is checked there; the nonce memory guards the unauthenticated handshake
+  // messages (and would otherwise cap a peer at max_per_sender per window).
+  const auto why = link.channel ? replay_guard_.check_time(envelope.timestamp_ms, p::now_ms())
+                                : replay_guard_.accept(envelope, p::now_ms());
+  if (why) {
     reject(link, p::to_string(*why), "timestamp " + std::to_string(envelope.timestamp_ms));
     return;
   }
