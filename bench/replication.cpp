@@ -621,6 +621,7 @@ struct Lag {
   double drain_seconds = 0;                // after the last write, until the replica caught up
   std::string batch_size;
   double solo_rate = 0, solo_seconds = 0, solo_p50 = 0; // unpaced, shards without a replica
+  double solo_clusters_cpu = 0, solo_machine_cpu = 0;
   // CPU seconds while the writers ran (and the replica caught up): the writers' backends, the
   // sync worker, the replica's backend that applies its pushes, the whole machine.
   double writers_cpu = 0, worker_cpu = 0, replica_cpu = 0, cpu_window = 0;
@@ -749,7 +750,12 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
       solo_records.push_back(sign_records(solo.back(), count, primary.key));
     }
     p.query("CHECKPOINT");
+    CpuMeter cpu(o.primary_postmaster, o.replica_postmaster);
+    cpu.start();
     const Writes w = run_writers(o, solo, solo_records, 0, kSoloSeconds);
+    cpu.stop();
+    lag.solo_clusters_cpu = cpu.clusters;
+    lag.solo_machine_cpu = cpu.machine;
     lag.solo_rate = w.rate;
     lag.solo_seconds = w.seconds;
     lag.solo_p50 = percentile(w.latencies, 0.5);
@@ -1064,9 +1070,11 @@ int run(int argc, char **argv) {
               fixed(lag.write_seconds, 1).c_str(),
               lag.achieved_rate >= 0.98 * o.rate ? "sustained" : "**not sustained**");
   std::printf("| for comparison: the same %d writers unpaced, shards without a replica, worker "
-              "paused | %s/s over %s s (put latency p50 %s ms) |\n",
+              "paused | %s/s over %s s (put latency p50 %s ms; CPU s: both clusters %s, machine "
+              "%s) |\n",
               o.clients, num(lag.solo_rate).c_str(), fixed(lag.solo_seconds, 1).c_str(),
-              fixed(1000 * lag.solo_p50, 2).c_str());
+              fixed(1000 * lag.solo_p50, 2).c_str(), fixed(lag.solo_clusters_cpu, 1).c_str(),
+              fixed(lag.solo_machine_cpu, 1).c_str());
   std::printf("| put latency on the primary p50 / p99 | %s / %s ms |\n",
               fixed(1000 * lag.latency_p50, 2).c_str(), fixed(1000 * lag.latency_p99, 2).c_str());
   std::printf("| latest start of a put behind its schedule | %s |\n", ms(lag.max_behind).c_str());
