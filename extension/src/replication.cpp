@@ -142,7 +142,7 @@ Peer ensure_peer(const std::string &node_id) {
                     remote + "table_name 'inbox', batch_size '100')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea, "
-                      "primary_node text)" +
+                    "primary_node text)" +
                     remote + "table_name 'chain_heads')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".shard_digests (shard_id text, records bigint, digest bytea)" + remote +
@@ -196,6 +196,12 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   const std::optional<Peer> peer = find_peer(node_id);
   if (!peer)
     throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
+  // One pusher per (shard, replica) at a time, decided here: two pushers interleaving on the
+  // replica would wait for each other across the two nodes, where no deadlock detector sees it
+  // (seen with sync_now() during a worker round). The second waits for the first to commit.
+  static pg::Statement claim(
+      "SELECT 1 FROM mycelium.replicas WHERE shard_id = $1 AND node_id = $2 FOR UPDATE");
+  claim.execute({pg::text_param(shard_id), pg::text_param(node_id)});
   static pg::Statement local("SELECT head_seq FROM mycelium.shards WHERE shard_id = $1");
   local.execute({pg::text_param(shard_id)});
   const std::int64_t local_head = pg::result_int(0, 1).value_or(0);

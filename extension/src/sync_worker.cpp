@@ -6,6 +6,8 @@
 #include "mycelium/ext/settings.hpp"
 #include "mycelium/pg/postgres.hpp"
 
+#include <algorithm>
+
 extern "C" {
 #include "access/xact.h"
 #include "executor/spi.h"
@@ -16,6 +18,7 @@ extern "C" {
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 PGDLLEXPORT void mycelium_sync_worker_main(Datum arg);
 }
@@ -26,15 +29,29 @@ void mycelium_sync_worker_main(Datum) {
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnection(mycelium::ext::sync_database, nullptr, 0);
 
+  // A round runs when sync_interval has passed since the last one began, not on every wake-up
+  // (a reload or any other latch would otherwise start an early round).
+  TimestampTz last_round = 0;
   for (;;) {
-    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                    mycelium::ext::sync_interval_ms, PG_WAIT_EXTENSION);
-    ResetLatch(MyLatch);
+    const TimestampTz now = GetCurrentTimestamp();
+    const long waited_ms = last_round ? TimestampDifferenceMilliseconds(last_round, now) : 0;
+    const long wait_ms =
+        last_round ? std::max(0L, static_cast<long>(mycelium::ext::sync_interval_ms) - waited_ms)
+                   : mycelium::ext::sync_interval_ms;
+    if (wait_ms > 0) {
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
+                      PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+    }
     CHECK_FOR_INTERRUPTS();
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
     }
+    if (last_round && TimestampDifferenceMilliseconds(last_round, GetCurrentTimestamp()) <
+                          mycelium::ext::sync_interval_ms)
+      continue;
+    last_round = GetCurrentTimestamp();
 
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
