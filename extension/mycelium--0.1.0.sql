@@ -340,6 +340,19 @@ CREATE FUNCTION mycelium.apply_inbox_entry() RETURNS trigger
 CREATE TRIGGER apply_inbox_entry BEFORE INSERT ON mycelium.inbox
   FOR EACH ROW EXECUTE FUNCTION mycelium.apply_inbox_entry();
 ALTER TABLE mycelium.inbox ENABLE ALWAYS TRIGGER apply_inbox_entry;
+-- A shard's chain head is written once per statement, not once per entry (inbox.cpp).
+CREATE FUNCTION mycelium.inbox_statement_start() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_inbox_statement_start'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.inbox_statement_end() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_inbox_statement_end'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER inbox_statement_start BEFORE INSERT ON mycelium.inbox
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.inbox_statement_start();
+CREATE TRIGGER inbox_statement_end AFTER INSERT ON mycelium.inbox
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.inbox_statement_end();
+ALTER TABLE mycelium.inbox ENABLE ALWAYS TRIGGER inbox_statement_start;
+ALTER TABLE mycelium.inbox ENABLE ALWAYS TRIGGER inbox_statement_end;
 
 -- What a pushing primary reads back from a replica.
 CREATE VIEW mycelium.chain_heads AS

@@ -17,11 +17,13 @@
 #include "mycelium/pg/trigger_row.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/timestamp.h"
 }
 
 #include <cstring>
+#include <map>
 
 using namespace mycelium;
 using mycelium::ext::InternalOp;
@@ -64,6 +66,50 @@ Entry read_entry(const pg::TriggerRow &row, HeapTuple tuple, TupleDesc desc) {
   throw Error(sqlstate::kReplicaRefused, why);
 }
 
+// The heads of the replica shards one INSERT statement on the inbox is applying. A shard's row
+// is locked (FOR UPDATE) once, on its first entry, and written once, by the AFTER STATEMENT
+// trigger: updating it for every entry piled up row versions that each later entry of the same
+// transaction had to walk (bench/replication.sh: cost per entry grew with the push).
+struct Head {
+  std::int64_t seq = 0;
+  std::string hash;
+  Oid partition = InvalidOid;
+  bool dirty = false;
+};
+std::map<std::string, Head> statement_heads;
+
+void forget_heads(XactEvent, void *) {
+  statement_heads.clear();
+}
+void forget_heads_sub(SubXactEvent, SubTransactionId, SubTransactionId, void *) {
+  statement_heads.clear();
+}
+
+Head &head_of(const std::string &shard_id) {
+  static bool callbacks = false;
+  if (!callbacks) {
+    // Whatever ends a statement abnormally also ends or rolls back a (sub)transaction.
+    pg::call([] { RegisterXactCallback(forget_heads, nullptr); });
+    pg::call([] { RegisterSubXactCallback(forget_heads_sub, nullptr); });
+    callbacks = true;
+  }
+  auto it = statement_heads.find(shard_id);
+  if (it != statement_heads.end())
+    return it->second;
+  static pg::Statement lock("SELECT kind, head_seq, head_hash, partition::oid "
+                            "  FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  if (lock.execute({pg::text_param(shard_id)}) == 0)
+    refuse("shard \"" + shard_id + "\" has no replica on this node");
+  if (pg::result_text(0, 1) != "replica")
+    refuse("shard \"" + shard_id + "\" is a " + pg::result_text(0, 1).value_or("?") +
+           " on this node, not a replica");
+  Head head;
+  head.seq = pg::result_int(0, 2).value_or(0);
+  head.hash = pg::result_bytes(0, 3).value_or("");
+  head.partition = static_cast<Oid>(pg::result_int(0, 4).value_or(InvalidOid));
+  return statement_heads.emplace(shard_id, std::move(head)).first->second;
+}
+
 void record_rejection(const Entry &e, const Error &error) {
   static pg::Statement insert("INSERT INTO mycelium.inbox_rejections "
                               "(shard_id, seq, origin_node, sqlstate, reason) "
@@ -74,6 +120,7 @@ void record_rejection(const Entry &e, const Error &error) {
 
 // 'open' creates this node's replica of the shard; 'close' drops it.
 void open_or_close(const Entry &e) {
+  statement_heads.erase(e.shard_id);
   static pg::Statement lookup(
       "SELECT kind, partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
   const bool exists = lookup.execute({pg::text_param(e.shard_id)}) > 0;
@@ -90,16 +137,10 @@ void open_or_close(const Entry &e) {
 }
 
 void apply(const Entry &e) {
-  static pg::Statement lock("SELECT kind, head_seq, head_hash, partition::oid "
-                            "  FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  if (lock.execute({pg::text_param(e.shard_id)}) == 0)
-    refuse("shard \"" + e.shard_id + "\" has no replica on this node");
-  if (pg::result_text(0, 1) != "replica")
-    refuse("shard \"" + e.shard_id + "\" is a " + pg::result_text(0, 1).value_or("?") +
-           " on this node, not a replica");
-  const std::int64_t head_seq = pg::result_int(0, 2).value_or(0);
-  const std::string head_hash = pg::result_bytes(0, 3).value_or("");
-  const Oid partition = static_cast<Oid>(pg::result_int(0, 4).value_or(InvalidOid));
+  Head &head = head_of(e.shard_id);
+  const std::int64_t head_seq = head.seq;
+  const std::string head_hash = head.hash;
+  const Oid partition = head.partition;
 
   if (e.seq <= head_seq) {
     // Already here: a resent entry is a no-op when it is the same entry.
@@ -189,8 +230,6 @@ void apply(const Entry &e) {
       "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
       "  signature, created_at, origin_node, prev_hash, entry_hash, sync_status) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'applied')");
-  static pg::Statement move_head(
-      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
   InternalScope appending(InternalOp::AuditAppend);
   append.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.op),
                   pg::text_param(e.key), pg::int4_param(static_cast<std::int32_t>(e.version)),
@@ -201,8 +240,10 @@ void apply(const Entry &e) {
                   pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.prev_hash.data()),
                                   e.prev_hash.size()),
                   pg::bytea_param(expected.data(), expected.size())});
-  move_head.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq),
-                     pg::bytea_param(expected.data(), expected.size())});
+  // The shard's row is written once, at the end of the statement (inbox_statement_end).
+  head.seq = e.seq;
+  head.hash.assign(expected.begin(), expected.end());
+  head.dirty = true;
 }
 
 } // namespace
@@ -227,5 +268,29 @@ MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
     record_rejection(entry, error);
   }
   // Nothing is stored in the inbox itself.
+  return PointerGetDatum(nullptr);
+}
+
+// BEFORE STATEMENT: a statement starts with no cached heads.
+MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_start) {
+  (void)fcinfo;
+  statement_heads.clear();
+  return PointerGetDatum(nullptr);
+}
+
+// AFTER STATEMENT: the heads the statement moved are written to mycelium.shards, once each.
+MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_end) {
+  (void)fcinfo;
+  if (!statement_heads.empty()) {
+    pg::SpiConnection spi;
+    static pg::Statement move_head(
+        "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
+    for (const auto &[shard_id, head] : statement_heads)
+      if (head.dirty)
+        move_head.execute({pg::text_param(shard_id), pg::int8_param(head.seq),
+                           pg::bytea_param(reinterpret_cast<const std::uint8_t *>(head.hash.data()),
+                                           head.hash.size())});
+    statement_heads.clear();
+  }
   return PointerGetDatum(nullptr);
 }
