@@ -30,6 +30,8 @@
 # Run as root (the servers run as postgres) or as postgres.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=regress/multinode/lib.sh
+. regress/multinode/lib.sh # mn_free_port
 
 BUILD_DIR=${BUILD_DIR:-build}
 ROWS=${ROWS:-30000}
@@ -139,30 +141,13 @@ for node in "${NODES[@]}"; do
   }
 done
 
-# The first port from $1 on that nothing listens on (bind test with SO_REUSEADDR, as the server).
-free_port() {
-  python3 - "$1" <<'EOF'
-import socket, sys
-port = int(sys.argv[1])
-while port < 65536:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            print(port)
-            sys.exit(0)
-        except OSError:
-            port += 1
-sys.exit(1)
-EOF
-}
 
 declare -A PORT
 port=${BENCH_BASE_PORT:-57000}
 for node in "${NODES[@]}"; do
   started=
   for _ in 1 2 3 4 5; do
-    port=$(free_port "$port") || die "no free port"
+    port=$(mn_free_port "$port") || die "no free port"
     if as_postgres "$PG_BINDIR/pg_ctl" -D "$DIR/$node" -l "$DIR/$node.log" -s -w -t 30 \
       -o "-p $port" \
       start >/dev/null; then

@@ -159,25 +159,6 @@ refused() {
   grep -v '^LOCATION:' <<<"$out" | sed 's/^/   => /'
 }
 
-# free_port FROM [N]: the first N ports (default 1) from FROM on that nothing listens on (as
-# regress/multinode/run.sh probes), one a line.
-free_port() {
-  python3 - "$1" "${2:-1}" <<'EOF'
-import socket, sys
-port, wanted = int(sys.argv[1]), int(sys.argv[2])
-while port < 65536 and wanted > 0:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            print(port)
-            wanted -= 1
-        except OSError:
-            pass
-    port += 1
-sys.exit(1 if wanted else 0)
-EOF
-}
 
 ########################################################################################
 step "Three throwaway PostgreSQL servers: node 1 and node 2 for validators, node 3 for a miner"
@@ -203,7 +184,7 @@ done
 p=$base_port
 for i in 1 2 3; do
   for attempt in 1 2 3 4 5; do
-    p=$(free_port "$p") || fail "no free port from $base_port on"
+    p=$(mn_free_port "$p") || fail "no free port from $base_port on"
     mn_start "$i" "$p" && break
     grep -Eq 'could not bind|could not create any TCP/IP sockets|Address already in use' \
       "$(mn_logfile "$i")" 2>/dev/null || fail "node $i did not start"
@@ -477,7 +458,7 @@ chmod 600 "$agents/pgpass"
 
 # Two ports for each agent (peers, HTTP), after the nodes' (one probe for all six).
 declare -A agent_port http_port
-free=$(free_port $((port[3] + 1)) 6) || fail "no free ports after ${port[3]}"
+free=$(mn_free_port $((port[3] + 1)) 6) || fail "no free ports after ${port[3]}"
 read -r "agent_port[1]" "http_port[1]" "agent_port[2]" "http_port[2]" "agent_port[3]" "http_port[3]" <<<"${free//$'\n'/ }"
 next_port=$((http_port[3] + 1))
 # agent_config I PEER...: node I's agent configuration, dialling the agents of nodes PEER... at
@@ -502,7 +483,7 @@ start_agent() {
   local i=$1 attempt log=$agents/node-$1.log free
   for attempt in 1 2 3; do
     if [ "$attempt" -gt 1 ]; then
-      free=$(free_port "$next_port" 2) || fail "no free ports from $next_port on"
+      free=$(mn_free_port "$next_port" 2) || fail "no free ports from $next_port on"
       read -r "agent_port[$i]" "http_port[$i]" <<<"${free//$'\n'/ }"
       next_port=$((http_port[$i] + 1))
     fi

@@ -26,23 +26,25 @@ mn_as_postgres() {
   fi
 }
 
-# The first port from $1 on that nothing listens on: a bind test on the loopback address, with
-# SO_REUSEADDR as the server uses it (so a port left in TIME_WAIT by an earlier run is usable).
-# Shared by the multi-node harness, the agents' integration test, the demo and the benchmarks.
+# mn_free_port FROM [N]: the first N ports (default 1) from FROM on that nothing listens on, one
+# a line: a bind test on the loopback address, with SO_REUSEADDR as the server uses it (so a port
+# left in TIME_WAIT by an earlier run is usable). Shared by the multi-node harness, the agents'
+# integration test, the demo and the benchmarks.
 mn_free_port() {
-  python3 - "$1" <<'EOF'
+  python3 - "$1" "${2:-1}" <<'EOF'
 import socket, sys
-port = int(sys.argv[1])
-while port < 65536:
+port, wanted = int(sys.argv[1]), int(sys.argv[2])
+while port < 65536 and wanted > 0:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             print(port)
-            sys.exit(0)
+            wanted -= 1
         except OSError:
-            port += 1
-sys.exit(1)
+            pass
+    port += 1
+sys.exit(1 if wanted else 0)
 EOF
 }
 
