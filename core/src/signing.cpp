@@ -78,4 +78,17 @@ Bytes registration_payload(const NodeRegistration &node) {
       .take();
 }
 
+Bytes blacklist_entry_payload(std::string_view node_id, std::string_view reason,
+                              std::string_view created_by, std::int64_t created_at_ms,
+                              std::int64_t expires_at_ms) {
+  // Signed integers are framed as their 64-bit two's complement, as everywhere in the protocol.
+  return PayloadWriter(kBlacklistTag)
+      .frame(node_id)
+      .frame(reason)
+      .frame(created_by)
+      .frame_u64(static_cast<std::uint64_t>(created_at_ms))
+      .frame_u64(static_cast<std::uint64_t>(expires_at_ms))
+      .take();
+}
+
 } // namespace mycelium

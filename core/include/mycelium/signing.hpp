@@ -14,6 +14,7 @@ inline constexpr std::string_view kPutTag = "mycelium/v1/put";
 inline constexpr std::string_view kDeleteTag = "mycelium/v1/delete";
 inline constexpr std::string_view kRegisterNodeTag = "mycelium/v1/register-node";
 inline constexpr std::string_view kAuditTag = "mycelium/v1/audit";
+inline constexpr std::string_view kBlacklistTag = "mycelium/v1/blacklist";
 
 // Appends frames: u32 big-endian length, then the bytes.
 class PayloadWriter {
@@ -49,5 +50,12 @@ struct NodeRegistration {
 };
 // Checks node_type, port (1..65535) and the public key's hex; throws Error 22023.
 Bytes registration_payload(const NodeRegistration &node);
+
+// A blacklist entry's signing bytes (PROTOCOL.md "BlacklistSync"), signed by created_by. Here
+// rather than in the protocol library so that the extension verifies entries with the same
+// code as the agent (mycelium.blacklist_add). Times are Unix milliseconds; expires 0 = never.
+Bytes blacklist_entry_payload(std::string_view node_id, std::string_view reason,
+                              std::string_view created_by, std::int64_t created_at_ms,
+                              std::int64_t expires_at_ms);
 
 } // namespace mycelium

@@ -26,7 +26,6 @@ inline constexpr std::string_view kSubprotocolJson = "mycelium.v1.json";
 
 inline constexpr std::string_view kEnvelopeTag = "mycelium/v1/envelope";
 inline constexpr std::string_view kGossipTag = "mycelium/v1/gossip";
-inline constexpr std::string_view kBlacklistTag = "mycelium/v1/blacklist";
 
 using Nonce = std::array<std::uint8_t, kNonceSize>;
 
