@@ -44,7 +44,8 @@ TEST(EnvelopeCodecEdges, EmptyOptionalFieldsAndZeroScalars) {
   g.origin = "o";
   g.topic = "t"; // body empty, ttl 0, timestamp 0
   for (const Payload &p : {Payload(Ping{}), Payload(Pong{}), Payload(g), Payload(DBSyncReq{}),
-                           Payload(DBSyncResp{}), Payload(BlacklistSync{})}) {
+                           Payload(DBSyncResp{}), Payload(BlacklistSync{}),
+                           Payload(AddressRequest{}), Payload(AddressReply{})}) {
     const Envelope env = envelope_with(p);
     const DecodeResult r = decode(encode(env));
     ASSERT_TRUE(r.ok()) << type_name(p) << ": " << r.detail();

@@ -45,7 +45,13 @@ KINDS = {
                    ("prev_hash", raw), ("entry_hash", raw)],
     "BlacklistEntry": [("node_id", text), ("reason", text), ("created_by", text),
                        ("created_at_ms", u64), ("expires_at_ms", u64), ("signature", raw)],
+    "AddressRecord": [("node_id", text), ("host", text), ("port", u64), ("expires_at_ms", u64),
+                      ("signature", raw)],
+    "AddressRequest": [("request_id", u64)],
 }
+KINDS["AddressReply"] = [("request_id", u64), ("records", "AddressRecord")]
+# A nested table: its fields in place, no count (PROTOCOL.md "Signing bytes").
+KINDS["AddressAnnounce"] = [("record", "AddressRecord!")]
 KINDS["DBSyncReq"] = [("request_id", u64), ("cursors", "SyncCursor"), ("page_size", u64)]
 KINDS["DBSyncResp"] = [("request_id", u64), ("entries", "AuditEntry"),
                        ("more", lambda b: u64(int(b)))]
@@ -55,7 +61,9 @@ KINDS["BlacklistSync"] = [("entries", "BlacklistEntry")]
 def fields(kind: str, table: dict) -> bytes:
     out = b""
     for name, how in KINDS[kind]:
-        if isinstance(how, str):  # a vector of tables: count, then each item's fields
+        if isinstance(how, str) and how.endswith("!"):  # one nested table
+            out += fields(how[:-1], table[name])
+        elif isinstance(how, str):  # a vector of tables: count, then each item's fields
             items = table[name]
             out += u64(len(items)) + b"".join(fields(how, item) for item in items)
         else:
@@ -120,6 +128,13 @@ def main() -> None:
         ("BlacklistSync", {"entries": [sign_blacklist(origin, {
             "node_id": "bad", "reason": "spam", "created_by": "validator-2",
             "created_at_ms": 10, "expires_at_ms": 0})]}),
+        ("AddressRequest", {"request_id": 2**64 - 1}),
+        ("AddressReply", {"request_id": 3, "records": [
+            {"node_id": "node-2", "host": "fd00::3", "port": 65535, "expires_at_ms": -1,
+             "signature": [5] * 64}]}),
+        ("AddressAnnounce", {"record": {"node_id": "node-1", "host": "127.0.0.1", "port": 7001,
+                                        "expires_at_ms": 1700000003600000,
+                                        "signature": [6] * 64}}),
     ]
     for n, (kind, payload) in enumerate(messages):
         env = envelope(sender, "node-1", kind, payload, n)

@@ -81,6 +81,10 @@ inline std::vector<std::pair<std::string, Payload>> sample_payloads() {
   blacklist.entries = {{"bad-node", "equivocation", "validator-1", 1700000000000, 0, filled<64>(9)},
                        {"worse", "", "validator-2", 1, 2, filled<64>(10)}};
 
+  const AddressRecord here{"validator-\xf0\x9f\x8d\x84", "fd00::3", 65535, 1700000003600000,
+                           filled<64>(11)};
+  const AddressRecord there{"node-2", "node-2.example.net", 1, -1, filled<64>(12)};
+
   return {
       {"Handshake", HandshakeMsg{{1, 2, 3}}},
       {"HandshakeResponse", HandshakeResponseMsg{{4, 5, 6, 0}}},
@@ -91,6 +95,9 @@ inline std::vector<std::pair<std::string, Payload>> sample_payloads() {
       {"DBSyncReq", req},
       {"DBSyncResp", resp},
       {"BlacklistSync", blacklist},
+      {"AddressRequest", AddressRequest{18446744073709551615ull}},
+      {"AddressReply", AddressReply{7, {here, there}}},
+      {"AddressAnnounce", AddressAnnounce{there}},
   };
 }
 

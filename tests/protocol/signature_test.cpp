@@ -25,6 +25,7 @@ void append(Bytes &out, std::string_view text) {
 
 TEST(EnvelopeSignature, PingSigningBytesByteByByte) {
   Envelope env;
+  env.version_minor = 0; // the worked example is version 1.0
   env.sender_id = "n1";
   env.timestamp_ms = 1700000000000; // 0x18BCFE56800
   env.nonce = filled<16>(0);
@@ -58,7 +59,7 @@ TEST(EnvelopeSignature, DBSyncReqSigningBytesByteByByte) {
   append(expected, {0, 0, 0, 20});
   append(expected, "mycelium/v1/envelope");
   append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1});
-  append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0});
+  append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1});
   append(expected, {0, 0, 0, 9});
   append(expected, "DBSyncReq");
   append(expected, {0, 0, 0, 1, 'n'});
@@ -97,7 +98,7 @@ TEST(EnvelopeSignature, TamperedFieldIsBadSignature) {
   const SecretKey key = key_from(1);
   using Tamper = std::function<void(Envelope &)>;
   const std::vector<std::pair<std::string, Tamper>> tampers = {
-      {"version_minor", [](Envelope &e) { e.version_minor = 1; }},
+      {"version_minor", [](Envelope &e) { e.version_minor = 2; }},
       {"sender_id", [](Envelope &e) { e.sender_id += "x"; }},
       {"timestamp_ms", [](Envelope &e) { e.timestamp_ms += 1; }},
       {"nonce", [](Envelope &e) { e.nonce[15] ^= 1; }},

@@ -25,10 +25,6 @@ bool live(const AddressRecord &record, std::int64_t now_ms) {
 
 } // namespace
 
-bool operator==(const AddressRecord &a, const AddressRecord &b) {
-  return a.node_id == b.node_id && a.host == b.host && a.port == b.port &&
-         a.expires_at_ms == b.expires_at_ms && a.signature == b.signature;
-}
 
 Bytes address_signing_bytes(const AddressRecord &record) {
   return PayloadWriter(kAddressTag)

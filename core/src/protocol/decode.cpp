@@ -239,6 +239,37 @@ Payload read(const wire::BlacklistSync &m) {
   return b;
 }
 
+AddressRecord read_record(const wire::AddressRecord &r) {
+  AddressRecord a;
+  a.node_id = text(r.node_id(), "AddressRecord.node_id", true);
+  a.host = text(r.host(), "AddressRecord.host", true);
+  a.port = r.port();
+  a.expires_at_ms = r.expires_at_ms();
+  a.signature = fixed<kSignatureSize>(r.signature(), "AddressRecord.signature");
+  return a;
+}
+
+Payload read(const wire::AddressRequest &m) {
+  return AddressRequest{m.request_id()};
+}
+
+Payload read(const wire::AddressReply &m) {
+  AddressReply r;
+  r.request_id = m.request_id();
+  if (const auto *records = m.records()) {
+    r.records.reserve(records->size());
+    for (const wire::AddressRecord *record : *records)
+      r.records.push_back(read_record(*record));
+  }
+  return r;
+}
+
+Payload read(const wire::AddressAnnounce &m) {
+  if (m.record() == nullptr)
+    refuse(RejectReason::MissingField, "AddressAnnounce.record is missing");
+  return AddressAnnounce{read_record(*m.record())};
+}
+
 template <typename T> Payload read_as(const wire::Envelope &env) {
   const T *table = env.payload_as<T>();
   if (table == nullptr)
@@ -268,6 +299,12 @@ Payload read_payload(const wire::Envelope &env) {
     return read_as<wire::DBSyncResp>(env);
   case wire::Message::BlacklistSync:
     return read_as<wire::BlacklistSync>(env);
+  case wire::Message::AddressRequest:
+    return read_as<wire::AddressRequest>(env);
+  case wire::Message::AddressReply:
+    return read_as<wire::AddressReply>(env);
+  case wire::Message::AddressAnnounce:
+    return read_as<wire::AddressAnnounce>(env);
   }
   // A member a newer minor version appended to the union: well formed, just not ours to read.
   refuse(RejectReason::UnknownMessage, "payload type " +

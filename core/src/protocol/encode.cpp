@@ -99,6 +99,29 @@ Offset<void> payload(FlatBufferBuilder &fbb, const BlacklistSync &m) {
   return wire::CreateBlacklistSync(fbb, fbb.CreateVector(entries)).Union();
 }
 
+Offset<wire::AddressRecord> address_record(FlatBufferBuilder &fbb, const AddressRecord &r) {
+  const auto node = fbb.CreateString(r.node_id);
+  const auto host = fbb.CreateString(r.host);
+  const auto sig = bytes(fbb, r.signature);
+  return wire::CreateAddressRecord(fbb, node, host, r.port, r.expires_at_ms, sig);
+}
+
+Offset<void> payload(FlatBufferBuilder &fbb, const AddressRequest &m) {
+  return wire::CreateAddressRequest(fbb, m.request_id).Union();
+}
+
+Offset<void> payload(FlatBufferBuilder &fbb, const AddressReply &m) {
+  std::vector<Offset<wire::AddressRecord>> records;
+  records.reserve(m.records.size());
+  for (const AddressRecord &r : m.records)
+    records.push_back(address_record(fbb, r));
+  return wire::CreateAddressReply(fbb, m.request_id, fbb.CreateVector(records)).Union();
+}
+
+Offset<void> payload(FlatBufferBuilder &fbb, const AddressAnnounce &m) {
+  return wire::CreateAddressAnnounce(fbb, address_record(fbb, m.record)).Union();
+}
+
 } // namespace
 
 Bytes encode(const Envelope &envelope) {

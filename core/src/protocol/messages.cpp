@@ -68,4 +68,18 @@ bool operator==(const BlacklistSync &a, const BlacklistSync &b) {
   return a.entries == b.entries;
 }
 
+bool operator==(const AddressRecord &a, const AddressRecord &b) {
+  return std::tie(a.node_id, a.host, a.port, a.expires_at_ms, a.signature) ==
+         std::tie(b.node_id, b.host, b.port, b.expires_at_ms, b.signature);
+}
+bool operator==(const AddressRequest &a, const AddressRequest &b) {
+  return a.request_id == b.request_id;
+}
+bool operator==(const AddressReply &a, const AddressReply &b) {
+  return a.request_id == b.request_id && a.records == b.records;
+}
+bool operator==(const AddressAnnounce &a, const AddressAnnounce &b) {
+  return a.record == b.record;
+}
+
 } // namespace mycelium::protocol

@@ -81,6 +81,26 @@ void fields(PayloadWriter &w, const BlacklistSync &m) {
   }
 }
 
+void record_fields(PayloadWriter &w, const AddressRecord &r) {
+  w.frame(r.node_id).frame(r.host).frame_u64(r.port).frame_u64(u64(r.expires_at_ms));
+  fixed(w, r.signature);
+}
+
+void fields(PayloadWriter &w, const AddressRequest &m) {
+  w.frame_u64(m.request_id);
+}
+
+void fields(PayloadWriter &w, const AddressReply &m) {
+  w.frame_u64(m.request_id).frame_u64(m.records.size());
+  for (const AddressRecord &r : m.records)
+    record_fields(w, r);
+}
+
+// A nested table's fields follow in place, as a one-item vector's would, without the count.
+void fields(PayloadWriter &w, const AddressAnnounce &m) {
+  record_fields(w, m.record);
+}
+
 } // namespace
 
 Bytes signing_bytes(const Envelope &envelope) {

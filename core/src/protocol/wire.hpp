@@ -27,6 +27,9 @@ template <> struct WireTable<Sync> { using type = wire::Sync; };
 template <> struct WireTable<DBSyncReq> { using type = wire::DBSyncReq; };
 template <> struct WireTable<DBSyncResp> { using type = wire::DBSyncResp; };
 template <> struct WireTable<BlacklistSync> { using type = wire::BlacklistSync; };
+template <> struct WireTable<AddressRequest> { using type = wire::AddressRequest; };
+template <> struct WireTable<AddressReply> { using type = wire::AddressReply; };
+template <> struct WireTable<AddressAnnounce> { using type = wire::AddressAnnounce; };
 
 template <std::size_t... I> constexpr bool payload_matches_union(std::index_sequence<I...>) {
   return ((wire::MessageTraits<

@@ -20,6 +20,7 @@
 
 #include "mycelium/ed25519.hpp"
 #include "mycelium/p2p/registry.hpp"
+#include "mycelium/protocol/messages.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,14 +34,9 @@ namespace mycelium::p2p {
 
 inline constexpr std::string_view kAddressTag = "mycelium/v1/address";
 
-struct AddressRecord {
-  std::string node_id;
-  std::string host; // a DNS name or an IP address literal, as the node wants to be dialled
-  std::uint16_t port = 0;
-  std::int64_t expires_at_ms = 0;
-  Signature signature{};
-};
-bool operator==(const AddressRecord &a, const AddressRecord &b);
+// The record travels in AddressReply and AddressAnnounce (schemas/mycelium.fbs), so the type is
+// the protocol's.
+using AddressRecord = protocol::AddressRecord;
 
 Bytes address_signing_bytes(const AddressRecord &record);
 // `key` is the record's node's own.

@@ -115,10 +115,34 @@ struct BlacklistSync {
   std::vector<BlacklistEntry> entries;
 };
 
+// Where a node listens until when, signed by the node itself (p2p/address_book.hpp has the
+// signing bytes).
+struct AddressRecord {
+  std::string node_id;
+  std::string host;
+  std::uint16_t port = 0;
+  std::int64_t expires_at_ms = 0;
+  Signature signature{};
+};
+
+struct AddressRequest {
+  std::uint64_t request_id = 0;
+};
+
+struct AddressReply {
+  std::uint64_t request_id = 0;
+  std::vector<AddressRecord> records;
+};
+
+struct AddressAnnounce {
+  AddressRecord record;
+};
+
 // The alternatives are in the order of the schema's Message union: the wire type number of
 // alternative i is i + 1 (0 is flatbuffers' NONE).
 using Payload = std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Sync,
-                             DBSyncReq, DBSyncResp, BlacklistSync>;
+                             DBSyncReq, DBSyncResp, BlacklistSync, AddressRequest, AddressReply,
+                             AddressAnnounce>;
 
 // The schema's name of the payload's type ("Ping", "DBSyncResp", ...): the name JSON uses
 // and the name framed into the signing bytes.
@@ -137,5 +161,9 @@ bool operator==(const AuditEntry &a, const AuditEntry &b);
 bool operator==(const DBSyncResp &a, const DBSyncResp &b);
 bool operator==(const BlacklistEntry &a, const BlacklistEntry &b);
 bool operator==(const BlacklistSync &a, const BlacklistSync &b);
+bool operator==(const AddressRecord &a, const AddressRecord &b);
+bool operator==(const AddressRequest &a, const AddressRequest &b);
+bool operator==(const AddressReply &a, const AddressReply &b);
+bool operator==(const AddressAnnounce &a, const AddressAnnounce &b);
 
 } // namespace mycelium::protocol
