@@ -45,6 +45,8 @@ const std::vector<std::string> kTopLevelKeys = {"node_id",
                                                 "db_sync_interval_ms",
                                                 "db_sync_page_size",
                                                 "features",
+                                                "status_interval_ms",
+                                                "discovery_interval_ms",
                                                 "gossip",
                                                 "peer_target",
                                                 "blacklist",
@@ -188,17 +190,41 @@ void read_reserved(const Section &top, const Field &http_port, AgentConfig &c) {
   optional_int(gossip, "fanout", c.gossip.fanout, 1, 64);
   optional_int(gossip, "ttl", c.gossip.ttl, 1, 32);
   optional_int(top, "peer_target", c.peer_target, 1, 1000);
-  const Section blacklist = top.section("blacklist", {"threshold", "ban_seconds"});
+  optional_int(top, "discovery_interval_ms", c.discovery_interval_ms, 100, kMaxIntervalMs);
+  optional_int(top, "status_interval_ms", c.status_interval_ms, 100, kMaxIntervalMs);
+  const Section blacklist =
+      top.section("blacklist", {"threshold", "half_life_seconds", "ban_seconds", "stake_percent",
+                                "min_validators"});
   optional_int(blacklist, "threshold", c.blacklist.threshold, 1, 1'000'000);
+  optional_int(blacklist, "half_life_seconds", c.blacklist.half_life_seconds, 1, 30 * 86400);
   optional_int(blacklist, "ban_seconds", c.blacklist.ban_seconds, 1, 365 * 86400);
+  optional_int(blacklist, "stake_percent", c.blacklist.stake_percent, 1, 100);
+  optional_int(blacklist, "min_validators", c.blacklist.min_validators, 1, 1000);
 
   const Section rotation =
-      top.section("port_rotation", {"enabled", "epoch_seconds", "range", "secret_file"});
+      top.section("port_rotation", {"enabled", "epoch_seconds", "range", "grace_seconds",
+                                    "announce_seconds", "secret_file"});
   if (auto f = rotation.get("enabled"))
     c.port_rotation.enabled = read_bool(*f);
-  // At least a minute: peers must learn each next port over their links before it is in use.
-  optional_int(rotation, "epoch_seconds", c.port_rotation.epoch_seconds, 60, 30 * 86400);
-  const auto range = optional_int(rotation, "range", c.port_rotation.range, 1, kMaxPort);
+  // Short epochs are for tests; in production an epoch should be long enough (minutes) for
+  // every peer to hear the announcement over its link before the switch.
+  const auto epoch =
+      optional_int(rotation, "epoch_seconds", c.port_rotation.epoch_seconds, 2, 30 * 86400);
+  const auto grace = optional_int(rotation, "grace_seconds", c.port_rotation.grace_seconds, 0,
+                                  30 * 86400);
+  const auto announce = optional_int(rotation, "announce_seconds",
+                                     c.port_rotation.announce_seconds, 0, 30 * 86400);
+  if (c.port_rotation.enabled) {
+    if (c.port_rotation.grace_seconds >= c.port_rotation.epoch_seconds)
+      fail_on(grace ? grace : epoch, rotation, "grace_seconds",
+              "must be shorter than epoch_seconds (" +
+                  std::to_string(c.port_rotation.epoch_seconds) + ")");
+    if (c.port_rotation.announce_seconds >= c.port_rotation.epoch_seconds)
+      fail_on(announce ? announce : epoch, rotation, "announce_seconds",
+              "must be shorter than epoch_seconds (" +
+                  std::to_string(c.port_rotation.epoch_seconds) + ")");
+  }
+  const auto range = optional_int(rotation, "range", c.port_rotation.range, 2, kMaxPort);
   if (auto f = rotation.get("secret_file"))
     c.port_rotation.secret_file = resolve(top.source().path(), read_string(*f));
   if (!c.port_rotation.enabled)
@@ -253,12 +279,22 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
   c.node_type = read_choice(top.require("node_type"), {"validator", "miner"});
   c.key_file = resolve(path, read_string(top.require("key_file")));
 
-  const Section listen = top.section("listen", {"address", "port"});
+  const Section listen = top.section("listen", {"address", "port", "advertise"});
   if (auto f = listen.get("address")) {
     c.listen.address = read_string(*f);
     check_host(*f, c.listen.address, true, "expected an IP address or a host name");
   }
   c.listen.port = read_port(listen.require("port"));
+  if (auto f = listen.get("advertise")) {
+    c.listen.advertise = read_string(*f);
+    check_host(*f, c.listen.advertise, true, "expected an IP address or a host name");
+  } else if (is_wildcard(c.listen.address)) {
+    top.source().fail(listen.mark(), listen.child_path("advertise"),
+                      "required when listen.address is a wildcard: other nodes need an address "
+                      "to dial");
+  } else {
+    c.listen.advertise = c.listen.address;
+  }
 
   const Section http = top.section("http", {"address", "port"});
   if (auto f = http.get("address")) {

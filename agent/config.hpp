@@ -27,7 +27,10 @@ struct AgentConfig {
   std::string node_type; // "validator" or "miner"
   struct Listen {
     std::string address = "127.0.0.1";
-    int port = 0; // required
+    int port = 0; // required: the bootstrap port (rotated ports are added, port_rotation)
+    // The host other nodes dial, in this node's signed address record (peer discovery).
+    // Default: address; required when address is a wildcard (0.0.0.0, ::).
+    std::string advertise;
   } listen;
   std::string database_dsn; // libpq connection string of the node's own database
   struct Http {
@@ -51,21 +54,31 @@ struct AgentConfig {
   int db_sync_interval_ms = 1000;
   int db_sync_page_size = 500; // audit entries per sync request
   std::vector<std::string> features;
+  int status_interval_ms = 5000; // how often each peer is sent this node's status (Sync)
 
-  // --- Reserved: read and checked now, used by later features (agent/README.md) ---
   struct Gossip {
     int fanout = 6; // peers each gossip message is forwarded to
-    int ttl = 4;    // hops before a gossip message is dropped
+    int ttl = 4;    // hops a message created here may travel
   } gossip;
-  int peer_target = 8; // outgoing links the agent tries to keep
+  int peer_target = 8; // peer links the agent tries to keep; discovery fills up to this
+  // Ask a peer for addresses at most this often; a peer asking us more than twice as often is
+  // rate-limited (an offence).
+  int discovery_interval_ms = 30000;
   struct Blacklist {
-    int threshold = 10;     // misbehaviour points before a peer is banned
-    int ban_seconds = 3600; // how long a ban lasts
+    int threshold = 100;    // score at or below -threshold: disconnect and ban (PROTOCOL.md)
+    int half_life_seconds = 600; // penalties halve in this time
+    int ban_seconds = 3600; // how long a ban lasts, and a shared entry made here
+    // Shared entries ban a node once validators holding at least this percentage of the active
+    // validator stake, and at least min_validators of them, have signed one against it.
+    int stake_percent = 34;
+    int min_validators = 1;
   } blacklist;
   struct PortRotation {
     bool enabled = false;
     int epoch_seconds = 3600; // the listening port changes every epoch
     int range = 1000;         // port = listen.port + HMAC(secret, epoch) mod range
+    int grace_seconds = 300;    // the previous port stays open this long into an epoch
+    int announce_seconds = 300; // the next port is opened and announced this long before
     std::string secret_file;  // required when enabled; relative: from the config's folder
   } port_rotation;
 };

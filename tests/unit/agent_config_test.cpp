@@ -91,7 +91,9 @@ TEST_F(AgentConfig, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(c.gossip.fanout, 6);
   EXPECT_EQ(c.gossip.ttl, 4);
   EXPECT_EQ(c.peer_target, 8);
-  EXPECT_EQ(c.blacklist.threshold, 10);
+  EXPECT_EQ(c.blacklist.threshold, 100);
+  EXPECT_EQ(c.blacklist.stake_percent, 34);
+  EXPECT_EQ(c.port_rotation.grace_seconds, 300);
   EXPECT_EQ(c.blacklist.ban_seconds, 3600);
   EXPECT_FALSE(c.port_rotation.enabled);
   EXPECT_EQ(c.port_rotation.epoch_seconds, 3600);
@@ -211,7 +213,7 @@ TEST_F(AgentConfig, UnknownKeys) {
                "database_dsn, http, log_level, wire_format, min_stake, "
                "ping_interval_ms, peer_timeout_ms, redial_min_ms, "
                "redial_max_ms, max_frame_bytes, replay_window_ms, "
-               "db_sync_interval_ms, db_sync_page_size, features, "
+               "db_sync_interval_ms, db_sync_page_size, features, status_interval_ms, discovery_interval_ms, "
                "gossip, peer_target, blacklist, port_rotation)");
   expect_error(kMinimal + "gossip:\n  fanuot: 3\n",
                ":10:3: gossip.fanuot: unknown key; did you mean \"fanout\"?");
@@ -280,8 +282,11 @@ TEST_F(AgentConfig, OutOfRange) {
   expect_error(kMinimal + "min_stake: -0.5\n", ":9:12: min_stake: must be at least 0, got -0.5");
   expect_error(kMinimal + "max_frame_bytes: 100\n",
                ":9:18: max_frame_bytes: must be between 1024 and 67108864, got 100");
-  expect_error(kMinimal + "port_rotation: {epoch_seconds: 5}\n",
-               ":9:32: port_rotation.epoch_seconds: must be between 60 and 2592000, got 5");
+  expect_error(kMinimal + "port_rotation: {epoch_seconds: 1}\n",
+               ":9:32: port_rotation.epoch_seconds: must be between 2 and 2592000, got 1");
+  expect_error(kMinimal + "port_rotation: {enabled: true, epoch_seconds: 10, grace_seconds: 10, "
+                          "secret_file: /s}\n",
+               ":9:66: port_rotation.grace_seconds: must be shorter than epoch_seconds (10)");
 }
 
 TEST_F(AgentConfig, SettingsThatContradictEachOther) {
