@@ -1,44 +1,55 @@
 #include "agent.hpp"
 
+#include "link.hpp"
 #include "log.hpp"
 
 #include "mycelium/hex.hpp"
 #include "mycelium/version.hpp"
 
+#include <sodium.h>
 #include <uv.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace mycelium::agent {
 
 namespace p = mycelium::protocol;
 
-// One WebSocket connection to a peer agent.
-struct Agent::Link {
-  ConnId id = 0;
-  bool outgoing = false;
-  bool json = false;
-  std::string remote;
-  std::unique_ptr<p::Initiator> initiator;
-  std::unique_ptr<p::Responder> responder;
-  std::unique_ptr<p::SecureChannel> channel; // set once the handshake is done
-  std::string peer_id;
-  bool peer_is_validator = false;
-  std::int64_t last_rx_ms = 0;
-  std::int64_t last_ping_ms = 0;
-  std::uint64_t ping_seq = 0;
-  double rtt_ms = -1;
-  bool sync_pending = false;
-  bool hello_seen = false; // responder: msg1 arrived, msg3 is next
-  int strikes = 0;
-};
 
 namespace {
 
 constexpr int kTickMs = 100;
 constexpr int kRegistryRefreshMs = 2000;
 constexpr int kMaxStrikes = 10;
+
+p2p::ScoreParams score_params(const AgentConfig &c) {
+  p2p::ScoreParams params;
+  params.ban_threshold = c.blacklist.threshold;
+  params.half_life_ms = static_cast<std::int64_t>(c.blacklist.half_life_seconds) * 1000;
+  return params;
+}
+
+p2p::BlacklistPolicy blacklist_policy(const AgentConfig &c) {
+  p2p::BlacklistPolicy policy;
+  policy.stake_num = static_cast<std::uint64_t>(c.blacklist.stake_percent);
+  policy.stake_den = 100;
+  policy.min_validators = static_cast<std::size_t>(c.blacklist.min_validators);
+  return policy;
+}
+
+p2p::AddressBookLimits book_limits(const AgentConfig &c) {
+  p2p::AddressBookLimits limits;
+  limits.target = static_cast<std::size_t>(std::max(c.peer_target, 1)) * 4;
+  // An honest peer asks once per discovery interval; twice as often is an offence.
+  limits.min_request_interval_ms = c.discovery_interval_ms / 2;
+  return limits;
+}
+
+std::uint64_t random64() {
+  return (static_cast<std::uint64_t>(randombytes_random()) << 32) | randombytes_random();
+}
 
 std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
   return to_hex(bytes.data(), bytes.size());
@@ -50,7 +61,11 @@ Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
     : loop_(loop), config_(std::move(config)), key_(std::move(key)),
       db_(loop, config_.database_dsn),
       replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
-      started_at_(std::chrono::system_clock::now()) {}
+      started_at_(std::chrono::system_clock::now()), scores_(score_params(config_)),
+      blacklist_(directory_, blacklist_policy(config_)),
+      book_(directory_, config_.node_id, book_limits(config_)),
+      gossip_(directory_, config_.node_id, static_cast<std::size_t>(config_.gossip.fanout),
+              random64) {}
 
 Agent::~Agent() {
   if (timer_) {
@@ -118,7 +133,7 @@ void Agent::start() {
         }
         running_ = true;
         for (const Peer &peer : config_.bootstrap_peers)
-          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms});
+          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true});
         log_info("node " + config_.node_id + " identity verified; listening for peers on " +
                  config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
                  config_.http.address + ":" + std::to_string(config_.http.port));
@@ -161,10 +176,20 @@ void Agent::refresh_registry() {
                        std::stod(row[4].value_or("0"))};
       },
       [this, fresh](const std::optional<std::string> &error) {
-        if (error)
+        if (error) {
           log_warn("cannot read the node registry: " + *error);
-        else
-          registry_ = std::move(*fresh);
+          return;
+        }
+        registry_ = std::move(*fresh);
+        for (const auto &[id, info] : registry_) {
+          try {
+            directory_.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
+                                             info.node_type == "validator",
+                                             static_cast<std::uint64_t>(std::llround(info.stake))});
+          } catch (const std::exception &) {
+            directory_.erase(id); // a malformed key cannot verify anything
+          }
+        }
       });
 }
 
@@ -173,6 +198,11 @@ void Agent::refresh_registry() {
 bool Agent::admit(const std::string &node_id, const PublicKey &key) {
   if (node_id == config_.node_id)
     return false;
+  if (blacklist_.is_banned(node_id, p::now_ms())) {
+    metrics_.message_rejected("blacklisted");
+    log_info("refused blacklisted node " + node_id + " at the handshake");
+    return false;
+  }
   auto it = registry_.find(node_id);
   if (it == registry_.end() || !it->second.active ||
       it->second.public_key != to_hex(key.data(), key.size()))
@@ -191,9 +221,12 @@ void Agent::tick() {
     refresh_registry();
   }
   for (Dial &dial : dials_)
-    if (dial.conn == 0 && now >= dial.next_ms)
+    if (dial.conn == 0 && now >= dial.next_ms &&
+        (dial.node_id.empty() || (!link_to(dial.node_id) &&
+                                  !blacklist_.is_banned(dial.node_id, now))))
       dial.conn =
           transport_->connect(dial.peer.host, dial.peer.port, config_.wire_format == "json");
+  p2p_tick(now);
 
   const bool sync_round = now - last_sync_round_ms_ >= config_.db_sync_interval_ms;
   if (sync_round)
@@ -281,14 +314,31 @@ void Agent::send(Link &link, p::Payload payload) {
   send_raw_envelope(link, envelope);
 }
 
+// Every rejection on an authenticated link counts against the peer's score (PROTOCOL.md
+// "Peer scores"); before the handshake there is no identity to score, so strikes close it.
 void Agent::reject(Link &link, const std::string &reason, const std::string &detail) {
   metrics_.message_rejected(reason);
   log_warn("dropped a message from " + (link.peer_id.empty() ? link.remote : link.peer_id) + " (" +
            reason + "): " + detail);
-  if (++link.strikes >= kMaxStrikes) {
-    log_warn("closing the link to " + link.remote + ": too many rejected messages");
-    transport_->close(link.id);
+  if (!link.channel) {
+    if (++link.strikes >= kMaxStrikes) {
+      log_warn("closing the link to " + link.remote + ": too many rejected messages");
+      transport_->close(link.id);
+    }
+    return;
   }
+  if (reason == "bad-signature")
+    penalize(link, p2p::Offence::InvalidSignature, detail);
+  else if (reason == "malformed" || reason == "missing-field" || reason == "wrong-version" ||
+           reason == "oversized")
+    penalize(link, p2p::Offence::Malformed, detail);
+  else if (reason == "stale" || reason == "replayed")
+    penalize(link, p2p::Offence::Replay, detail);
+  else if (reason == "protocol-violation")
+    penalize(link, p2p::Offence::ProtocolViolation, detail);
+  else if (reason == "rate-limited")
+    penalize(link, p2p::Offence::RateLimited, detail);
+  // unknown-message and overloaded are nobody's fault.
 }
 
 void Agent::on_frame(ConnId id, const Bytes &frame) {
@@ -408,8 +458,22 @@ void Agent::on_session(Link &link, const p::Session &session) {
           log_warn("cannot record peer " + peer + ": " + *error);
       });
   for (Dial &dial : dials_)
-    if (dial.conn == link.id)
+    if (dial.conn == link.id) {
       dial.backoff_ms = config_.redial_min_ms;
+      dial.node_id = link.peer_id;
+    }
+  book_.touch(link.peer_id, p::now_ms());
+  // Two links to one peer (both dialled at once): keep the one the smaller node id dialled, a
+  // rule both ends apply alike.
+  for (auto &[id, other] : links_)
+    if (id != link.id && other->channel && other->peer_id == link.peer_id) {
+      const bool keep_this = link.outgoing == (config_.node_id < link.peer_id);
+      transport_->close(keep_this ? id : link.id);
+      if (!keep_this)
+        return;
+      break;
+    }
+  on_peer_session(link);
 }
 
 void Agent::on_message(Link &link, const p::Envelope &envelope) {
@@ -427,13 +491,33 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
              std::holds_alternative<p::HandshakeResponseMsg>(envelope.payload)) {
     reject(link, "protocol-violation", "a handshake message on an established link");
   } else if (const auto *gossip = std::get_if<p::Gossip>(&envelope.payload)) {
-    auto it = registry_.find(gossip->origin);
-    if (it == registry_.end() ||
-        !p::verify_gossip(*gossip, parse_public_key(it->second.public_key)))
-      reject(link, "bad-signature", "gossip from " + gossip->origin);
-    // Relaying is part 2 (gossip); a verified message is only counted for now.
+    on_gossip(link, *gossip);
+  } else if (const auto *sync = std::get_if<p::Sync>(&envelope.payload)) {
+    on_peer_status(link, *sync);
+  } else if (const auto *entries = std::get_if<p::BlacklistSync>(&envelope.payload)) {
+    on_blacklist_sync(link, *entries);
+  } else if (const auto *request = std::get_if<p::AddressRequest>(&envelope.payload)) {
+    on_address_request(link, *request);
+  } else if (const auto *reply = std::get_if<p::AddressReply>(&envelope.payload)) {
+    on_address_reply(link, *reply);
+  } else if (const auto *announce = std::get_if<p::AddressAnnounce>(&envelope.payload)) {
+    on_address_announce(link, *announce);
   }
-  // Sync and BlacklistSync are read by part 2 of the agent; they are accepted and counted.
+}
+
+Agent::Link *Agent::link_to(const std::string &node_id) {
+  for (auto &[id, link] : links_)
+    if (link->channel && link->peer_id == node_id)
+      return link.get();
+  return nullptr;
+}
+
+std::vector<std::string> Agent::connected_peers() const {
+  std::vector<std::string> peers;
+  for (const auto &[id, link] : links_)
+    if (link->channel)
+      peers.push_back(link->peer_id);
+  return peers;
 }
 
 // Asks a validator peer for the audit entries of the shards this node replicates from it,
@@ -637,7 +721,22 @@ NodeStatus Agent::status() const {
   return s;
 }
 
-HttpResponse Agent::on_http(const std::string &path) {
+HttpResponse Agent::on_http(const HttpRequest &request) {
+  const std::string &path = request.path;
+  if (request.method == "POST") {
+    if (path != "/gossip")
+      return {404, "text/plain; charset=utf-8", "not found\n"};
+    if (!running_)
+      return {503, "text/plain; charset=utf-8", "starting\n"};
+    if (request.topic.empty())
+      return {400, "text/plain; charset=utf-8", "POST /gossip?topic=NAME with the body\n"};
+    const std::string id = publish(request.topic, Bytes(request.body.begin(), request.body.end()));
+    return {200, "application/json", "{\"message_id\":\"" + id + "\"}\n"};
+  }
+  if (path == "/peers")
+    return {200, "application/json", peers_json(p::now_ms()) + "\n"};
+  if (path == "/gossip")
+    return {200, "application/json", gossip_json() + "\n"};
   if (path == "/metrics")
     return {200, kPrometheusContentType, metrics_.render_prometheus()};
   if (path == "/health")

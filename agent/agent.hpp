@@ -1,5 +1,6 @@
 // The agent: authenticated links to peer agents, the DB sync pull path, keep-alives and
-// redials, and the HTTP status surface. Runs on one libuv loop; database work runs on the
+// redials, gossip, peer discovery, scoring and the blacklist, port rotation, status exchange,
+// and the HTTP surface. agent.cpp holds the links and DB sync; peer_network.cpp the rest. Runs on one libuv loop; database work runs on the
 // Database thread and comes back to the loop.
 #pragma once
 
@@ -10,13 +11,21 @@
 #include "transport.hpp"
 
 #include "mycelium/ed25519.hpp"
+#include "mycelium/p2p/address_book.hpp"
+#include "mycelium/p2p/blacklist_policy.hpp"
+#include "mycelium/p2p/gossip_relay.hpp"
+#include "mycelium/p2p/peer_score.hpp"
+#include "mycelium/p2p/port_schedule.hpp"
+#include "mycelium/p2p/registry.hpp"
 #include "mycelium/protocol/envelope.hpp"
 #include "mycelium/protocol/handshake.hpp"
 #include "mycelium/protocol/replay_guard.hpp"
 #include "mycelium/protocol/secure_channel.hpp"
 
+#include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,7 +51,7 @@ public:
   void on_frame(ConnId id, const Bytes &frame) override;
   void on_close(ConnId id) override;
   void on_connect_failed(ConnId id, const std::string &reason) override;
-  HttpResponse on_http(const std::string &path) override;
+  HttpResponse on_http(const HttpRequest &request) override;
 
 private:
   struct Link;
@@ -51,6 +60,16 @@ private:
     ConnId conn = 0;
     std::int64_t next_ms = 0;
     int backoff_ms = 0;
+    std::string node_id; // known once a handshake over this dial succeeded, or from the book
+    bool bootstrap = true; // from the configuration: never given up
+  };
+  // A gossip message delivered here, for GET /gossip.
+  struct Delivered {
+    std::string message_id; // hex
+    std::string origin, topic, from;
+    Bytes body;
+    int ttl = 0;
+    std::int64_t origin_ms = 0, received_ms = 0;
   };
   struct NodeInfo {
     std::string public_key;
@@ -74,6 +93,33 @@ private:
   void lost(ConnId id);
   std::vector<std::string> features() const;
   NodeStatus status() const;
+  Link *link_to(const std::string &node_id);
+  std::vector<std::string> connected_peers() const;
+
+  // peer_network.cpp
+  void p2p_tick(std::int64_t now);
+  void on_peer_session(Link &link);
+  void penalize(Link &link, p2p::Offence offence, const std::string &detail);
+  void ban_peer(const std::string &node_id, const std::string &reason);
+  void enforce_bans(std::int64_t now);
+  void on_gossip(Link &link, const protocol::Gossip &gossip);
+  std::string publish(const std::string &topic, Bytes body);
+  void on_blacklist_sync(Link &link, const protocol::BlacklistSync &sync);
+  void share_entries(const std::vector<protocol::BlacklistEntry> &entries, ConnId except);
+  void store_entry(const protocol::BlacklistEntry &entry, const std::string &received_from);
+  void refresh_blacklist();
+  protocol::AddressRecord own_record(std::int64_t now) const;
+  void on_address_request(Link &link, const protocol::AddressRequest &request);
+  void on_address_reply(Link &link, const protocol::AddressReply &reply);
+  void on_address_announce(Link &link, const protocol::AddressAnnounce &announce);
+  void ask_addresses(Link &link, std::int64_t now);
+  void dial_known_peers(std::int64_t now);
+  void rotate_ports(std::int64_t now);
+  void send_status(std::int64_t now);
+  protocol::Sync status_message() const;
+  void on_peer_status(Link &link, const protocol::Sync &sync);
+  std::string peers_json(std::int64_t now);
+  std::string gossip_json() const;
 
   uv_loop_t *loop_;
   AgentConfig config_;
@@ -92,6 +138,24 @@ private:
   std::int64_t last_registry_ms_ = 0;
   std::int64_t last_sync_round_ms_ = 0;
   std::uint64_t next_request_id_ = 1;
+
+  // Peer-to-peer state (peer_network.cpp).
+  p2p::NodeDirectory directory_;
+  p2p::PeerScores scores_;
+  p2p::Blacklist blacklist_;
+  p2p::AddressBook book_;
+  p2p::GossipRelay gossip_;
+  std::unique_ptr<p2p::PortSchedule> ports_; // when port_rotation is enabled
+  std::set<int> rotated_ports_;              // extra listeners open now
+  std::uint16_t announced_port_ = 0;
+  std::int64_t announced_expiry_ = 0;
+  std::deque<Delivered> delivered_;
+  std::uint64_t delivered_total_ = 0;
+  std::map<std::string, protocol::Sync> peer_status_;
+  std::map<std::string, std::int64_t> status_stored_ms_;
+  std::map<std::string, std::int64_t> lifts_seen_; // node_id -> lifted_at_ms applied
+  std::int64_t last_status_ms_ = 0, last_discovery_ms_ = 0, last_blacklist_ms_ = 0;
+  std::uint64_t next_address_request_ = 1;
   bool running_ = false;
   bool stopping_ = false;
   int exit_code_ = 0;

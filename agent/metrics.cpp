@@ -163,6 +163,16 @@ AgentMetrics::AgentMetrics() {
                    "Peer handshakes that failed, by reason.", {"reason"});
   registry_.define(metric::kSyncLag, MetricType::gauge,
                    "Audit log entries this node is behind on, by shard.", {"shard"});
+  registry_.define(metric::kGossip, MetricType::counter,
+                   "Gossip messages received, by verdict (deliver, duplicate, stale, "
+                   "unknown-origin, bad-signature); published ones count as published.",
+                   {"verdict"});
+  registry_.define(metric::kBans, MetricType::counter,
+                   "Nodes banned: by this node's own scoring (local) or by shared entries "
+                   "(shared).",
+                   {"source"});
+  registry_.define(metric::kListeningPorts, MetricType::gauge,
+                   "Peer ports open now: the bootstrap port plus rotated ones.");
 }
 
 } // namespace mycelium::agent

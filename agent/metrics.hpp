@@ -67,6 +67,9 @@ inline constexpr const char *kMessagesOut = "mycelium_agent_messages_out_total";
 inline constexpr const char *kMessagesRejected = "mycelium_agent_messages_rejected_total";
 inline constexpr const char *kHandshakeFailures = "mycelium_agent_handshake_failures_total";
 inline constexpr const char *kSyncLag = "mycelium_agent_sync_lag_entries";
+inline constexpr const char *kGossip = "mycelium_agent_gossip_total";
+inline constexpr const char *kBans = "mycelium_agent_bans_total";
+inline constexpr const char *kListeningPorts = "mycelium_agent_listening_ports";
 } // namespace metric
 
 // A registry with the agent's metrics defined, and one call per event.
@@ -88,6 +91,9 @@ public:
   void set_sync_lag(const std::string &shard, long long entries) {
     registry_.set(metric::kSyncLag, {{"shard", shard}}, static_cast<double>(entries));
   }
+  void gossip(const std::string &verdict) { registry_.add(metric::kGossip, {{"verdict", verdict}}); }
+  void banned(const std::string &source) { registry_.add(metric::kBans, {{"source", source}}); }
+  void set_listening_ports(int count) { registry_.set(metric::kListeningPorts, {}, count); }
   void forget_shard(const std::string &shard) {
     registry_.remove(metric::kSyncLag, {{"shard", shard}});
   }

@@ -275,31 +275,65 @@ int Transport::on_ws_event(lws *wsi, int reason, void *user, void *in, std::size
   }
 }
 
+// One HTTP request in flight: a POST collects its body before the handler answers.
+struct HttpExchange {
+  HttpRequest request;
+  std::unique_ptr<HttpResponse> response;
+};
+
+namespace {
+
+int respond(lws *wsi, Transport &, TransportHandler &handler, HttpExchange &exchange) {
+  HttpResponse response;
+  try {
+    response = handler.on_http(exchange.request);
+  } catch (const std::exception &e) {
+    response = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
+  }
+  unsigned char headers[LWS_PRE + 1024];
+  unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+  if (lws_add_http_common_headers(wsi, static_cast<unsigned int>(response.status),
+                                  response.content_type.c_str(), response.body.size(), &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return 1;
+  exchange.response = std::make_unique<HttpResponse>(std::move(response));
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+} // namespace
+
 int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::size_t len) {
-  auto **slot = static_cast<HttpResponse **>(user);
+  auto **slot = static_cast<HttpExchange **>(user);
   switch (reason) {
   case LWS_CALLBACK_HTTP: {
-    HttpResponse response;
-    try {
-      response = handler_.on_http(in ? static_cast<const char *>(in) : "/");
-    } catch (const std::exception &e) {
-      response = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
-    }
-    unsigned char headers[LWS_PRE + 1024];
-    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
-    if (lws_add_http_common_headers(wsi, static_cast<unsigned int>(response.status),
-                                    response.content_type.c_str(), response.body.size(), &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
-      return 1;
-    *slot = new HttpResponse(std::move(response));
-    lws_callback_on_writable(wsi);
-    return 0;
+    auto exchange = std::make_unique<HttpExchange>();
+    exchange->request.path = in ? static_cast<const char *>(in) : "/";
+    char topic[256];
+    if (lws_get_urlarg_by_name(wsi, "topic=", topic, sizeof topic))
+      exchange->request.topic = topic;
+    const bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    exchange->request.method = post ? "POST" : "GET";
+    *slot = exchange.release();
+    if (post)
+      return 0; // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
+    return respond(wsi, *this, handler_, **slot);
   }
-  case LWS_CALLBACK_HTTP_WRITEABLE: {
+  case LWS_CALLBACK_HTTP_BODY:
+    if (!slot || !*slot || (*slot)->request.body.size() + len > kMaxHttpBody)
+      return -1;
+    (*slot)->request.body.append(static_cast<const char *>(in), len);
+    return 0;
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     if (!slot || !*slot)
       return -1;
-    std::unique_ptr<HttpResponse> response(*slot);
+    return respond(wsi, *this, handler_, **slot);
+  case LWS_CALLBACK_HTTP_WRITEABLE: {
+    if (!slot || !*slot || !(*slot)->response)
+      return -1;
+    std::unique_ptr<HttpExchange> exchange(*slot);
     *slot = nullptr;
+    std::unique_ptr<HttpResponse> response = std::move(exchange->response);
     std::vector<unsigned char> body(LWS_PRE + response->body.size());
     std::memcpy(body.data() + LWS_PRE, response->body.data(), response->body.size());
     if (lws_write(wsi, body.data() + LWS_PRE, response->body.size(), LWS_WRITE_HTTP_FINAL) <
@@ -308,6 +342,7 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
   case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     if (slot && *slot) {
       delete *slot;
       *slot = nullptr;

@@ -26,6 +26,15 @@ using Bytes = std::vector<std::uint8_t>;
 inline constexpr const char *kBinaryProtocol = "mycelium.v1.flatbuffers";
 inline constexpr const char *kJsonProtocol = "mycelium.v1.json";
 
+// The local operator's HTTP surface: GET, and POST with a body of at most kMaxHttpBody bytes.
+struct HttpRequest {
+  std::string method; // "GET" or "POST"
+  std::string path;   // without the query string
+  std::string topic;  // the query argument topic=..., if any
+  std::string body;
+};
+inline constexpr std::size_t kMaxHttpBody = 64 * 1024;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -41,7 +50,7 @@ public:
   virtual void on_close(ConnId id) = 0;
   // An outgoing connection could not be made (it never opened).
   virtual void on_connect_failed(ConnId id, const std::string &reason) = 0;
-  virtual HttpResponse on_http(const std::string &path) = 0;
+  virtual HttpResponse on_http(const HttpRequest &request) = 0;
 };
 
 struct TransportOptions {

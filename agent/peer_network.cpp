@@ -1,0 +1,549 @@
+// The agent's peer-to-peer layer (agent part 2): gossip relaying, peer discovery, peer scores
+// and the blacklist with BlacklistSync, port rotation and the status exchange. The decisions
+// are the pure building blocks of core/include/mycelium/p2p/; this file only moves messages
+// between them, the links and the database.
+#include "agent.hpp"
+
+#include "link.hpp"
+#include "log.hpp"
+
+#include "mycelium/hex.hpp"
+#include "mycelium/protocol/envelope.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+namespace mycelium::agent {
+
+namespace p = mycelium::protocol;
+
+
+namespace {
+
+constexpr std::size_t kDeliveredKept = 1000;  // GET /gossip shows the latest this many
+constexpr std::int64_t kBlacklistRefreshMs = 1000;
+constexpr std::int64_t kRecordLifetimeMs = 3600 * 1000; // without rotation
+
+std::optional<std::string> opt(const std::string &s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+} // namespace
+
+// --- the periodic part ---------------------------------------------------------------------
+
+void Agent::p2p_tick(std::int64_t now) {
+  if (now - last_blacklist_ms_ >= kBlacklistRefreshMs) {
+    last_blacklist_ms_ = now;
+    refresh_blacklist();
+    blacklist_.expire(now);
+    scores_.prune(now);
+    book_.expire(now);
+    enforce_bans(now);
+  }
+  if (ports_)
+    rotate_ports(now);
+  // Our own record changes when the port rotates or the record nears its end: tell everyone.
+  const p::AddressRecord mine = own_record(now);
+  if (mine.port != announced_port_ || mine.expires_at_ms != announced_expiry_) {
+    announced_port_ = mine.port;
+    announced_expiry_ = mine.expires_at_ms;
+    for (auto &[id, link] : links_)
+      if (link->channel)
+        send(*link, p::AddressAnnounce{mine});
+  }
+  if (now - last_status_ms_ >= config_.status_interval_ms) {
+    last_status_ms_ = now;
+    send_status(now);
+  }
+  if (now - last_discovery_ms_ >= config_.discovery_interval_ms) {
+    last_discovery_ms_ = now;
+    if (book_.wants_more(now)) {
+      std::vector<Link *> ready;
+      for (auto &[id, link] : links_)
+        if (link->channel)
+          ready.push_back(link.get());
+      if (!ready.empty())
+        ask_addresses(*ready[randombytes_uniform(static_cast<std::uint32_t>(ready.size()))], now);
+    }
+  }
+  dial_known_peers(now);
+}
+
+// What a new session gets at once: where we listen, our status, the blacklist entries we
+// share, and a request for addresses if we want more.
+void Agent::on_peer_session(Link &link) {
+  const std::int64_t now = p::now_ms();
+  send(link, p::AddressAnnounce{own_record(now)});
+  send(link, status_message());
+  const std::vector<p::BlacklistEntry> entries = blacklist_.entries_to_share(now);
+  if (!entries.empty())
+    send(link, p::BlacklistSync{entries});
+  if (book_.wants_more(now))
+    ask_addresses(link, now);
+}
+
+// --- scores and bans -----------------------------------------------------------------------
+
+void Agent::penalize(Link &link, p2p::Offence offence, const std::string &detail) {
+  if (link.peer_id.empty())
+    return;
+  const std::int64_t now = p::now_ms();
+  const double score = scores_.penalize(link.peer_id, offence, now);
+  log_debug("peer " + link.peer_id + " " + p2p::to_string(offence) + " (" + detail +
+            "): score " + std::to_string(score));
+  if (scores_.should_ban(link.peer_id, now))
+    ban_peer(link.peer_id, std::string(p2p::to_string(offence)) + ": " + detail);
+}
+
+// A local ban for ban_seconds; a validator also signs an entry and shares it, so that the
+// network can ban the peer by stake (PROTOCOL.md "BlacklistSync").
+void Agent::ban_peer(const std::string &node_id, const std::string &reason) {
+  const std::int64_t now = p::now_ms();
+  const std::int64_t until = now + static_cast<std::int64_t>(config_.blacklist.ban_seconds) * 1000;
+  log_warn("banning " + node_id + " until " + std::to_string(until) + " (" + reason + ")");
+  blacklist_.ban(node_id, until, reason);
+  scores_.forget(node_id);
+  metrics_.banned("local");
+  if (config_.node_type == "validator") {
+    p::BlacklistEntry entry;
+    entry.node_id = node_id;
+    entry.reason = reason.substr(0, 200);
+    entry.created_by = config_.node_id;
+    entry.created_at_ms = now;
+    entry.expires_at_ms = until;
+    p::sign_blacklist_entry(entry, key_);
+    const p2p::OfferResult result = blacklist_.offer(entry, now);
+    if (result == p2p::OfferResult::Accepted) {
+      store_entry(entry, "");
+      share_entries({entry}, 0);
+    } else {
+      log_warn(std::string("own blacklist entry not accepted: ") + p2p::to_string(result));
+    }
+  }
+  enforce_bans(now);
+}
+
+void Agent::enforce_bans(std::int64_t now) {
+  for (auto &[id, link] : links_)
+    if (link->channel && blacklist_.is_banned(link->peer_id, now)) {
+      log_info("closing the link to blacklisted node " + link->peer_id);
+      transport_->close(id);
+    }
+}
+
+void Agent::on_blacklist_sync(Link &link, const p::BlacklistSync &sync) {
+  const std::int64_t now = p::now_ms();
+  std::vector<p::BlacklistEntry> accepted;
+  for (const p::BlacklistEntry &entry : sync.entries) {
+    const p2p::OfferResult result = blacklist_.offer(entry, now);
+    if (result == p2p::OfferResult::Accepted) {
+      const bool was_banned = blacklist_.is_banned(entry.node_id, now - 1);
+      accepted.push_back(entry);
+      store_entry(entry, link.peer_id);
+      log_info("blacklist entry against " + entry.node_id + " by " + entry.created_by +
+               " accepted from " + link.peer_id);
+      if (!was_banned && blacklist_.is_banned(entry.node_id, now))
+        metrics_.banned("shared");
+    } else if (p2p::is_offence(result)) {
+      metrics_.message_rejected(std::string("blacklist-") + p2p::to_string(result));
+      penalize(link,
+               result == p2p::OfferResult::BadSignature ? p2p::Offence::InvalidSignature
+                                                        : p2p::Offence::Malformed,
+               "blacklist entry against " + entry.node_id);
+    }
+  }
+  if (!accepted.empty())
+    share_entries(accepted, link.id);
+  enforce_bans(now);
+}
+
+// Entries go to every peer but the one they came from; peers that hold them already answer
+// Duplicate and stop the flood.
+void Agent::share_entries(const std::vector<p::BlacklistEntry> &entries, ConnId except) {
+  for (auto &[id, link] : links_)
+    if (link->channel && id != except && !blacklist_.is_banned(link->peer_id, p::now_ms()))
+      send(*link, p::BlacklistSync{entries});
+}
+
+// The database verifies the entry again (mycelium.blacklist_add) before it stores it.
+void Agent::store_entry(const p::BlacklistEntry &entry, const std::string &received_from) {
+  const p::BlacklistEntry e = entry;
+  db_.submit(
+      [e, received_from](Session &s) {
+        s.query("SELECT mycelium.blacklist_add($1, $2, $3, $4, $5, $6, $7)",
+                {e.node_id, e.reason, e.created_by, std::to_string(e.created_at_ms),
+                 std::to_string(e.expires_at_ms), to_hex(e.signature.data(), e.signature.size()),
+                 opt(received_from)});
+      },
+      [e](const std::optional<std::string> &error) {
+        if (error)
+          log_warn("cannot record the blacklist entry against " + e.node_id + " by " +
+                   e.created_by + ": " + *error);
+      });
+}
+
+// Operators add and lift entries with SQL (mycelium.blacklist_add, mycelium.blacklist_lift);
+// the agent picks those up here, and drops expired rows.
+void Agent::refresh_blacklist() {
+  struct Snapshot {
+    std::vector<p::BlacklistEntry> entries;
+    std::vector<std::pair<std::string, std::int64_t>> lifts;
+  };
+  auto snapshot = std::make_shared<Snapshot>();
+  db_.submit(
+      [snapshot](Session &s) {
+        s.query("SELECT mycelium.blacklist_expire()");
+        for (const Row &r : s.query("SELECT node_id, lifted_at_ms FROM mycelium.blacklist_lifts"))
+          snapshot->lifts.emplace_back(r[0].value_or(""), std::stoll(r[1].value_or("0")));
+        for (const Row &r : s.query("SELECT node_id, reason, created_by, created_at_ms, "
+                                    "expires_at_ms, signature FROM mycelium.blacklist")) {
+          p::BlacklistEntry e;
+          e.node_id = r[0].value_or("");
+          e.reason = r[1].value_or("");
+          e.created_by = r[2].value_or("");
+          e.created_at_ms = std::stoll(r[3].value_or("0"));
+          e.expires_at_ms = std::stoll(r[4].value_or("0"));
+          const Bytes sig = from_hex(r[5].value_or(""), kSignatureSize, "signature");
+          std::copy(sig.begin(), sig.end(), e.signature.begin());
+          snapshot->entries.push_back(std::move(e));
+        }
+      },
+      [this, snapshot](const std::optional<std::string> &error) {
+        if (error) {
+          log_warn("cannot read mycelium.blacklist: " + *error);
+          return;
+        }
+        const std::int64_t now = p::now_ms();
+        for (const auto &[node, lifted_at] : snapshot->lifts) {
+          auto it = lifts_seen_.find(node);
+          if (it != lifts_seen_.end() && it->second >= lifted_at)
+            continue;
+          lifts_seen_[node] = lifted_at;
+          blacklist_.lift(node, now);
+          scores_.forget(node);
+          log_info("blacklist lifted for " + node);
+        }
+        std::vector<p::BlacklistEntry> fresh;
+        for (const p::BlacklistEntry &e : snapshot->entries)
+          if (blacklist_.offer(e, now) == p2p::OfferResult::Accepted)
+            fresh.push_back(e);
+        if (!fresh.empty())
+          share_entries(fresh, 0);
+        enforce_bans(now);
+      });
+}
+
+// --- discovery -----------------------------------------------------------------------------
+
+// Where this node listens until when, signed. With port rotation the record names the port
+// of the epoch (the next one from its announcement on) and expires with its grace window.
+p::AddressRecord Agent::own_record(std::int64_t now) const {
+  p::AddressRecord r;
+  r.node_id = config_.node_id;
+  r.host = config_.listen.advertise;
+  if (ports_) {
+    const std::int64_t now_s = now / 1000;
+    const p2p::PortAnnouncement next = ports_->next_port(now_s);
+    const std::int64_t grace_ms = ports_->config().grace_seconds * 1000;
+    if (now_s >= next.announce_from_s) {
+      r.port = next.port;
+      r.expires_at_ms = ports_->epoch_start_s(next.epoch + 1) * 1000 + grace_ms;
+    } else {
+      r.port = ports_->current_port(now_s);
+      r.expires_at_ms = next.starts_at_s * 1000 + grace_ms;
+    }
+  } else {
+    r.port = static_cast<std::uint16_t>(config_.listen.port);
+    // Re-signed every half lifetime, so a peer's copy never runs out while we are up.
+    r.expires_at_ms = (now / (kRecordLifetimeMs / 2) + 2) * (kRecordLifetimeMs / 2);
+  }
+  p2p::sign_address(r, key_);
+  return r;
+}
+
+void Agent::ask_addresses(Link &link, std::int64_t now) {
+  const std::uint64_t id = next_address_request_++;
+  if (book_.expect_reply(link.peer_id, id, now))
+    send(link, p::AddressRequest{id});
+}
+
+void Agent::on_address_request(Link &link, const p::AddressRequest &request) {
+  const std::int64_t now = p::now_ms();
+  if (!book_.allow_request(link.peer_id, now)) {
+    reject(link, "rate-limited", "address request sooner than the discovery interval allows");
+    return;
+  }
+  std::vector<p::AddressRecord> records = book_.reply_records(link.peer_id, now);
+  records.insert(records.begin(), own_record(now));
+  if (records.size() > 100)
+    records.resize(100);
+  send(link, p::AddressReply{request.request_id, std::move(records)});
+}
+
+void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
+  const std::int64_t now = p::now_ms();
+  const p2p::ReplyOutcome outcome = book_.accept_reply(link.peer_id, reply.request_id,
+                                                       reply.records, now);
+  if (outcome.status == p2p::ReplyStatus::Unsolicited ||
+      outcome.status == p2p::ReplyStatus::TooMany) {
+    reject(link, "protocol-violation",
+           std::string("address reply: ") + p2p::to_string(outcome.status));
+    return;
+  }
+  for (std::size_t i = 0; i < outcome.invalid; ++i)
+    penalize(link, p2p::Offence::InvalidSignature, "address record in a reply");
+  if (outcome.added > 0) {
+    log_info("learnt " + std::to_string(outcome.added) + " addresses from " + link.peer_id +
+             " (" + std::to_string(book_.size()) + " known)");
+    dial_known_peers(now);
+  }
+}
+
+void Agent::on_address_announce(Link &link, const p::AddressAnnounce &announce) {
+  if (announce.record.node_id != link.peer_id) {
+    reject(link, "protocol-violation", "announced the address of " + announce.record.node_id);
+    return;
+  }
+  const p2p::RecordResult result = book_.add(announce.record, p::now_ms());
+  if (result == p2p::RecordResult::BadSignature || result == p2p::RecordResult::Malformed) {
+    penalize(link,
+             result == p2p::RecordResult::BadSignature ? p2p::Offence::InvalidSignature
+                                                       : p2p::Offence::Malformed,
+             std::string("own address record: ") + p2p::to_string(result));
+    return;
+  }
+  // Follow the port: the next dial to this node goes where it listens now.
+  for (Dial &dial : dials_)
+    if (!dial.bootstrap && dial.node_id == link.peer_id) {
+      dial.peer.host = announce.record.host;
+      dial.peer.port = announce.record.port;
+    }
+}
+
+// Keeps up to peer_target links: dials the known records in preference order (validators
+// first) that have no link yet. A record's dial follows the record (port rotation).
+void Agent::dial_known_peers(std::int64_t now) {
+  int linked = 0;
+  for (const auto &[id, link] : links_)
+    if (link->channel)
+      ++linked;
+  for (const p::AddressRecord &record : book_.records(now)) {
+    if (linked >= config_.peer_target)
+      break;
+    if (link_to(record.node_id) || blacklist_.is_banned(record.node_id, now))
+      continue;
+    auto dial = std::find_if(dials_.begin(), dials_.end(),
+                             [&](const Dial &d) { return d.node_id == record.node_id; });
+    if (dial == dials_.end()) {
+      Dial d;
+      d.peer = Peer{record.host, record.port};
+      d.node_id = record.node_id;
+      d.bootstrap = false;
+      d.next_ms = now;
+      d.backoff_ms = config_.redial_min_ms;
+      dials_.push_back(d);
+      ++linked; // counts as a link being made
+    } else if (!dial->bootstrap) {
+      dial->peer = Peer{record.host, record.port};
+    }
+  }
+}
+
+// --- port rotation -------------------------------------------------------------------------
+
+// Opens the ports of the schedule (current, previous during the grace window, next from its
+// announcement) and closes the others. Closing a port closes no session accepted on it.
+void Agent::rotate_ports(std::int64_t now) {
+  std::set<int> wanted;
+  for (std::uint16_t port : ports_->open_ports(now / 1000))
+    wanted.insert(port);
+  for (auto it = rotated_ports_.begin(); it != rotated_ports_.end();) {
+    if (wanted.count(*it) == 0) {
+      transport_->stop_listening(*it);
+      log_info("stopped listening on rotated port " + std::to_string(*it));
+      it = rotated_ports_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (int port : wanted) {
+    if (rotated_ports_.count(port))
+      continue;
+    std::string error;
+    if (transport_->listen_on(port, error)) {
+      rotated_ports_.insert(port);
+      log_info("listening on rotated port " + std::to_string(port) + " (epoch " +
+               std::to_string(ports_->epoch(now / 1000)) + ")");
+    } else {
+      log_warn("cannot listen on rotated port " + std::to_string(port) + ": " + error);
+    }
+  }
+  metrics_.set_listening_ports(1 + static_cast<int>(rotated_ports_.size()));
+}
+
+// --- status exchange -----------------------------------------------------------------------
+
+p::Sync Agent::status_message() const {
+  const NodeStatus s = status();
+  auto ms = [](const std::optional<NodeStatus::Time> &t) -> std::int64_t {
+    return t ? std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count()
+             : 0;
+  };
+  p::Sync m;
+  m.node_id = s.id;
+  m.version = s.version;
+  m.start_time_ms = ms(s.start_time);
+  m.last_sync_ms = ms(s.last_sync);
+  m.last_heartbeat_ms = ms(s.last_heartbeat);
+  m.active = s.active;
+  m.status = s.status;
+  m.peer_count = static_cast<std::uint32_t>(s.peer_count);
+  m.serving_rate_milli = static_cast<std::uint64_t>(s.serving_rate * 1000);
+  m.sync_progress_ppm = static_cast<std::uint32_t>(s.sync_progress * 1e6);
+  m.response_latency_us = static_cast<std::uint64_t>(s.response_latency.count());
+  m.memory_bytes = s.memory_bytes;
+  return m;
+}
+
+void Agent::send_status(std::int64_t) {
+  const p::Sync m = status_message();
+  for (auto &[id, link] : links_)
+    if (link->channel)
+      send(*link, m);
+}
+
+void Agent::on_peer_status(Link &link, const p::Sync &sync) {
+  if (sync.node_id != link.peer_id) {
+    reject(link, "protocol-violation", "a status for " + sync.node_id);
+    return;
+  }
+  peer_status_[link.peer_id] = sync;
+  const std::int64_t now = p::now_ms();
+  std::int64_t &stored = status_stored_ms_[link.peer_id];
+  if (now - stored < config_.status_interval_ms / 2)
+    return; // a peer sending more often does not cost us more database writes
+  stored = now;
+  const std::string json =
+      "{\"version\":" + json_string(sync.version) + ",\"status\":" + json_string(sync.status) +
+      ",\"active\":" + (sync.active ? "true" : "false") +
+      ",\"start_time_ms\":" + std::to_string(sync.start_time_ms) +
+      ",\"last_sync_ms\":" + std::to_string(sync.last_sync_ms) +
+      ",\"last_heartbeat_ms\":" + std::to_string(sync.last_heartbeat_ms) +
+      ",\"peer_count\":" + std::to_string(sync.peer_count) +
+      ",\"serving_rate_milli\":" + std::to_string(sync.serving_rate_milli) +
+      ",\"sync_progress_ppm\":" + std::to_string(sync.sync_progress_ppm) +
+      ",\"response_latency_us\":" + std::to_string(sync.response_latency_us) +
+      ",\"memory_bytes\":" + std::to_string(sync.memory_bytes) +
+      ",\"cpu_percent_milli\":" + std::to_string(sync.cpu_percent_milli) + "}";
+  const std::string peer = link.peer_id;
+  db_.submit(
+      [peer, json](Session &s) {
+        s.query("SELECT mycelium.note_peer_status($1, $2::jsonb)", {peer, json});
+      },
+      [peer](const std::optional<std::string> &error) {
+        if (error)
+          log_warn("cannot record the status of " + peer + ": " + *error);
+      });
+}
+
+// --- gossip --------------------------------------------------------------------------------
+
+void Agent::on_gossip(Link &link, const p::Gossip &gossip) {
+  const std::int64_t now = p::now_ms();
+  const p2p::GossipOutcome out = gossip_.receive(gossip, link.peer_id, now, connected_peers());
+  metrics_.gossip(p2p::to_string(out.verdict));
+  if (out.verdict == p2p::GossipVerdict::BadSignature) {
+    reject(link, "bad-signature", "gossip claiming origin " + gossip.origin);
+    return;
+  }
+  if (out.verdict != p2p::GossipVerdict::Deliver)
+    return;
+  Delivered d;
+  d.message_id = to_hex(gossip.message_id.data(), gossip.message_id.size());
+  d.origin = gossip.origin;
+  d.topic = gossip.topic;
+  d.from = link.peer_id;
+  d.body = gossip.body;
+  d.ttl = gossip.ttl;
+  d.origin_ms = gossip.origin_timestamp_ms;
+  d.received_ms = now;
+  delivered_.push_back(std::move(d));
+  ++delivered_total_;
+  if (delivered_.size() > kDeliveredKept)
+    delivered_.pop_front();
+  if (!out.relay_ttl)
+    return;
+  p::Gossip relayed = gossip;
+  relayed.ttl = *out.relay_ttl;
+  for (const std::string &target : out.relay_targets)
+    if (Link *to = link_to(target))
+      send(*to, relayed);
+}
+
+std::string Agent::publish(const std::string &topic, Bytes body) {
+  std::vector<std::string> targets;
+  const p::Gossip g =
+      gossip_.originate(key_, topic, std::move(body), static_cast<std::uint8_t>(config_.gossip.ttl),
+                        p::now_ms(), connected_peers(), targets);
+  metrics_.gossip("published");
+  for (const std::string &target : targets)
+    if (Link *to = link_to(target))
+      send(*to, g);
+  return to_hex(g.message_id.data(), g.message_id.size());
+}
+
+// --- HTTP views ----------------------------------------------------------------------------
+
+std::string Agent::peers_json(std::int64_t now) {
+  std::string out = "{\"node_id\":" + json_string(config_.node_id) + ",\"listening_ports\":[" +
+                    std::to_string(config_.listen.port);
+  for (int port : rotated_ports_)
+    out += "," + std::to_string(port);
+  out += "],\"peers\":[";
+  bool first = true;
+  for (const auto &[node_id, info] : registry_) {
+    if (node_id == config_.node_id)
+      continue;
+    const Link *link = link_to(node_id);
+    const std::optional<p::AddressRecord> record = book_.find(node_id, now);
+    const p2p::BanStatus ban = blacklist_.status(node_id, now);
+    auto st = peer_status_.find(node_id);
+    out += std::string(first ? "" : ",") + "{\"node_id\":" + json_string(node_id) +
+           ",\"linked\":" + (link ? "true" : "false") +
+           ",\"direction\":" + (link ? json_string(link->outgoing ? "out" : "in") : "null") +
+           ",\"rtt_ms\":" + (link && link->rtt_ms >= 0 ? std::to_string(link->rtt_ms) : "null") +
+           ",\"score\":" + std::to_string(scores_.score(node_id, now)) +
+           ",\"host\":" + (record ? json_string(record->host) : "null") +
+           ",\"port\":" + (record ? std::to_string(record->port) : "null") +
+           ",\"banned\":" + (ban.banned ? "true" : "false") +
+           ",\"local_ban\":" + (ban.local ? "true" : "false") +
+           ",\"vouching_validators\":" + std::to_string(ban.vouching_validators) +
+           ",\"status\":" + (st != peer_status_.end() ? json_string(st->second.status) : "null") +
+           ",\"version\":" + (st != peer_status_.end() ? json_string(st->second.version) : "null") +
+           "}";
+    first = false;
+  }
+  return out + "]}";
+}
+
+std::string Agent::gossip_json() const {
+  std::string out = "{\"delivered_total\":" + std::to_string(delivered_total_) + ",\"messages\":[";
+  bool first = true;
+  for (const Delivered &d : delivered_) {
+    out += std::string(first ? "" : ",") + "{\"message_id\":\"" + d.message_id +
+           "\",\"origin\":" + json_string(d.origin) + ",\"topic\":" + json_string(d.topic) +
+           ",\"from\":" + json_string(d.from) + ",\"ttl\":" + std::to_string(d.ttl) +
+           ",\"origin_ms\":" + std::to_string(d.origin_ms) +
+           ",\"received_ms\":" + std::to_string(d.received_ms) + ",\"body_hex\":\"" +
+           to_hex(d.body) + "\"}";
+    first = false;
+  }
+  return out + "]}";
+}
+
+} // namespace mycelium::agent

@@ -1,0 +1,192 @@
+// A misbehaving peer for tests/integration/agents_p2p.sh: a registered node that completes
+// the real handshake with each target agent and then sends Gossip whose origin signature is
+// forged. Built from the agent's own transport and protocol code, so everything but the
+// forgery is what an honest agent sends.
+//
+//   forger KEY_FILE NODE_ID COUNT HOST:PORT...
+//
+// Prints one line per target and exits when every target is done (or after 15 s):
+//   HOST:PORT refused            the handshake did not complete (e.g. blacklisted)
+//   HOST:PORT closed after N     the target closed the session after N forged messages
+//   HOST:PORT open after N       all COUNT were sent and the session is still open
+#include "agent/transport.hpp"
+
+#include "mycelium/key_file.hpp"
+#include "mycelium/protocol/envelope.hpp"
+#include "mycelium/protocol/handshake.hpp"
+#include "mycelium/protocol/secure_channel.hpp"
+
+#include <uv.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace {
+
+using namespace mycelium;
+using namespace mycelium::agent;
+namespace p = mycelium::protocol;
+
+struct Target {
+  std::string name;
+  std::unique_ptr<p::Initiator> initiator;
+  std::unique_ptr<p::SecureChannel> channel;
+  int sent = 0;
+  bool done = false;
+};
+
+class Forger : public TransportHandler {
+public:
+  Forger(uv_loop_t *loop, SecretKey key, std::string node_id, int count)
+      : loop_(loop), key_(std::move(key)), node_id_(std::move(node_id)), count_(count) {
+    TransportOptions options;
+    options.listen_port = 0;
+    transport_ = std::make_unique<Transport>(loop, options, *this);
+  }
+
+  void dial(const std::string &host, int port) {
+    const ConnId id = transport_->connect(host, port);
+    targets_[id].name = host + ":" + std::to_string(port);
+  }
+
+  bool all_done() const {
+    for (const auto &[id, t] : targets_)
+      if (!t.done)
+        return false;
+    return true;
+  }
+
+  void finish_all() {
+    for (auto &[id, t] : targets_)
+      if (!t.done)
+        report(t, t.channel ? "open after " + std::to_string(t.sent) : "refused");
+    transport_->shutdown();
+  }
+
+  void on_open(ConnId id, bool, bool, const std::string &) override {
+    Target &t = targets_[id];
+    t.initiator = std::make_unique<p::Initiator>(
+        key_, node_id_, p::Version{p::kProtocolMajor, p::kProtocolMinor},
+        std::vector<std::string>{"db-sync"}, [](const std::string &, const PublicKey &) {
+          return true;
+        });
+    send(id, t, p::HandshakeMsg{t.initiator->start()});
+  }
+
+  void on_frame(ConnId id, const Bytes &frame) override {
+    Target &t = targets_[id];
+    if (t.channel || t.done)
+      return; // what the target says after the handshake does not matter here
+    const p::DecodeResult r = p::decode(frame, {});
+    const auto *reply = r ? std::get_if<p::HandshakeResponseMsg>(&r.envelope().payload) : nullptr;
+    if (!reply) {
+      report(t, "refused");
+      transport_->close(id);
+      return;
+    }
+    try {
+      send(id, t, p::HandshakeMsg{t.initiator->on_response(reply->data)});
+      t.channel = std::make_unique<p::SecureChannel>(t.initiator->session().keys, 1 << 20);
+    } catch (const std::exception &) {
+      report(t, "refused");
+      transport_->close(id);
+      return;
+    }
+    for (int i = 0; i < count_; ++i) {
+      p::Gossip g;
+      g.origin = node_id_;
+      g.ttl = 3;
+      g.topic = "forged";
+      g.body = {static_cast<std::uint8_t>(i)};
+      g.origin_timestamp_ms = p::now_ms();
+      g.message_id = p::gossip_message_id(g);
+      g.origin_signature[0] = 1; // not a signature by anyone
+      send(id, t, g);
+      ++t.sent;
+    }
+  }
+
+  void on_close(ConnId id) override {
+    Target &t = targets_[id];
+    if (!t.done)
+      report(t, t.channel ? "closed after " + std::to_string(t.sent) : "refused");
+  }
+
+  void on_connect_failed(ConnId id, const std::string &) override {
+    Target &t = targets_[id];
+    if (!t.done)
+      report(t, "refused");
+  }
+
+  HttpResponse on_http(const HttpRequest &) override { return {404, "text/plain", ""}; }
+
+private:
+  void send(ConnId id, Target &t, p::Payload payload) {
+    p::Envelope e;
+    e.sender_id = node_id_;
+    e.timestamp_ms = p::now_ms();
+    e.nonce = p::random_nonce();
+    e.payload = std::move(payload);
+    Bytes wire = p::encode(e);
+    if (t.channel)
+      wire = t.channel->seal(wire);
+    transport_->send(id, std::move(wire));
+  }
+
+  void report(Target &t, const std::string &what) {
+    t.done = true;
+    std::printf("%s %s\n", t.name.c_str(), what.c_str());
+    std::fflush(stdout);
+  }
+
+  uv_loop_t *loop_;
+  SecretKey key_;
+  std::string node_id_;
+  int count_;
+  std::unique_ptr<Transport> transport_;
+  std::map<ConnId, Target> targets_;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: forger KEY_FILE NODE_ID COUNT HOST:PORT...\n");
+    return 2;
+  }
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  auto forger = std::make_unique<Forger>(&loop, read_key_file(argv[1]), argv[2], std::stoi(argv[3]));
+  for (int i = 4; i < argc; ++i) {
+    const std::string target = argv[i];
+    const auto colon = target.rfind(':');
+    forger->dial(target.substr(0, colon), std::stoi(target.substr(colon + 1)));
+  }
+  uv_timer_t timer;
+  uv_timer_init(&loop, &timer);
+  timer.data = forger.get();
+  const std::uint64_t started = uv_now(&loop);
+  struct State {
+    Forger *forger;
+    std::uint64_t started;
+  } state{forger.get(), started};
+  timer.data = &state;
+  uv_timer_start(
+      &timer,
+      [](uv_timer_t *t) {
+        auto *s = static_cast<State *>(t->data);
+        // Sessions that stay open are reported after 3 s; everything ends by 15 s.
+        if (s->forger->all_done() || uv_now(t->loop) - s->started > 15000) {
+          s->forger->finish_all();
+          uv_timer_stop(t);
+          uv_close(reinterpret_cast<uv_handle_t *>(t), nullptr);
+        }
+      },
+      100, 100);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  forger.reset();
+  uv_run(&loop, UV_RUN_NOWAIT);
+  return 0;
+}
