@@ -286,7 +286,7 @@ CREATE FUNCTION mycelium.set_node_database(node_id text, dbname text) RETURNS vo
   AS $$ UPDATE mycelium.node_metadata SET dbname = $2 WHERE node_id = $1 $$;
 
 -- The postgres_fdw servers and foreign-table schema made for each peer node.
-CREATE TABLE mycelium.peers (
+CREATE TABLE mycelium.peer_servers (
   node_id     text PRIMARY KEY REFERENCES mycelium.node_metadata ON DELETE CASCADE,
   peer_no     integer GENERATED ALWAYS AS IDENTITY UNIQUE,
   sync_server name NOT NULL,
@@ -499,7 +499,7 @@ GRANT INSERT ON mycelium.inbox TO mycelium_replicator;
 GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
-GRANT SELECT ON mycelium.replicas, mycelium.peers, mycelium.inbox_rejections,
+GRANT SELECT ON mycelium.replicas, mycelium.peer_servers, mycelium.inbox_rejections,
   mycelium.replica_copy_progress,
   mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
   TO mycelium_admin, mycelium_validator, mycelium_miner;
