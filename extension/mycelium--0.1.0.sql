@@ -286,7 +286,7 @@ CREATE FUNCTION mycelium.set_node_database(node_id text, dbname text) RETURNS vo
   AS $$ UPDATE mycelium.node_metadata SET dbname = $2 WHERE node_id = $1 $$;
 
 -- The postgres_fdw servers and foreign-table schema made for each peer node.
-CREATE TABLE mycelium.peers (
+CREATE TABLE mycelium.peer_servers (
   node_id     text PRIMARY KEY REFERENCES mycelium.node_metadata ON DELETE CASCADE,
   peer_no     integer GENERATED ALWAYS AS IDENTITY UNIQUE,
   sync_server name NOT NULL,
@@ -473,6 +473,263 @@ CREATE VIEW mycelium.shard_health AS
    GROUP BY s.shard_id;
 
 ------------------------------------------------------------------------------------------------
+-- Peers and blacklist. The agent relays what it learns from other nodes: their status (Sync
+-- messages) and blacklist entries (BlacklistSync, schemas/PROTOCOL.md). Status is taken as
+-- reported; blacklist entries are verified here, by their creator's signature, whoever
+-- delivers them.
+------------------------------------------------------------------------------------------------
+-- The protocol's times are Unix milliseconds. Beyond what timestamptz holds (before 4714 BC,
+-- after the year 294276) the result is -infinity / infinity rather than an error that would
+-- fail a whole listing because of one far-off expiry.
+CREATE FUNCTION mycelium._ms_to_timestamptz(ms bigint) RETURNS timestamptz
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT CASE WHEN ms < -210866803200000 THEN '-infinity'::pg_catalog.timestamptz
+                    WHEN ms >= 9224318016000000 THEN 'infinity'::pg_catalog.timestamptz
+                    ELSE pg_catalog.to_timestamp(ms / 1000.0) END $$;
+-- Wall-clock time in Unix ms, as blacklist_add reads it: validity is judged against signed
+-- times, and a caller's transaction may have started a while ago.
+CREATE FUNCTION mycelium._now_ms() RETURNS bigint
+  LANGUAGE sql VOLATILE PARALLEL SAFE
+  AS $$ SELECT pg_catalog.floor(extract(epoch FROM pg_catalog.clock_timestamp()) * 1000)::bigint $$;
+
+-- Blacklist entries this node holds: one per (banned node, creator), the creator's latest
+-- decision. Written only through blacklist_add, which verifies each entry; the agent reads the
+-- table to relay the entries and to refuse banned peers.
+CREATE TABLE mycelium.blacklist (
+  -- No foreign key: a ban may outlive the banned node's registration, and an entry against a
+  -- node this database has not heard of yet is still valid.
+  node_id       text NOT NULL CHECK (node_id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
+  created_by    text NOT NULL,           -- the validator that decided it and signed it
+  reason        text NOT NULL CHECK (reason <> '' AND octet_length(reason) <= 1000),
+  created_at_ms bigint NOT NULL,         -- Unix ms, as signed
+  expires_at_ms bigint NOT NULL          -- Unix ms, as signed; 0 = never
+    CHECK (expires_at_ms = 0 OR expires_at_ms > created_at_ms),
+  signature     text NOT NULL CHECK (signature ~ '^[0-9a-f]{128}$'),
+  received_from text,                    -- the peer that delivered it; NULL: added through SQL
+  added_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (node_id, created_by),
+  CHECK (node_id <> created_by)
+);
+
+-- Lifted bans. An entry against the node created at or before lifted_at_ms is refused, so that
+-- peers still relaying the old entries cannot bring the ban back; a creator that bans the node
+-- again signs a new entry.
+CREATE TABLE mycelium.blacklist_lifts (
+  node_id      text PRIMARY KEY CHECK (node_id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
+  lifted_at_ms bigint NOT NULL,
+  lifted_by    name NOT NULL DEFAULT CURRENT_USER
+);
+
+-- Verifies and stores one entry (extension/src/blacklist.cpp). Refusals raise (22023 shape,
+-- expired, dated ahead; MC002-MC004 creator; MC001 signature); otherwise returns 'accepted',
+-- 'duplicate', 'superseded' or 'lifted'.
+CREATE FUNCTION mycelium.blacklist_add(node_id text, reason text, created_by text,
+                                       created_at_ms bigint, expires_at_ms bigint,
+                                       signature text, received_from text DEFAULT NULL)
+  RETURNS text
+  AS 'MODULE_PATHNAME', 'mycelium_blacklist_add'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- The bytes created_by signs for an entry (PROTOCOL.md, "BlacklistSync"), for clients.
+CREATE FUNCTION mycelium.blacklist_payload(node_id text, reason text, created_by text,
+                                           created_at_ms bigint, expires_at_ms bigint)
+  RETURNS bytea
+  AS 'MODULE_PATHNAME', 'mycelium_blacklist_payload'
+  LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Removes every entry against a node and remembers the lift. lifted_at_ms is now, or the
+-- newest removed entry's created_at_ms if that is later (an entry may be dated up to 60 s
+-- ahead): otherwise that very entry, relayed again, would be newer than the lift. lifted_by is
+-- the caller's role: inside a SECURITY DEFINER function CURRENT_USER is the owner, but the role
+-- setting still names a role taken with SET ROLE, and without one the caller is SESSION_USER.
+CREATE FUNCTION mycelium.blacklist_lift(node_id text) RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_column
+DECLARE
+  removed integer;
+  newest bigint;
+BEGIN
+  IF $1 IS NULL THEN
+    RAISE EXCEPTION 'node_id must not be NULL' USING ERRCODE = '22023';
+  END IF;
+  IF $1 !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+    RAISE EXCEPTION 'node_id "%" is not a node id (1 to 63 letters, digits, ''.'', ''_'' or '
+                    '''-'', starting with a letter or digit)', $1 USING ERRCODE = '22023';
+  END IF;
+  -- Excludes blacklist_add for this node until commit (it takes the same lock shared).
+  PERFORM pg_advisory_xact_lock(hashtext('mycelium.blacklist'), hashtext($1));
+  WITH gone AS (DELETE FROM mycelium.blacklist b WHERE b.node_id = $1 RETURNING b.created_at_ms)
+  SELECT count(*), max(g.created_at_ms) INTO removed, newest FROM gone g;
+  INSERT INTO mycelium.blacklist_lifts AS l (node_id, lifted_at_ms, lifted_by)
+    VALUES ($1, GREATEST(mycelium._now_ms(), newest),
+            CASE current_setting('role') WHEN 'none' THEN SESSION_USER
+                 ELSE current_setting('role')::name END)
+    ON CONFLICT ON CONSTRAINT blacklist_lifts_pkey DO UPDATE
+      SET lifted_at_ms = GREATEST(l.lifted_at_ms, EXCLUDED.lifted_at_ms),
+          lifted_by = EXCLUDED.lifted_by;
+  RETURN removed;
+END $$;
+
+-- Removes the entries that have expired (expires_at_ms <= now); returns how many.
+CREATE FUNCTION mycelium.blacklist_expire() RETURNS integer
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ WITH gone AS (DELETE FROM mycelium.blacklist b
+                       WHERE b.expires_at_ms <> 0 AND b.expires_at_ms <= (SELECT mycelium._now_ms())
+                       RETURNING 1)
+        SELECT count(*)::integer FROM gone $$;
+
+-- The entries with readable times (expires_at NULL: never), live ones only unless asked.
+CREATE FUNCTION mycelium.list_blacklist(include_expired boolean DEFAULT false)
+  RETURNS TABLE (node_id text, created_by text, reason text, created_at timestamptz,
+                 expires_at timestamptz, expired boolean, received_from text,
+                 added_at timestamptz, signature text)
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT b.node_id, b.created_by, b.reason, mycelium._ms_to_timestamptz(b.created_at_ms),
+               CASE WHEN b.expires_at_ms <> 0 THEN mycelium._ms_to_timestamptz(b.expires_at_ms) END,
+               b.expires_at_ms <> 0 AND b.expires_at_ms <= n.now_ms,
+               b.received_from, b.added_at, b.signature
+          FROM mycelium.blacklist b, (SELECT mycelium._now_ms() AS now_ms) n
+         WHERE COALESCE($1, false) OR b.expires_at_ms = 0 OR b.expires_at_ms > n.now_ms
+         ORDER BY b.node_id, b.created_by $$;
+
+-- The status each node last reported in its agent's Sync message, as relayed by this node's
+-- agent. Reported, not verified: the Sync message is signed by its sender for the hop, but a
+-- node can say anything about itself, so nothing here grants or refuses anything.
+CREATE TABLE mycelium.peer_status (
+  node_id             text PRIMARY KEY REFERENCES mycelium.node_metadata ON DELETE CASCADE,
+  version             text,
+  status              text,
+  active              boolean,
+  start_time          timestamptz,
+  last_sync           timestamptz,            -- NULL: never
+  last_heartbeat      timestamptz,            -- NULL: never
+  peer_count          integer,
+  serving_rate        numeric,                -- requests per second
+  sync_progress       numeric CHECK (sync_progress BETWEEN 0 AND 1),
+  response_latency_ms numeric,
+  memory_bytes        bigint,
+  cpu_percent         numeric,                -- of one core; may exceed 100
+  reported_by         text NOT NULL,          -- the node whose agent relayed it (local_node)
+  reported_at         timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- One integer field of a Sync status: NULL when absent or null, else an integer 0..max_value.
+CREATE FUNCTION mycelium._status_uint(status jsonb, field text, max_value numeric)
+  RETURNS numeric
+  LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  v jsonb := status -> field;
+  n numeric;
+BEGIN
+  IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(v) <> 'number' THEN
+    RAISE EXCEPTION 'status field % must be an integer, got %', field, jsonb_typeof(v)
+      USING ERRCODE = '22023';
+  END IF;
+  n := v::numeric;
+  IF n <> trunc(n) OR n < 0 OR n > max_value THEN
+    RAISE EXCEPTION 'status field % must be an integer from 0 to %, got %', field, max_value, n
+      USING ERRCODE = '22023';
+  END IF;
+  RETURN n;
+END $$;
+
+-- Records a node's Sync status (field names and units as in PROTOCOL.md, "Sync"): times in Unix
+-- ms (0: never or unknown), rates and CPU x 1000, progress in ppm, latency in us. Fields that
+-- are absent or null are stored as NULL and unknown fields are ignored, so that an agent
+-- speaking a later protocol version can still report. Also sets the node's last_seen.
+CREATE FUNCTION mycelium.note_peer_status(node_id text, status jsonb) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_column
+DECLARE
+  -- Unix ms of 9999-12-31 23:59:59.999 UTC: a time reported later than that is garbage.
+  max_ms constant numeric := 253402300799999;
+  max_int constant numeric := 2147483647;
+  max_bigint constant numeric := 9223372036854775807;
+  field text;
+  start_ms numeric;
+  sync_ms numeric;
+  heartbeat_ms numeric;
+  peers numeric;
+  rate numeric;
+  ppm numeric;
+  latency numeric;
+  memory numeric;
+  cpu numeric;
+BEGIN
+  IF $1 IS NULL THEN
+    RAISE EXCEPTION 'node_id must not be NULL' USING ERRCODE = '22023';
+  END IF;
+  IF $2 IS NULL OR jsonb_typeof($2) <> 'object' THEN
+    RAISE EXCEPTION 'status must be a JSON object, got %', COALESCE(jsonb_typeof($2), 'NULL')
+      USING ERRCODE = '22023';
+  END IF;
+  FOREACH field IN ARRAY ARRAY['version', 'status'] LOOP
+    IF jsonb_typeof($2 -> field) NOT IN ('string', 'null') THEN
+      RAISE EXCEPTION 'status field % must be a string, got %', field, jsonb_typeof($2 -> field)
+        USING ERRCODE = '22023';
+    END IF;
+  END LOOP;
+  IF jsonb_typeof($2 -> 'active') NOT IN ('boolean', 'null') THEN
+    RAISE EXCEPTION 'status field active must be a boolean, got %', jsonb_typeof($2 -> 'active')
+      USING ERRCODE = '22023';
+  END IF;
+  start_ms := mycelium._status_uint($2, 'start_time_ms', max_ms);
+  sync_ms := mycelium._status_uint($2, 'last_sync_ms', max_ms);
+  heartbeat_ms := mycelium._status_uint($2, 'last_heartbeat_ms', max_ms);
+  peers := mycelium._status_uint($2, 'peer_count', max_int);
+  rate := mycelium._status_uint($2, 'serving_rate_milli', max_bigint);
+  ppm := mycelium._status_uint($2, 'sync_progress_ppm', 1000000);
+  latency := mycelium._status_uint($2, 'response_latency_us', max_bigint);
+  memory := mycelium._status_uint($2, 'memory_bytes', max_bigint);
+  cpu := mycelium._status_uint($2, 'cpu_percent_milli', max_bigint);
+
+  UPDATE mycelium.node_metadata m SET last_seen = now() WHERE m.node_id = $1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'node "%" is not registered', $1 USING ERRCODE = '42704';
+  END IF;
+  INSERT INTO mycelium.peer_status AS p (node_id, version, status, active, start_time,
+      last_sync, last_heartbeat, peer_count, serving_rate, sync_progress, response_latency_ms,
+      memory_bytes, cpu_percent, reported_by, reported_at)
+    VALUES ($1, $2 ->> 'version', $2 ->> 'status', ($2 ->> 'active')::boolean,
+            mycelium._ms_to_timestamptz(NULLIF(start_ms, 0)::bigint),
+            mycelium._ms_to_timestamptz(NULLIF(sync_ms, 0)::bigint),
+            mycelium._ms_to_timestamptz(NULLIF(heartbeat_ms, 0)::bigint),
+            peers::integer, round(rate / 1000, 3), round(ppm / 1000000, 6),
+            round(latency / 1000, 3), memory::bigint, round(cpu / 1000, 3),
+            (SELECT l.node_id FROM mycelium.local_node l), now())
+    ON CONFLICT ON CONSTRAINT peer_status_pkey DO UPDATE
+      SET version = EXCLUDED.version, status = EXCLUDED.status, active = EXCLUDED.active,
+          start_time = EXCLUDED.start_time, last_sync = EXCLUDED.last_sync,
+          last_heartbeat = EXCLUDED.last_heartbeat, peer_count = EXCLUDED.peer_count,
+          serving_rate = EXCLUDED.serving_rate, sync_progress = EXCLUDED.sync_progress,
+          response_latency_ms = EXCLUDED.response_latency_ms,
+          memory_bytes = EXCLUDED.memory_bytes, cpu_percent = EXCLUDED.cpu_percent,
+          reported_by = EXCLUDED.reported_by, reported_at = EXCLUDED.reported_at;
+END $$;
+
+-- Every other node: its registration, what it last reported, and how many live blacklist
+-- entries this node holds against it. Times use now() (inline, not _now_ms(): a view's
+-- function calls are checked against the reader's privileges).
+CREATE VIEW mycelium.peers AS
+  SELECT m.node_id, m.node_type, m.is_active, m.stake, m.protocol_version, m.last_seen,
+         s.version, s.status, s.peer_count, s.sync_progress, s.response_latency_ms,
+         pg_catalog.now() - s.last_sync AS lag, s.reported_at,
+         (SELECT count(*) FROM mycelium.blacklist b
+           WHERE b.node_id = m.node_id
+             AND (b.expires_at_ms = 0 OR b.expires_at_ms >
+                  pg_catalog.floor(extract(epoch FROM pg_catalog.now()) * 1000)))
+           AS blacklist_entries
+    FROM mycelium.node_metadata m
+    LEFT JOIN mycelium.peer_status s ON s.node_id = m.node_id
+   WHERE m.node_id <> (SELECT l.node_id FROM mycelium.local_node l);
+
+------------------------------------------------------------------------------------------------
 -- Privileges
 ------------------------------------------------------------------------------------------------
 REVOKE ALL ON ALL TABLES IN SCHEMA mycelium FROM PUBLIC;
@@ -499,10 +756,25 @@ GRANT INSERT ON mycelium.inbox TO mycelium_replicator;
 GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
-GRANT SELECT ON mycelium.replicas, mycelium.peers, mycelium.inbox_rejections,
+GRANT SELECT ON mycelium.replicas, mycelium.peer_servers, mycelium.inbox_rejections,
   mycelium.replica_copy_progress,
   mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
   TO mycelium_admin, mycelium_validator, mycelium_miner;
+
+-- Blacklist and peers. The agent (a member of mycelium_replicator) delivers entries and
+-- status and expires entries; only an admin lifts a ban. Everyone may read them.
+GRANT EXECUTE ON FUNCTION
+  mycelium.blacklist_add(text, text, text, bigint, bigint, text, text),
+  mycelium.blacklist_expire()
+  TO mycelium_replicator, mycelium_admin;
+GRANT EXECUTE ON FUNCTION mycelium.blacklist_lift(text) TO mycelium_admin;
+GRANT EXECUTE ON FUNCTION mycelium.note_peer_status(text, jsonb) TO mycelium_replicator;
+GRANT EXECUTE ON FUNCTION mycelium.list_blacklist(boolean),
+  mycelium.blacklist_payload(text, text, text, bigint, bigint)
+  TO mycelium_admin, mycelium_validator, mycelium_miner, mycelium_replicator;
+GRANT SELECT ON mycelium.blacklist, mycelium.blacklist_lifts, mycelium.peer_status,
+  mycelium.peers
+  TO mycelium_admin, mycelium_validator, mycelium_miner, mycelium_replicator;
 
 -- Admins manage nodes and shards, through the functions only.
 GRANT EXECUTE ON FUNCTION

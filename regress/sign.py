@@ -11,6 +11,11 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
     sign.py entry-hash PREV_HEX SEQ PAYLOAD_HEX SIGNATURE_HEX ORIGIN CREATED_AT_US
                                   -> the audit entry hash (schemas/SIGNING.md, "Audit chain"),
                                      as a forger would compute it
+    sign.py blacklist NAME NODE_ID REASON CREATED_BY CREATED_AT_MS EXPIRES_AT_MS
+                                  -> NAME's signature of a blacklist entry, over bytes built
+                                     here from PROTOCOL.md ("BlacklistSync"), not asked of the
+                                     database: an entry the database accepts proves both sides
+                                     frame it alike
 """
 import hashlib
 import struct
@@ -36,6 +41,14 @@ def entry_hash(prev_hex, seq, payload_hex, signature_hex, origin, created_at_us)
     return hashlib.sha256(data).hexdigest()
 
 
+def blacklist_bytes(node_id, reason, created_by, created_at_ms, expires_at_ms):
+    def u64(v):  # signed times travel as the u64 of their two's complement
+        return struct.pack(">Q", int(v) & 0xFFFFFFFFFFFFFFFF)
+    return b"".join([
+        frame(b"mycelium/v1/blacklist"), frame(node_id.encode()), frame(reason.encode()),
+        frame(created_by.encode()), frame(u64(created_at_ms)), frame(u64(expires_at_ms))])
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "public":
         print(key(argv[2]).verify_key.encode().hex())
@@ -48,6 +61,8 @@ def main(argv):
                 print(k.sign(bytes.fromhex(line.strip())).signature.hex())
     elif len(argv) == 8 and argv[1] == "entry-hash":
         print(entry_hash(*argv[2:]))
+    elif len(argv) == 8 and argv[1] == "blacklist":
+        print(key(argv[2]).sign(blacklist_bytes(*argv[3:])).signature.hex())
     else:
         sys.exit(__doc__)
 

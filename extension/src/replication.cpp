@@ -1,6 +1,7 @@
-// The pushing side of replication: peers (postgres_fdw servers and foreign tables per node),
-// add_replica / remove_replica, the push of audit entries into a replica's inbox, sync_now and
-// the worker's round, verify_replica, and attach/detach of remote shards for reading.
+// The pushing side of replication: peer servers (postgres_fdw servers and foreign tables per
+// node, mycelium.peer_servers), add_replica / remove_replica, the push of audit entries into a
+// replica's inbox, sync_now and the worker's round, verify_replica, and attach/detach of remote
+// shards for reading.
 //
 // No two-phase commit exists through postgres_fdw, so a push is made safe to repeat instead:
 // the replica's chain head, read back from the replica, is the only record of progress that
@@ -52,7 +53,7 @@ struct Peer {
 
 std::optional<Peer> find_peer(const std::string &node_id) {
   static pg::Statement find(
-      "SELECT schema_name, sync_server, read_server FROM mycelium.peers WHERE node_id = $1");
+      "SELECT schema_name, sync_server, read_server FROM mycelium.peer_servers WHERE node_id = $1");
   if (find.execute({pg::text_param(node_id)}) == 0)
     return std::nullopt;
   return Peer{pg::quote_identifier(pg::result_text(0, 1).value_or("")),
@@ -99,11 +100,11 @@ Peer ensure_peer(const std::string &node_id) {
   static pg::Statement fdw("SELECT 1 FROM pg_extension WHERE extname = 'postgres_fdw'");
   if (fdw.execute({}) == 0)
     pg::execute_sql("CREATE EXTENSION postgres_fdw");
-  static pg::Statement add("INSERT INTO mycelium.peers (node_id, sync_server, read_server, "
+  static pg::Statement add("INSERT INTO mycelium.peer_servers (node_id, sync_server, read_server, "
                            "  schema_name) VALUES ($1, '', '', '') ON CONFLICT DO NOTHING");
   add.execute({pg::text_param(node_id)});
   static pg::Statement name(
-      "UPDATE mycelium.peers SET sync_server = 'mycelium_peer_' || peer_no || '_sync', "
+      "UPDATE mycelium.peer_servers SET sync_server = 'mycelium_peer_' || peer_no || '_sync', "
       "  read_server = 'mycelium_peer_' || peer_no || '_read', "
       "  schema_name = 'mycelium_peer_' || peer_no WHERE node_id = $1 "
       "RETURNING sync_server, read_server, schema_name");

@@ -1,0 +1,215 @@
+// mycelium.blacklist_add and blacklist_payload: blacklist entries, verified by the database.
+//
+// An entry says "validator created_by bans node_id until expires_at_ms" and carries
+// created_by's Ed25519 signature over blacklist_entry_payload (PROTOCOL.md, "BlacklistSync").
+// Entries travel between agents further than one hop, so the peer that delivers one proves
+// nothing about it: the database accepts an entry only on its creator's signature, checked
+// against the key registered here, with the same signing code as the agent (core signing.cpp).
+// A refused entry raises its own SQLSTATE and stores nothing; an authentic entry that is not
+// news (held already, older than the creator's newer decision, or older than a lift) is not an
+// error: the agent receives the same entries from every peer, and the return value tells it
+// which case it met.
+#include "mycelium/ed25519.hpp"
+#include "mycelium/error.hpp"
+#include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/spi.hpp"
+#include "mycelium/signing.hpp"
+
+extern "C" {
+#include "utils/timestamp.h"
+}
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+using namespace mycelium;
+
+namespace {
+
+// The agent's policy allows the same skew (PROTOCOL.md, "Blacklist"): an entry from a creator
+// whose clock runs a little ahead is still accepted. One dated further ahead would win every
+// "latest decision" comparison until that date, and escape lifts made before it.
+constexpr std::int64_t kMaxClockSkewMs = 60'000;
+// Reasons are shown to operators and relayed to every node: long enough for a sentence, short
+// enough that a valid signature cannot make every node store a large blob.
+constexpr std::size_t kMaxReasonBytes = 1000;
+
+// The CHECK of node_metadata.node_id and blacklist.node_id, spelled out so that a bad id fails
+// with 22023 and a message before any lookup, not with a CHECK violation at the INSERT.
+bool is_node_id(std::string_view id) {
+  if (id.empty() || id.size() > 63)
+    return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+      return false;
+  }
+  return true;
+}
+
+void check_node_id(const std::string &id, const char *field) {
+  if (!is_node_id(id))
+    throw Error(sqlstate::kInvalidParameterValue,
+                std::string(field) + " \"" + id +
+                    "\" is not a node id (1 to 63 letters, digits, '.', '_' or '-', starting "
+                    "with a letter or digit)");
+}
+
+std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field) {
+  if (pg::arg_is_null(fcinfo, n))
+    throw Error(sqlstate::kInvalidParameterValue, std::string(field) + " must not be NULL");
+  return PG_GETARG_INT64(n);
+}
+
+// Wall-clock time, not the transaction's start: validity is judged against the creator's signed
+// times, and an agent's transaction may have begun a while ago. SQL uses clock_timestamp() for
+// the same reason (blacklist_lift, blacklist_expire, list_blacklist).
+std::int64_t now_unix_ms() {
+  const TimestampTz now = GetCurrentTimestamp();
+  const std::int64_t unix_us =
+      now + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  return unix_us / 1000;
+}
+
+struct Entry {
+  std::string node_id;
+  std::string reason;
+  std::string created_by;
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+};
+
+// The fields every caller of the payload passes; the same shape checks for both functions.
+Entry entry_args(FunctionCallInfo fcinfo) {
+  Entry e;
+  e.node_id = pg::text_arg(fcinfo, 0, "node_id");
+  e.reason = pg::text_arg(fcinfo, 1, "reason");
+  e.created_by = pg::text_arg(fcinfo, 2, "created_by");
+  e.created_at_ms = int8_arg(fcinfo, 3, "created_at_ms");
+  e.expires_at_ms = int8_arg(fcinfo, 4, "expires_at_ms");
+
+  check_node_id(e.node_id, "node_id");
+  if (e.reason.empty())
+    throw Error(sqlstate::kInvalidParameterValue, "reason must not be empty");
+  if (e.reason.size() > kMaxReasonBytes)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "reason must be at most " + std::to_string(kMaxReasonBytes) + " bytes, got " +
+                    std::to_string(e.reason.size()));
+  if (e.expires_at_ms != 0 && e.expires_at_ms <= e.created_at_ms)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "expires_at_ms must be 0 (never) or later than created_at_ms, got " +
+                    std::to_string(e.expires_at_ms) + " with created_at_ms " +
+                    std::to_string(e.created_at_ms));
+  // A validator banning itself is either a mistake or a way to make peers refuse it for a
+  // reason it chose; neither is what a blacklist is for.
+  if (e.node_id == e.created_by)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "node \"" + e.node_id + "\" cannot blacklist itself");
+  return e;
+}
+
+std::string describe(const Entry &e) {
+  return "blacklist entry against \"" + e.node_id + "\" by \"" + e.created_by + "\"";
+}
+
+// created_by must be, now, a registered active validator; returns its key.
+PublicKey creator_key(const Entry &e) {
+  static pg::Statement lookup("SELECT public_key, node_type, is_active "
+                              "  FROM mycelium.node_metadata WHERE node_id = $1");
+  if (lookup.execute({pg::text_param(e.created_by)}) == 0)
+    throw Error(sqlstate::kUnknownSigner,
+                describe(e) + ": creator \"" + e.created_by + "\" is not a registered node");
+  if (!pg::result_bool(0, 3).value_or(false))
+    throw Error(sqlstate::kInactiveSigner,
+                describe(e) + ": creator \"" + e.created_by + "\" is not active");
+  const std::string type = pg::result_text(0, 2).value_or("?");
+  if (type != "validator")
+    throw Error(sqlstate::kSignerNotValidator, describe(e) + ": creator \"" + e.created_by +
+                                                   "\" is a " + type +
+                                                   ", only validators may blacklist");
+  return parse_public_key(pg::result_text(0, 1).value_or(""), "public_key");
+}
+
+} // namespace
+
+MYCELIUM_SQL_FUNCTION(mycelium_blacklist_payload) {
+  const Entry e = entry_args(fcinfo);
+  return pg::bytea_datum(
+      blacklist_entry_payload(e.node_id, e.reason, e.created_by, e.created_at_ms, e.expires_at_ms));
+}
+
+MYCELIUM_SQL_FUNCTION(mycelium_blacklist_add) {
+  // 1. Shape: nothing is looked up for an entry that cannot be valid.
+  const Entry e = entry_args(fcinfo);
+  const std::string signature_hex = pg::text_arg(fcinfo, 5, "signature");
+  const Signature signature = parse_signature(signature_hex, "signature");
+  std::optional<std::string> received_from;
+  if (!pg::arg_is_null(fcinfo, 6)) {
+    received_from = pg::text_arg(fcinfo, 6, "received_from");
+    check_node_id(*received_from, "received_from");
+  }
+
+  pg::SpiConnection spi;
+  // A lift and the entries it removes must not interleave with an add for the same node: an add
+  // that read "no lift" and inserted after the lift's DELETE would undo the lift. Adds share the
+  // lock (they conflict with each other only on their own row), blacklist_lift takes it alone.
+  static pg::Statement lock(
+      "SELECT pg_advisory_xact_lock_shared(hashtext('mycelium.blacklist'), hashtext($1))");
+  lock.execute({pg::text_param(e.node_id)});
+
+  // 2. Authenticity: the creator, now, and its signature.
+  const PublicKey key = creator_key(e);
+  if (!verify(signature,
+              blacklist_entry_payload(e.node_id, e.reason, e.created_by, e.created_at_ms,
+                                      e.expires_at_ms),
+              key))
+    throw Error(sqlstate::kSignatureInvalid,
+                describe(e) + ": signature does not verify with the creator's registered key");
+
+  // 3. Time: an authentic entry may still be over, or dated too far ahead.
+  const std::int64_t now_ms = now_unix_ms();
+  if (e.expires_at_ms != 0 && e.expires_at_ms <= now_ms)
+    throw Error(sqlstate::kInvalidParameterValue, describe(e) + " has expired (expires_at_ms " +
+                                                      std::to_string(e.expires_at_ms) + ")");
+  if (e.created_at_ms > now_ms + kMaxClockSkewMs)
+    throw Error(sqlstate::kInvalidParameterValue,
+                describe(e) + ": created_at_ms " + std::to_string(e.created_at_ms) +
+                    " is more than 60 s ahead of this node's clock");
+
+  // 4. News or not. An entry the lift already covered is refused so that peers still relaying
+  // it cannot bring the ban back.
+  static pg::Statement lifted(
+      "SELECT 1 FROM mycelium.blacklist_lifts WHERE node_id = $1 AND lifted_at_ms >= $2");
+  if (lifted.execute({pg::text_param(e.node_id), pg::int8_param(e.created_at_ms)}) > 0)
+    return pg::text_datum("lifted");
+
+  // One entry per (node, creator): the creator's latest decision stands. With equal
+  // created_at_ms the entry held first stays (the creator signed both; either is its vote), as
+  // in the agent's policy. A conflicting row is locked even when the WHERE refuses the update,
+  // so the SELECT below reads the row that won.
+  static pg::Statement upsert(
+      "INSERT INTO mycelium.blacklist AS b (node_id, created_by, reason, created_at_ms, "
+      "  expires_at_ms, signature, received_from) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+      "ON CONFLICT (node_id, created_by) DO UPDATE SET reason = EXCLUDED.reason, "
+      "  created_at_ms = EXCLUDED.created_at_ms, expires_at_ms = EXCLUDED.expires_at_ms, "
+      "  signature = EXCLUDED.signature, received_from = EXCLUDED.received_from, "
+      "  added_at = now() "
+      "WHERE b.created_at_ms < EXCLUDED.created_at_ms");
+  if (upsert.execute({pg::text_param(e.node_id), pg::text_param(e.created_by),
+                      pg::text_param(e.reason), pg::int8_param(e.created_at_ms),
+                      pg::int8_param(e.expires_at_ms), pg::text_param(signature_hex),
+                      pg::optional_text_param(received_from)}) > 0)
+    return pg::text_datum("accepted");
+
+  static pg::Statement same(
+      "SELECT 1 FROM mycelium.blacklist WHERE node_id = $1 AND created_by = $2 AND reason = $3 "
+      "  AND created_at_ms = $4 AND expires_at_ms = $5 AND signature = $6");
+  const bool duplicate =
+      same.execute({pg::text_param(e.node_id), pg::text_param(e.created_by),
+                    pg::text_param(e.reason), pg::int8_param(e.created_at_ms),
+                    pg::int8_param(e.expires_at_ms), pg::text_param(signature_hex)}) > 0;
+  return pg::text_datum(duplicate ? "duplicate" : "superseded");
+}
