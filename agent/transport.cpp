@@ -2,9 +2,10 @@
 
 #include <libwebsockets.h>
 
+#include <uv.h>
+
 #include <cstring>
 #include <stdexcept>
-#include <uv.h>
 
 namespace mycelium::agent {
 
@@ -23,11 +24,54 @@ struct Transport::Connection {
   Connection *self = this;
 };
 
+// lws 4.1.6 on a foreign loop frees a context only when lws_context_destroy is called a second
+// time, once the loop has closed lws's handles (its foreign-loop example calls it again after
+// the loop stops); called earlier, it frees handles libuv is still closing. A Transport may be
+// gone before the loop turns again, so this timer makes the second call: when no handle on the
+// loop is marked as the context's any more (lws sets data = context on its per-thread handles
+// and closes them after every connection's). If lws finished by itself, info.pcontext has
+// cleared `context` and there is nothing to do.
+struct ContextReaper {
+  uv_timer_t timer;
+  lws_context *context = nullptr;
+};
+
 namespace {
 
-// What lws keeps per session: a pointer to our object (Connection, or an HTTP response).
+// The contexts whose Transport has not destroyed them. On a foreign loop lws_context_destroy
+// only starts closing: lws finishes on later turns of the loop and calls back for each socket,
+// when the Connections those sockets point at (or the Transport itself) are gone. Such late
+// callbacks find no entry here and do nothing. A Transport lives on its loop's thread.
+thread_local std::map<const lws_context *, Transport *> live_transports;
+
 Transport *transport_of(lws *wsi) {
-  return static_cast<Transport *>(lws_context_user(lws_get_context(wsi)));
+  const auto it = live_transports.find(lws_get_context(wsi));
+  return it == live_transports.end() ? nullptr : it->second;
+}
+
+bool handles_left(uv_loop_t *loop, const lws_context *context) {
+  struct Search {
+    const lws_context *context;
+    bool found;
+  } search{context, false};
+  uv_walk(
+      loop,
+      [](uv_handle_t *handle, void *arg) {
+        auto *s = static_cast<Search *>(arg);
+        s->found = s->found || handle->data == s->context;
+      },
+      &search);
+  return search.found;
+}
+
+void reap(uv_timer_t *timer) {
+  auto *reaper = static_cast<ContextReaper *>(timer->data);
+  if (reaper->context && handles_left(timer->loop, reaper->context))
+    return;
+  if (reaper->context)
+    lws_context_destroy(reaper->context);
+  uv_close(reinterpret_cast<uv_handle_t *>(timer),
+           [](uv_handle_t *handle) { delete static_cast<ContextReaper *>(handle->data); });
 }
 
 int ws_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, size_t len) {
@@ -38,13 +82,19 @@ int ws_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, siz
 }
 
 int http_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, size_t len) {
-  Transport *t = transport_of(wsi);
-  if (!t)
-    return lws_callback_http_dummy(wsi, reason, user, in, len);
-  return t->on_http_event(wsi, reason, user, in, len);
+  if (Transport *t = transport_of(wsi))
+    return t->on_http_event(wsi, reason, user, in, len);
+  // Closed after the Transport let go: only an unsent response is left to free.
+  if (reason == LWS_CALLBACK_CLOSED_HTTP && user) {
+    auto **slot = static_cast<HttpResponse **>(user);
+    delete *slot;
+    *slot = nullptr;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-// The first protocol is also what a client that names no subprotocol gets: binary.
+// What lws keeps per session: a pointer to our object (Connection, or an HTTP response). The
+// first protocol is also what a client that names no subprotocol gets: binary.
 const lws_protocols ws_protocols[] = {
     {kBinaryProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
     {kJsonProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
@@ -55,7 +105,7 @@ const lws_protocols http_protocols[] = {{"http", http_callback, sizeof(void *), 
 } // namespace
 
 Transport::Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler)
-    : options_(options), handler_(handler) {
+    : loop_(loop), options_(options), handler_(handler) {
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
@@ -63,10 +113,19 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
   void *loops[] = {loop};
   info.foreign_loops = loops;
   info.port = CONTEXT_PORT_NO_LISTEN;
-  info.user = this;
+  reaper_ = new ContextReaper;
+  info.pcontext = &reaper_->context;
   context_ = lws_create_context(&info);
+  // On failure the reaper stays: lws may still write through pcontext while it cleans up.
   if (!context_)
     throw std::runtime_error("libwebsockets: cannot create the context (libuv event library?)");
+  reaper_->context = context_;
+  live_transports[context_] = this;
+  // No destructor runs for a constructor that throws.
+  const auto fail = [this](const std::string &message) {
+    destroy_context();
+    throw std::runtime_error(message);
+  };
 
   lws_context_creation_info ws;
   std::memset(&ws, 0, sizeof ws);
@@ -77,8 +136,8 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
   ws.options = LWS_SERVER_OPTION_LIBUV;
   ws_vhost_ = lws_create_vhost(context_, &ws);
   if (!ws_vhost_)
-    throw std::runtime_error("cannot listen for peers on " + options.listen_address + ":" +
-                             std::to_string(options.listen_port));
+    fail("cannot listen for peers on " + options.listen_address + ":" +
+         std::to_string(options.listen_port));
 
   if (options.http_port > 0) {
     lws_context_creation_info http;
@@ -90,22 +149,32 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
     http.options = LWS_SERVER_OPTION_LIBUV;
     http_vhost_ = lws_create_vhost(context_, &http);
     if (!http_vhost_)
-      throw std::runtime_error("cannot serve HTTP on " + options.http_address + ":" +
-                               std::to_string(options.http_port));
+      fail("cannot serve HTTP on " + options.http_address + ":" +
+           std::to_string(options.http_port));
   }
 }
 
 Transport::~Transport() {
-  if (context_)
-    lws_context_destroy(context_);
+  destroy_context();
 }
 
 void Transport::shutdown() {
-  if (context_) {
-    lws_context_destroy(context_);
-    context_ = nullptr;
-  }
+  destroy_context();
   connections_.clear();
+}
+
+void Transport::destroy_context() {
+  if (!context_)
+    return;
+  // The closes lws makes at once still reach the handler; the later ones do not (see
+  // live_transports).
+  lws_context_destroy(context_);
+  live_transports.erase(context_);
+  context_ = nullptr;
+  uv_timer_init(loop_, &reaper_->timer);
+  reaper_->timer.data = reaper_;
+  uv_timer_start(&reaper_->timer, reap, 0, 1);
+  reaper_ = nullptr;
 }
 
 Transport::Connection *Transport::find(ConnId id) {

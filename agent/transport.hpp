@@ -19,6 +19,8 @@ typedef struct uv_loop_s uv_loop_t;
 
 namespace mycelium::agent {
 
+struct ContextReaper;
+
 using ConnId = std::uint64_t;
 using Bytes = std::vector<std::uint8_t>;
 
@@ -64,7 +66,10 @@ public:
   // Queues a frame; written when the socket is writeable. Returns false if the id is gone.
   bool send(ConnId id, Bytes frame);
   void close(ConnId id);
-  // Stops accepting and closes every connection (for shutdown).
+  // Stops accepting and closes every connection (for shutdown). The handler may hear of some
+  // closes during the call and hears nothing after it. lws finishes on later turns of the
+  // loop, which keeps running until it has; the Transport may be destroyed at once. The
+  // destructor does the same.
   void shutdown();
 
   // Called from the lws callbacks (public for the C callback trampolines only).
@@ -76,10 +81,13 @@ private:
   Connection *find(ConnId id);
   void forget(Connection *c);
   void finish(Connection *c, const std::string &reason);
+  void destroy_context();
 
+  uv_loop_t *loop_;
   TransportOptions options_;
   TransportHandler &handler_;
   lws_context *context_ = nullptr;
+  ContextReaper *reaper_ = nullptr; // finishes the context's destruction (transport.cpp)
   lws_vhost *ws_vhost_ = nullptr;
   lws_vhost *http_vhost_ = nullptr;
   ConnId next_id_ = 1;
