@@ -2,6 +2,9 @@
 
 #include <libwebsockets.h>
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <cstring>
@@ -164,6 +167,7 @@ void Transport::shutdown() {
 }
 
 void Transport::destroy_context() {
+  close_listeners();
   if (!context_)
     return;
   // The closes lws makes at once still reach the handler; the later ones do not (see
@@ -175,6 +179,106 @@ void Transport::destroy_context() {
   reaper_->timer.data = reaper_;
   uv_timer_start(&reaper_->timer, reap, 0, 1);
   reaper_ = nullptr;
+}
+
+namespace {
+
+void delete_tcp(uv_handle_t *handle) {
+  delete reinterpret_cast<uv_tcp_t *>(handle);
+}
+
+} // namespace
+
+bool Transport::listen_on(int port, std::string &error) {
+  if (listeners_.count(port))
+    return true;
+  if (!context_) {
+    error = "the transport is shut down";
+    return false;
+  }
+  if (port <= 0 || port > 65535) {
+    error = "port " + std::to_string(port) + " is not between 1 and 65535";
+    return false;
+  }
+  std::string host = options_.listen_address;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string where = options_.listen_address + ":" + std::to_string(port);
+
+  // Numeric only: a name lookup would block the loop (lws's own listener takes no names either).
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo *address = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc =
+          getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &address)) {
+    error = "cannot listen on " + where + ": " + gai_strerror(rc);
+    return false;
+  }
+
+  auto *listener = new uv_tcp_t();
+  uv_tcp_init(loop_, listener);
+  listener->data = this;
+  int rc = uv_tcp_bind(listener, address->ai_addr, 0);
+  freeaddrinfo(address);
+  // libuv reports EADDRINUSE from uv_listen, not from uv_tcp_bind.
+  if (rc == 0)
+    rc = uv_listen(reinterpret_cast<uv_stream_t *>(listener), SOMAXCONN,
+                   [](uv_stream_t *server, int status) {
+                     if (status == 0)
+                       static_cast<Transport *>(server->data)->adopt_incoming(server);
+                   });
+  if (rc != 0) {
+    error = "cannot listen on " + where + ": " + uv_strerror(rc);
+    uv_close(reinterpret_cast<uv_handle_t *>(listener), delete_tcp);
+    return false;
+  }
+  listeners_.emplace(port, listener);
+  return true;
+}
+
+void Transport::adopt_incoming(uv_stream_t *listener) {
+  // libuv cannot let go of a socket it accepted: lws gets a duplicate and libuv closes its own.
+  auto *accepted = new uv_tcp_t();
+  uv_tcp_init(loop_, accepted);
+  int fd = -1;
+  uv_os_fd_t own = -1;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t *>(accepted)) == 0 &&
+      uv_fileno(reinterpret_cast<uv_handle_t *>(accepted), &own) == 0) {
+    // What lws's own listener sets on the sockets it accepts (no keepalive: ka_time is 0).
+    uv_tcp_nodelay(accepted, 1);
+    fd = fcntl(own, F_DUPFD_CLOEXEC, 0);
+  }
+  uv_close(reinterpret_cast<uv_handle_t *>(accepted), delete_tcp);
+  // The path lws's own listener takes after accept(). On failure lws closes the descriptor
+  // and the peer sees the connection drop. (No listener outlives the context: shutdown closes
+  // them first.)
+  if (fd >= 0)
+    lws_adopt_socket_vhost(ws_vhost_, fd);
+}
+
+void Transport::stop_listening(int port) {
+  const auto it = listeners_.find(port);
+  if (it == listeners_.end())
+    return;
+  // uv_close closes the socket at once (the port is free when this returns); the handle's
+  // memory goes in the callback.
+  uv_close(reinterpret_cast<uv_handle_t *>(it->second), delete_tcp);
+  listeners_.erase(it);
+}
+
+std::vector<int> Transport::extra_ports() const {
+  std::vector<int> ports;
+  for (const auto &entry : listeners_)
+    ports.push_back(entry.first);
+  return ports;
+}
+
+void Transport::close_listeners() {
+  while (!listeners_.empty())
+    stop_listening(listeners_.begin()->first);
 }
 
 Transport::Connection *Transport::find(ConnId id) {
