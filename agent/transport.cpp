@@ -2,9 +2,13 @@
 
 #include <libwebsockets.h>
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <uv.h>
+
 #include <cstring>
 #include <stdexcept>
-#include <uv.h>
 
 namespace mycelium::agent {
 
@@ -23,11 +27,54 @@ struct Transport::Connection {
   Connection *self = this;
 };
 
+// lws 4.1.6 on a foreign loop frees a context only when lws_context_destroy is called a second
+// time, once the loop has closed lws's handles (its foreign-loop example calls it again after
+// the loop stops); called earlier, it frees handles libuv is still closing. A Transport may be
+// gone before the loop turns again, so this timer makes the second call: when no handle on the
+// loop is marked as the context's any more (lws sets data = context on its per-thread handles
+// and closes them after every connection's). If lws finished by itself, info.pcontext has
+// cleared `context` and there is nothing to do.
+struct ContextReaper {
+  uv_timer_t timer;
+  lws_context *context = nullptr;
+};
+
 namespace {
 
-// What lws keeps per session: a pointer to our object (Connection, or an HTTP response).
+// The contexts whose Transport has not destroyed them. On a foreign loop lws_context_destroy
+// only starts closing: lws finishes on later turns of the loop and calls back for each socket,
+// when the Connections those sockets point at (or the Transport itself) are gone. Such late
+// callbacks find no entry here and do nothing. A Transport lives on its loop's thread.
+thread_local std::map<const lws_context *, Transport *> live_transports;
+
 Transport *transport_of(lws *wsi) {
-  return static_cast<Transport *>(lws_context_user(lws_get_context(wsi)));
+  const auto it = live_transports.find(lws_get_context(wsi));
+  return it == live_transports.end() ? nullptr : it->second;
+}
+
+bool handles_left(uv_loop_t *loop, const lws_context *context) {
+  struct Search {
+    const lws_context *context;
+    bool found;
+  } search{context, false};
+  uv_walk(
+      loop,
+      [](uv_handle_t *handle, void *arg) {
+        auto *s = static_cast<Search *>(arg);
+        s->found = s->found || handle->data == s->context;
+      },
+      &search);
+  return search.found;
+}
+
+void reap(uv_timer_t *timer) {
+  auto *reaper = static_cast<ContextReaper *>(timer->data);
+  if (reaper->context && handles_left(timer->loop, reaper->context))
+    return;
+  if (reaper->context)
+    lws_context_destroy(reaper->context);
+  uv_close(reinterpret_cast<uv_handle_t *>(timer),
+           [](uv_handle_t *handle) { delete static_cast<ContextReaper *>(handle->data); });
 }
 
 int ws_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, size_t len) {
@@ -38,13 +85,19 @@ int ws_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, siz
 }
 
 int http_callback(lws *wsi, lws_callback_reasons reason, void *user, void *in, size_t len) {
-  Transport *t = transport_of(wsi);
-  if (!t)
-    return lws_callback_http_dummy(wsi, reason, user, in, len);
-  return t->on_http_event(wsi, reason, user, in, len);
+  if (Transport *t = transport_of(wsi))
+    return t->on_http_event(wsi, reason, user, in, len);
+  // Closed after the Transport let go: only an unsent response is left to free.
+  if (reason == LWS_CALLBACK_CLOSED_HTTP && user) {
+    auto **slot = static_cast<HttpResponse **>(user);
+    delete *slot;
+    *slot = nullptr;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-// The first protocol is also what a client that names no subprotocol gets: binary.
+// What lws keeps per session: a pointer to our object (Connection, or an HTTP response). The
+// first protocol is also what a client that names no subprotocol gets: binary.
 const lws_protocols ws_protocols[] = {
     {kBinaryProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
     {kJsonProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
@@ -55,7 +108,7 @@ const lws_protocols http_protocols[] = {{"http", http_callback, sizeof(void *), 
 } // namespace
 
 Transport::Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler)
-    : options_(options), handler_(handler) {
+    : loop_(loop), options_(options), handler_(handler) {
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
@@ -63,10 +116,19 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
   void *loops[] = {loop};
   info.foreign_loops = loops;
   info.port = CONTEXT_PORT_NO_LISTEN;
-  info.user = this;
+  reaper_ = new ContextReaper;
+  info.pcontext = &reaper_->context;
   context_ = lws_create_context(&info);
+  // On failure the reaper stays: lws may still write through pcontext while it cleans up.
   if (!context_)
     throw std::runtime_error("libwebsockets: cannot create the context (libuv event library?)");
+  reaper_->context = context_;
+  live_transports[context_] = this;
+  // No destructor runs for a constructor that throws.
+  const auto fail = [this](const std::string &message) {
+    destroy_context();
+    throw std::runtime_error(message);
+  };
 
   lws_context_creation_info ws;
   std::memset(&ws, 0, sizeof ws);
@@ -77,8 +139,8 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
   ws.options = LWS_SERVER_OPTION_LIBUV;
   ws_vhost_ = lws_create_vhost(context_, &ws);
   if (!ws_vhost_)
-    throw std::runtime_error("cannot listen for peers on " + options.listen_address + ":" +
-                             std::to_string(options.listen_port));
+    fail("cannot listen for peers on " + options.listen_address + ":" +
+         std::to_string(options.listen_port));
 
   if (options.http_port > 0) {
     lws_context_creation_info http;
@@ -90,22 +152,133 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
     http.options = LWS_SERVER_OPTION_LIBUV;
     http_vhost_ = lws_create_vhost(context_, &http);
     if (!http_vhost_)
-      throw std::runtime_error("cannot serve HTTP on " + options.http_address + ":" +
-                               std::to_string(options.http_port));
+      fail("cannot serve HTTP on " + options.http_address + ":" +
+           std::to_string(options.http_port));
   }
 }
 
 Transport::~Transport() {
-  if (context_)
-    lws_context_destroy(context_);
+  destroy_context();
 }
 
 void Transport::shutdown() {
-  if (context_) {
-    lws_context_destroy(context_);
-    context_ = nullptr;
-  }
+  destroy_context();
   connections_.clear();
+}
+
+void Transport::destroy_context() {
+  close_listeners();
+  if (!context_)
+    return;
+  // The closes lws makes at once still reach the handler; the later ones do not (see
+  // live_transports).
+  lws_context_destroy(context_);
+  live_transports.erase(context_);
+  context_ = nullptr;
+  uv_timer_init(loop_, &reaper_->timer);
+  reaper_->timer.data = reaper_;
+  uv_timer_start(&reaper_->timer, reap, 0, 1);
+  reaper_ = nullptr;
+}
+
+namespace {
+
+void delete_tcp(uv_handle_t *handle) {
+  delete reinterpret_cast<uv_tcp_t *>(handle);
+}
+
+} // namespace
+
+bool Transport::listen_on(int port, std::string &error) {
+  if (listeners_.count(port))
+    return true;
+  if (!context_) {
+    error = "the transport is shut down";
+    return false;
+  }
+  if (port <= 0 || port > 65535) {
+    error = "port " + std::to_string(port) + " is not between 1 and 65535";
+    return false;
+  }
+  std::string host = options_.listen_address;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string where = options_.listen_address + ":" + std::to_string(port);
+
+  // Numeric only: a name lookup would block the loop (lws's own listener takes no names either).
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo *address = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc =
+          getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &address)) {
+    error = "cannot listen on " + where + ": " + gai_strerror(rc);
+    return false;
+  }
+
+  auto *listener = new uv_tcp_t();
+  uv_tcp_init(loop_, listener);
+  listener->data = this;
+  int rc = uv_tcp_bind(listener, address->ai_addr, 0);
+  freeaddrinfo(address);
+  // libuv reports EADDRINUSE from uv_listen, not from uv_tcp_bind.
+  if (rc == 0)
+    rc = uv_listen(reinterpret_cast<uv_stream_t *>(listener), SOMAXCONN,
+                   [](uv_stream_t *server, int status) {
+                     if (status == 0)
+                       static_cast<Transport *>(server->data)->adopt_incoming(server);
+                   });
+  if (rc != 0) {
+    error = "cannot listen on " + where + ": " + uv_strerror(rc);
+    uv_close(reinterpret_cast<uv_handle_t *>(listener), delete_tcp);
+    return false;
+  }
+  listeners_.emplace(port, listener);
+  return true;
+}
+
+void Transport::adopt_incoming(uv_stream_t *listener) {
+  // libuv cannot let go of a socket it accepted: lws gets a duplicate and libuv closes its own.
+  auto *accepted = new uv_tcp_t();
+  uv_tcp_init(loop_, accepted);
+  int fd = -1;
+  uv_os_fd_t own = -1;
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t *>(accepted)) == 0 &&
+      uv_fileno(reinterpret_cast<uv_handle_t *>(accepted), &own) == 0) {
+    // What lws's own listener sets on the sockets it accepts (no keepalive: ka_time is 0).
+    uv_tcp_nodelay(accepted, 1);
+    fd = fcntl(own, F_DUPFD_CLOEXEC, 0);
+  }
+  uv_close(reinterpret_cast<uv_handle_t *>(accepted), delete_tcp);
+  // The path lws's own listener takes after accept(). On failure lws closes the descriptor
+  // and the peer sees the connection drop. (No listener outlives the context: shutdown closes
+  // them first.)
+  if (fd >= 0)
+    lws_adopt_socket_vhost(ws_vhost_, fd);
+}
+
+void Transport::stop_listening(int port) {
+  const auto it = listeners_.find(port);
+  if (it == listeners_.end())
+    return;
+  // uv_close closes the socket at once (the port is free when this returns); the handle's
+  // memory goes in the callback.
+  uv_close(reinterpret_cast<uv_handle_t *>(it->second), delete_tcp);
+  listeners_.erase(it);
+}
+
+std::vector<int> Transport::extra_ports() const {
+  std::vector<int> ports;
+  for (const auto &entry : listeners_)
+    ports.push_back(entry.first);
+  return ports;
+}
+
+void Transport::close_listeners() {
+  while (!listeners_.empty())
+    stop_listening(listeners_.begin()->first);
 }
 
 Transport::Connection *Transport::find(ConnId id) {

@@ -2,6 +2,13 @@
 // WebSocket vhost (listening for peers, and dialling out to them) and an HTTP vhost (/metrics,
 // /health, /status). Everything here runs on the loop thread; it knows nothing about
 // handshakes or messages, only connections and frames.
+//
+// Besides the vhost's own (bootstrap) port, peers may be accepted on extra ports opened and
+// closed at run time (port rotation). lws ties a connection to the vhost that accepted it and
+// closes it with that vhost, so a vhost per rotated port would drop its sessions when the port
+// closes. Instead each extra port is a plain libuv listener whose connections are handed to
+// the peers vhost (lws_adopt_socket_vhost): they belong to the vhost, not to the port, and
+// outlive it.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +23,12 @@ struct lws;
 struct lws_context;
 struct lws_vhost;
 typedef struct uv_loop_s uv_loop_t;
+typedef struct uv_tcp_s uv_tcp_t;
+typedef struct uv_stream_s uv_stream_t;
 
 namespace mycelium::agent {
+
+struct ContextReaper;
 
 using ConnId = std::uint64_t;
 using Bytes = std::vector<std::uint8_t>;
@@ -73,8 +84,21 @@ public:
   // Queues a frame; written when the socket is writeable. Returns false if the id is gone.
   bool send(ConnId id, Bytes frame);
   void close(ConnId id);
-  // Stops accepting and closes every connection (for shutdown).
+  // Stops accepting and closes every connection (for shutdown). The handler may hear of some
+  // closes during the call and hears nothing after it. lws finishes on later turns of the
+  // loop, which keeps running until it has; the Transport may be destroyed at once. The
+  // destructor does the same.
   void shutdown();
+
+  // Also accepts peers on options.listen_address:port, exactly as on the vhost's own port
+  // (same subprotocols, on_open(id, false, ...)). True if the port is (already) open; false
+  // with a reason otherwise. The address must be an IP address (lws also takes an interface
+  // name for its own port; this does not).
+  bool listen_on(int port, std::string &error);
+  // Stops accepting on an extra port; connections accepted there stay up.
+  void stop_listening(int port);
+  // The extra ports open now, in ascending order (the vhost's own port is not among them).
+  std::vector<int> extra_ports() const;
 
   // Called from the lws callbacks (public for the C callback trampolines only).
   struct Connection;
@@ -85,14 +109,22 @@ private:
   Connection *find(ConnId id);
   void forget(Connection *c);
   void finish(Connection *c, const std::string &reason);
+  void adopt_incoming(uv_stream_t *listener);
+  void close_listeners();
+  void destroy_context();
 
+  uv_loop_t *loop_;
   TransportOptions options_;
   TransportHandler &handler_;
   lws_context *context_ = nullptr;
+  ContextReaper *reaper_ = nullptr; // finishes the context's destruction (transport.cpp)
   lws_vhost *ws_vhost_ = nullptr;
   lws_vhost *http_vhost_ = nullptr;
   ConnId next_id_ = 1;
   std::map<ConnId, std::unique_ptr<Connection>> connections_;
+  // port -> listener. Not owned by the map: uv_close frees a handle only in its close
+  // callback, which may run after this object is gone.
+  std::map<int, uv_tcp_t *> listeners_;
 };
 
 } // namespace mycelium::agent

@@ -1,12 +1,13 @@
 // Port rotation (core/include/mycelium/p2p/port_schedule.hpp): the HMAC derivation against an
-// independent implementation, range bounds, the bootstrap port, grace windows and
-// announcements.
+// independent implementation, range bounds, the bootstrap port, grace windows, announcements
+// and the ports to keep open.
 #include "mycelium/error.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/p2p/port_schedule.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -163,6 +164,75 @@ TEST(PortSchedule, AnnouncesTheNextPort) {
   // The announced port is the one listened on when the epoch comes.
   for (std::int64_t t = 0; t < 20 * 3600; t += 1234)
     EXPECT_EQ(schedule.next_port(t).port, schedule.current_port(schedule.next_port(t).starts_at_s));
+}
+
+TEST(PortSchedule, OpenPortsBeforeTheLeadWindow) {
+  const PortSchedule schedule(counting_secret(), config());
+  // Ports: epoch 0 25751, epoch 1 29222, epoch 2 23110. Lead 120 s, grace 300 s.
+  using Ports = std::vector<std::uint16_t>;
+  EXPECT_EQ(schedule.open_ports(0), Ports{25751});
+  EXPECT_EQ(schedule.open_ports(3479), Ports{25751}) << "the last second before the lead";
+  EXPECT_EQ(schedule.open_ports(3600), (Ports{29222, 25751})) << "current, then previous";
+  EXPECT_EQ(schedule.open_ports(3899), (Ports{29222, 25751}));
+  EXPECT_EQ(schedule.open_ports(3900), Ports{29222}) << "grace over, lead not begun";
+  EXPECT_EQ(schedule.open_ports(7079), Ports{29222});
+}
+
+TEST(PortSchedule, OpenPortsInsideTheLeadWindow) {
+  const PortSchedule schedule(counting_secret(), config());
+  using Ports = std::vector<std::uint16_t>;
+  ASSERT_EQ(schedule.next_port(3000).announce_from_s, 3480);
+  EXPECT_EQ(schedule.open_ports(3480), (Ports{25751, 29222})) << "open from the announcement";
+  EXPECT_EQ(schedule.open_ports(3599), (Ports{25751, 29222}));
+  EXPECT_EQ(schedule.open_ports(7080), (Ports{29222, 23110}));
+  // Whatever is announced is open from that second on, and so is everything accepted.
+  for (std::int64_t t = 0; t < 20 * 3600; t += 97) {
+    const Ports open = schedule.open_ports(t);
+    for (const std::uint16_t p : schedule.listening_ports(t))
+      EXPECT_NE(std::find(open.begin(), open.end(), p), open.end()) << t;
+    const PortAnnouncement next = schedule.next_port(t);
+    const Ports at_announcement = schedule.open_ports(next.announce_from_s);
+    EXPECT_NE(std::find(at_announcement.begin(), at_announcement.end(), next.port),
+              at_announcement.end())
+        << t;
+  }
+
+  // Grace and lead overlap when their sum reaches an epoch: all three ports, current first.
+  PortScheduleConfig c = config();
+  c.epoch_seconds = 600;
+  c.grace_seconds = 300;
+  c.announce_lead_seconds = 400;
+  const PortSchedule overlapping(counting_secret(), c);
+  // Epoch 2 is [1200, 1800): grace until 1500, the next port announced from 1400.
+  EXPECT_EQ(overlapping.open_ports(1450),
+            (Ports{overlapping.port(2), overlapping.port(1), overlapping.port(3)}));
+}
+
+TEST(PortSchedule, OpenPortsCollapseDuplicates) {
+  using Ports = std::vector<std::uint16_t>;
+  PortScheduleConfig one = config();
+  one.base_port = 40000;
+  one.range = 1;
+  const PortSchedule single(counting_secret(), one);
+  EXPECT_EQ(single.open_ports(3500), Ports{40000}) << "lead: current and next are one port";
+  EXPECT_EQ(single.open_ports(3700), Ports{40000}) << "grace: current and previous too";
+
+  // A 2-port range: epochs 0..3 map to 30001, 30000, 30000, 30001.
+  PortScheduleConfig two = config();
+  two.base_port = 30000;
+  two.range = 2;
+  const PortSchedule pair(counting_secret(), two);
+  ASSERT_EQ(pair.port(1), 30000);
+  ASSERT_EQ(pair.port(2), 30000);
+  EXPECT_EQ(pair.open_ports(7100), Ports{30000}) << "epoch 1 announcing epoch 2's equal port";
+  EXPECT_EQ(pair.open_ports(7200), Ports{30000}) << "epoch 2 in grace for epoch 1's equal port";
+  EXPECT_EQ(pair.open_ports(3500), (Ports{30001, 30000}));
+
+  two.epoch_seconds = 600;
+  two.grace_seconds = 300;
+  two.announce_lead_seconds = 400;
+  const PortSchedule overlapping(counting_secret(), two);
+  EXPECT_EQ(overlapping.open_ports(1450), (Ports{30000, 30001})) << "current = previous, then next";
 }
 
 TEST(PortSchedule, BootstrapPortNeverListenedOn) {

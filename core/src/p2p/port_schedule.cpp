@@ -129,4 +129,13 @@ PortAnnouncement PortSchedule::next_port(std::int64_t now_s) const {
   return a;
 }
 
+std::vector<std::uint16_t> PortSchedule::open_ports(std::int64_t now_s) const {
+  std::vector<std::uint16_t> ports = listening_ports(now_s);
+  const PortAnnouncement next = next_port(now_s);
+  if (now_s >= next.announce_from_s &&
+      std::find(ports.begin(), ports.end(), next.port) == ports.end())
+    ports.push_back(next.port);
+  return ports;
+}
+
 } // namespace mycelium::p2p

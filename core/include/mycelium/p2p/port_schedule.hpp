@@ -4,7 +4,9 @@
 // port from the node itself, which announces the next port over the secure channel before it
 // switches; during a grace window after the switch the node also keeps listening on the
 // previous epoch's port, so that peers with a late announcement or a skewed clock still reach
-// it.
+// it. The next port is opened as soon as it is announced (announce_lead_seconds before its
+// epoch), so that a peer acting on the announcement at once finds it open: open_ports() is
+// what a node listens on, listening_ports() what it must accept by the schedule alone.
 //
 //   epoch        = floor(now_s / epoch_seconds)
 //   h            = HMAC-SHA-256(secret, "mycelium/v1/port" || u64_be(epoch))
@@ -85,6 +87,9 @@ public:
   bool accepts(std::uint16_t port, std::int64_t now_s) const;
   // The next epoch's port, to announce from announce_from_s on.
   PortAnnouncement next_port(std::int64_t now_s) const;
+  // The ports to have open at now_s: listening_ports(now_s), then the next epoch's port once
+  // now_s >= next_port(now_s).announce_from_s. No port twice; the current one first.
+  std::vector<std::uint16_t> open_ports(std::int64_t now_s) const;
 
   const PortScheduleConfig &config() const { return config_; }
 

@@ -1,0 +1,261 @@
+// Extra listeners (Transport::listen_on / stop_listening, for port rotation) over real sockets
+// on 127.0.0.1: two Transports on one libuv loop, as two agents would be on two machines. The
+// point is that closing a rotated port refuses new peers there but keeps the sessions it
+// accepted, and that nothing is left on the loop after a shutdown.
+#include "agent/transport.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace ag = mycelium::agent;
+
+struct Opened {
+  ag::ConnId id;
+  bool outgoing;
+  bool json;
+};
+
+class Events : public ag::TransportHandler {
+public:
+  std::vector<Opened> opened;
+  std::map<ag::ConnId, std::vector<std::string>> frames;
+  std::vector<ag::ConnId> closed;
+  std::map<ag::ConnId, std::string> failed;
+
+  void on_open(ag::ConnId id, bool outgoing, bool json, const std::string &) override {
+    opened.push_back({id, outgoing, json});
+  }
+  void on_frame(ag::ConnId id, const ag::Bytes &frame) override {
+    frames[id].emplace_back(frame.begin(), frame.end());
+  }
+  void on_close(ag::ConnId id) override { closed.push_back(id); }
+  void on_connect_failed(ag::ConnId id, const std::string &reason) override { failed[id] = reason; }
+  ag::HttpResponse on_http(const std::string &) override { return {404, "text/plain", ""}; }
+
+  bool got(ag::ConnId id, const std::string &text) const {
+    const auto it = frames.find(id);
+    if (it == frames.end())
+      return false;
+    for (const std::string &frame : it->second)
+      if (frame == text)
+        return true;
+    return false;
+  }
+};
+
+ag::Bytes bytes(const std::string &text) {
+  return ag::Bytes(text.begin(), text.end());
+}
+
+// A libuv loop turned until a condition holds or a deadline passes. The timer bounds each turn,
+// so a deadline is noticed even when no socket stirs.
+class Loop {
+public:
+  Loop() {
+    uv_loop_init(&loop_);
+    uv_timer_init(&loop_, &tick_);
+    uv_timer_start(
+        &tick_, [](uv_timer_t *) {}, 10, 10);
+  }
+  ~Loop() {
+    uv_close(reinterpret_cast<uv_handle_t *>(&tick_), nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    // EBUSY here means a handle (a listener, an lws poll) outlived its Transport.
+    EXPECT_EQ(uv_loop_close(&loop_), 0) << "handles left open on the loop";
+  }
+  Loop(const Loop &) = delete;
+  Loop &operator=(const Loop &) = delete;
+
+  uv_loop_t *get() { return &loop_; }
+
+  bool run_until(const std::function<bool()> &done, double seconds = 5) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      uv_run(&loop_, UV_RUN_ONCE);
+    }
+    return true;
+  }
+
+  // A few turns with nothing expected, to see that nothing happens.
+  void idle(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    run_until([&] { return std::chrono::steady_clock::now() > end; }, seconds + 1);
+  }
+
+private:
+  uv_loop_t loop_;
+  uv_timer_t tick_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (callers retry if it is taken meanwhile).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &size) != 0)
+    throw std::runtime_error("cannot find a free port on 127.0.0.1");
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+ag::TransportOptions loopback(int port) {
+  ag::TransportOptions options;
+  options.listen_address = "127.0.0.1";
+  options.listen_port = port;
+  return options;
+}
+
+// A Transport whose own (bootstrap) port is known: lws's port 0 would hide it.
+std::unique_ptr<ag::Transport> make_listener(Loop &loop, Events &events, int &port) {
+  for (int attempt = 0;; ++attempt) {
+    port = free_port();
+    try {
+      return std::make_unique<ag::Transport>(loop.get(), loopback(port), events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+}
+
+int listen_on_free_port(ag::Transport &transport) {
+  std::string error;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const int port = free_port();
+    if (transport.listen_on(port, error))
+      return port;
+  }
+  throw std::runtime_error("no extra port: " + error);
+}
+
+// Sends one frame each way on an open connection and waits for both.
+void exchange(Loop &loop, ag::Transport &a, Events &a_events, ag::ConnId a_id, ag::Transport &b,
+              Events &b_events, ag::ConnId b_id, const std::string &tag) {
+  ASSERT_TRUE(a.send(a_id, bytes("from A " + tag)));
+  ASSERT_TRUE(b.send(b_id, bytes("from B " + tag)));
+  ASSERT_TRUE(loop.run_until([&] {
+    return a_events.got(a_id, "from B " + tag) && b_events.got(b_id, "from A " + tag);
+  })) << "frames both ways: "
+      << tag;
+}
+
+TEST(TransportListen, SessionsOutliveTheirPort) {
+  Loop loop;
+  Events a_events, b_events;
+  int bootstrap = 0;
+  auto a = make_listener(loop, a_events, bootstrap);
+  auto b = std::make_unique<ag::Transport>(loop.get(), loopback(0), b_events);
+
+  const int rotated = listen_on_free_port(*a);
+  std::string error;
+  EXPECT_TRUE(a->listen_on(rotated, error)) << "already open: nothing to do";
+  EXPECT_EQ(a->extra_ports(), std::vector<int>{rotated});
+  EXPECT_FALSE(a->listen_on(bootstrap, error)) << "the vhost holds that port";
+  EXPECT_NE(error.find(std::to_string(bootstrap)), std::string::npos) << error;
+
+  // A peer dials the rotated port: an ordinary incoming connection on A.
+  const ag::ConnId b_conn = b->connect("127.0.0.1", rotated);
+  ASSERT_TRUE(loop.run_until([&] {
+    return a_events.opened.size() == 1 && !b_events.opened.empty();
+  })) << (b_events.failed.count(b_conn) ? b_events.failed[b_conn] : "no connection");
+  const Opened incoming = a_events.opened[0];
+  EXPECT_FALSE(incoming.outgoing);
+  EXPECT_FALSE(incoming.json);
+  EXPECT_EQ(b_events.opened[0].id, b_conn);
+  EXPECT_TRUE(b_events.opened[0].outgoing);
+  exchange(loop, *a, a_events, incoming.id, *b, b_events, b_conn, "on the open port");
+
+  // The port closes; the session accepted there does not.
+  a->stop_listening(rotated);
+  EXPECT_TRUE(a->extra_ports().empty());
+  a->stop_listening(rotated); // again: nothing to do
+  exchange(loop, *a, a_events, incoming.id, *b, b_events, b_conn, "after the port closed");
+
+  const ag::ConnId refused = b->connect("127.0.0.1", rotated);
+  ASSERT_TRUE(loop.run_until([&] { return b_events.failed.count(refused) == 1; }))
+      << "a new connection to the closed port must fail";
+  EXPECT_EQ(a_events.opened.size(), 1u);
+
+  // The bootstrap port still takes peers, in either subprotocol.
+  const ag::ConnId b_boot = b->connect("127.0.0.1", bootstrap, true);
+  ASSERT_TRUE(loop.run_until([&] { return a_events.opened.size() == 2; }))
+      << (b_events.failed.count(b_boot) ? b_events.failed[b_boot] : "no connection");
+  ASSERT_TRUE(loop.run_until([&] { return b_events.opened.size() == 2; }));
+  const Opened boot = a_events.opened[1];
+  EXPECT_TRUE(boot.json);
+  exchange(loop, *a, a_events, boot.id, *b, b_events, b_boot, "on the bootstrap port");
+  exchange(loop, *a, a_events, incoming.id, *b, b_events, b_conn, "still");
+
+  // Ending the session from the side that accepted it on the closed port.
+  a->close(incoming.id);
+  ASSERT_TRUE(
+      loop.run_until([&] { return a_events.closed.size() == 1 && b_events.closed.size() == 1; }));
+  EXPECT_EQ(a_events.closed[0], incoming.id);
+  EXPECT_EQ(b_events.closed[0], b_conn);
+  EXPECT_TRUE(b_events.failed.count(b_conn) == 0);
+
+  a->shutdown();
+  b->shutdown();
+}
+
+TEST(TransportListen, ReopensAndShutsDownWithListenersOpen) {
+  Loop loop;
+  Events a_events, b_events;
+  int bootstrap = 0;
+  auto a = make_listener(loop, a_events, bootstrap);
+  auto b = std::make_unique<ag::Transport>(loop.get(), loopback(0), b_events);
+
+  // A port closed and opened again at once (the same port in two epochs) takes peers.
+  const int port = listen_on_free_port(*a);
+  a->stop_listening(port);
+  std::string error;
+  ASSERT_TRUE(a->listen_on(port, error)) << error;
+  const ag::ConnId b_conn = b->connect("127.0.0.1", port);
+  ASSERT_TRUE(loop.run_until([&] {
+    return a_events.opened.size() == 1 && b_events.opened.size() == 1;
+  })) << (b_events.failed.count(b_conn) ? b_events.failed[b_conn] : "no connection");
+
+  // Shutdown with the listener still open closes it, and the sessions.
+  a->shutdown();
+  EXPECT_TRUE(a->extra_ports().empty());
+  EXPECT_FALSE(a->listen_on(port, error));
+  ASSERT_TRUE(loop.run_until([&] { return b_events.closed.size() == 1; }));
+  b->shutdown();
+}
+
+TEST(TransportListen, RejectsBadPortsAndClosesOnDestruction) {
+  Loop loop;
+  Events events;
+  int bootstrap = 0;
+  auto a = make_listener(loop, events, bootstrap);
+  std::string error;
+  EXPECT_FALSE(a->listen_on(0, error));
+  EXPECT_FALSE(a->listen_on(65536, error));
+  EXPECT_FALSE(a->listen_on(-1, error));
+  EXPECT_TRUE(a->extra_ports().empty());
+  listen_on_free_port(*a);
+  listen_on_free_port(*a);
+  EXPECT_EQ(a->extra_ports().size(), 2u);
+  a.reset(); // without shutdown: the destructor closes the listeners (~Loop checks)
+}
+
+} // namespace
