@@ -11,12 +11,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <cstring>
 
 namespace mycelium::agent {
 
 namespace p = mycelium::protocol;
-
 
 namespace {
 
@@ -118,6 +119,22 @@ void Agent::start() {
           return;
         }
         try {
+          if (config_.port_rotation.enabled) {
+            std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
+            if (!in)
+              throw std::runtime_error("cannot read port_rotation.secret_file " +
+                                       config_.port_rotation.secret_file);
+            const Bytes secret((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+            p2p::PortScheduleConfig schedule;
+            schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
+            schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
+            schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
+            schedule.grace_seconds = config_.port_rotation.grace_seconds;
+            schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
+            schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
+            ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
+          }
           TransportOptions options;
           options.listen_address = config_.listen.address;
           options.listen_port = config_.listen.port;
@@ -222,8 +239,8 @@ void Agent::tick() {
   }
   for (Dial &dial : dials_)
     if (dial.conn == 0 && now >= dial.next_ms &&
-        (dial.node_id.empty() || (!link_to(dial.node_id) &&
-                                  !blacklist_.is_banned(dial.node_id, now))))
+        (dial.node_id.empty() ||
+         (!link_to(dial.node_id) && !blacklist_.is_banned(dial.node_id, now))))
       dial.conn =
           transport_->connect(dial.peer.host, dial.peer.port, config_.wire_format == "json");
   p2p_tick(now);

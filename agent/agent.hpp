@@ -1,7 +1,7 @@
 // The agent: authenticated links to peer agents, the DB sync pull path, keep-alives and
 // redials, gossip, peer discovery, scoring and the blacklist, port rotation, status exchange,
-// and the HTTP surface. agent.cpp holds the links and DB sync; peer_network.cpp the rest. Runs on one libuv loop; database work runs on the
-// Database thread and comes back to the loop.
+// and the HTTP surface. agent.cpp holds the links and DB sync; peer_network.cpp the rest. Runs on
+// one libuv loop; database work runs on the Database thread and comes back to the loop.
 #pragma once
 
 #include "config.hpp"
@@ -60,7 +60,7 @@ private:
     ConnId conn = 0;
     std::int64_t next_ms = 0;
     int backoff_ms = 0;
-    std::string node_id; // known once a handshake over this dial succeeded, or from the book
+    std::string node_id;   // known once a handshake over this dial succeeded, or from the book
     bool bootstrap = true; // from the configuration: never given up
   };
   // A gossip message delivered here, for GET /gossip.

@@ -210,10 +210,10 @@ void read_reserved(const Section &top, const Field &http_port, AgentConfig &c) {
   // every peer to hear the announcement over its link before the switch.
   const auto epoch =
       optional_int(rotation, "epoch_seconds", c.port_rotation.epoch_seconds, 2, 30 * 86400);
-  const auto grace = optional_int(rotation, "grace_seconds", c.port_rotation.grace_seconds, 0,
-                                  30 * 86400);
-  const auto announce = optional_int(rotation, "announce_seconds",
-                                     c.port_rotation.announce_seconds, 0, 30 * 86400);
+  const auto grace =
+      optional_int(rotation, "grace_seconds", c.port_rotation.grace_seconds, 0, 30 * 86400);
+  const auto announce =
+      optional_int(rotation, "announce_seconds", c.port_rotation.announce_seconds, 0, 30 * 86400);
   if (c.port_rotation.enabled) {
     if (c.port_rotation.grace_seconds >= c.port_rotation.epoch_seconds)
       fail_on(grace ? grace : epoch, rotation, "grace_seconds",

@@ -65,9 +65,9 @@ struct AgentConfig {
   // rate-limited (an offence).
   int discovery_interval_ms = 30000;
   struct Blacklist {
-    int threshold = 100;    // score at or below -threshold: disconnect and ban (PROTOCOL.md)
+    int threshold = 100;         // score at or below -threshold: disconnect and ban (PROTOCOL.md)
     int half_life_seconds = 600; // penalties halve in this time
-    int ban_seconds = 3600; // how long a ban lasts, and a shared entry made here
+    int ban_seconds = 3600;      // how long a ban lasts, and a shared entry made here
     // Shared entries ban a node once validators holding at least this percentage of the active
     // validator stake, and at least min_validators of them, have signed one against it.
     int stake_percent = 34;
@@ -75,11 +75,11 @@ struct AgentConfig {
   } blacklist;
   struct PortRotation {
     bool enabled = false;
-    int epoch_seconds = 3600; // the listening port changes every epoch
-    int range = 1000;         // port = listen.port + HMAC(secret, epoch) mod range
+    int epoch_seconds = 3600;   // the listening port changes every epoch
+    int range = 1000;           // port = listen.port + HMAC(secret, epoch) mod range
     int grace_seconds = 300;    // the previous port stays open this long into an epoch
     int announce_seconds = 300; // the next port is opened and announced this long before
-    std::string secret_file;  // required when enabled; relative: from the config's folder
+    std::string secret_file;    // required when enabled; relative: from the config's folder
   } port_rotation;
 };
 

@@ -22,7 +22,7 @@ struct Agent::Link {
   double rtt_ms = -1;
   bool sync_pending = false;
   bool hello_seen = false; // responder: msg1 arrived, msg3 is next
-  int strikes = 0;          // rejected frames before the handshake completed
+  int strikes = 0;         // rejected frames before the handshake completed
 };
 
 } // namespace mycelium::agent

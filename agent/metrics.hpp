@@ -91,7 +91,9 @@ public:
   void set_sync_lag(const std::string &shard, long long entries) {
     registry_.set(metric::kSyncLag, {{"shard", shard}}, static_cast<double>(entries));
   }
-  void gossip(const std::string &verdict) { registry_.add(metric::kGossip, {{"verdict", verdict}}); }
+  void gossip(const std::string &verdict) {
+    registry_.add(metric::kGossip, {{"verdict", verdict}});
+  }
   void banned(const std::string &source) { registry_.add(metric::kBans, {{"source", source}}); }
   void set_listening_ports(int count) { registry_.set(metric::kListeningPorts, {}, count); }
   void forget_shard(const std::string &shard) {

@@ -21,10 +21,9 @@ namespace mycelium::agent {
 
 namespace p = mycelium::protocol;
 
-
 namespace {
 
-constexpr std::size_t kDeliveredKept = 1000;  // GET /gossip shows the latest this many
+constexpr std::size_t kDeliveredKept = 1000; // GET /gossip shows the latest this many
 constexpr std::int64_t kBlacklistRefreshMs = 1000;
 constexpr std::int64_t kRecordLifetimeMs = 3600 * 1000; // without rotation
 
@@ -94,8 +93,8 @@ void Agent::penalize(Link &link, p2p::Offence offence, const std::string &detail
     return;
   const std::int64_t now = p::now_ms();
   const double score = scores_.penalize(link.peer_id, offence, now);
-  log_debug("peer " + link.peer_id + " " + p2p::to_string(offence) + " (" + detail +
-            "): score " + std::to_string(score));
+  log_debug("peer " + link.peer_id + " " + p2p::to_string(offence) + " (" + detail + "): score " +
+            std::to_string(score));
   if (scores_.should_ban(link.peer_id, now))
     ban_peer(link.peer_id, std::string(p2p::to_string(offence)) + ": " + detail);
 }
@@ -287,8 +286,8 @@ void Agent::on_address_request(Link &link, const p::AddressRequest &request) {
 
 void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
   const std::int64_t now = p::now_ms();
-  const p2p::ReplyOutcome outcome = book_.accept_reply(link.peer_id, reply.request_id,
-                                                       reply.records, now);
+  const p2p::ReplyOutcome outcome =
+      book_.accept_reply(link.peer_id, reply.request_id, reply.records, now);
   if (outcome.status == p2p::ReplyStatus::Unsolicited ||
       outcome.status == p2p::ReplyStatus::TooMany) {
     reject(link, "protocol-violation",
@@ -298,8 +297,8 @@ void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
   for (std::size_t i = 0; i < outcome.invalid; ++i)
     penalize(link, p2p::Offence::InvalidSignature, "address record in a reply");
   if (outcome.added > 0) {
-    log_info("learnt " + std::to_string(outcome.added) + " addresses from " + link.peer_id +
-             " (" + std::to_string(book_.size()) + " known)");
+    log_info("learnt " + std::to_string(outcome.added) + " addresses from " + link.peer_id + " (" +
+             std::to_string(book_.size()) + " known)");
     dial_known_peers(now);
   }
 }
@@ -428,18 +427,18 @@ void Agent::on_peer_status(Link &link, const p::Sync &sync) {
   if (now - stored < config_.status_interval_ms / 2)
     return; // a peer sending more often does not cost us more database writes
   stored = now;
-  const std::string json =
-      "{\"version\":" + json_string(sync.version) + ",\"status\":" + json_string(sync.status) +
-      ",\"active\":" + (sync.active ? "true" : "false") +
-      ",\"start_time_ms\":" + std::to_string(sync.start_time_ms) +
-      ",\"last_sync_ms\":" + std::to_string(sync.last_sync_ms) +
-      ",\"last_heartbeat_ms\":" + std::to_string(sync.last_heartbeat_ms) +
-      ",\"peer_count\":" + std::to_string(sync.peer_count) +
-      ",\"serving_rate_milli\":" + std::to_string(sync.serving_rate_milli) +
-      ",\"sync_progress_ppm\":" + std::to_string(sync.sync_progress_ppm) +
-      ",\"response_latency_us\":" + std::to_string(sync.response_latency_us) +
-      ",\"memory_bytes\":" + std::to_string(sync.memory_bytes) +
-      ",\"cpu_percent_milli\":" + std::to_string(sync.cpu_percent_milli) + "}";
+  const std::string json = "{\"version\":" + json_string(sync.version) +
+                           ",\"status\":" + json_string(sync.status) +
+                           ",\"active\":" + (sync.active ? "true" : "false") +
+                           ",\"start_time_ms\":" + std::to_string(sync.start_time_ms) +
+                           ",\"last_sync_ms\":" + std::to_string(sync.last_sync_ms) +
+                           ",\"last_heartbeat_ms\":" + std::to_string(sync.last_heartbeat_ms) +
+                           ",\"peer_count\":" + std::to_string(sync.peer_count) +
+                           ",\"serving_rate_milli\":" + std::to_string(sync.serving_rate_milli) +
+                           ",\"sync_progress_ppm\":" + std::to_string(sync.sync_progress_ppm) +
+                           ",\"response_latency_us\":" + std::to_string(sync.response_latency_us) +
+                           ",\"memory_bytes\":" + std::to_string(sync.memory_bytes) +
+                           ",\"cpu_percent_milli\":" + std::to_string(sync.cpu_percent_milli) + "}";
   const std::string peer = link.peer_id;
   db_.submit(
       [peer, json](Session &s) {

@@ -270,7 +270,7 @@ public:
     fail("connection " + std::to_string(id) + " failed: " + reason);
   }
 
-  ag::HttpResponse on_http(const std::string &) override {
+  ag::HttpResponse on_http(const ag::HttpRequest &) override {
     return {404, "text/plain; charset=utf-8", "not found\n"};
   }
 

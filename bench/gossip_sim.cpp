@@ -81,8 +81,8 @@ Result run(int nodes, int messages, const std::vector<std::vector<std::string>> 
     std::vector<std::string> targets;
     const protocol::Gossip g = relays[static_cast<std::size_t>(origin)].originate(
         keys[static_cast<std::size_t>(origin)], "bench",
-        {static_cast<std::uint8_t>(m), static_cast<std::uint8_t>(m >> 8)}, static_cast<std::uint8_t>(ttl),
-        now_ms, links[static_cast<std::size_t>(origin)], targets);
+        {static_cast<std::uint8_t>(m), static_cast<std::uint8_t>(m >> 8)},
+        static_cast<std::uint8_t>(ttl), now_ms, links[static_cast<std::size_t>(origin)], targets);
     got[static_cast<std::size_t>(origin)] = 0;
     for (const std::string &t : targets)
       queue.push({link_us, std::stoi(t.substr(1)), origin, g});
@@ -94,10 +94,9 @@ Result run(int nodes, int messages, const std::vector<std::vector<std::string>> 
       const auto node = static_cast<std::size_t>(a.to);
       const double start = std::max(a.at_us, busy_until[node]);
       const auto t0 = Clock::now();
-      const p2p::GossipOutcome out = relays[node].receive(
-          a.gossip, "n" + std::to_string(a.from), now_ms, links[node]);
-      const double cost =
-          std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+      const p2p::GossipOutcome out =
+          relays[node].receive(a.gossip, "n" + std::to_string(a.from), now_ms, links[node]);
+      const double cost = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
       busy_until[node] = start + cost;
       if (out.verdict != p2p::GossipVerdict::Deliver)
         continue;

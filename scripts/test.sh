@@ -26,6 +26,7 @@ suite "single-node regression (pg_regress)" scripts/run-regress.sh
 suite "multi-node regression" regress/multinode/run.sh
 suite "CLI against PostgreSQL" tests/integration/cli_roundtrip.sh
 suite "agents on loopback" tests/integration/agents.sh
+suite "five agents: gossip, discovery, blacklist, port rotation" tests/integration/agents_p2p.sh
 
 echo
 if [ $failed -gt 0 ]; then

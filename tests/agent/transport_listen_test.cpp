@@ -44,7 +44,7 @@ public:
   }
   void on_close(ag::ConnId id) override { closed.push_back(id); }
   void on_connect_failed(ag::ConnId id, const std::string &reason) override { failed[id] = reason; }
-  ag::HttpResponse on_http(const std::string &) override { return {404, "text/plain", ""}; }
+  ag::HttpResponse on_http(const ag::HttpRequest &) override { return {404, "text/plain", ""}; }
 
   bool got(ag::ConnId id, const std::string &text) const {
     const auto it = frames.find(id);

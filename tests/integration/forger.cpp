@@ -6,8 +6,9 @@
 //   forger KEY_FILE NODE_ID COUNT HOST:PORT...
 //
 // Prints one line per target and exits when every target is done (or after 15 s):
-//   HOST:PORT refused            the handshake did not complete (e.g. blacklisted)
-//   HOST:PORT closed after N     the target closed the session after N forged messages
+//   HOST:PORT refused            the target closed before accepting us (e.g. blacklisted)
+//   HOST:PORT admitted           (COUNT 0) the target accepted the session
+//   HOST:PORT closed after N     the target accepted, then closed after N forged messages
 //   HOST:PORT open after N       all COUNT were sent and the session is still open
 #include "agent/transport.hpp"
 
@@ -34,6 +35,7 @@ struct Target {
   std::unique_ptr<p::Initiator> initiator;
   std::unique_ptr<p::SecureChannel> channel;
   int sent = 0;
+  bool admitted = false; // the target sent a frame on the session: it accepted us
   bool done = false;
 };
 
@@ -69,16 +71,25 @@ public:
     Target &t = targets_[id];
     t.initiator = std::make_unique<p::Initiator>(
         key_, node_id_, p::Version{p::kProtocolMajor, p::kProtocolMinor},
-        std::vector<std::string>{"db-sync"}, [](const std::string &, const PublicKey &) {
-          return true;
-        });
+        std::vector<std::string>{"db-sync"},
+        [](const std::string &, const PublicKey &) { return true; });
     send(id, t, p::HandshakeMsg{t.initiator->start()});
   }
 
   void on_frame(ConnId id, const Bytes &frame) override {
     Target &t = targets_[id];
-    if (t.channel || t.done)
-      return; // what the target says after the handshake does not matter here
+    if (t.done)
+      return;
+    if (t.channel) {
+      // The responder learns who we are from our last handshake message, so only its first
+      // frame on the session says it accepted us.
+      t.admitted = true;
+      if (count_ == 0) {
+        report(t, "admitted");
+        transport_->close(id);
+      }
+      return;
+    }
     const p::DecodeResult r = p::decode(frame, {});
     const auto *reply = r ? std::get_if<p::HandshakeResponseMsg>(&r.envelope().payload) : nullptr;
     if (!reply) {
@@ -111,7 +122,7 @@ public:
   void on_close(ConnId id) override {
     Target &t = targets_[id];
     if (!t.done)
-      report(t, t.channel ? "closed after " + std::to_string(t.sent) : "refused");
+      report(t, t.admitted ? "closed after " + std::to_string(t.sent) : "refused");
   }
 
   void on_connect_failed(ConnId id, const std::string &) override {
@@ -158,7 +169,8 @@ int main(int argc, char **argv) {
   }
   uv_loop_t loop;
   uv_loop_init(&loop);
-  auto forger = std::make_unique<Forger>(&loop, read_key_file(argv[1]), argv[2], std::stoi(argv[3]));
+  auto forger =
+      std::make_unique<Forger>(&loop, read_key_file(argv[1]), argv[2], std::stoi(argv[3]));
   for (int i = 4; i < argc; ++i) {
     const std::string target = argv[i];
     const auto colon = target.rfind(':');
@@ -178,7 +190,7 @@ int main(int argc, char **argv) {
       [](uv_timer_t *t) {
         auto *s = static_cast<State *>(t->data);
         // Sessions that stay open are reported after 3 s; everything ends by 15 s.
-        if (s->forger->all_done() || uv_now(t->loop) - s->started > 15000) {
+        if (s->forger->all_done() || uv_now(t->loop) - s->started > 10000) {
           s->forger->finish_all();
           uv_timer_stop(t);
           uv_close(reinterpret_cast<uv_handle_t *>(t), nullptr);

@@ -45,29 +45,45 @@ TEST(Metrics, AgentMetricsNamesAndLabels) {
   m.set_sync_lag("users", 12);
   m.set_sync_lag("orders", 0);
   m.forget_shard("orders");
-  EXPECT_EQ(m.render_prometheus(),
-            "# HELP mycelium_agent_handshake_failures_total Peer handshakes that failed, by "
-            "reason.\n"
-            "# TYPE mycelium_agent_handshake_failures_total counter\n"
-            "mycelium_agent_handshake_failures_total{reason=\"wrong_key\"} 1\n"
-            "# HELP mycelium_agent_messages_in_total Messages received from peers, by message "
-            "type.\n"
-            "# TYPE mycelium_agent_messages_in_total counter\n"
-            "mycelium_agent_messages_in_total{type=\"ping\"} 2\n"
-            "# HELP mycelium_agent_messages_out_total Messages sent to peers, by type.\n"
-            "# TYPE mycelium_agent_messages_out_total counter\n"
-            "mycelium_agent_messages_out_total{type=\"pong\"} 1\n"
-            "# HELP mycelium_agent_messages_rejected_total Messages from peers refused, by "
-            "reason.\n"
-            "# TYPE mycelium_agent_messages_rejected_total counter\n"
-            "mycelium_agent_messages_rejected_total{reason=\"bad_signature\"} 1\n"
-            "# HELP mycelium_agent_peers Authenticated peer links open now.\n"
-            "# TYPE mycelium_agent_peers gauge\n"
-            "mycelium_agent_peers 3\n"
-            "# HELP mycelium_agent_sync_lag_entries Audit log entries this node is behind on, by "
-            "shard.\n"
-            "# TYPE mycelium_agent_sync_lag_entries gauge\n"
-            "mycelium_agent_sync_lag_entries{shard=\"users\"} 12\n");
+  m.banned("shared");
+  m.gossip("deliver");
+  m.set_listening_ports(2);
+  EXPECT_EQ(
+      m.render_prometheus(),
+      "# HELP mycelium_agent_bans_total Nodes banned: by this node's own scoring (local) or by "
+      "shared entries (shared).\n"
+      "# TYPE mycelium_agent_bans_total counter\n"
+      "mycelium_agent_bans_total{source=\"shared\"} 1\n"
+      "# HELP mycelium_agent_gossip_total Gossip messages received, by verdict (deliver, "
+      "duplicate, stale, unknown-origin, bad-signature); published ones count as published.\n"
+      "# TYPE mycelium_agent_gossip_total counter\n"
+      "mycelium_agent_gossip_total{verdict=\"deliver\"} 1\n"
+      "# HELP mycelium_agent_handshake_failures_total Peer handshakes that failed, by "
+      "reason.\n"
+      "# TYPE mycelium_agent_handshake_failures_total counter\n"
+      "mycelium_agent_handshake_failures_total{reason=\"wrong_key\"} 1\n"
+      "# HELP mycelium_agent_listening_ports Peer ports open now: the bootstrap port plus "
+      "rotated ones.\n"
+      "# TYPE mycelium_agent_listening_ports gauge\n"
+      "mycelium_agent_listening_ports 2\n"
+      "# HELP mycelium_agent_messages_in_total Messages received from peers, by message "
+      "type.\n"
+      "# TYPE mycelium_agent_messages_in_total counter\n"
+      "mycelium_agent_messages_in_total{type=\"ping\"} 2\n"
+      "# HELP mycelium_agent_messages_out_total Messages sent to peers, by type.\n"
+      "# TYPE mycelium_agent_messages_out_total counter\n"
+      "mycelium_agent_messages_out_total{type=\"pong\"} 1\n"
+      "# HELP mycelium_agent_messages_rejected_total Messages from peers refused, by "
+      "reason.\n"
+      "# TYPE mycelium_agent_messages_rejected_total counter\n"
+      "mycelium_agent_messages_rejected_total{reason=\"bad_signature\"} 1\n"
+      "# HELP mycelium_agent_peers Authenticated peer links open now.\n"
+      "# TYPE mycelium_agent_peers gauge\n"
+      "mycelium_agent_peers 3\n"
+      "# HELP mycelium_agent_sync_lag_entries Audit log entries this node is behind on, by "
+      "shard.\n"
+      "# TYPE mycelium_agent_sync_lag_entries gauge\n"
+      "mycelium_agent_sync_lag_entries{shard=\"users\"} 12\n");
   EXPECT_EQ(m.registry().value(metric::kMessagesIn, {{"type", "ping"}}), 2);
   EXPECT_EQ(m.registry().value(metric::kMessagesIn, {{"type", "gossip"}}), 0);
 }

@@ -90,8 +90,8 @@ TEST(GossipRelay, UnknownOriginAndStaleMessagesAreDropped) {
   GossipRelay n2 = net.relay("n2");
   GossipRelay stranger(net.directory, "n9", 3, [] { return 1u; });
   std::vector<std::string> targets;
-  EXPECT_EQ(n2.receive(stranger.originate(key_of(9), "t", {}, 4, kNow, kPeers, targets), "n1",
-                       kNow, kPeers)
+  EXPECT_EQ(n2.receive(stranger.originate(key_of(9), "t", {}, 4, kNow, kPeers, targets), "n1", kNow,
+                       kPeers)
                 .verdict,
             GossipVerdict::UnknownOrigin);
   GossipRelay n1 = net.relay("n1");

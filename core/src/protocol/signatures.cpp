@@ -164,8 +164,8 @@ bool verify_gossip(const Gossip &gossip, const PublicKey &origin_key) {
 }
 
 Bytes blacklist_signing_bytes(const BlacklistEntry &entry) {
-  return blacklist_entry_payload(entry.node_id, entry.reason, entry.created_by,
-                                 entry.created_at_ms, entry.expires_at_ms);
+  return blacklist_entry_payload(entry.node_id, entry.reason, entry.created_by, entry.created_at_ms,
+                                 entry.expires_at_ms);
 }
 
 void sign_blacklist_entry(BlacklistEntry &entry, const SecretKey &creator_key) {

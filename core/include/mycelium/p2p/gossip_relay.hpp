@@ -50,14 +50,13 @@ public:
 
   // A message created here: signed with `key` (this node's), remembered as seen, and sent to
   // up to `fanout` of `peers` with `ttl`. `targets` receives the chosen peers.
-  protocol::Gossip originate(const SecretKey &key, std::string topic, Bytes body,
-                             std::uint8_t ttl, std::int64_t now_ms,
-                             const std::vector<std::string> &peers,
+  protocol::Gossip originate(const SecretKey &key, std::string topic, Bytes body, std::uint8_t ttl,
+                             std::int64_t now_ms, const std::vector<std::string> &peers,
                              std::vector<std::string> &targets);
 
   // A message received from peer `from`; `peers` are the peers it could go to next.
-  GossipOutcome receive(const protocol::Gossip &gossip, std::string_view from,
-                        std::int64_t now_ms, const std::vector<std::string> &peers);
+  GossipOutcome receive(const protocol::Gossip &gossip, std::string_view from, std::int64_t now_ms,
+                        const std::vector<std::string> &peers);
 
   const SeenMessages &seen() const { return seen_; }
   std::size_t fanout() const { return fanout_; }

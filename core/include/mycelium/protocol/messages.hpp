@@ -140,9 +140,9 @@ struct AddressAnnounce {
 
 // The alternatives are in the order of the schema's Message union: the wire type number of
 // alternative i is i + 1 (0 is flatbuffers' NONE).
-using Payload = std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Sync,
-                             DBSyncReq, DBSyncResp, BlacklistSync, AddressRequest, AddressReply,
-                             AddressAnnounce>;
+using Payload =
+    std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Sync, DBSyncReq,
+                 DBSyncResp, BlacklistSync, AddressRequest, AddressReply, AddressAnnounce>;
 
 // The schema's name of the payload's type ("Ping", "DBSyncResp", ...): the name JSON uses
 // and the name framed into the signing bytes.
