@@ -108,7 +108,7 @@ private:
   void share_entries(const std::vector<protocol::BlacklistEntry> &entries, ConnId except);
   void store_entry(const protocol::BlacklistEntry &entry, const std::string &received_from);
   void refresh_blacklist();
-  protocol::AddressRecord own_record(std::int64_t now) const;
+  const protocol::AddressRecord &own_record(std::int64_t now);
   void on_address_request(Link &link, const protocol::AddressRequest &request);
   void on_address_reply(Link &link, const protocol::AddressReply &reply);
   void on_address_announce(Link &link, const protocol::AddressAnnounce &announce);
@@ -147,8 +147,7 @@ private:
   p2p::GossipRelay gossip_;
   std::unique_ptr<p2p::PortSchedule> ports_; // when port_rotation is enabled
   std::set<int> rotated_ports_;              // extra listeners open now
-  std::uint16_t announced_port_ = 0;
-  std::int64_t announced_expiry_ = 0;
+  protocol::AddressRecord own_record_;       // signed; port 0 until the first own_record()
   std::deque<Delivered> delivered_;
   std::uint64_t delivered_total_ = 0;
   std::map<std::string, protocol::Sync> peer_status_;

@@ -47,10 +47,10 @@ void Agent::p2p_tick(std::int64_t now) {
   if (ports_)
     rotate_ports(now);
   // Our own record changes when the port rotates or the record nears its end: tell everyone.
-  const p::AddressRecord mine = own_record(now);
-  if (mine.port != announced_port_ || mine.expires_at_ms != announced_expiry_) {
-    announced_port_ = mine.port;
-    announced_expiry_ = mine.expires_at_ms;
+  const std::uint16_t announced_port = own_record_.port;
+  const std::int64_t announced_expiry = own_record_.expires_at_ms;
+  const p::AddressRecord &mine = own_record(now);
+  if (mine.port != announced_port || mine.expires_at_ms != announced_expiry) {
     for (auto &[id, link] : links_)
       if (link->channel)
         send(*link, p::AddressAnnounce{mine});
@@ -139,9 +139,9 @@ void Agent::on_blacklist_sync(Link &link, const p::BlacklistSync &sync) {
   const std::int64_t now = p::now_ms();
   std::vector<p::BlacklistEntry> accepted;
   for (const p::BlacklistEntry &entry : sync.entries) {
+    const bool was_banned = blacklist_.is_banned(entry.node_id, now);
     const p2p::OfferResult result = blacklist_.offer(entry, now);
     if (result == p2p::OfferResult::Accepted) {
-      const bool was_banned = blacklist_.is_banned(entry.node_id, now - 1);
       accepted.push_back(entry);
       store_entry(entry, link.peer_id);
       log_info("blacklist entry against " + entry.node_id + " by " + entry.created_by +
@@ -241,7 +241,8 @@ void Agent::refresh_blacklist() {
 
 // Where this node listens until when, signed. With port rotation the record names the port
 // of the epoch (the next one from its announcement on) and expires with its grace window.
-p::AddressRecord Agent::own_record(std::int64_t now) const {
+// Signed again only when the port or the expiry changes: the tick asks every 100 ms.
+const p::AddressRecord &Agent::own_record(std::int64_t now) {
   p::AddressRecord r;
   r.node_id = config_.node_id;
   r.host = config_.listen.advertise;
@@ -261,8 +262,11 @@ p::AddressRecord Agent::own_record(std::int64_t now) const {
     // Re-signed every half lifetime, so a peer's copy never runs out while we are up.
     r.expires_at_ms = (now / (kRecordLifetimeMs / 2) + 2) * (kRecordLifetimeMs / 2);
   }
-  p2p::sign_address(r, key_);
-  return r;
+  if (r.port != own_record_.port || r.expires_at_ms != own_record_.expires_at_ms) {
+    p2p::sign_address(r, key_);
+    own_record_ = std::move(r);
+  }
+  return own_record_;
 }
 
 void Agent::ask_addresses(Link &link, std::int64_t now) {
