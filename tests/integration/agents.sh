@@ -17,29 +17,10 @@ agent_bin="$build/agent/mycelium-agent"
 # shellcheck source=regress/multinode/lib.sh
 . regress/multinode/lib.sh
 
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
 passed=0
 failed=0
-check() { # check NAME COMMAND...: one assertion
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
-}
-# waits up to $1 seconds for COMMAND to succeed
-wait_for() {
-  local seconds=$1
-  shift
-  local deadline=$((SECONDS + seconds))
-  until "$@"; do
-    [ $SECONDS -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 
 MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-agents.XXXXXX)
 export MYCELIUM_MN_DIR

@@ -22,27 +22,10 @@ forger="$build/tests/forger"
 # shellcheck source=regress/multinode/lib.sh
 . regress/multinode/lib.sh
 
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
 passed=0
 failed=0
-check() { # check NAME COMMAND...: one assertion
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
-}
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ $SECONDS -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
 
 N=5
 MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-p2p.XXXXXX)
@@ -181,6 +164,9 @@ check "node 5 holds the entries of nodes 1 and 2 against it" wait_for 10 entries
 check "...received from a peer, not added locally" \
   test "$(sql 5 "SELECT count(*) FROM mycelium.blacklist WHERE node_id = 'mallory' AND received_from IS NOT NULL")" = 2
 check "...and node 3 and 4 hold them too" entries 3
+metric() { curl -s "http://127.0.0.1:${http_port[$1]}/metrics" | awk -v m="$2" '$1 == m {print $2}'; }
+check "node 5 counted a ban by shared entries" \
+  test "$(metric 5 'mycelium_agent_bans_total{source="shared"}')" = 1
 check "node 5 reports mallory banned by 2 vouching validators" \
   test "$(http 5 /peers | json "[p['vouching_validators'] for p in d['peers'] if p['node_id'] == 'mallory'][0]")" = 2
 out=$("$forger" "$MYCELIUM_MN_DIR/mallory.key" mallory 0 "127.0.0.1:${agent_port[5]}")
