@@ -130,27 +130,23 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
     throw std::runtime_error(message);
   };
 
-  lws_context_creation_info ws;
-  std::memset(&ws, 0, sizeof ws);
-  ws.vhost_name = "peers";
-  ws.port = options.listen_port;
-  ws.iface = options.listen_address.c_str();
-  ws.protocols = ws_protocols;
-  ws.options = LWS_SERVER_OPTION_LIBUV;
-  ws_vhost_ = lws_create_vhost(context_, &ws);
+  const auto vhost = [this](const char *name, const std::string &address, int port,
+                            const lws_protocols *protocols) {
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.vhost_name = name;
+    info.port = port;
+    info.iface = address.c_str();
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_LIBUV;
+    return lws_create_vhost(context_, &info);
+  };
+  ws_vhost_ = vhost("peers", options.listen_address, options.listen_port, ws_protocols);
   if (!ws_vhost_)
     fail("cannot listen for peers on " + options.listen_address + ":" +
          std::to_string(options.listen_port));
-
   if (options.http_port > 0) {
-    lws_context_creation_info http;
-    std::memset(&http, 0, sizeof http);
-    http.vhost_name = "http";
-    http.port = options.http_port;
-    http.iface = options.http_address.c_str();
-    http.protocols = http_protocols;
-    http.options = LWS_SERVER_OPTION_LIBUV;
-    http_vhost_ = lws_create_vhost(context_, &http);
+    http_vhost_ = vhost("http", options.http_address, options.http_port, http_protocols);
     if (!http_vhost_)
       fail("cannot serve HTTP on " + options.http_address + ":" +
            std::to_string(options.http_port));
