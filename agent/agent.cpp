@@ -747,8 +747,12 @@ HttpResponse Agent::on_http(const HttpRequest &request) {
       return {503, "text/plain; charset=utf-8", "starting\n"};
     if (request.topic.empty())
       return {400, "text/plain; charset=utf-8", "POST /gossip?topic=NAME with the body\n"};
-    const std::string id = publish(request.topic, Bytes(request.body.begin(), request.body.end()));
-    return {200, "application/json", "{\"message_id\":\"" + id + "\"}\n"};
+    std::int64_t published_us = 0;
+    const std::string id =
+        publish(request.topic, Bytes(request.body.begin(), request.body.end()), published_us);
+    return {200, "application/json",
+            "{\"message_id\":\"" + id + "\",\"published_us\":" + std::to_string(published_us) +
+                "}\n"};
   }
   if (path == "/peers")
     return {200, "application/json", peers_json(p::now_ms()) + "\n"};

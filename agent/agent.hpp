@@ -70,6 +70,9 @@ private:
     Bytes body;
     int ttl = 0;
     std::int64_t origin_ms = 0, received_ms = 0;
+    // Wall clock in microseconds, for measuring reach time against the origin's published_us
+    // (bench/gossip-agents.py): milliseconds are too coarse on one machine.
+    std::int64_t received_us = 0;
   };
   struct NodeInfo {
     std::string public_key;
@@ -103,7 +106,9 @@ private:
   void ban_peer(const std::string &node_id, const std::string &reason);
   void enforce_bans(std::int64_t now);
   void on_gossip(Link &link, const protocol::Gossip &gossip);
-  std::string publish(const std::string &topic, Bytes body);
+  // Returns the message id (hex); `published_us` receives the wall-clock microsecond at which
+  // the message was handed to the links.
+  std::string publish(const std::string &topic, Bytes body, std::int64_t &published_us);
   void on_blacklist_sync(Link &link, const protocol::BlacklistSync &sync);
   void share_entries(const std::vector<protocol::BlacklistEntry> &entries, ConnId except);
   void store_entry(const protocol::BlacklistEntry &entry, const std::string &received_from);

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -26,6 +27,12 @@ namespace {
 constexpr std::size_t kDeliveredKept = 1000; // GET /gossip shows the latest this many
 constexpr std::int64_t kBlacklistRefreshMs = 1000;
 constexpr std::int64_t kRecordLifetimeMs = 3600 * 1000; // without rotation
+
+std::int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::optional<std::string> opt(const std::string &s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -475,6 +482,7 @@ void Agent::on_gossip(Link &link, const p::Gossip &gossip) {
   d.ttl = gossip.ttl;
   d.origin_ms = gossip.origin_timestamp_ms;
   d.received_ms = now;
+  d.received_us = wall_clock_us();
   delivered_.push_back(std::move(d));
   ++delivered_total_;
   if (delivered_.size() > kDeliveredKept)
@@ -488,12 +496,13 @@ void Agent::on_gossip(Link &link, const p::Gossip &gossip) {
       send(*to, relayed);
 }
 
-std::string Agent::publish(const std::string &topic, Bytes body) {
+std::string Agent::publish(const std::string &topic, Bytes body, std::int64_t &published_us) {
   std::vector<std::string> targets;
   const p::Gossip g =
       gossip_.originate(key_, topic, std::move(body), static_cast<std::uint8_t>(config_.gossip.ttl),
                         p::now_ms(), connected_peers(), targets);
   metrics_.gossip("published");
+  published_us = wall_clock_us();
   for (const std::string &target : targets)
     if (Link *to = link_to(target))
       send(*to, g);
@@ -542,7 +551,8 @@ std::string Agent::gossip_json() const {
            "\",\"origin\":" + json_string(d.origin) + ",\"topic\":" + json_string(d.topic) +
            ",\"from\":" + json_string(d.from) + ",\"ttl\":" + std::to_string(d.ttl) +
            ",\"origin_ms\":" + std::to_string(d.origin_ms) +
-           ",\"received_ms\":" + std::to_string(d.received_ms) + ",\"body_hex\":\"" +
+           ",\"received_ms\":" + std::to_string(d.received_ms) +
+           ",\"received_us\":" + std::to_string(d.received_us) + ",\"body_hex\":\"" +
            to_hex(d.body) + "\"}";
     first = false;
   }
