@@ -6,8 +6,7 @@
 #
 #   bench/gossip.sh [NODES=100] [MESSAGES=200] [DEGREE=8]     (LINK_US=200: per-hop latency)
 #
-# Five real agents on loopback are exercised by tests/integration/agents_p2p.sh; their reach
-# time is not benchmarked yet (bench/RESULTS.md).
+# Five real agents on loopback: bench/gossip-agents.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-$PWD/build}

@@ -10,6 +10,9 @@
 //   HOST:PORT admitted           (COUNT 0) the target accepted the session
 //   HOST:PORT closed after N     the target accepted, then closed after N forged messages
 //   HOST:PORT open after N       all COUNT were sent and the session is still open
+// "refused" can also mean "closed after": a target that closes while our forged frames are
+// still unread in its socket resets the connection, and the reset may discard the frames it
+// sent us on the session. Tests check the target's side (its ban counters) for that case.
 #include "agent/transport.hpp"
 
 #include "mycelium/key_file.hpp"
