@@ -13,7 +13,7 @@
 #   - the blacklist entries expire: mycelium.blacklist empties and the miner is admitted again.
 # Prints `agents-p2p: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 root=$PWD
 build=${BUILD_DIR:-$root/build}
 forger="$build/tests/forger"
