@@ -32,6 +32,14 @@ p2p::ScoreParams score_params(const AgentConfig &c) {
   return params;
 }
 
+p2p::HandshakeLimiter::Limits handshake_limits(const AgentConfig &c) {
+  p2p::HandshakeLimiter::Limits limits;
+  limits.per_second = c.handshake.per_address_per_second;
+  limits.burst = c.handshake.per_address_burst;
+  limits.max_pending = static_cast<std::size_t>(c.handshake.max_pending);
+  return limits;
+}
+
 p2p::BlacklistPolicy blacklist_policy(const AgentConfig &c) {
   p2p::BlacklistPolicy policy;
   policy.stake_num = static_cast<std::uint64_t>(c.blacklist.stake_percent);
@@ -62,8 +70,8 @@ Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
     : loop_(loop), config_(std::move(config)), key_(std::move(key)),
       db_(loop, config_.database_dsn),
       replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
-      started_at_(std::chrono::system_clock::now()), scores_(score_params(config_)),
-      blacklist_(directory_, blacklist_policy(config_)),
+      started_at_(std::chrono::system_clock::now()), handshakes_(handshake_limits(config_)),
+      scores_(score_params(config_)), blacklist_(directory_, blacklist_policy(config_)),
       book_(directory_, config_.node_id, book_limits(config_)),
       gossip_(directory_, config_.node_id, static_cast<std::size_t>(config_.gossip.fanout),
               random64) {}
@@ -255,8 +263,15 @@ void Agent::tick() {
       dead.push_back(id);
       continue;
     }
-    if (!link->channel)
+    if (!link->channel) {
+      if (now - link->opened_ms > config_.handshake.timeout_ms) {
+        metrics_.handshake_failed("timeout");
+        log_debug("handshake with " + link->remote + " not finished in " +
+                  std::to_string(config_.handshake.timeout_ms) + " ms: closing");
+        transport_->close(id);
+      }
       continue;
+    }
     ++ready;
     if (now - link->last_ping_ms >= config_.ping_interval_ms) {
       link->last_ping_ms = now;
@@ -275,12 +290,27 @@ void Agent::tick() {
 }
 
 void Agent::on_open(ConnId id, bool outgoing, bool json, const std::string &remote) {
+  const std::int64_t now = p::now_ms();
+  if (!outgoing) {
+    std::size_t pending = 0;
+    for (const auto &[other, l] : links_)
+      pending += !l->outgoing && !l->channel;
+    const p2p::Admission admission = handshakes_.admit(remote, pending, now);
+    if (admission != p2p::Admission::Admit) {
+      // Counted, logged only at debug: a flood must not also flood the log.
+      metrics_.handshake_failed(p2p::to_string(admission));
+      log_debug("refused a connection from " + remote + " (" + p2p::to_string(admission) + ")");
+      transport_->close(id);
+      return;
+    }
+  }
   auto link = std::make_unique<Link>();
   link->id = id;
   link->outgoing = outgoing;
   link->json = json;
   link->remote = remote;
-  link->last_rx_ms = p::now_ms();
+  link->opened_ms = now;
+  link->last_rx_ms = now;
   const p::Version version{p::kProtocolMajor, p::kProtocolMinor};
   auto admit = [this](const std::string &node_id, const PublicKey &key) {
     return this->admit(node_id, key);

@@ -14,6 +14,7 @@
 #include "mycelium/p2p/address_book.hpp"
 #include "mycelium/p2p/blacklist_policy.hpp"
 #include "mycelium/p2p/gossip_relay.hpp"
+#include "mycelium/p2p/handshake_limiter.hpp"
 #include "mycelium/p2p/peer_score.hpp"
 #include "mycelium/p2p/port_schedule.hpp"
 #include "mycelium/p2p/registry.hpp"
@@ -143,6 +144,8 @@ private:
   std::int64_t last_registry_ms_ = 0;
   std::int64_t last_sync_round_ms_ = 0;
   std::uint64_t next_request_id_ = 1;
+
+  p2p::HandshakeLimiter handshakes_; // admission of incoming connections before they authenticate
 
   // Peer-to-peer state (peer_network.cpp).
   p2p::NodeDirectory directory_;

@@ -38,6 +38,7 @@ const std::vector<std::string> kTopLevelKeys = {"node_id",
                                                 "min_stake",
                                                 "ping_interval_ms",
                                                 "peer_timeout_ms",
+                                                "handshake",
                                                 "redial_min_ms",
                                                 "redial_max_ms",
                                                 "max_frame_bytes",
@@ -186,6 +187,12 @@ void read_features(const Field &field, std::vector<std::string> &out) {
 }
 
 void read_reserved(const Section &top, const Field &http_port, AgentConfig &c) {
+  const Section handshake = top.section(
+      "handshake", {"timeout_ms", "per_address_per_second", "per_address_burst", "max_pending"});
+  optional_int(handshake, "timeout_ms", c.handshake.timeout_ms, 100, kMaxIntervalMs);
+  optional_int(handshake, "per_address_per_second", c.handshake.per_address_per_second, 1, 100'000);
+  optional_int(handshake, "per_address_burst", c.handshake.per_address_burst, 1, 100'000);
+  optional_int(handshake, "max_pending", c.handshake.max_pending, 1, 100'000);
   const Section gossip = top.section("gossip", {"fanout", "ttl"});
   optional_int(gossip, "fanout", c.gossip.fanout, 1, 64);
   optional_int(gossip, "ttl", c.gossip.ttl, 1, 32);

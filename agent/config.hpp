@@ -45,8 +45,17 @@ struct AgentConfig {
   // The form of the envelopes on the links this agent dials: "flatbuffers" (binary) or "json"
   // (the WebSocket subprotocol mycelium.v1.json). Incoming links use what the dialler chose.
   std::string wire_format = "flatbuffers";
-  int ping_interval_ms = 5000;   // heartbeat period on each peer link
-  int peer_timeout_ms = 15000;   // a link silent this long is closed
+  int ping_interval_ms = 5000; // heartbeat period on each peer link
+  int peer_timeout_ms = 15000; // a link silent this long is closed
+  // Connections to our peer port before they authenticate (p2p::HandshakeLimiter): each costs a
+  // key exchange and a signature, so they are limited per address and in total, and must
+  // finish the handshake in timeout_ms.
+  struct Handshake {
+    int timeout_ms = 5000;
+    int per_address_per_second = 10;
+    int per_address_burst = 20;
+    int max_pending = 128;
+  } handshake;
   int redial_min_ms = 500;       // first redial delay after a lost link; doubles each failure
   int redial_max_ms = 30000;     // ... up to this
   int max_frame_bytes = 1 << 20; // larger frames close the link

@@ -16,6 +16,7 @@ struct Agent::Link {
   std::unique_ptr<protocol::SecureChannel> channel; // set once the handshake is done
   std::string peer_id;
   bool peer_is_validator = false;
+  std::int64_t opened_ms = 0; // the handshake must finish by opened_ms + handshake.timeout_ms
   std::int64_t last_rx_ms = 0;
   std::int64_t last_ping_ms = 0;
   std::uint64_t ping_seq = 0;

@@ -5,6 +5,8 @@
 #     postgres_fdw push is paused, so only the agents can carry it);
 #   - an agent whose node is not registered with the others is refused at the handshake;
 #   - garbage frames are rejected and the agent lives on;
+#   - connections that do not authenticate are limited: at most max_pending wait at once, each
+#     is closed after handshake.timeout_ms, and one address opening many is refused;
 #   - kill -9 one agent, write on, restart it: it reconnects and catches up;
 #   - SIGTERM stops every agent cleanly.
 # Prints `agents: N passed, N failed`; exits nonzero on any failure.
@@ -102,6 +104,7 @@ write_config() { # write_config I PEERS...
     echo "redial_min_ms: 200"
     echo "redial_max_ms: 1000"
     echo "db_sync_interval_ms: 200"
+    echo "handshake: {timeout_ms: 1000, per_address_per_second: 4, per_address_burst: 8, max_pending: 4}"
     echo "bootstrap_peers:"
     for peer in "$@"; do echo "  - 127.0.0.1:${agent_port[$peer]}"; done
   } >"$f"
@@ -187,6 +190,46 @@ PY
 check "garbage frames were rejected" test -n "$(metric 1 'mycelium_agent_messages_rejected_total{reason="malformed"}')"
 check "agent 1 lives on after garbage" curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
 check "agent 1 still has both peers" test "$(status_field 1 peer_count)" = "2"
+
+# Unauthenticated connections (handshake: max_pending 4, timeout 1 s, 8 at once and 4/s per
+# address). Six idle WebSockets at once: four wait and are closed at the deadline, two are
+# refused at once. Then twenty in a row from one address: the bucket runs dry.
+idle=$(/usr/bin/python3 - "${agent_port[1]}" <<'PY'
+import asyncio, sys, time
+import websockets
+url = f"ws://127.0.0.1:{sys.argv[1]}/"
+async def idle():
+    start = time.monotonic()
+    try:
+        async with websockets.connect(url, subprotocols=["mycelium.v1.flatbuffers"]) as ws:
+            await asyncio.wait_for(ws.wait_closed(), 10)
+    except Exception:
+        pass
+    return time.monotonic() - start
+async def main():
+    await asyncio.sleep(2.5)  # the garbage connections above spent tokens: refill
+    times = await asyncio.gather(*(idle() for _ in range(6)))
+    fast = sum(1 for t in times if t < 0.5)
+    held = sum(1 for t in times if 0.8 <= t < 3)
+    for _ in range(20):
+        try:
+            async with websockets.connect(url, subprotocols=["mycelium.v1.flatbuffers"]):
+                pass
+        except Exception:
+            pass
+    print(f"{fast} {held}")
+asyncio.run(main())
+PY
+)
+check "of six idle connections at once, two were refused at once" test "${idle% *}" = 2
+check "...and four were closed at the handshake deadline" test "${idle#* }" = 4
+check "...counted as too-many-pending" \
+  test "$(metric 1 'mycelium_agent_handshake_failures_total{reason="too-many-pending"}')" = 2
+check "...and as timeouts" \
+  test "$(metric 1 'mycelium_agent_handshake_failures_total{reason="timeout"}')" -ge 4
+check "twenty connections in a row from one address ran its bucket dry" \
+  test "$(metric 1 'mycelium_agent_handshake_failures_total{reason="rate-limited"}')" -ge 1
+check "agent 1 kept both peers meanwhile" test "$(status_field 1 peer_count)" = "2"
 
 # kill -9 agent 2, write on, restart it: it reconnects and catches up.
 kill -9 "${agent_pids[2]}"

@@ -99,6 +99,10 @@ TEST_F(AgentConfig, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(c.port_rotation.epoch_seconds, 3600);
   EXPECT_EQ(c.port_rotation.range, 1000);
   EXPECT_EQ(c.port_rotation.secret_file, "");
+  EXPECT_EQ(c.handshake.timeout_ms, 5000);
+  EXPECT_EQ(c.handshake.per_address_per_second, 10);
+  EXPECT_EQ(c.handshake.per_address_burst, 20);
+  EXPECT_EQ(c.handshake.max_pending, 128);
 }
 
 TEST_F(AgentConfig, ExampleFileLoads) {
@@ -124,7 +128,9 @@ TEST_F(AgentConfig, EverySettingIsRead) {
                                  "features: [x, y-2]\ngossip: {fanout: 3, ttl: 2}\n"
                                  "peer_target: 5\nblacklist: {threshold: 4, ban_seconds: 60}\n"
                                  "port_rotation: {enabled: true, epoch_seconds: 600, range: 50,"
-                                 " secret_file: /s}\n");
+                                 " secret_file: /s}\n"
+                                 "handshake: {timeout_ms: 700, per_address_per_second: 3,"
+                                 " per_address_burst: 4, max_pending: 5}\n");
   ASSERT_EQ(c.bootstrap_peers.size(), 3u);
   EXPECT_EQ(c.bootstrap_peers[1].host, "::1");
   EXPECT_EQ(c.bootstrap_peers[1].port, 2);
@@ -149,6 +155,10 @@ TEST_F(AgentConfig, EverySettingIsRead) {
   EXPECT_EQ(c.port_rotation.epoch_seconds, 600);
   EXPECT_EQ(c.port_rotation.range, 50);
   EXPECT_EQ(c.port_rotation.secret_file, "/s");
+  EXPECT_EQ(c.handshake.timeout_ms, 700);
+  EXPECT_EQ(c.handshake.per_address_per_second, 3);
+  EXPECT_EQ(c.handshake.per_address_burst, 4);
+  EXPECT_EQ(c.handshake.max_pending, 5);
 }
 
 TEST_F(AgentConfig, EmptyPeerListAndQuotedStrings) {
@@ -211,9 +221,10 @@ TEST_F(AgentConfig, UnknownKeys) {
                ":9:1: colour: unknown key (known here: node_id, "
                "key_file, node_type, listen, bootstrap_peers, "
                "database_dsn, http, log_level, wire_format, min_stake, "
-               "ping_interval_ms, peer_timeout_ms, redial_min_ms, "
+               "ping_interval_ms, peer_timeout_ms, handshake, redial_min_ms, "
                "redial_max_ms, max_frame_bytes, replay_window_ms, "
-               "db_sync_interval_ms, db_sync_page_size, features, status_interval_ms, discovery_interval_ms, "
+               "db_sync_interval_ms, db_sync_page_size, features, status_interval_ms, "
+               "discovery_interval_ms, "
                "gossip, peer_target, blacklist, port_rotation)");
   expect_error(kMinimal + "gossip:\n  fanuot: 3\n",
                ":10:3: gossip.fanuot: unknown key; did you mean \"fanout\"?");
@@ -287,6 +298,10 @@ TEST_F(AgentConfig, OutOfRange) {
   expect_error(kMinimal + "port_rotation: {enabled: true, epoch_seconds: 10, grace_seconds: 10, "
                           "secret_file: /s}\n",
                ":9:66: port_rotation.grace_seconds: must be shorter than epoch_seconds (10)");
+  expect_error(kMinimal + "handshake: {max_pending: 0}\n",
+               ":9:26: handshake.max_pending: must be between 1 and 100000, got 0");
+  expect_error(kMinimal + "handshake: {timeout_ms: 50}\n",
+               ":9:25: handshake.timeout_ms: must be between 100 and 3600000, got 50");
 }
 
 TEST_F(AgentConfig, SettingsThatContradictEachOther) {
