@@ -206,16 +206,42 @@ void Agent::refresh_registry() {
           return;
         }
         registry_ = std::move(*fresh);
+        // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too.
+        p2p::NodeDirectory directory;
         for (const auto &[id, info] : registry_) {
           try {
-            directory_.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
-                                             info.node_type == "validator",
-                                             static_cast<std::uint64_t>(std::llround(info.stake))});
+            directory.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
+                                            info.node_type == "validator",
+                                            static_cast<std::uint64_t>(std::llround(info.stake))});
           } catch (const std::exception &) {
-            directory_.erase(id); // a malformed key cannot verify anything
+            // a malformed key cannot verify anything: left out
           }
         }
+        directory_ = std::move(directory);
+        close_unregistered_links();
       });
+}
+
+// A session outlives its handshake only while the registry still admits its peer: a node
+// deactivated, deleted, re-registered with another key or (a validator) below min_stake loses
+// its links within one registry refresh, and admit() refuses it when it dials again.
+void Agent::close_unregistered_links() {
+  for (const auto &[id, link] : links_)
+    if (link->channel && !registered(link->peer_id, link->peer_key)) {
+      log_info("closing the link to " + link->peer_id +
+               ": no longer an admitted node in mycelium.node_metadata");
+      transport_->close(id);
+    }
+}
+
+bool Agent::registered(const std::string &node_id, const PublicKey &key) const {
+  auto it = registry_.find(node_id);
+  if (it == registry_.end() || !it->second.active ||
+      it->second.public_key != to_hex(key.data(), key.size()))
+    return false;
+  if (it->second.node_type == "validator")
+    return it->second.stake >= config_.min_stake;
+  return it->second.node_type == "miner";
 }
 
 // Peers are admitted only as registered, active nodes whose key matches; validators need the
@@ -228,13 +254,7 @@ bool Agent::admit(const std::string &node_id, const PublicKey &key) {
     log_info("refused blacklisted node " + node_id + " at the handshake");
     return false;
   }
-  auto it = registry_.find(node_id);
-  if (it == registry_.end() || !it->second.active ||
-      it->second.public_key != to_hex(key.data(), key.size()))
-    return false;
-  if (it->second.node_type == "validator")
-    return it->second.stake >= config_.min_stake;
-  return it->second.node_type == "miner";
+  return registered(node_id, key);
 }
 
 void Agent::tick() {
@@ -484,6 +504,7 @@ void Agent::on_handshake_message(Link &link, const p::Payload &payload) {
 
 void Agent::on_session(Link &link, const p::Session &session) {
   link.peer_id = session.peer_node_id;
+  link.peer_key = session.peer_key;
   auto it = registry_.find(link.peer_id);
   link.peer_is_validator = it != registry_.end() && it->second.node_type == "validator";
   link.channel = std::make_unique<p::SecureChannel>(

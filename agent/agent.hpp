@@ -85,6 +85,9 @@ private:
   void tick();
   void refresh_registry();
   bool admit(const std::string &node_id, const PublicKey &key);
+  // The registry part of admit(): registered, active, this key, and allowed by type and stake.
+  bool registered(const std::string &node_id, const PublicKey &key) const;
+  void close_unregistered_links();
   void on_handshake_message(Link &link, const protocol::Payload &payload);
   void on_session(Link &link, const protocol::Session &session);
   void on_message(Link &link, const protocol::Envelope &envelope);

@@ -15,6 +15,7 @@ struct Agent::Link {
   std::unique_ptr<protocol::Responder> responder;
   std::unique_ptr<protocol::SecureChannel> channel; // set once the handshake is done
   std::string peer_id;
+  PublicKey peer_key{}; // proven in the handshake; checked against the registry on refresh
   bool peer_is_validator = false;
   std::int64_t opened_ms = 0; // the handshake must finish by opened_ms + handshake.timeout_ms
   std::int64_t last_rx_ms = 0;

@@ -338,6 +338,22 @@ void Agent::on_address_announce(Link &link, const p::AddressAnnounce &announce) 
 // Keeps up to peer_target links: dials the known records in preference order (validators
 // first) that have no link yet. A record's dial follows the record (port rotation).
 void Agent::dial_known_peers(std::int64_t now) {
+  // A dial made from an address record lives only as long as a live record of an active,
+  // registered node: one that left is not redialled for ever.
+  const auto active = [&](const std::string &node_id) {
+    const std::optional<p2p::NodeInfo> info = directory_.find(node_id);
+    return info && info->active;
+  };
+  const auto gone = [&](const Dial &d) {
+    if (d.bootstrap || d.conn != 0)
+      return false;
+    const bool drop = !active(d.node_id) || !book_.find(d.node_id, now);
+    if (drop)
+      log_info("no longer dialling " + d.node_id + " (" + d.peer.host + ":" +
+               std::to_string(d.peer.port) + "): no live address record of an active node");
+    return drop;
+  };
+  dials_.erase(std::remove_if(dials_.begin(), dials_.end(), gone), dials_.end());
   int linked = 0;
   for (const auto &[id, link] : links_)
     if (link->channel)
@@ -345,7 +361,8 @@ void Agent::dial_known_peers(std::int64_t now) {
   for (const p::AddressRecord &record : book_.records(now)) {
     if (linked >= config_.peer_target)
       break;
-    if (link_to(record.node_id) || blacklist_.is_banned(record.node_id, now))
+    if (link_to(record.node_id) || blacklist_.is_banned(record.node_id, now) ||
+        !active(record.node_id))
       continue;
     auto dial = std::find_if(dials_.begin(), dials_.end(),
                              [&](const Dial &d) { return d.node_id == record.node_id; });
@@ -538,6 +555,16 @@ std::string Agent::peers_json(std::int64_t now) {
            ",\"status\":" + (st != peer_status_.end() ? json_string(st->second.status) : "null") +
            ",\"version\":" + (st != peer_status_.end() ? json_string(st->second.version) : "null") +
            "}";
+    first = false;
+  }
+  out += "],\"dials\":[";
+  first = true;
+  for (const Dial &d : dials_) {
+    out += std::string(first ? "" : ",") +
+           "{\"node_id\":" + (d.node_id.empty() ? "null" : json_string(d.node_id)) +
+           ",\"host\":" + json_string(d.peer.host) + ",\"port\":" + std::to_string(d.peer.port) +
+           ",\"bootstrap\":" + (d.bootstrap ? "true" : "false") +
+           ",\"connected\":" + (d.conn != 0 ? "true" : "false") + "}";
     first = false;
   }
   return out + "]}";

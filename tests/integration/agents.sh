@@ -7,7 +7,9 @@
 #   - garbage frames are rejected and the agent lives on;
 #   - connections that do not authenticate are limited: at most max_pending wait at once, each
 #     is closed after handshake.timeout_ms, and one address opening many is refused;
-#   - kill -9 one agent, write on, restart it: it reconnects and catches up;
+#   - kill -9 one agent, write on, restart it: it reconnects and catches up; meanwhile the
+#     other agent redials it from its address record, and stops when it is deactivated;
+#   - deactivating a node closes its links and refuses it until it is active again;
 #   - SIGTERM stops every agent cleanly.
 # Prints `agents: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
@@ -127,6 +129,7 @@ start_agent 2 "$(write_config 2 1)"
 start_agent 3 "$(wire_format=json write_config 3 1 2)"
 
 peers_at_least() { [ "$(status_field "$1" peer_count 2>/dev/null)" -ge "$2" ] 2>/dev/null; }
+peer_count_is() { [ "$(status_field "$1" peer_count 2>/dev/null)" = "$2" ]; }
 check "agent 1 is up (/health)" wait_for 10 curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
 check "node 1 authenticated both peers" wait_for 15 peers_at_least 1 2
 check "node 2 authenticated both peers" wait_for 15 peers_at_least 2 2
@@ -239,9 +242,29 @@ for k in d e; do
     --value "{\"k\": \"$k\"}" --dsn "host=127.0.0.1 port=${pg[1]} user=postgres dbname=mycelium" >/dev/null
 done
 check "node 3 keeps receiving while agent 2 is down" wait_for 15 has_rows 3 5
+dials_to() { # dials_to I NODE: agent I's dials to NODE that came from address records
+  curl -s "http://127.0.0.1:${http_port[$1]}/peers" |
+    /usr/bin/python3 -c "import json,sys; print(sum(1 for d in json.load(sys.stdin)['dials'] if d['node_id'] == '$2' and not d['bootstrap']))"
+}
+redialling() { [ "$(dials_to 1 node-2)" = 1 ]; }
+check "agent 1 redials node 2 from the address record node 2 announced" wait_for 5 redialling
+sql 1 "SELECT mycelium.deactivate_node('node-2')" >/dev/null
+not_dialling() { [ "$(dials_to 1 node-2)" = 0 ]; }
+check "...and stops once node 1's registry says node 2 is inactive" wait_for 5 not_dialling
+check "...saying why" grep -q "no longer dialling node-2" "$MYCELIUM_MN_DIR/agent1.log"
+sql 1 "UPDATE mycelium.node_metadata SET is_active = true WHERE node_id = 'node-2'" >/dev/null
 start_agent 2 "$MYCELIUM_MN_DIR/agent2.yaml"
 check "agent 2 reconnects" wait_for 15 peers_at_least 2 2
 check "node 2 catches up after the restart" wait_for 15 has_rows 2 5
+
+# A session lasts only while the registry admits its peer: node 1 deactivates node 3.
+sql 1 "SELECT mycelium.deactivate_node('node-3')" >/dev/null
+check "agent 1 closes its link to node 3 once node 3 is deactivated" wait_for 5 peer_count_is 1 1
+check "...saying why" grep -q "closing the link to node-3: no longer an admitted node" "$MYCELIUM_MN_DIR/agent1.log"
+sleep 2
+check "...and keeps refusing it while it redials" test "$(status_field 1 peer_count)" = 1
+sql 1 "UPDATE mycelium.node_metadata SET is_active = true WHERE node_id = 'node-3'" >/dev/null
+check "node 3 is linked again once reactivated" wait_for 10 peers_at_least 1 2
 
 # A clean stop on SIGTERM.
 for i in 1 2 3; do kill -TERM "${agent_pids[$i]}" 2>/dev/null; done
