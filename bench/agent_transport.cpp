@@ -10,6 +10,7 @@
 #include "agent/metrics.hpp"
 #include "agent/transport.hpp"
 
+#include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/protocol/envelope.hpp"
@@ -47,7 +48,7 @@ namespace {
 
 namespace p = mycelium::protocol;
 namespace ag = mycelium::agent;
-using Clock = std::chrono::steady_clock;
+using namespace mycelium::bench;
 using mycelium::Bytes;
 
 const char *const kListenerId = "bench-listener";
@@ -60,10 +61,6 @@ constexpr std::size_t kVerifyCount = 20000;
 constexpr double kOneHopTarget = 50000;
 constexpr double kSignedTargetShare = 0.8;
 constexpr double kHandshakeTargetMs = 5;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double cpu_seconds() { // user + system time of this process
   rusage usage{};
@@ -608,26 +605,6 @@ Rate in_memory(const p::Session &initiator, const p::Session &responder, const R
   return r;
 }
 
-std::uint64_t mix(std::uint64_t x) { // splitmix64: filler that does not compress
-  x += 0x9e3779b97f4a7c15;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
-  return x ^ (x >> 31);
-}
-
-// Splits [0, n) over the available cores.
-void parallel_for(std::size_t n, const std::function<void(std::size_t)> &body) {
-  const std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  for (std::size_t w = 0; w < workers; ++w)
-    threads.emplace_back([&, w] {
-      for (std::size_t i = w; i < n; i += workers)
-        body(i);
-    });
-  for (std::thread &t : threads)
-    t.join();
-}
-
 // Distinct gossip messages from kOriginId, signed before anything is timed.
 std::vector<p::Gossip> make_gossip(std::size_t count, const mycelium::SecretKey &origin_key) {
   std::vector<p::Gossip> pool(count);
@@ -728,39 +705,6 @@ p::DBSyncResp make_page(const mycelium::SecretKey &writer_key, std::size_t &enve
   }
   envelope_bytes = size_of(page);
   return page;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0)
-      return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-std::string load_average() { // the 1-minute load average: other processes share the cores
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  in >> one;
-  return one.empty() ? "?" : one;
-}
-
-int online_cpus() { // what nproc prints
-  cpu_set_t set;
-  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-}
-
-std::string num(double value) { // 12345.6 -> "12,346"
-  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(i, ",");
-  return digits;
-}
-
-std::string fixed(double value, int decimals) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
 }
 
 double env_number(const char *name, double fallback) {

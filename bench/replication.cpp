@@ -5,6 +5,7 @@
 // for bench/RESULTS.md. Run it through bench/replication.sh, which starts the two clusters:
 //   primary  database mycelium (extension), database logical_pub (publication)
 //   replica  database mycelium (extension), database logical_sub (subscription)
+#include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/signing.hpp"
@@ -39,7 +40,7 @@ extern char **environ;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace mycelium::bench;
 using mycelium::Bytes;
 
 const char *const kPrimaryId = "bench-primary"; // also the validator that signs every row
@@ -48,10 +49,6 @@ constexpr int kBulkRows = 500; // rows per INSERT statement (and transaction) wh
 constexpr std::size_t kVerifyCount = 20000;
 constexpr int kColumns = 6;
 const char *const kColumnList = "(shard_id, key, value, version, created_by, signature)";
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -147,10 +144,6 @@ CpuMeter::Sample CpuMeter::sample() const {
           process_cpu_seconds(getpid()), machine_busy_seconds()};
 }
 
-std::string hex(const mycelium::Signature &signature) {
-  return mycelium::to_hex(signature.data(), signature.size());
-}
-
 std::string conninfo(int port, const std::string &dbname) {
   return "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=" + dbname;
 }
@@ -216,26 +209,6 @@ private:
   }
   PGconn *conn_;
 };
-
-// Splits [0, n) over the available cores.
-void parallel_for(std::size_t n, const std::function<void(std::size_t)> &body) {
-  const std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  for (std::size_t w = 0; w < workers; ++w)
-    threads.emplace_back([&, w] {
-      for (std::size_t i = w; i < n; i += workers)
-        body(i);
-    });
-  for (std::thread &t : threads)
-    t.join();
-}
-
-std::uint64_t mix(std::uint64_t x) { // splitmix64: filler text that does not compress
-  x += 0x9e3779b97f4a7c15;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
-  return x ^ (x >> 31);
-}
 
 struct Record {
   std::string key, value, signature;
@@ -887,39 +860,6 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
                lag.rows, lag.write_seconds, lag.achieved_rate, 1000 * percentile(lag.lags, 0.5),
                1000 * percentile(lag.lags, 0.99), 1000 * lag.lags.back());
   return lag;
-}
-
-std::string load_average() { // the 1-minute load average
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  in >> one;
-  return one.empty() ? "?" : one;
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0)
-      return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-int online_cpus() { // what nproc prints
-  cpu_set_t set;
-  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-}
-
-std::string num(double value) { // 12345.6 -> "12,346"
-  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(i, ",");
-  return digits;
-}
-
-std::string fixed(double value, int decimals) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
 }
 
 std::string ms(double seconds) {

@@ -3,6 +3,7 @@
 // signed INSERTs into mycelium.data, one row per transaction and in 500-row statements, against
 // the Ed25519 verify rate of one core measured in the same run. Prints a Markdown table.
 // Run it through bench/signed-writes.sh, which starts a throwaway cluster (bench/RESULTS.md).
+#include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/signing.hpp"
@@ -27,7 +28,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace mycelium::bench;
 using mycelium::Bytes;
 
 constexpr int kShards = 4;
@@ -45,14 +46,6 @@ constexpr double kPlainBulkPool = 200000;      // bulk, per client per second
 constexpr std::size_t kPlainPoolCap = 1000000; // per client (about 350 MB)
 constexpr int kColumns = 6;
 const char *const kColumnList = "(shard_id, key, value, version, created_by, signature)";
-
-std::string hex(const mycelium::Signature &signature) {
-  return mycelium::to_hex(signature.data(), signature.size());
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // One libpq connection (PG* environment variables). Every failed statement throws with the
 // server's message.
@@ -99,31 +92,11 @@ private:
   PGconn *conn_;
 };
 
-// Splits [0, n) over the available cores.
-void parallel_for(std::size_t n, const std::function<void(std::size_t)> &body) {
-  const std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  for (std::size_t w = 0; w < workers; ++w)
-    threads.emplace_back([&, w] {
-      for (std::size_t i = w; i < n; i += workers)
-        body(i);
-    });
-  for (std::thread &t : threads)
-    t.join();
-}
-
 struct Record {
   const char *shard = nullptr;
   std::string key, value, signature;
 };
 using Pools = std::vector<std::vector<Record>>; // one per client
-
-std::uint64_t mix(std::uint64_t x) { // splitmix64: filler text that does not compress
-  x += 0x9e3779b97f4a7c15;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
-  return x ^ (x >> 31);
-}
 
 // New keys (version 1), `count` per client. Statement g of client c (rows_per_statement rows)
 // goes to shard (g * clients + c) % 4: together the clients go round-robin over the 4 shards, and
@@ -264,32 +237,6 @@ void setup(Connection &db, const mycelium::SecretKey &key) {
              shard + "')");
     db.query("CREATE UNIQUE INDEX ON " + partition + " (key)");
   }
-}
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0)
-      return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
-int online_cpus() { // what nproc prints
-  cpu_set_t set;
-  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-}
-
-std::string num(double value) { // 12345.6 -> "12,346"
-  std::string digits = std::to_string(static_cast<long long>(value + 0.5));
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(i, ",");
-  return digits;
-}
-
-std::string fixed(double value, int decimals) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
 }
 
 // One table row; a signed phase is compared with its plain baseline and its target (for
