@@ -227,7 +227,8 @@ void Agent::refresh_registry() {
 // its links within one registry refresh, and admit() refuses it when it dials again.
 void Agent::close_unregistered_links() {
   for (const auto &[id, link] : links_)
-    if (link->channel && !registered(link->peer_id, link->peer_key)) {
+    if (link->channel && !link->closing && !registered(link->peer_id, link->peer_key)) {
+      link->closing = true;
       log_info("closing the link to " + link->peer_id +
                ": no longer an admitted node in mycelium.node_metadata");
       transport_->close(id);
@@ -279,12 +280,16 @@ void Agent::tick() {
   std::vector<ConnId> dead;
   int ready = 0;
   for (auto &[id, link] : links_) {
+    if (link->closing) // closed by a check below on an earlier tick: counted and logged once
+      continue;
     if (now - link->last_rx_ms > config_.peer_timeout_ms) {
+      link->closing = true;
       dead.push_back(id);
       continue;
     }
     if (!link->channel) {
       if (now - link->opened_ms > config_.handshake.timeout_ms) {
+        link->closing = true;
         metrics_.handshake_failed("timeout");
         log_debug("handshake with " + link->remote + " not finished in " +
                   std::to_string(config_.handshake.timeout_ms) + " ms: closing");

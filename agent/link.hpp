@@ -25,6 +25,7 @@ struct Agent::Link {
   bool sync_pending = false;
   bool hello_seen = false; // responder: msg1 arrived, msg3 is next
   int strikes = 0;         // rejected frames before the handshake completed
+  bool closing = false;    // the tick or a registry refresh closed it; on_close is to come
 };
 
 } // namespace mycelium::agent
