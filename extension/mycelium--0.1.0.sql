@@ -211,27 +211,61 @@ CREATE TABLE mycelium.local_node (
 -- Until an operator names it, the node is known by its cluster's system identifier.
 INSERT INTO mycelium.local_node (node_id)
   SELECT 'pg-' || system_identifier FROM pg_catalog.pg_control_system();
+-- The node id rule (core/include/mycelium/node_id.hpp) for the SQL-language functions; 22023
+-- naming the field, never a constraint violation.
+CREATE FUNCTION mycelium._check_node_id(node_id text, field text DEFAULT 'node_id') RETURNS void
+  LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  IF $1 IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', $2 USING ERRCODE = '22023';
+  END IF;
+  IF $1 !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+    RAISE EXCEPTION '% "%" is not a node id (1 to 63 letters, digits, ''.'', ''_'' or ''-'', '
+                    'starting with a letter or digit)', $2, $1 USING ERRCODE = '22023';
+  END IF;
+END $$;
+
 CREATE FUNCTION mycelium.set_local_node(node_id text) RETURNS void
-  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-  AS $$ INSERT INTO mycelium.local_node (node_id) VALUES ($1)
-        ON CONFLICT (singleton) DO UPDATE SET node_id = EXCLUDED.node_id $$;
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  PERFORM mycelium._check_node_id($1);
+  INSERT INTO mycelium.local_node AS l (node_id) VALUES ($1)
+    ON CONFLICT (singleton) DO UPDATE SET node_id = EXCLUDED.node_id;
+END $$;
 
 ------------------------------------------------------------------------------------------------
 -- Verifying triggers (C++). ENABLE ALWAYS: session_replication_role = replica does not skip
 -- them. They run as the extension owner (SECURITY DEFINER) so that they can read keys and
 -- append to the audit log, which no other role may write.
 ------------------------------------------------------------------------------------------------
+-- Each table has a BEFORE ROW guard (checks that need no lookup) and an AFTER ROW verifier,
+-- which sees only rows that were really written (INSERT ... ON CONFLICT fires BEFORE triggers
+-- for rows it then skips or turns into updates): extension/src/record_triggers.cpp.
+CREATE FUNCTION mycelium.guard_data_change() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_guard_data_change'
+  LANGUAGE C;
+CREATE TRIGGER guard_data_change BEFORE INSERT OR UPDATE OR DELETE ON mycelium.data
+  FOR EACH ROW EXECUTE FUNCTION mycelium.guard_data_change();
+ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER guard_data_change;
 CREATE FUNCTION mycelium.verify_data_change() RETURNS trigger
   AS 'MODULE_PATHNAME', 'mycelium_verify_data_change'
   LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-CREATE TRIGGER verify_data_change BEFORE INSERT OR UPDATE OR DELETE ON mycelium.data
+CREATE TRIGGER verify_data_change AFTER INSERT OR UPDATE ON mycelium.data
   FOR EACH ROW EXECUTE FUNCTION mycelium.verify_data_change();
 ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER verify_data_change;
 
+CREATE FUNCTION mycelium.guard_tombstone_change() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_guard_tombstone_change'
+  LANGUAGE C;
+CREATE TRIGGER guard_tombstone_change BEFORE UPDATE OR DELETE ON mycelium.tombstones
+  FOR EACH ROW EXECUTE FUNCTION mycelium.guard_tombstone_change();
+ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER guard_tombstone_change;
 CREATE FUNCTION mycelium.verify_tombstone() RETURNS trigger
   AS 'MODULE_PATHNAME', 'mycelium_verify_tombstone'
   LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-CREATE TRIGGER verify_tombstone BEFORE INSERT OR UPDATE OR DELETE ON mycelium.tombstones
+CREATE TRIGGER verify_tombstone AFTER INSERT OR UPDATE ON mycelium.tombstones
   FOR EACH ROW EXECUTE FUNCTION mycelium.verify_tombstone();
 ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER verify_tombstone;
 
@@ -276,14 +310,38 @@ CREATE TABLE mycelium.peer_credentials (
 );
 CREATE FUNCTION mycelium.set_peer_credentials(node_id text, purpose text, username text,
                                               password text DEFAULT NULL) RETURNS void
-  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-  AS $$ INSERT INTO mycelium.peer_credentials VALUES ($1, $2, $3, $4)
-        ON CONFLICT (node_id, purpose) DO UPDATE
-          SET username = EXCLUDED.username, password = EXCLUDED.password $$;
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  PERFORM mycelium._check_node_id($1);
+  IF $2 IS NULL OR $2 NOT IN ('sync', 'read') THEN
+    RAISE EXCEPTION 'purpose must be ''sync'' or ''read'', got %', COALESCE(quote_literal($2), 'NULL')
+      USING ERRCODE = '22023';
+  END IF;
+  IF $3 IS NULL OR $3 = '' THEN
+    RAISE EXCEPTION 'username must not be NULL or empty' USING ERRCODE = '22023';
+  END IF;
+  IF NOT EXISTS (SELECT FROM mycelium.node_metadata m WHERE m.node_id = $1) THEN
+    RAISE EXCEPTION 'node "%" is not registered', $1 USING ERRCODE = '42704';
+  END IF;
+  INSERT INTO mycelium.peer_credentials AS c VALUES ($1, $2, $3, $4)
+    ON CONFLICT ON CONSTRAINT peer_credentials_pkey DO UPDATE
+      SET username = EXCLUDED.username, password = EXCLUDED.password;
+END $$;
 
 CREATE FUNCTION mycelium.set_node_database(node_id text, dbname text) RETURNS void
-  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-  AS $$ UPDATE mycelium.node_metadata SET dbname = $2 WHERE node_id = $1 $$;
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  PERFORM mycelium._check_node_id($1);
+  IF $2 IS NULL OR $2 = '' THEN
+    RAISE EXCEPTION 'dbname must not be NULL or empty' USING ERRCODE = '22023';
+  END IF;
+  UPDATE mycelium.node_metadata m SET dbname = $2 WHERE m.node_id = $1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'node "%" is not registered', $1 USING ERRCODE = '42704';
+  END IF;
+END $$;
 
 -- The postgres_fdw servers and foreign-table schema made for each peer node.
 CREATE TABLE mycelium.peer_servers (

@@ -8,6 +8,11 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
     sign.py public NAME           -> public key hex
     sign.py sign NAME PAYLOAD_HEX -> signature hex
     sign.py sign-many NAME        -> one signature per payload hex line on stdin
+    sign.py put NAME SHARD KEY VERSION CANONICAL_VALUE
+    sign.py delete NAME SHARD KEY VERSION
+                                  -> NAME's signature of a put or delete it writes as
+                                     created_by, over bytes built here from SIGNING.md (the
+                                     value must be given in canonical JSON)
     sign.py entry-hash PREV_HEX SEQ PAYLOAD_HEX SIGNATURE_HEX ORIGIN CREATED_AT_US
                                   -> the audit entry hash (schemas/SIGNING.md, "Audit chain"),
                                      as a forger would compute it
@@ -41,6 +46,20 @@ def entry_hash(prev_hex, seq, payload_hex, signature_hex, origin, created_at_us)
     return hashlib.sha256(data).hexdigest()
 
 
+def u64be(v):
+    return struct.pack(">Q", int(v))
+
+
+def put_bytes(name, shard, key, version, canonical_value):
+    return b"".join([frame(b"mycelium/v1/put"), frame(shard.encode()), frame(key.encode()),
+                     frame(u64be(version)), frame(name.encode()), frame(canonical_value.encode())])
+
+
+def delete_bytes(name, shard, key, version):
+    return b"".join([frame(b"mycelium/v1/delete"), frame(shard.encode()), frame(key.encode()),
+                     frame(u64be(version)), frame(name.encode())])
+
+
 def blacklist_bytes(node_id, reason, created_by, created_at_ms, expires_at_ms):
     def u64(v):  # signed times travel as the u64 of their two's complement
         return struct.pack(">Q", int(v) & 0xFFFFFFFFFFFFFFFF)
@@ -59,6 +78,10 @@ def main(argv):
         for line in sys.stdin:
             if line.strip():
                 print(k.sign(bytes.fromhex(line.strip())).signature.hex())
+    elif len(argv) == 7 and argv[1] == "put":
+        print(key(argv[2]).sign(put_bytes(*argv[2:])).signature.hex())
+    elif len(argv) == 6 and argv[1] == "delete":
+        print(key(argv[2]).sign(delete_bytes(*argv[2:])).signature.hex())
     elif len(argv) == 8 and argv[1] == "entry-hash":
         print(entry_hash(*argv[2:]))
     elif len(argv) == 8 and argv[1] == "blacklist":

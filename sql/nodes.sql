@@ -55,3 +55,15 @@ SELECT mycelium.register_node('validator-3', 'validator', :'v3_key', '127.0.0.1'
 SELECT mycelium.deactivate_node('validator-3');
 SELECT node_id, is_active FROM mycelium.node_metadata WHERE node_id = 'validator-3';
 SELECT pg_temp.error_of($$SELECT mycelium.deactivate_node('nobody')$$);
+
+-- Malformed node ids are 22023 naming the field, not a CHECK constraint's 23514.
+SELECT pg_temp.error_of($$SELECT mycelium.register_node('bad id!', 'validator', repeat('a', 64), '127.0.0.1', 1, '0.1.0', '{}', repeat('b', 128))$$);
+SELECT pg_temp.error_of($$SELECT mycelium.register_node(repeat('n', 64), 'validator', repeat('a', 64), '127.0.0.1', 1, '0.1.0', '{}', repeat('b', 128))$$);
+SELECT pg_temp.error_of($$SELECT mycelium.register_node('-dash', 'validator', repeat('a', 64), '127.0.0.1', 1, '0.1.0', '{}', repeat('b', 128))$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_local_node('no spaces')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_node_database('bad id!', 'db')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_node_database('nobody', 'db')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'write', 'u', 'p')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('nobody', 'sync', 'u', 'p')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'sync', NULL, 'p')$$);
+SELECT count(*) AS credentials_stored FROM mycelium.peer_credentials;

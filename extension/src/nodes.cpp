@@ -2,6 +2,7 @@
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/node_id.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
 #include "mycelium/signing.hpp"
@@ -23,6 +24,9 @@ std::string jsonb_arg_text(FunctionCallInfo fcinfo, int n) {
 NodeRegistration registration_args(FunctionCallInfo fcinfo) {
   NodeRegistration node;
   node.node_id = pg::text_arg(fcinfo, 0, "node_id");
+  // Checked here, not left to the table's CHECK constraint: a malformed argument is 22023
+  // naming the field, never a constraint violation.
+  check_node_id(node.node_id);
   node.node_type = pg::text_arg(fcinfo, 1, "node_type");
   node.public_key = pg::text_arg(fcinfo, 2, "public_key");
   node.ip = pg::text_arg(fcinfo, 3, "ip");

@@ -1,7 +1,18 @@
-// The verifying triggers of mycelium.data (puts) and mycelium.tombstones (deletes). Whatever the
-// path (mycelium.put/delete, plain INSERT/UPDATE, COPY), a record changes only when its
-// signature verifies against the registered key of an active, responsible validator and its
-// version is exactly the next one. Checks run cheapest first; verification comes last.
+// The triggers of mycelium.data (puts) and mycelium.tombstones (deletes). Whatever the path
+// (mycelium.put/delete, INSERT, UPDATE, INSERT ... ON CONFLICT, MERGE, COPY, writable CTEs, a
+// statement naming a partition), a record changes only when its signature verifies against the
+// registered key of an active, responsible validator and its version is exactly the next one,
+// and every change that took effect is logged exactly once.
+//
+// Two triggers per table, because a BEFORE ROW trigger sees rows that may never be written:
+// INSERT ... ON CONFLICT fires the BEFORE INSERT trigger for the proposed row and then either
+// skips it (DO NOTHING) or turns it into an UPDATE (DO UPDATE, which fires BEFORE UPDATE too).
+// Verifying and logging there logged changes that never happened, or one change twice.
+//  - guard_*  (BEFORE ROW): checks that need no lookup: deletes only through the extension,
+//    immutable columns, no writes through a foreign (remote) partition.
+//  - verify_* (AFTER ROW): fires once per row that was really inserted or updated, with the
+//    final row; verifies it and appends it to the audit log. Raising here rolls the statement
+//    back like any constraint check.
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/ext/internal_scope.hpp"
@@ -10,6 +21,11 @@
 #include "mycelium/pg/spi.hpp"
 #include "mycelium/pg/trigger_row.hpp"
 #include "mycelium/signing.hpp"
+
+extern "C" {
+#include "catalog/pg_class.h"
+#include "utils/rel.h"
+}
 
 using namespace mycelium;
 using mycelium::ext::InternalOp;
@@ -40,65 +56,73 @@ ext::Change read_change(const pg::TriggerRow &row, const char *op) {
   return change;
 }
 
-std::string canonical_value(Datum value) {
-  return canonical_json(pg::jsonb_text(value), "value");
+HeapTuple result_tuple(const TriggerData *trigger) {
+  return TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) ? trigger->tg_newtuple : trigger->tg_trigtuple;
 }
 
 } // namespace
 
-MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
-  TriggerData *trigger = pg::row_trigger_data(fcinfo, "verify_data_change");
+// BEFORE INSERT OR UPDATE OR DELETE ON mycelium.data.
+MYCELIUM_SQL_FUNCTION(mycelium_guard_data_change) {
+  TriggerData *trigger = pg::row_trigger_data(fcinfo, "guard_data_change");
   const TupleDesc desc = trigger->tg_relation->rd_att;
   const pg::TriggerRow old_row(trigger->tg_trigtuple, desc);
 
-  // The inbox verified this replicated entry already, against this node's own keys.
-  if (InternalScope::active(InternalOp::ReplicaApply, old_row.text("shard_id")))
-    return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) ? trigger->tg_newtuple
-                                                                      : trigger->tg_trigtuple);
-
   if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
-    // Only a verified tombstone (mycelium.delete, or a signed INSERT into mycelium.tombstones)
-    // removes a record.
-    if (!InternalScope::active(InternalOp::SignedDelete, old_row.text("shard_id"),
-                               old_row.text("key")))
+    // Only a verified tombstone (mycelium.delete, or a signed row in mycelium.tombstones)
+    // removes a record; on a replica, only the inbox applying a verified entry.
+    const std::string shard_id = old_row.text("shard_id");
+    if (!InternalScope::active(InternalOp::SignedDelete, shard_id, old_row.text("key")) &&
+        !InternalScope::active(InternalOp::ReplicaApply, shard_id))
       throw Error(sqlstate::kUnsignedDelete,
                   "records are deleted only by a signed delete: use mycelium.delete() or insert "
                   "a signed row into mycelium.tombstones");
     return PointerGetDatum(trigger->tg_trigtuple);
   }
+  // A remote shard is written on its own node; refused here, before postgres_fdw sends it.
+  if (trigger->tg_relation->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
+    throw Error(sqlstate::kNotPrimary, "shard \"" + old_row.text("shard_id") +
+                                           "\" is a read-only remote on this node: it is written "
+                                           "on its primary node only");
+  if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
+    check_immutable(old_row, pg::TriggerRow(trigger->tg_newtuple, desc), "mycelium.data");
+  return PointerGetDatum(result_tuple(trigger));
+}
 
+// AFTER INSERT OR UPDATE ON mycelium.data: a put that took effect.
+MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
+  TriggerData *trigger = pg::after_row_trigger_data(fcinfo, "verify_data_change");
+  const TupleDesc desc = trigger->tg_relation->rd_att;
   const bool is_update = TRIGGER_FIRED_BY_UPDATE(trigger->tg_event);
-  HeapTuple tuple = is_update ? trigger->tg_newtuple : trigger->tg_trigtuple;
-  const pg::TriggerRow row(tuple, desc);
-  if (is_update)
-    check_immutable(old_row, row, "mycelium.data");
+  const pg::TriggerRow row(result_tuple(trigger), desc);
+
+  // The inbox verified this replicated entry already, against this node's own keys.
+  if (InternalScope::active(InternalOp::ReplicaApply, row.text("shard_id")))
+    return PointerGetDatum(nullptr);
 
   ext::Change change = read_change(row, "put");
-
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
   const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
-  const std::int64_t current =
-      is_update ? old_row.int4("version")
-                : ext::current_version(head.partition, change.shard_id, change.key);
+  // An update replaced the live row (the old row is the current version); an insert made a
+  // key live that was absent, so its current version is its tombstone's, if any.
+  const std::int64_t current = is_update
+                                   ? pg::TriggerRow(trigger->tg_trigtuple, desc).int4("version")
+                                   : ext::tombstone_version(change.shard_id, change.key);
   ext::check_next_version(change.version, current, "put of \"" + change.key + "\"");
 
   change.payload = put_payload(change.shard_id, change.key, change.version, change.created_by,
-                               canonical_value(change.value));
+                               canonical_json(pg::jsonb_text(change.value), "value"));
   ext::check_signature(change.signature, change.payload, key, "put");
   ext::append_audit(change, head);
-  return PointerGetDatum(tuple);
+  return PointerGetDatum(nullptr);
 }
 
-MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
-  TriggerData *trigger = pg::row_trigger_data(fcinfo, "verify_tombstone");
+// BEFORE UPDATE OR DELETE ON mycelium.tombstones.
+MYCELIUM_SQL_FUNCTION(mycelium_guard_tombstone_change) {
+  TriggerData *trigger = pg::row_trigger_data(fcinfo, "guard_tombstone_change");
   const TupleDesc desc = trigger->tg_relation->rd_att;
   const pg::TriggerRow old_row(trigger->tg_trigtuple, desc);
-
-  if (InternalScope::active(InternalOp::ReplicaApply, old_row.text("shard_id")))
-    return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigger->tg_event) ? trigger->tg_newtuple
-                                                                      : trigger->tg_trigtuple);
-
   if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
     // A tombstone is what stops an old put from being replayed: it goes only with its shard.
     if (!InternalScope::active(InternalOp::DropShard, old_row.text("shard_id")))
@@ -106,34 +130,36 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
                   "tombstones are permanent; they are removed only by mycelium.drop_shard()");
     return PointerGetDatum(trigger->tg_trigtuple);
   }
+  if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event))
+    check_immutable(old_row, pg::TriggerRow(trigger->tg_newtuple, desc), "mycelium.tombstones");
+  return PointerGetDatum(result_tuple(trigger));
+}
 
-  const bool is_update = TRIGGER_FIRED_BY_UPDATE(trigger->tg_event);
-  HeapTuple tuple = is_update ? trigger->tg_newtuple : trigger->tg_trigtuple;
-  const pg::TriggerRow row(tuple, desc);
-  if (is_update)
-    check_immutable(old_row, row, "mycelium.tombstones");
+// AFTER INSERT OR UPDATE ON mycelium.tombstones: a delete that took effect. Inserting a
+// tombstone, or moving an existing one to a newer version, deletes the key's live record.
+MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
+  TriggerData *trigger = pg::after_row_trigger_data(fcinfo, "verify_tombstone");
+  const TupleDesc desc = trigger->tg_relation->rd_att;
+  const pg::TriggerRow row(result_tuple(trigger), desc);
+
+  if (InternalScope::active(InternalOp::ReplicaApply, row.text("shard_id")))
+    return PointerGetDatum(nullptr);
 
   ext::Change change = read_change(row, "delete");
-
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
   const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
-  static pg::PerRelationStatements live_version([](const std::string &partition) {
-    return "SELECT version FROM " + partition + " WHERE key = $1 FOR UPDATE";
-  });
-  if (live_version.for_relation(head.partition).execute({pg::text_param(change.key)}) == 0)
+  const std::optional<std::int64_t> live = ext::live_version(head.partition, change.key);
+  if (!live)
     throw Error(sqlstate::kNothingToDelete, "delete of \"" + change.key + "\": shard \"" +
                                                 change.shard_id + "\" holds no such record");
-  ext::check_next_version(change.version, pg::result_int(0, 1).value_or(0),
-                          "delete of \"" + change.key + "\"");
+  // The live record is the current version, and it is newer than any earlier tombstone of the
+  // key, so a tombstone's version only ever moves forward.
+  ext::check_next_version(change.version, *live, "delete of \"" + change.key + "\"");
 
   change.payload = delete_payload(change.shard_id, change.key, change.version, change.created_by);
   ext::check_signature(change.signature, change.payload, key, "delete");
   ext::append_audit(change, head);
-
-  static pg::PerRelationStatements remove(
-      [](const std::string &partition) { return "DELETE FROM " + partition + " WHERE key = $1"; });
-  InternalScope scope(InternalOp::SignedDelete, change.shard_id, change.key);
-  remove.for_relation(head.partition).execute({pg::text_param(change.key)});
-  return PointerGetDatum(tuple);
+  ext::remove_record(head.partition, change.shard_id, change.key);
+  return PointerGetDatum(nullptr);
 }

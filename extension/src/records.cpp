@@ -1,6 +1,8 @@
 // mycelium.put and mycelium.delete: convenience entry points over the same verifying triggers
 // that plain INSERT/UPDATE and tombstone inserts pass. They run as the caller.
 #include "mycelium/error.hpp"
+#include "mycelium/signing.hpp"
+#include "mycelium/ext/write_checks.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
 
@@ -36,16 +38,19 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
   if (partition_of.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   const Oid partition = static_cast<Oid>(pg::result_int(0, 1).value_or(InvalidOid));
-  // UPDATE names the partition (see PerRelationStatements); INSERT goes through the parent,
-  // whose plan does not touch the other partitions.
+  // Both statements name the partition (see PerRelationStatements). The verifying trigger runs
+  // on whichever row is really written; ON CONFLICT DO NOTHING makes a key that exists already
+  // a refusal with the version rule's own error instead of a unique-index violation.
   static pg::PerRelationStatements update([](const std::string &partition_name) {
     return "UPDATE " + partition_name +
            " SET value = $3, version = $4, created_by = $5, signature = $6"
            " WHERE shard_id = $1 AND key = $2";
   });
-  static pg::Statement insert(
-      "INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature) "
-      "VALUES ($1, $2, $3, $4, $5, $6)");
+  static pg::PerRelationStatements insert([](const std::string &partition_name) {
+    return "INSERT INTO " + partition_name +
+           " (shard_id, key, value, version, created_by, signature) "
+           "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING";
+  });
   const std::initializer_list<pg::Param> params = {
       pg::text_param(shard_id), pg::text_param(key),        pg::datum_param(JSONBOID, value),
       pg::int4_param(version),  pg::text_param(created_by), pg::text_param(signature)};
@@ -53,8 +58,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
   // deleted before is inserted again (its tombstone holds the version the trigger checks).
   if (version != 1 && update.for_relation(partition).execute(params) > 0)
     PG_RETURN_VOID();
-  insert.execute(params);
-  PG_RETURN_VOID();
+  if (insert.for_relation(partition).execute(params) > 0)
+    PG_RETURN_VOID();
+  // The key is live: it existed already (version 1) or was created concurrently.
+  static pg::Statement live("SELECT version FROM mycelium.data WHERE shard_id = $1 AND key = $2");
+  live.execute({pg::text_param(shard_id), pg::text_param(key)});
+  ext::check_next_version(version, pg::result_int(0, 1).value_or(0), "put of \"" + key + "\"");
+  throw Error(sqlstate::kStaleVersion, "put of \"" + key + "\": the key was written concurrently");
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_delete) {

@@ -459,7 +459,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
   pg::execute_sql("CREATE FOREIGN TABLE " + partition +
                   " PARTITION OF mycelium.data FOR VALUES IN (" + literal(shard_id) + ") SERVER " +
                   peer.read_server + " OPTIONS (schema_name 'mycelium', table_name 'data')");
-  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
+  for (const char *trigger : {"guard_data_change", "verify_data_change"})
+    pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER " + trigger);
   pg::execute_sql("GRANT SELECT ON " + partition +
                   " TO mycelium_admin, mycelium_validator, mycelium_miner");
   static pg::Statement insert(

@@ -64,7 +64,8 @@ std::string create_shard_storage(const std::string &shard_id, const std::string 
   pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
   // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
   // partition does not fire the parent's statement trigger, so each partition gets its own.
-  pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER verify_data_change");
+  for (const char *trigger : {"guard_data_change", "verify_data_change"})
+    pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER " + trigger);
   pg::execute_sql("CREATE TRIGGER guard_data_truncate BEFORE TRUNCATE ON " + partition +
                   " FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log()");
   pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER guard_data_truncate");

@@ -44,4 +44,13 @@ TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *name) {
   return data;
 }
 
+TriggerData *after_row_trigger_data(FunctionCallInfo fcinfo, const char *name) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    throw Error("39P01", std::string(name) + " must be called as a trigger");
+  auto *data = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_AFTER(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event))
+    throw Error("39P01", std::string(name) + " must be an AFTER ... FOR EACH ROW trigger");
+  return data;
+}
+
 } // namespace mycelium::pg

@@ -68,6 +68,31 @@ std::int64_t current_version(Oid partition, const std::string &shard_id, const s
   return pg::result_int(0, 1).value_or(0);
 }
 
+std::int64_t tombstone_version(const std::string &shard_id, const std::string &key) {
+  static Statement query(
+      "SELECT version FROM mycelium.tombstones WHERE shard_id = $1 AND key = $2");
+  if (query.execute({pg::text_param(shard_id), pg::text_param(key)}) == 0)
+    return 0;
+  return pg::result_int(0, 1).value_or(0);
+}
+
+std::optional<std::int64_t> live_version(Oid partition, const std::string &key) {
+  static pg::PerRelationStatements query([](const std::string &partition_name) {
+    return "SELECT version FROM " + partition_name + " WHERE key = $1 FOR UPDATE";
+  });
+  if (query.for_relation(partition).execute({pg::text_param(key)}) == 0)
+    return std::nullopt;
+  return pg::result_int(0, 1).value_or(0);
+}
+
+void remove_record(Oid partition, const std::string &shard_id, const std::string &key) {
+  static pg::PerRelationStatements remove([](const std::string &partition_name) {
+    return "DELETE FROM " + partition_name + " WHERE key = $1";
+  });
+  InternalScope scope(InternalOp::SignedDelete, shard_id, key);
+  remove.for_relation(partition).execute({pg::text_param(key)});
+}
+
 void check_next_version(std::int64_t version, std::int64_t current, const std::string &what) {
   if (version <= current)
     throw Error(sqlstate::kStaleVersion, what + ": version " + std::to_string(version) +

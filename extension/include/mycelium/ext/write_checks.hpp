@@ -30,6 +30,17 @@ ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &s
 // tombstone's, else 0.
 std::int64_t current_version(Oid partition, const std::string &shard_id, const std::string &key);
 
+// The version a deleted key's tombstone holds, else 0.
+std::int64_t tombstone_version(const std::string &shard_id, const std::string &key);
+
+// The key's live record's version, with the row locked until the end of the transaction;
+// nullopt when the shard holds no record of the key.
+std::optional<std::int64_t> live_version(Oid partition, const std::string &key);
+
+// Removes the key's live record after a verified delete (the record's guard lets exactly this
+// row go).
+void remove_record(Oid partition, const std::string &shard_id, const std::string &key);
+
 // version must be exactly current + 1.
 void check_next_version(std::int64_t version, std::int64_t current, const std::string &what);
 

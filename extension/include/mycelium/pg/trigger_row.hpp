@@ -32,5 +32,7 @@ private:
 
 // The trigger's context, checked: called as a row-level BEFORE trigger.
 TriggerData *row_trigger_data(FunctionCallInfo fcinfo, const char *name);
+// The same, for a row-level AFTER trigger.
+TriggerData *after_row_trigger_data(FunctionCallInfo fcinfo, const char *name);
 
 } // namespace mycelium::pg
