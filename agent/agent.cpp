@@ -645,7 +645,7 @@ void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
           Rows rows =
               s.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
                       "       (extract(epoch FROM created_at) * 1000000)::bigint, origin_node, "
-                      "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex') "
+                      "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature "
                       "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 "
                       " ORDER BY seq LIMIT $3",
                       {cursor.shard_id, std::to_string(cursor.last_seq), std::to_string(left + 1)});
@@ -669,6 +669,7 @@ void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
             const Bytes hash = from_hex(r[11].value_or(""), 32, "entry_hash");
             std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
             std::copy(hash.begin(), hash.end(), e.entry_hash.begin());
+            e.link_signature = parse_signature(r[12].value_or(""), "link_signature");
             response->entries.push_back(std::move(e));
           }
           left -= static_cast<std::uint32_t>(rows.size());
@@ -703,14 +704,18 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
         s.exec("BEGIN");
         for (const p::AuditEntry &e : *entries)
           s.query("INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
-                  "created_by, signature, created_at, origin_node, prev_hash, entry_hash) "
+                  "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
+                  "link_signature) "
                   "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, "
-                  "to_timestamp($9::float8 / 1000000), $10, decode($11, 'hex'), "
-                  "decode($12, 'hex'))",
+                  // Exact to the microsecond (a float8 of Unix microseconds is not): the entry
+                  // hash and the link signature cover created_at.
+                  "'epoch'::timestamptz + $9::bigint * interval '1 microsecond', $10, "
+                  "decode($11, 'hex'), decode($12, 'hex'), $13)",
                   {e.shard_id, std::to_string(e.seq), e.op, e.key, std::to_string(e.version),
                    e.value_json.empty() ? std::nullopt : std::optional<std::string>(e.value_json),
                    e.created_by, e.signature, std::to_string(e.created_at_us), e.origin_node,
-                   hex_of(e.prev_hash), hex_of(e.entry_hash)});
+                   hex_of(e.prev_hash), hex_of(e.entry_hash),
+                   to_hex(e.link_signature.data(), e.link_signature.size())});
         s.exec("COMMIT");
         *refused =
             std::stoll(

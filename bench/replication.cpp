@@ -8,6 +8,7 @@
 #include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
+#include "mycelium/key_file.hpp"
 #include "mycelium/signing.hpp"
 
 #include <libpq-fe.h>
@@ -930,7 +931,12 @@ int postmaster_of(Connection &db) {
 
 int run(int argc, char **argv) {
   Options o = parse_options(argc, argv);
-  Node primary{kPrimaryId, o.primary_port, mycelium::SecretKey::generate()};
+  // The primary's database signs its chain links with its node key (mycelium.node_key_file):
+  // the driver registers the primary with that same key, given by bench/replication.sh.
+  const char *primary_key_file = std::getenv("MYCELIUM_PRIMARY_KEY_FILE");
+  Node primary{kPrimaryId, o.primary_port,
+               primary_key_file ? mycelium::read_key_file(primary_key_file)
+                                : mycelium::SecretKey::generate()};
   Node replica{kReplicaId, o.replica_port, mycelium::SecretKey::generate()};
   const std::vector<const Node *> nodes = {&primary, &replica};
 

@@ -58,7 +58,7 @@ case $FSYNC in on | off) ;; *) die "FSYNC must be on or off, not '$FSYNC'" ;; es
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake -S . -B "$BUILD_DIR" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mycelium-bench-replication >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target mycelium-bench-replication mycelium >/dev/null
 DRIVER="$(cd "$BUILD_DIR" && pwd)/bench/mycelium-bench-replication"
 
 DIR=$(mktemp -d /tmp/mycelium-bench-repl.XXXXXX)
@@ -132,6 +132,11 @@ synchronous_commit = on
 fsync = $FSYNC
 EOF
 done
+# The primary signs its chain links with its node key; the driver registers it with the same key.
+"$BUILD_DIR/agent/cli/mycelium" keygen --out "$DIR/primary.key" >/dev/null
+install -o postgres -g postgres -m 600 "$DIR/primary.key" "$DIR/primary/mycelium_node.key"
+echo "mycelium.node_key_file = 'mycelium_node.key'" >>"$DIR/primary/postgresql.conf"
+export MYCELIUM_PRIMARY_KEY_FILE="$DIR/primary.key"
 declare -A BASELINE_DB=([primary]=logical_pub [replica]=logical_sub)
 for node in "${NODES[@]}"; do
   printf 'CREATE DATABASE mycelium\nCREATE DATABASE %s\n' "${BASELINE_DB[$node]}" |

@@ -29,10 +29,16 @@ fi
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake -S . -B "$BUILD_DIR" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mycelium-bench-signed-writes >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target mycelium-bench-signed-writes mycelium >/dev/null
 DRIVER="$(cd "$BUILD_DIR" && pwd)/bench/mycelium-bench-signed-writes"
 export DRIVER
 
+# The node signs each audit entry's link with its node key (mycelium.node_key_file).
+KEYDIR=$(mktemp -d /tmp/mycelium-bench-key.XXXXXX)
+trap 'rm -rf "$KEYDIR"' EXIT
+"$BUILD_DIR/agent/cli/mycelium" keygen --out "$KEYDIR/node.key" >/dev/null
+chown -R postgres: "$KEYDIR"
+
 # shellcheck disable=SC2016 # $DRIVER expands inside the cluster's shell
 pg_virtualenv -t -o shared_buffers=256MB -o synchronous_commit=on -o fsync="$FSYNC" \
-  bash -c '"$DRIVER"'
+  -o "mycelium.node_key_file=$KEYDIR/node.key" bash -c '"$DRIVER"'

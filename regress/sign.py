@@ -13,9 +13,17 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
                                   -> NAME's signature of a put or delete it writes as
                                      created_by, over bytes built here from SIGNING.md (the
                                      value must be given in canonical JSON)
+    sign.py keyfile NAME PATH     -> writes NAME's key as a key file (SIGNING.md, "Key files"),
+                                     mode 0600, for a database's mycelium.node_key_file
     sign.py entry-hash PREV_HEX SEQ PAYLOAD_HEX SIGNATURE_HEX ORIGIN CREATED_AT_US
                                   -> the audit entry hash (schemas/SIGNING.md, "Audit chain"),
                                      as a forger would compute it
+    sign.py link NAME SHARD SEQ ENTRY_HASH_HEX PRIMARY
+                                  -> NAME's signature of a chain link (SIGNING.md, "Chain
+                                     links"), over bytes built here, as a forger would
+    sign.py control NAME OP SHARD PRIMARY TARGET ISSUED_AT_US CANONICAL_VALIDATORS
+                                  -> NAME's signature of a replica control message (SIGNING.md,
+                                     "Replica control"), over bytes built here
     sign.py blacklist NAME NODE_ID REASON CREATED_BY CREATED_AT_MS EXPIRES_AT_MS
                                   -> NAME's signature of a blacklist entry, over bytes built
                                      here from PROTOCOL.md ("BlacklistSync"), not asked of the
@@ -23,6 +31,7 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
                                      frame it alike
 """
 import hashlib
+import os
 import struct
 import sys
 
@@ -60,6 +69,17 @@ def delete_bytes(name, shard, key, version):
                      frame(u64be(version)), frame(name.encode())])
 
 
+def link_bytes(shard, seq, entry_hash_hex, primary):
+    return b"".join([frame(b"mycelium/v1/link"), frame(shard.encode()), frame(u64be(seq)),
+                     frame(bytes.fromhex(entry_hash_hex)), frame(primary.encode())])
+
+
+def control_bytes(op, shard, primary, target, issued_at_us, validators):
+    return b"".join([frame(b"mycelium/v1/replica-control"), frame(op.encode()),
+                     frame(shard.encode()), frame(primary.encode()), frame(target.encode()),
+                     frame(u64be(issued_at_us)), frame(validators.encode())])
+
+
 def blacklist_bytes(node_id, reason, created_by, created_at_ms, expires_at_ms):
     def u64(v):  # signed times travel as the u64 of their two's complement
         return struct.pack(">Q", int(v) & 0xFFFFFFFFFFFFFFFF)
@@ -78,10 +98,21 @@ def main(argv):
         for line in sys.stdin:
             if line.strip():
                 print(k.sign(bytes.fromhex(line.strip())).signature.hex())
+    elif len(argv) == 4 and argv[1] == "keyfile":
+        k = key(argv[2])
+        fd = os.open(argv[3], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("# mycelium ed25519 key file: keep it secret\n")
+            f.write("public_key: " + k.verify_key.encode().hex() + "\n")
+            f.write("secret_seed: " + k.encode().hex() + "\n")
     elif len(argv) == 7 and argv[1] == "put":
         print(key(argv[2]).sign(put_bytes(*argv[2:])).signature.hex())
     elif len(argv) == 6 and argv[1] == "delete":
         print(key(argv[2]).sign(delete_bytes(*argv[2:])).signature.hex())
+    elif len(argv) == 7 and argv[1] == "link":
+        print(key(argv[2]).sign(link_bytes(*argv[3:])).signature.hex())
+    elif len(argv) == 9 and argv[1] == "control":
+        print(key(argv[2]).sign(control_bytes(*argv[3:])).signature.hex())
     elif len(argv) == 8 and argv[1] == "entry-hash":
         print(entry_hash(*argv[2:]))
     elif len(argv) == 8 and argv[1] == "blacklist":

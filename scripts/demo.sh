@@ -217,6 +217,13 @@ step "Each node creates its Ed25519 identity (the secret key never leaves the ke
 for i in 1 2 3; do
   cli keygen --out "$keys/node-$i.key"
 done
+note "the database signs its audit entries and replica messages with the same key: a copy it owns"
+for i in 1 2 3; do
+  show "# " "install -o postgres -g postgres -m 600 $keys/node-$i.key \$PGDATA/mycelium_node.key"
+  install -o postgres -g postgres -m 600 "$keys/node-$i.key" "$(mn_datadir "$i")/mycelium_node.key"
+  on_quiet "$i" "ALTER SYSTEM SET mycelium.node_key_file = 'mycelium_node.key'"
+  on_quiet "$i" "SELECT pg_reload_conf()"
+done
 
 ########################################################################################
 step "Every node learns its own name and registers all three nodes (signed by each node's key)"

@@ -35,8 +35,15 @@ run() {
 if [ -n "${PGHOST:-}" ] && [ -n "${MYCELIUM_USE_EXISTING:-}" ]; then
   run
 else
+  # The node signs its audit entries with its node key (mycelium.node_key_file): a key made for
+  # the test, in a directory the server's user owns.
+  keydir=$(mktemp -d /tmp/mycelium-regress-key.XXXXXX)
+  trap 'rm -rf "$keydir"' EXIT
+  /usr/bin/python3 regress/sign.py keyfile regress-node "$keydir/node.key"
+  chown -R postgres: "$keydir"
   export -f run
   export pg_regress outdir pg_bindir
   export tests_str="${tests[*]}"
-  pg_virtualenv -t -o 'max_connections=50' bash -c 'tests=($tests_str); run'
+  pg_virtualenv -t -o 'max_connections=50' -o "mycelium.node_key_file=$keydir/node.key" \
+    bash -c 'tests=($tests_str); run'
 fi

@@ -2,11 +2,14 @@
 //  - guard_audit_log: mycelium.sync_changes is appended only by the verifying triggers; no row
 //    is ever updated in its chained columns or deleted; the log (and the record tables) cannot
 //    be truncated. A superuser can still disable the trigger: verify_audit is what catches that.
-//  - verify_audit(shard_id): recomputes the shard's chain from the stored columns.
+//  - verify_audit(shard_id): recomputes the shard's chain from the stored columns, checks the
+//    primary's link signatures, and checks the shard's records and tombstones against the log.
 #include "mycelium/audit.hpp"
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/node_key.hpp"
+#include "mycelium/replica_signing.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -19,6 +22,8 @@ extern "C" {
 }
 
 #include <cstring>
+#include <map>
+#include <optional>
 
 using namespace mycelium;
 using mycelium::ext::InternalOp;
@@ -101,9 +106,36 @@ mycelium::Hash to_hash(const std::optional<std::string> &bytes) {
   return h;
 }
 
+// The key each origin node signed its links with: as registered here; for this node itself,
+// when it is not registered (a single node), the key of mycelium.node_key_file.
+using OriginKeys = std::map<std::string, std::optional<PublicKey>>;
+OriginKeys origin_keys(const std::string &shard_id) {
+  static pg::Statement origins(
+      "SELECT o.origin_node, m.public_key, o.origin_node = (SELECT node_id FROM "
+      "mycelium.local_node) "
+      "  FROM (SELECT DISTINCT origin_node FROM mycelium.sync_changes WHERE shard_id = $1) o "
+      "  LEFT JOIN mycelium.node_metadata m ON m.node_id = o.origin_node");
+  OriginKeys keys;
+  const std::uint64_t n = origins.execute({pg::text_param(shard_id)});
+  for (std::uint64_t row = 0; row < n; ++row) {
+    std::optional<PublicKey> key;
+    if (const std::optional<std::string> hex = pg::result_text(row, 2)) {
+      key = parse_public_key(*hex);
+    } else if (pg::result_bool(row, 3).value_or(false)) {
+      try {
+        key = ext::node_key().public_key();
+      } catch (const Error &) {
+        // No key configured: the links cannot be checked, which check_entry reports.
+      }
+    }
+    keys.emplace(pg::result_text(row, 1).value_or(""), key);
+  }
+  return keys;
+}
+
 // Checks one entry (the current SPI result row) against the running chain state.
-void check_entry(std::uint64_t row, const std::string &shard_id, std::int64_t &seq,
-                 mycelium::Hash &prev, Verdict &verdict) {
+void check_entry(std::uint64_t row, const std::string &shard_id, const OriginKeys &keys,
+                 std::int64_t &seq, mycelium::Hash &prev, Verdict &verdict) {
   const std::int64_t change_id = pg::result_int(row, 1).value_or(0);
   const std::int64_t entry_seq = pg::result_int(row, 2).value_or(0);
   if (entry_seq != seq + 1)
@@ -135,9 +167,83 @@ void check_entry(std::uint64_t row, const std::string &shard_id, std::int64_t &s
                        static_cast<std::uint64_t>(pg::result_int(row, 11).value_or(0)));
   if (to_hash(pg::result_bytes(row, 12)) != expected)
     return verdict.fail(change_id, "entry_hash does not match the entry's contents");
+  const std::string origin = pg::result_text(row, 9).value_or("");
+  const auto origin_key = keys.find(origin);
+  if (origin_key == keys.end() || !origin_key->second)
+    return verdict.fail(change_id, "the link signature cannot be checked: origin node \"" + origin +
+                                       "\" is not registered here");
+  Signature link{};
+  try {
+    link = parse_signature(pg::result_text(row, 13).value_or(""), "link_signature");
+  } catch (const Error &e) {
+    return verdict.fail(change_id, e.what());
+  }
+  if (!verify(link, link_payload(shard_id, static_cast<std::uint64_t>(entry_seq), expected, origin),
+              *origin_key->second))
+    return verdict.fail(change_id, "the link signature does not verify with the key of origin "
+                                   "node \"" +
+                                       origin + "\"");
   seq = entry_seq;
   prev = expected;
   ++verdict.entries;
+}
+
+// Every record and tombstone of the shard against the log's latest entry for its key (entries
+// after base_seq: a re-created primary shard continues its old chain but starts empty). A
+// record changed behind the triggers' back (a rollback to an older, genuinely signed version;
+// an edited value; a record with no entry; a missing one) is found here even though every
+// signature verifies.
+void check_records(const std::string &shard_id, std::int64_t base_seq, Verdict &verdict) {
+  static pg::Statement problems(
+      "WITH latest AS ("
+      "  SELECT DISTINCT ON (c.key) c.change_id, c.key, c.op, c.version, c.value, c.created_by, "
+      "         c.signature "
+      "    FROM mycelium.sync_changes c WHERE c.shard_id = $1 AND c.seq > $2 "
+      "   ORDER BY c.key, c.seq DESC), "
+      "keys AS (SELECT l.key FROM latest l "
+      "         UNION SELECT d.key FROM mycelium.data d WHERE d.shard_id = $1 "
+      "         UNION SELECT t.key FROM mycelium.tombstones t WHERE t.shard_id = $1), "
+      "checked AS ("
+      "  SELECT k.key, l.change_id, CASE "
+      "    WHEN l.key IS NULL AND d.key IS NOT NULL THEN format("
+      "      'record %I (version %s) has no audit entry', k.key, d.version) "
+      "    WHEN l.key IS NULL THEN format('the tombstone of %I has no audit entry', k.key) "
+      "    WHEN l.op = 'put' AND d.key IS NULL THEN format("
+      "      'record %I is missing: the log''s latest entry for it is a put of version %s', "
+      "      k.key, l.version) "
+      "    WHEN l.op = 'put' AND (d.version, d.created_by) IS DISTINCT FROM (l.version, "
+      "l.created_by) "
+      "      THEN format('record %I is version %s by %s, but the log''s latest entry for it is a "
+      "put of version %s by %s', k.key, d.version, d.created_by, l.version, l.created_by) "
+      "    WHEN l.op = 'put' AND (d.signature IS DISTINCT FROM l.signature OR d.value IS DISTINCT "
+      "      FROM l.value) THEN format('record %I differs from the log''s put of version %s', "
+      "      k.key, l.version) "
+      "    WHEN l.op = 'put' AND t.version >= l.version THEN format("
+      "      'the tombstone of %I (version %s) is not older than its latest put (version %s)', "
+      "      k.key, t.version, l.version) "
+      "    WHEN l.op = 'delete' AND d.key IS NOT NULL THEN format("
+      "      'record %I (version %s) exists, but the log''s latest entry for it is a delete of "
+      "version %s', k.key, d.version, l.version) "
+      "    WHEN l.op = 'delete' AND (t.version, t.created_by, t.signature) IS DISTINCT FROM "
+      "      (l.version, l.created_by, l.signature) THEN format("
+      "      'the tombstone of %I does not match the log''s delete of version %s', "
+      "      k.key, l.version) "
+      "  END AS problem "
+      "  FROM keys k LEFT JOIN latest l ON l.key = k.key "
+      "  LEFT JOIN mycelium.data d ON d.shard_id = $1 AND d.key = k.key "
+      "  LEFT JOIN mycelium.tombstones t ON t.shard_id = $1 AND t.key = k.key) "
+      "SELECT count(*) OVER (), c.change_id, c.problem FROM checked c "
+      " WHERE c.problem IS NOT NULL ORDER BY c.key LIMIT 1");
+  if (problems.execute({pg::text_param(shard_id), pg::int8_param(base_seq)}) == 0)
+    return;
+  const std::int64_t count = pg::result_int(0, 1).value_or(1);
+  verdict.valid = false;
+  if (const std::optional<std::int64_t> change_id = pg::result_int(0, 2))
+    verdict.first_broken = *change_id;
+  verdict.reason = pg::result_text(0, 3).value_or("a record does not match the log");
+  if (count > 1)
+    verdict.reason +=
+        " (and " + std::to_string(count - 1) + " more key" + (count > 2 ? "s" : "") + ")";
 }
 
 } // namespace
@@ -148,17 +254,21 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
   {
     pg::SpiConnection spi;
     static pg::Statement head(
-        "SELECT head_seq, head_hash FROM mycelium.shards WHERE shard_id = $1");
+        "SELECT head_seq, head_hash, base_seq, kind FROM mycelium.shards WHERE shard_id = $1");
     const bool shard_exists = head.execute({pg::text_param(shard_id)}) == 1;
     const std::int64_t head_seq = shard_exists ? pg::result_int(0, 1).value_or(0) : 0;
     const mycelium::Hash head_hash = to_hash(shard_exists ? pg::result_bytes(0, 2) : std::nullopt);
+    const std::int64_t base_seq = shard_exists ? pg::result_int(0, 3).value_or(0) : 0;
+    // A remote shard's records live on its primary, which verifies them there.
+    const bool has_records = shard_exists && pg::result_text(0, 4) != "remote";
 
     // Read in pages keyed by seq so that a large shard is never held in memory at once.
     static pg::Statement page(
         "SELECT change_id, seq, op, key, version, value::text, created_by, signature, "
         "       origin_node, prev_hash, "
-        "       (extract(epoch FROM created_at) * 1000000)::bigint, entry_hash "
+        "       (extract(epoch FROM created_at) * 1000000)::bigint, entry_hash, link_signature "
         "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000");
+    const OriginKeys keys = origin_keys(shard_id);
     std::int64_t seq = 0;
     mycelium::Hash prev{};
     bool any = false;
@@ -166,7 +276,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
       const std::uint64_t n = page.execute({pg::text_param(shard_id), pg::int8_param(seq)});
       for (std::uint64_t row = 0; row < n && verdict.valid; ++row) {
         any = true;
-        check_entry(row, shard_id, seq, prev, verdict);
+        check_entry(row, shard_id, keys, seq, prev, verdict);
       }
       if (n < 1000 || !verdict.valid)
         break;
@@ -179,6 +289,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
                        " but the shard's recorded head is seq " + std::to_string(head_seq) +
                        " (entries were removed or the head was changed)";
     }
+    if (verdict.valid && has_records)
+      check_records(shard_id, base_seq, verdict);
   }
 
   TupleDesc desc;

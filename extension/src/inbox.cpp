@@ -9,6 +9,7 @@
 #include "mycelium/audit.hpp"
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/replica_signing.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/ext/write_checks.hpp"
@@ -38,6 +39,7 @@ struct Entry {
   bool value_null = true;
   TimestampTz created_at = 0;
   std::string prev_hash, entry_hash;
+  std::string link_signature_hex;
 };
 
 Entry read_entry(const pg::TriggerRow &row, HeapTuple tuple, TupleDesc desc) {
@@ -59,6 +61,7 @@ Entry read_entry(const pg::TriggerRow &row, HeapTuple tuple, TupleDesc desc) {
   };
   e.prev_hash = bytes("prev_hash");
   e.entry_hash = bytes("entry_hash");
+  e.link_signature_hex = row.text("link_signature");
   return e;
 }
 
@@ -74,6 +77,9 @@ struct Head {
   std::int64_t seq = 0;
   std::string hash;
   Oid partition = InvalidOid;
+  std::string primary_node;              // whose signed links this replica follows
+  std::optional<PublicKey> primary_key;  // as registered here; nullopt: not registered
+  std::optional<std::string> validators; // comma-separated responsible validators; nullopt: any
   bool dirty = false;
 };
 std::map<std::string, Head> statement_heads;
@@ -96,8 +102,11 @@ Head &head_of(const std::string &shard_id) {
   auto it = statement_heads.find(shard_id);
   if (it != statement_heads.end())
     return it->second;
-  static pg::Statement lock("SELECT kind, head_seq, head_hash, partition::oid "
-                            "  FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+  static pg::Statement lock(
+      "SELECT s.kind, s.head_seq, s.head_hash, s.partition::oid, s.primary_node, m.public_key, "
+      "       array_to_string(s.validators, ',') "
+      "  FROM mycelium.shards s LEFT JOIN mycelium.node_metadata m ON m.node_id = s.primary_node "
+      " WHERE s.shard_id = $1 FOR UPDATE OF s");
   if (lock.execute({pg::text_param(shard_id)}) == 0)
     refuse("shard \"" + shard_id + "\" has no replica on this node");
   if (pg::result_text(0, 1) != "replica")
@@ -107,6 +116,10 @@ Head &head_of(const std::string &shard_id) {
   head.seq = pg::result_int(0, 2).value_or(0);
   head.hash = pg::result_bytes(0, 3).value_or("");
   head.partition = static_cast<Oid>(pg::result_int(0, 4).value_or(InvalidOid));
+  head.primary_node = pg::result_text(0, 5).value_or("");
+  if (const std::optional<std::string> key = pg::result_text(0, 6))
+    head.primary_key = parse_public_key(*key);
+  head.validators = pg::result_text(0, 7);
   return statement_heads.emplace(shard_id, std::move(head)).first->second;
 }
 
@@ -118,24 +131,102 @@ void record_rejection(const Entry &e, const Error &error) {
                   pg::text_param(error.sqlstate()), pg::text_param(error.what())});
 }
 
-// 'open' creates this node's replica of the shard; 'close' drops it.
-void open_or_close(const Entry &e) {
-  statement_heads.erase(e.shard_id);
+std::int64_t unix_us(TimestampTz t) {
+  return t + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
+// A node registered here that may sign for a shard: a validator. Returns its key.
+PublicKey registered_validator_key(const std::string &node_id, const char *role) {
   static pg::Statement lookup(
-      "SELECT kind, partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
+      "SELECT public_key, node_type FROM mycelium.node_metadata WHERE node_id = $1");
+  if (lookup.execute({pg::text_param(node_id)}) == 0)
+    throw Error(sqlstate::kUnknownSigner,
+                std::string(role) + " \"" + node_id + "\" is not a registered node here");
+  if (pg::result_text(0, 2) != "validator")
+    throw Error(sqlstate::kSignerNotValidator,
+                std::string(role) + " \"" + node_id + "\" is not a validator");
+  return parse_public_key(pg::result_text(0, 1).value_or(""));
+}
+
+// 'open' creates this node's replica of the shard; 'close' drops it. A control row carries:
+// seq 0, op, key = the node it is meant for, value = the shard's responsible validators (open;
+// NULL: any), created_at = when the primary issued it, origin_node = the primary, signature =
+// the primary's signature of the control message (SIGNING.md, "Replica control"). It is
+// believed only when signed by the node it names as primary, meant for this node, fresh, and
+// newer than the last control accepted for the shard (so no replay, here or elsewhere).
+void apply_control(const Entry &e) {
+  statement_heads.erase(e.shard_id);
+  static pg::Statement local("SELECT node_id FROM mycelium.local_node");
+  local.execute({});
+  const std::string self = pg::result_text(0, 1).value_or("");
+  if (e.key != self)
+    refuse(e.op + " of shard \"" + e.shard_id + "\" is meant for node \"" + e.key +
+           "\", and this node is \"" + self + "\"");
+  const PublicKey key = registered_validator_key(e.origin_node, "primary");
+  if (e.op == "close" && !e.value_null)
+    refuse("a close message carries no validators");
+  const std::string validators =
+      e.value_null ? "null" : canonical_json(pg::jsonb_text(e.value), "validators");
+  const Bytes payload = replica_control_payload(e.op, e.shard_id, e.origin_node, e.key,
+                                                unix_us(e.created_at), validators);
+  if (!verify(parse_signature(e.signature_hex), payload, key))
+    throw Error(sqlstate::kSignatureInvalid, e.op + " of shard \"" + e.shard_id +
+                                                 "\": signature does not verify with the key "
+                                                 "registered for its primary \"" +
+                                                 e.origin_node + "\"");
+  static pg::Statement last("SELECT issued_at_us FROM mycelium.replica_controls "
+                            "WHERE shard_id = $1 FOR UPDATE");
+  const std::int64_t last_us =
+      last.execute({pg::text_param(e.shard_id)}) > 0 ? pg::result_int(0, 1).value_or(0) : 0;
+  check_control_time(unix_us(e.created_at), unix_us(GetCurrentTimestamp()), last_us);
+
+  static pg::Statement lookup("SELECT kind, partition::text, primary_node "
+                              "  FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
   const bool exists = lookup.execute({pg::text_param(e.shard_id)}) > 0;
   const std::string kind = exists ? pg::result_text(0, 1).value_or("") : "";
   const std::string partition = exists ? pg::result_text(0, 2).value_or("") : "";
+  const std::string primary = exists ? pg::result_text(0, 3).value_or("") : "";
   if (exists && kind != "replica")
     refuse("shard \"" + e.shard_id + "\" exists on this node as a " + kind + ", not as a replica");
+  if (exists && primary != e.origin_node)
+    refuse("shard \"" + e.shard_id + "\" is held here as a replica of \"" + primary +
+           "\", not of \"" + e.origin_node + "\"");
   if (e.op == "open") {
-    if (!exists)
+    if (!exists) {
+      if (!e.value_null) {
+        static pg::Statement shape(
+            "SELECT jsonb_typeof($1) = 'array' AND NOT EXISTS ("
+            "  SELECT FROM jsonb_array_elements($1) v WHERE jsonb_typeof(v) <> 'string')");
+        shape.execute({pg::datum_param(JSONBOID, e.value)});
+        if (!pg::result_bool(0, 1).value_or(false))
+          refuse("an open message's validators must be an array of node ids");
+      }
       ext::create_shard_storage(e.shard_id, "replica", e.origin_node, 0, Datum(0), true);
+      static pg::Statement set_validators(
+          "UPDATE mycelium.shards SET validators = "
+          "  CASE WHEN $2::jsonb IS NULL THEN NULL "
+          "       ELSE ARRAY(SELECT jsonb_array_elements_text($2)) END WHERE shard_id = $1");
+      set_validators.execute(
+          {pg::text_param(e.shard_id), pg::datum_param(JSONBOID, e.value, e.value_null)});
+    }
   } else if (exists) {
     ext::drop_shard_storage(e.shard_id, partition, true);
   }
+  static pg::Statement remember(
+      "INSERT INTO mycelium.replica_controls AS c (shard_id, primary_node, op, issued_at_us, "
+      "  signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shard_id) DO UPDATE SET "
+      "  primary_node = EXCLUDED.primary_node, op = EXCLUDED.op, "
+      "  issued_at_us = EXCLUDED.issued_at_us, signature = EXCLUDED.signature, "
+      "  accepted_at = now()");
+  remember.execute({pg::text_param(e.shard_id), pg::text_param(e.origin_node), pg::text_param(e.op),
+                    pg::int8_param(unix_us(e.created_at)), pg::text_param(e.signature_hex)});
 }
 
+// The checks, in order: the chain (MC013), the primary's link signature (MC001), then what
+// the primary checked when it accepted the write, in the primary's order: the signer (MC002,
+// MC004), the responsible validators (MC005), a delete's live record (MC011), the version
+// (MC006, MC007) and the record's signature (MC001). Only a signer's being active is not
+// required again: a change is history, valid when its signer wrote it.
 void apply(const Entry &e) {
   Head &head = head_of(e.shard_id);
   const std::int64_t head_seq = head.seq;
@@ -156,6 +247,9 @@ void apply(const Entry &e) {
            std::to_string(head_seq) + " (entries must arrive in order)");
   if (e.prev_hash != head_hash)
     refuse("entry " + std::to_string(e.seq) + " does not link to this replica's chain head");
+  if (e.origin_node != head.primary_node)
+    refuse("entry " + std::to_string(e.seq) + " comes from \"" + e.origin_node +
+           "\", but this replica follows primary \"" + head.primary_node + "\"");
 
   Bytes payload;
   if (e.op == "put") {
@@ -169,31 +263,54 @@ void apply(const Entry &e) {
     refuse("unknown entry op \"" + e.op + "\"");
   }
   const Signature signature = parse_signature(e.signature_hex);
-  const std::int64_t unix_us =
-      e.created_at +
-      static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
   mycelium::Hash prev{};
   std::memcpy(prev.data(), head_hash.data(), std::min(head_hash.size(), prev.size()));
   const mycelium::Hash expected =
       audit_entry_hash(prev, static_cast<std::uint64_t>(e.seq), payload, signature, e.origin_node,
-                       static_cast<std::uint64_t>(unix_us));
+                       static_cast<std::uint64_t>(unix_us(e.created_at)));
   if (e.entry_hash != std::string(expected.begin(), expected.end()))
     refuse("entry " + std::to_string(e.seq) + ": entry_hash does not match its contents");
-
-  // The signer as registered here. A replicated change is history: a signer deactivated since
-  // it was written still signed it validly, so only registration and type are required.
-  static pg::Statement signer(
-      "SELECT public_key, node_type FROM mycelium.node_metadata WHERE node_id = $1");
-  if (signer.execute({pg::text_param(e.created_by)}) == 0)
+  if (!head.primary_key)
     throw Error(sqlstate::kUnknownSigner,
-                "signer \"" + e.created_by + "\" is not a registered node here");
-  if (pg::result_text(0, 2) != "validator")
-    throw Error(sqlstate::kSignerNotValidator,
-                "signer \"" + e.created_by + "\" is not a validator");
-  const PublicKey key = parse_public_key(pg::result_text(0, 1).value_or(""));
+                "primary \"" + head.primary_node + "\" is not a registered node here");
+  if (!verify(parse_signature(e.link_signature_hex, "link_signature"),
+              link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), expected, e.origin_node),
+              *head.primary_key))
+    throw Error(sqlstate::kSignatureInvalid, "entry " + std::to_string(e.seq) +
+                                                 ": link signature does not verify with the key "
+                                                 "registered for primary \"" +
+                                                 head.primary_node + "\"");
+
+  const PublicKey key = registered_validator_key(e.created_by, "signer");
+  if (head.validators) {
+    bool responsible = false;
+    std::string::size_type start = 0;
+    while (start <= head.validators->size()) {
+      const std::string::size_type end = head.validators->find(',', start);
+      const std::string name = head.validators->substr(
+          start, end == std::string::npos ? std::string::npos : end - start);
+      responsible = responsible || name == e.created_by;
+      if (end == std::string::npos)
+        break;
+      start = end + 1;
+    }
+    if (!responsible)
+      throw Error(sqlstate::kSignerNotResponsible, "signer \"" + e.created_by +
+                                                       "\" is not a responsible validator of "
+                                                       "shard \"" +
+                                                       e.shard_id + "\"");
+  }
+  const std::string what = e.op + " of \"" + e.key + "\"";
+  if (e.op == "delete") {
+    const std::optional<std::int64_t> live = ext::live_version(partition, e.key);
+    if (!live)
+      throw Error(sqlstate::kNothingToDelete,
+                  what + ": shard \"" + e.shard_id + "\" holds no such record");
+    ext::check_next_version(e.version, *live, what);
+  } else {
+    ext::check_next_version(e.version, ext::current_version(partition, e.shard_id, e.key), what);
+  }
   ext::check_signature(signature, payload, key, e.op.c_str());
-  ext::check_next_version(e.version, ext::current_version(partition, e.shard_id, e.key),
-                          e.op + " of \"" + e.key + "\"");
 
   {
     InternalScope scope(InternalOp::ReplicaApply, e.shard_id);
@@ -218,18 +335,15 @@ void apply(const Entry &e) {
       tombstone.execute({pg::text_param(e.shard_id), pg::text_param(e.key),
                          pg::int4_param(static_cast<std::int32_t>(e.version)),
                          pg::text_param(e.created_by), pg::text_param(e.signature_hex)});
-      static pg::PerRelationStatements remove(
-          [](const std::string &p) { return "DELETE FROM " + p + " WHERE key = $1"; });
-      InternalScope deleting(InternalOp::SignedDelete, e.shard_id, e.key);
-      remove.for_relation(partition).execute({pg::text_param(e.key)});
+      ext::remove_record(partition, e.shard_id, e.key);
     }
   }
 
   // The primary's entry, verbatim: both nodes' chains are then identical and comparable.
   static pg::Statement append(
       "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
-      "  signature, created_at, origin_node, prev_hash, entry_hash, sync_status) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'applied')");
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, sync_status) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'applied')");
   InternalScope appending(InternalOp::AuditAppend);
   append.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.op),
                   pg::text_param(e.key), pg::int4_param(static_cast<std::int32_t>(e.version)),
@@ -239,7 +353,8 @@ void apply(const Entry &e) {
                   pg::text_param(e.origin_node),
                   pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.prev_hash.data()),
                                   e.prev_hash.size()),
-                  pg::bytea_param(expected.data(), expected.size())});
+                  pg::bytea_param(expected.data(), expected.size()),
+                  pg::text_param(e.link_signature_hex)});
   // The shard's row is written once, at the end of the statement (inbox_statement_end).
   head.seq = e.seq;
   head.hash.assign(expected.begin(), expected.end());
@@ -260,7 +375,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
   try {
     entry = read_entry(row, trigger->tg_trigtuple, desc);
     if (entry.op == "open" || entry.op == "close")
-      open_or_close(entry);
+      apply_control(entry);
     else
       apply(entry);
   } catch (const Error &error) {

@@ -15,6 +15,7 @@ namespace mycelium::ext {
 int sync_interval_ms = 1000;
 int sync_batch_size = 500;
 char *sync_database = nullptr;
+char *node_key_file = nullptr;
 } // namespace mycelium::ext
 
 void _PG_init(void) {
@@ -29,6 +30,13 @@ void _PG_init(void) {
   DefineCustomStringVariable(
       "mycelium.database", "Database in which the sync worker runs (with the extension).", nullptr,
       &sync_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  // PGC_SIGHUP: the node's identity is the server's, not a session's; only postgresql.conf or
+  // ALTER SYSTEM set it. GUC_SUPERUSER_ONLY: where the secret lives is nobody else's business.
+  DefineCustomStringVariable(
+      "mycelium.node_key_file",
+      "Key file of this node (mycelium keygen): its audit entries and replica control messages "
+      "are signed with it. Relative paths are relative to the data directory.",
+      nullptr, &node_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("mycelium");
 
   // The worker exists only when the library is preloaded; sync_now() works either way.

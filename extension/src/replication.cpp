@@ -7,7 +7,10 @@
 // the replica's chain head, read back from the replica, is the only record of progress that
 // counts; entries at or below it are no-ops there. A push that committed remotely but not
 // locally is simply sent again from the replica's head.
+#include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/ext/node_key.hpp"
+#include "mycelium/replica_signing.hpp"
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/settings.hpp"
@@ -18,6 +21,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "utils/timestamp.h"
 }
 
 #include <unordered_map>
@@ -139,7 +143,7 @@ Peer ensure_peer(const std::string &node_id) {
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".inbox (shard_id text, seq bigint, op text, key text, version integer, "
                     "value jsonb, created_by text, signature text, created_at timestamptz, "
-                    "origin_node text, prev_hash bytea, entry_hash bytea)" +
+                    "origin_node text, prev_hash bytea, entry_hash bytea, link_signature text)" +
                     remote + "table_name 'inbox', batch_size '100')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea, "
@@ -160,33 +164,67 @@ struct RemoteHead {
   bool exists = false;
   std::string kind;
   std::int64_t seq = 0;
+  std::string hash; // raw bytes
 };
 
 RemoteHead remote_head(const Peer &peer, const std::string &shard_id) {
-  pg::Statement &query =
-      statement("SELECT kind, head_seq FROM " + peer.schema + ".chain_heads WHERE shard_id = $1");
+  pg::Statement &query = statement("SELECT kind, head_seq, head_hash FROM " + peer.schema +
+                                   ".chain_heads WHERE shard_id = $1");
   RemoteHead head;
   if (query.execute({pg::text_param(shard_id)}) > 0) {
     head.exists = true;
     head.kind = pg::result_text(0, 1).value_or("");
     head.seq = pg::result_int(0, 2).value_or(0);
+    head.hash = pg::result_bytes(0, 3).value_or("");
   }
   return head;
 }
 
-void send_control(const Peer &peer, const std::string &shard_id, const char *op) {
+// This node's entry hash at `seq` of the shard (32 zero bytes at 0): what a replica whose head
+// is `seq` must hold as its head hash. nullopt when this node has no such entry.
+std::optional<std::string> local_hash_at(const std::string &shard_id, std::int64_t seq) {
+  if (seq == 0)
+    return std::string(32, '\0');
+  static pg::Statement at(
+      "SELECT entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 AND seq = $2");
+  if (at.execute({pg::text_param(shard_id), pg::int8_param(seq)}) == 0)
+    return std::nullopt;
+  return pg::result_bytes(0, 1);
+}
+
+// Sends an open or close for the shard to node_id, signed with this node's key and bound to
+// that node, this shard and now (SIGNING.md, "Replica control").
+void send_control(const Peer &peer, const std::string &shard_id, const std::string &node_id,
+                  const char *op) {
+  static pg::Statement about(
+      "SELECT (SELECT node_id FROM mycelium.local_node), "
+      "       CASE WHEN $2 = 'open' THEN to_jsonb(s.validators)::text END "
+      "  FROM (SELECT NULL) one LEFT JOIN mycelium.shards s ON s.shard_id = $1");
+  about.execute({pg::text_param(shard_id), pg::text_param(op)});
+  const std::string self = pg::result_text(0, 1).value_or("");
+  const std::optional<std::string> validators = pg::result_text(0, 2);
+  const std::string canonical_validators = validators ? canonical_json(*validators) : "null";
+  const TimestampTz now = GetCurrentTimestamp();
+  const std::int64_t issued_at_us =
+      now + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  const Signature signature = ext::node_key().sign(
+      replica_control_payload(op, shard_id, self, node_id, issued_at_us, canonical_validators));
   pg::Statement &insert = statement(
       "INSERT INTO " + peer.schema +
-      ".inbox (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, "
-      "  prev_hash, entry_hash) "
-      "VALUES ($1, 0, $2, '', 0, '', '', now(), (SELECT node_id FROM mycelium.local_node), "
-      "  '\\x', '\\x')");
-  insert.execute({pg::text_param(shard_id), pg::text_param(op)});
+      ".inbox (shard_id, seq, op, key, version, value, created_by, signature, created_at, "
+      "  origin_node, prev_hash, entry_hash, link_signature) "
+      "VALUES ($1, 0, $2, $3, 0, $4::jsonb, '', $5, $6, $7, '\\x', '\\x', '')");
+  insert.execute({pg::text_param(shard_id), pg::text_param(op), pg::text_param(node_id),
+                  pg::optional_text_param(validators),
+                  pg::text_param(to_hex(signature.data(), signature.size())),
+                  pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(now)), pg::text_param(self)});
 }
 
 struct PushResult {
   std::int64_t pushed = 0;
   std::optional<std::string> refusal;
+  bool diverged = false; // the replica's chain is not a prefix of this node's
+  bool reopened = false; // the replica had lost its copy and was opened again
 };
 
 // Sends the entries the replica does not have yet, in seq order, in batches, until it holds the
@@ -207,15 +245,38 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   local.execute({pg::text_param(shard_id)});
   const std::int64_t local_head = pg::result_int(0, 1).value_or(0);
 
+  static pg::Statement known("SELECT pushed_seq FROM mycelium.replicas "
+                             "WHERE shard_id = $1 AND node_id = $2");
+  known.execute({pg::text_param(shard_id), pg::text_param(node_id)});
+  const std::int64_t pushed_before = pg::result_int(0, 1).value_or(0);
+
+  PushResult result;
   RemoteHead head = remote_head(*peer, shard_id);
   if (!head.exists) {
-    send_control(*peer, shard_id, "open");
+    // A new replica, or one that lost its copy (its database was rebuilt, the shard dropped
+    // there by hand): either way the whole chain goes again, from an open.
+    result.reopened = pushed_before > 0;
+    send_control(*peer, shard_id, node_id, "open");
     head = remote_head(*peer, shard_id);
   }
-  PushResult result;
   if (!head.exists || head.kind != "replica") {
     result.refusal = "node \"" + node_id + "\" holds shard \"" + shard_id + "\" as " +
                      (head.exists ? head.kind : "nothing") + ", not as a replica";
+    return result;
+  }
+  // The replica's chain must be a prefix of this node's: the same hash at its head.
+  if (head.seq > local_head) {
+    result.diverged = true;
+    result.refusal = "replica " + node_id + " diverged: its chain is at seq " +
+                     std::to_string(head.seq) + ", ahead of this primary's " +
+                     std::to_string(local_head);
+    return result;
+  }
+  if (local_hash_at(shard_id, head.seq) != head.hash) {
+    result.diverged = true;
+    result.refusal = "replica " + node_id + " diverged: its chain head (seq " +
+                     std::to_string(head.seq) + ") is not this primary's entry " +
+                     std::to_string(head.seq);
     return result;
   }
   const std::int64_t start = head.seq;
@@ -224,7 +285,7 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   pg::Statement &send = statement(
       "INSERT INTO " + peer->schema +
       ".inbox SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
-      "origin_node, prev_hash, entry_hash FROM mycelium.sync_changes "
+      "origin_node, prev_hash, entry_hash, link_signature FROM mycelium.sync_changes "
       "WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
   while (head.seq < local_head) {
     const std::int64_t before = head.seq;
@@ -253,19 +314,25 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   return result;
 }
 
+// A diverged replica is marked so (shard_health 'diverged'): pushing cannot repair it, an
+// operator must (remove_replica, then add_replica).
 void record_failure(const std::string &shard_id, const std::string &node_id,
-                    const std::string &error) {
+                    const std::string &error, bool diverged = false) {
   static pg::Statement failed(
       "UPDATE mycelium.replicas SET attempts = attempts + 1, last_attempt = now(), "
       "  last_error = $3, next_attempt = now() + "
-      "    least(interval '60 seconds', interval '1 second' * power(2, least(attempts, 6))) "
+      "    least(interval '60 seconds', interval '1 second' * power(2, least(attempts, 6))), "
+      "  status = CASE WHEN $4 THEN 'diverged' ELSE status END "
       "WHERE shard_id = $1 AND node_id = $2");
-  failed.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::text_param(error)});
+  failed.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::text_param(error),
+                  pg::datum_param(BOOLOID, BoolGetDatum(diverged))});
 }
 
 void record_success(const std::string &shard_id, const std::string &node_id) {
-  static pg::Statement ok("UPDATE mycelium.replicas SET attempts = 0, last_error = NULL, "
-                          "  next_attempt = NULL WHERE shard_id = $1 AND node_id = $2");
+  static pg::Statement ok(
+      "UPDATE mycelium.replicas SET attempts = 0, last_error = NULL, next_attempt = NULL, "
+      "  status = CASE WHEN status = 'diverged' THEN 'active' ELSE status END "
+      "WHERE shard_id = $1 AND node_id = $2");
   ok.execute({pg::text_param(shard_id), pg::text_param(node_id)});
 }
 
@@ -286,7 +353,10 @@ std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_b
       "SELECT r.shard_id, r.node_id FROM mycelium.replicas r JOIN mycelium.shards s "
       "  USING (shard_id) WHERE s.kind = 'primary' AND ($1::text IS NULL OR r.shard_id = $1) "
       "   AND (NOT $2 OR r.next_attempt IS NULL OR r.next_attempt <= now()) "
-      "   AND (r.pushed_seq < s.head_seq OR r.last_error IS NOT NULL) "
+      // Up-to-date replicas too, every 10 s (every time for sync_now): a replica that lost its
+      // copy or diverged is found without waiting for the next write.
+      "   AND (NOT $2 OR r.pushed_seq < s.head_seq OR r.last_error IS NOT NULL "
+      "        OR r.last_attempt IS NULL OR r.last_attempt < now() - interval '10 seconds') "
       " ORDER BY r.shard_id, r.node_id");
   const std::uint64_t n =
       targets.execute({pg::optional_text_param(shard_filter),
@@ -301,12 +371,26 @@ std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_b
     const std::optional<pg::Failure> failure =
         pg::in_subtransaction([&] { result = push(shard_id, node_id); });
     total += result.pushed;
-    if (failure)
+    if (failure) {
       record_failure(shard_id, node_id, failure->sqlstate + ": " + failure->message);
-    else if (result.refusal)
-      record_failure(shard_id, node_id, *result.refusal);
-    else
+    } else if (result.refusal) {
+      record_failure(shard_id, node_id, *result.refusal, result.diverged);
+      if (result.diverged)
+        pg::call([&] {
+          ereport(WARNING, (errmsg("mycelium: %s", result.refusal->c_str()),
+                            errhint("Compare with verify_replica(); rebuild the copy with "
+                                    "remove_replica() and add_replica().")));
+        });
+    } else {
+      if (result.reopened)
+        pg::call([&] {
+          ereport(LOG, (errmsg("mycelium: replica %s had lost its copy of shard \"%s\"; "
+                               "opened it again and sent %lld entries",
+                               node_id.c_str(), shard_id.c_str(),
+                               static_cast<long long>(result.pushed))));
+        });
       record_success(shard_id, node_id);
+    }
   }
   // work is ordered by shard: mark each shard once, after all its replicas were pushed.
   for (std::size_t i = 0; i < work.size(); ++i)
@@ -366,7 +450,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_remove_replica) {
     throw Error(sqlstate::kUndefinedObject,
                 "node \"" + node_id + "\" holds no replica of shard \"" + shard_id + "\"");
   if (const std::optional<Peer> peer = find_peer(node_id))
-    send_control(*peer, shard_id, "close");
+    send_control(*peer, shard_id, node_id, "close");
   PG_RETURN_VOID();
 }
 
@@ -398,7 +482,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
   const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
   const std::string node_id = text_arg(fcinfo, 1, "node_id");
   std::int64_t local_records = 0, remote_records = 0, local_head = 0, remote_head_seq = 0;
-  std::string local_digest, remote_digest;
+  std::string local_digest, remote_digest, local_head_hash, remote_head_hash;
   {
     pg::SpiConnection spi;
     require_primary(shard_id);
@@ -412,28 +496,41 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
       local_records = pg::result_int(0, 1).value_or(0);
       local_digest = pg::result_text(0, 2).value_or("");
     }
-    static pg::Statement head("SELECT head_seq FROM mycelium.shards WHERE shard_id = $1");
+    static pg::Statement head("SELECT head_seq, encode(head_hash, 'hex') FROM mycelium.shards "
+                              "WHERE shard_id = $1");
     head.execute({pg::text_param(shard_id)});
     local_head = pg::result_int(0, 1).value_or(0);
+    local_head_hash = pg::result_text(0, 2).value_or("");
     pg::Statement &remote = statement("SELECT records, encode(digest, 'hex') FROM " + peer->schema +
                                       ".shard_digests WHERE shard_id = $1");
     if (remote.execute({pg::text_param(shard_id)}) > 0) {
       remote_records = pg::result_int(0, 1).value_or(0);
       remote_digest = pg::result_text(0, 2).value_or("");
     }
-    remote_head_seq = remote_head(*peer, shard_id).seq;
+    const RemoteHead their_head = remote_head(*peer, shard_id);
+    remote_head_seq = their_head.seq;
+    if (their_head.exists)
+      remote_head_hash = to_hex(reinterpret_cast<const std::uint8_t *>(their_head.hash.data()),
+                                their_head.hash.size());
   }
   TupleDesc desc;
   pg::call([&] { return get_call_result_type(fcinfo, nullptr, &desc); });
-  Datum values[7] = {Int64GetDatum(local_records),
+  // The heads are compared by hash as well as by seq: a replica whose chain forked at the same
+  // length (an entry re-dated or replaced) has the same seq and a different hash.
+  Datum values[9] = {Int64GetDatum(local_records),
                      Int64GetDatum(remote_records),
                      pg::text_datum(local_digest),
                      pg::text_datum(remote_digest),
                      Int64GetDatum(local_head),
                      Int64GetDatum(remote_head_seq),
+                     pg::text_datum(local_head_hash),
+                     pg::text_datum(remote_head_hash),
                      BoolGetDatum(local_records == remote_records &&
-                                  local_digest == remote_digest && local_head == remote_head_seq)};
-  bool nulls[7] = {false, false, local_digest.empty(), remote_digest.empty(), false, false, false};
+                                  local_digest == remote_digest && local_head == remote_head_seq &&
+                                  local_head_hash == remote_head_hash)};
+  bool nulls[9] = {false, false, local_digest.empty(),    remote_digest.empty(),
+                   false, false, local_head_hash.empty(), remote_head_hash.empty(),
+                   false};
   HeapTuple tuple = pg::call([&] { return heap_form_tuple(BlessTupleDesc(desc), values, nulls); });
   return HeapTupleGetDatum(tuple);
 }

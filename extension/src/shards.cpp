@@ -79,8 +79,9 @@ std::string create_shard_storage(const std::string &shard_id, const std::string 
   // starts empty and receives the primary's chain from its first entry.
   static pg::Statement insert(
       "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, kind, "
-      "  primary_node, head_seq, head_hash) "
+      "  primary_node, head_seq, base_seq, head_hash) "
       "SELECT $1, $2::regclass, $3, $4, $5, $6, "
+      "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
       "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
       "       CASE WHEN $5 = 'primary' AND last.entry_hash IS NOT NULL THEN last.entry_hash "
       "            ELSE '\\x" +

@@ -2,6 +2,9 @@
 
 #include "mycelium/error.hpp"
 #include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/node_key.hpp"
+#include "mycelium/hex.hpp"
+#include "mycelium/replica_signing.hpp"
 #include "mycelium/pg/spi.hpp"
 
 extern "C" {
@@ -32,8 +35,10 @@ PublicKey check_signer(const std::string &node_id) {
 ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
   static Statement lock(
       "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
-      "       (SELECT l.node_id FROM mycelium.local_node l), s.partition::oid, s.kind "
-      "  FROM mycelium.shards s WHERE s.shard_id = $1 FOR UPDATE OF s");
+      "       l.node_id, s.partition::oid, s.kind, m.public_key "
+      "  FROM mycelium.shards s CROSS JOIN mycelium.local_node l "
+      "  LEFT JOIN mycelium.node_metadata m ON m.node_id = l.node_id "
+      " WHERE s.shard_id = $1 FOR UPDATE OF s");
   if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   const std::string kind = pg::result_text(0, 6).value_or("");
@@ -52,6 +57,7 @@ ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &s
   std::memcpy(head.hash.data(), hash.data(), hash.size());
   head.origin_node = pg::result_text(0, 4).value_or("");
   head.partition = static_cast<Oid>(pg::result_int(0, 5).value_or(InvalidOid));
+  head.registered_key = pg::result_text(0, 7);
   return head;
 }
 
@@ -115,8 +121,8 @@ void check_signature(const Signature &signature, const Bytes &payload, const Pub
 void append_audit(const Change &change, const ShardHead &head) {
   static Statement insert(
       "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
-      "  signature, created_at, origin_node, prev_hash, entry_hash) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
   static Statement move_head(
       "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
 
@@ -128,6 +134,20 @@ void append_audit(const Change &change, const ShardHead &head) {
   const Hash entry =
       audit_entry_hash(head.hash, static_cast<std::uint64_t>(seq), change.payload, change.signature,
                        head.origin_node, static_cast<std::uint64_t>(unix_us));
+  // The primary vouches for the link with its node key: a replica believes an entry only with
+  // this signature by the node its shard row names as primary (SIGNING.md, "Chain links").
+  const SecretKey &key = node_key();
+  if (head.registered_key &&
+      *head.registered_key != to_hex(key.public_key().data(), kPublicKeySize))
+    throw Error(sqlstate::kNoNodeKey,
+                "mycelium.node_key_file holds public key " +
+                    to_hex(key.public_key().data(), kPublicKeySize) + ", but this node (\"" +
+                    head.origin_node + "\") is registered with " + *head.registered_key +
+                    ": its replicas would refuse every entry; point the setting at the node's "
+                    "own key file");
+  const Signature link = key.sign(
+      link_payload(change.shard_id, static_cast<std::uint64_t>(seq), entry, head.origin_node));
+  const std::string link_signature = to_hex(link.data(), link.size());
 
   InternalScope scope(InternalOp::AuditAppend);
   insert.execute(
@@ -137,7 +157,7 @@ void append_audit(const Change &change, const ShardHead &head) {
        pg::text_param(change.created_by), pg::text_param(change.signature_hex),
        pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(now)), pg::text_param(head.origin_node),
        pg::bytea_param(head.hash.data(), head.hash.size()),
-       pg::bytea_param(entry.data(), entry.size())});
+       pg::bytea_param(entry.data(), entry.size()), pg::text_param(link_signature)});
   move_head.execute({pg::text_param(change.shard_id), pg::int8_param(seq),
                      pg::bytea_param(entry.data(), entry.size())});
 }

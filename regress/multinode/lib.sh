@@ -49,6 +49,15 @@ EOF
 }
 
 mn_datadir() { echo "$MYCELIUM_MN_DIR/node$1/data"; }
+
+# mn_node_key DATADIR KEYFILE: gives the cluster in DATADIR its node key: a copy of KEYFILE
+# owned by postgres, mode 0600, named by mycelium.node_key_file (relative to the data
+# directory). The node signs its audit entries and replica control messages with it.
+mn_node_key() {
+  local data=$1 keyfile=$2
+  install -o postgres -g postgres -m 600 "$keyfile" "$data/mycelium_node.key"
+  echo "mycelium.node_key_file = 'mycelium_node.key'" >>"$data/postgresql.conf"
+}
 mn_logfile() { echo "$MYCELIUM_MN_DIR/node$1.log"; }
 
 # The port of node $1, from the state file.

@@ -99,6 +99,9 @@ done
 for ((i = 1; i <= nodes; i++)); do
   wait "${pids[i - 1]}" || mn_die "initdb of node $i failed"
   rm -f "$MYCELIUM_MN_DIR/node$i.initdb.log"
+  # node-<i>'s key, as regress/sign.py derives it (the scenarios register node-<i> with it).
+  /usr/bin/python3 regress/sign.py keyfile "node-$i" "$MYCELIUM_MN_DIR/node$i.key"
+  mn_node_key "$(mn_datadir "$i")" "$MYCELIUM_MN_DIR/node$i.key"
 done
 
 # Start the nodes, each on the next free port; a port taken between probe and start is skipped.

@@ -216,6 +216,20 @@ def audit_entry_hash(prev_hash, seq, payload, signature, origin_node, created_at
     return hashlib.sha256(data).digest()
 
 
+def link_payload(shard_id, seq, entry_hash, primary_node):
+    assert len(entry_hash) == 32
+    return b"".join([frame("mycelium/v1/link"), frame(shard_id), frame(u64(seq)),
+                     frame(entry_hash), frame(primary_node)])
+
+
+def replica_control_payload(op, shard_id, primary_node, target_node, issued_at_us,
+                            canonical_validators):
+    assert op in ("open", "close")
+    return b"".join([frame("mycelium/v1/replica-control"), frame(op), frame(shard_id),
+                     frame(primary_node), frame(target_node), frame(u64(issued_at_us)),
+                     frame(canonical_validators)])
+
+
 # --- The vectors -------------------------------------------------------------------------------
 
 # Seeds are fixed so that the file is reproducible; they are test keys, never to be used.
@@ -395,11 +409,27 @@ def build():
         origin_node = created_by
         created_at_us = 1767225600000000 + seq * 1234567  # 2026-01-01T00:00:00Z + a bit
         entry_hash = audit_entry_hash(prev, seq, payload, signature, origin_node, created_at_us)
+        # The primary (here the writer's own node) signs the link.
+        link = link_payload("shard-a", seq, entry_hash, origin_node)
         chain.append({"prev_hash": prev.hex(), "seq": seq, "payload_hex": payload.hex(),
                       "signature": signature.hex(), "origin_node": origin_node,
-                      "created_at_us": created_at_us, "entry_hash": entry_hash.hex()})
+                      "created_at_us": created_at_us, "entry_hash": entry_hash.hex(),
+                      "shard_id": "shard-a", "link_payload_hex": link.hex(),
+                      "link_signature": sign(keys[origin_node], link).hex()})
         prev = entry_hash
     out["audit"] = chain
+
+    controls = []
+    for op, validators in [("open", '["validator-1","validator-2"]'), ("open", "null"),
+                           ("close", "null")]:
+        issued_at_us = 1767225600000000 + 42
+        payload = replica_control_payload(op, "shard-a", "validator-1", "validator-2",
+                                          issued_at_us, canonical_json(validators).decode())
+        controls.append({"op": op, "shard_id": "shard-a", "primary_node": "validator-1",
+                         "target_node": "validator-2", "issued_at_us": issued_at_us,
+                         "validators": validators, "payload_hex": payload.hex(),
+                         "signature": sign(keys["validator-1"], payload).hex()})
+    out["replica_control"] = controls
 
     rejects = []
     for value, reason in REJECT_CASES:

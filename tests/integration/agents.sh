@@ -68,6 +68,9 @@ for i in 1 2 3; do
             CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator;
             CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner;" >/dev/null
   "$cli" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
+  # The database signs its audit entries with the node's key too (a copy it owns).
+  mn_node_key "$(mn_datadir "$i")" "$MYCELIUM_MN_DIR/node-$i.key"
+  sql "$i" "SELECT pg_reload_conf()" >/dev/null
 done
 types=([1]=validator [2]=validator [3]=miner)
 for target in 1 2 3; do
@@ -136,7 +139,7 @@ check "node 2 authenticated both peers" wait_for 15 peers_at_least 2 2
 check "node 3 authenticated both peers" wait_for 15 peers_at_least 3 2
 check "node 3's links use the JSON subprotocol" grep -q "to node-3 (.*, incoming, json," "$MYCELIUM_MN_DIR/agent1.log"
 check "the negotiated protocol version is recorded" \
-  test "$(sql 1 "SELECT protocol_version FROM mycelium.node_metadata WHERE node_id = 'node-2'")" = "1.1"
+  test "$(sql 1 "SELECT protocol_version FROM mycelium.node_metadata WHERE node_id = 'node-2'")" = "1.2"
 
 # A write on node 1 reaches nodes 2 and 3 through the agents.
 for k in a b c; do

@@ -26,7 +26,13 @@ fi
 if [ -z "${MYCELIUM_USE_EXISTING:-}" ] &&
   ! { [ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ] && [ -n "${PGVERSION:-}" ]; }; then
   export MYCELIUM_CLI=$CLI
-  exec pg_virtualenv -t bash "$0" "$@"
+  # The server signs its audit entries with a node key: one made by the CLI's own keygen, in a
+  # directory the server's user owns (removed by cleanup below).
+  MYCELIUM_CLI_KEYDIR=$(mktemp -d /tmp/mycelium-cli-key.XXXXXX)
+  export MYCELIUM_CLI_KEYDIR
+  "$CLI" keygen --out "$MYCELIUM_CLI_KEYDIR/node.key" >/dev/null
+  chown -R postgres: "$MYCELIUM_CLI_KEYDIR"
+  exec pg_virtualenv -t -o "mycelium.node_key_file=$MYCELIUM_CLI_KEYDIR/node.key" bash "$0" "$@"
 fi
 
 work=$(mktemp -d)
@@ -37,6 +43,7 @@ admin_db=${PGDATABASE:-postgres}
 
 cleanup() {
   set +e
+  [ -n "${MYCELIUM_CLI_KEYDIR:-}" ] && rm -rf "$MYCELIUM_CLI_KEYDIR"
   psql -X -q -d "$admin_db" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
     -c "DROP ROLE IF EXISTS $v_role" -c "DROP ROLE IF EXISTS $m_role" >/dev/null 2>&1
   rm -rf "$work"

@@ -39,6 +39,7 @@ inline AuditEntry sample_entry(std::int64_t seq) {
   e.origin_node = "node-1";
   e.prev_hash = filled<32>(static_cast<std::uint8_t>(seq));
   e.entry_hash = filled<32>(static_cast<std::uint8_t>(seq + 1));
+  e.link_signature = filled<64>(static_cast<std::uint8_t>(seq + 2));
   return e;
 }
 

@@ -58,8 +58,8 @@ TEST(EnvelopeSignature, DBSyncReqSigningBytesByteByByte) {
   Bytes expected;
   append(expected, {0, 0, 0, 20});
   append(expected, "mycelium/v1/envelope");
-  append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1});
-  append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1});
+  append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1});              // version_major
+  append(expected, {0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, kProtocolMinor}); // version_minor
   append(expected, {0, 0, 0, 9});
   append(expected, "DBSyncReq");
   append(expected, {0, 0, 0, 1, 'n'});
@@ -98,7 +98,7 @@ TEST(EnvelopeSignature, TamperedFieldIsBadSignature) {
   const SecretKey key = key_from(1);
   using Tamper = std::function<void(Envelope &)>;
   const std::vector<std::pair<std::string, Tamper>> tampers = {
-      {"version_minor", [](Envelope &e) { e.version_minor = 2; }},
+      {"version_minor", [](Envelope &e) { e.version_minor += 1; }},
       {"sender_id", [](Envelope &e) { e.sender_id += "x"; }},
       {"timestamp_ms", [](Envelope &e) { e.timestamp_ms += 1; }},
       {"nonce", [](Envelope &e) { e.nonce[15] ^= 1; }},
@@ -129,6 +129,8 @@ TEST(EnvelopeSignature, TamperedFieldIsBadSignature) {
       {"DBSyncResp.more", [](Envelope &e) { std::get<DBSyncResp>(e.payload).more = false; }},
       {"DBSyncResp.hash",
        [](Envelope &e) { std::get<DBSyncResp>(e.payload).entries[2].entry_hash[31] ^= 1; }},
+      {"DBSyncResp.link_signature",
+       [](Envelope &e) { std::get<DBSyncResp>(e.payload).entries[2].link_signature[0] ^= 1; }},
       {"BlacklistSync.expires",
        [](Envelope &e) { std::get<BlacklistSync>(e.payload).entries[1].expires_at_ms = 3; }},
   };

@@ -2,6 +2,7 @@
 // implementation of schemas/SIGNING.md (generate.py). A mismatch means one of the two misreads the
 // specification: the vectors are the contract clients rely on, so do not just regenerate them.
 #include "mycelium/audit.hpp"
+#include "mycelium/replica_signing.hpp"
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/error.hpp"
@@ -63,6 +64,14 @@ SecretKey key_from_seed_hex(const std::string &seed_hex) {
   return SecretKey::from_seed(raw);
 }
 
+std::string public_key_of(const std::string &name) {
+  for (const auto &key : vectors()["keys"])
+    if (str(key, "name") == name)
+      return str(key, "public_key");
+  ADD_FAILURE() << "no key named " << name;
+  return {};
+}
+
 // The checks every signed case shares: the signature verifies, and signing the same payload
 // with the same seed gives the same bytes (Ed25519 is deterministic, RFC 8032).
 void check_signature(const Bytes &payload, const std::string &public_hex,
@@ -78,7 +87,7 @@ void check_signature(const Bytes &payload, const std::string &public_hex,
 
 TEST(Vectors, HaveEverySection) {
   for (const char *section :
-       {"keys", "put", "delete", "register_node", "audit", "canonical_reject"}) {
+       {"keys", "put", "delete", "register_node", "audit", "replica_control", "canonical_reject"}) {
     ASSERT_TRUE(vectors()[section].IsSequence()) << section;
     EXPECT_GT(vectors()[section].size(), 0u) << section;
   }
@@ -147,7 +156,25 @@ TEST(Vectors, AuditChain) {
                          parse_signature(str(c, "signature")), str(c, "origin_node"),
                          c["created_at_us"].as<std::uint64_t>());
     EXPECT_EQ(hex(hash), str(c, "entry_hash"));
+    // The primary's signature of the link (SIGNING.md, "Chain links").
+    const Bytes link =
+        link_payload(str(c, "shard_id"), c["seq"].as<std::uint64_t>(), hash, str(c, "origin_node"));
+    EXPECT_EQ(hex(link), str(c, "link_payload_hex"));
+    check_signature(link, public_key_of(str(c, "origin_node")), str(c, "link_signature"),
+                    str(c, "origin_node"));
     prev = hash;
+  }
+}
+
+TEST(Vectors, ReplicaControl) {
+  for (const auto &c : vectors()["replica_control"]) {
+    SCOPED_TRACE(str(c, "op") + " " + str(c, "validators"));
+    const Bytes payload = replica_control_payload(
+        str(c, "op"), str(c, "shard_id"), str(c, "primary_node"), str(c, "target_node"),
+        c["issued_at_us"].as<std::int64_t>(), canonical_json(str(c, "validators")));
+    EXPECT_EQ(hex(payload), str(c, "payload_hex"));
+    check_signature(payload, public_key_of(str(c, "primary_node")), str(c, "signature"),
+                    str(c, "primary_node"));
   }
 }
 

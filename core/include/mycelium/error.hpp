@@ -30,6 +30,9 @@ inline constexpr const char *kNothingToDelete = "MC011";
 inline constexpr const char *kNotPrimary = "MC012";
 inline constexpr const char *kReplicaRefused = "MC013";
 inline constexpr const char *kNoPeerCredentials = "MC014";
+// This node cannot sign its audit entries: no node key configured, or the key is not the one
+// registered for the local node.
+inline constexpr const char *kNoNodeKey = "MC015";
 // Peer handshake (protocol/handshake.hpp): bad or out-of-order bytes, and failed authentication.
 inline constexpr const char *kProtocolViolation = "08P01";
 inline constexpr const char *kInvalidAuthorization = "28000";

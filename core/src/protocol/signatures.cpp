@@ -64,6 +64,7 @@ void fields(PayloadWriter &w, const DBSyncResp &m) {
     w.frame_u64(u64(e.created_at_us)).frame(e.origin_node);
     fixed(w, e.prev_hash);
     fixed(w, e.entry_hash);
+    fixed(w, e.link_signature);
   }
   w.frame_u64(m.more ? 1 : 0);
 }

@@ -1,5 +1,7 @@
 -- A replica never trusts its sender: forged entries put into its inbox are refused, recorded
--- in inbox_rejections and not applied; a resent genuine entry is a harmless no-op. A primary
+-- in inbox_rejections and not applied; a resent genuine entry is a harmless no-op. Every entry
+-- must carry the primary's link signature, which covers everything the replica stores, so a
+-- replicator login (any node holds one) cannot plant, alter or re-date an entry. A primary
 -- whose own log was tampered with sees its push refused, and reports it in sync_status.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \i :abs_srcdir/helpers.sql
@@ -16,20 +18,22 @@ SELECT mycelium.add_replica('s-forge', 'node-2');
 SELECT mycelium.sync_now('s-forge') AS pushed;
 -- The genuine entry 3, to resend and to tamper with on node 2.
 CREATE TEMP TABLE entry3 AS SELECT shard_id, seq, op, key, version, value, created_by, signature,
-       created_at, origin_node, prev_hash, entry_hash
+       created_at, origin_node, prev_hash, entry_hash, link_signature
   FROM mycelium.sync_changes WHERE shard_id = 's-forge' AND seq = 3;
-SELECT format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea)',
+SELECT format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea, %L)',
               shard_id, seq, op, key, version, value, created_by, signature, created_at, origin_node,
-              prev_hash, entry_hash) AS entry3,
+              prev_hash, entry_hash, link_signature) AS entry3,
        encode(entry_hash, 'hex') AS head_hex,
        (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
   FROM entry3 \gset
 
 -- A planted put that claims node-1 as its signer, signed with node-2's key, with an entry hash
--- the forger computed correctly: only the signature check can catch it.
+-- the forger computed correctly and a link signed by node-2 too: the link signature (node-1's
+-- key is the primary's) catches it.
 SELECT encode(mycelium.signing_payload('put', 's-forge', 'planted', '"evil"', 1, 'node-1'), 'hex') AS planted_payload \gset
 \set planted_sig `:sign sign node-2 :planted_payload`
 \set planted_hash `:sign entry-hash :head_hex 4 :planted_payload :planted_sig node-1 :created_us`
+\set planted_link `:sign link node-2 s-forge 4 :planted_hash node-1`
 
 \c mycelium postgres 127.0.0.1 :port2
 \i :abs_srcdir/regress/helpers.sql
@@ -39,17 +43,21 @@ SET ROLE mycelium_sync;
 INSERT INTO mycelium.inbox VALUES :entry3;
 -- The genuine entry with a tampered value, as entry 4: refused (its hash no longer matches).
 INSERT INTO mycelium.inbox SELECT e.shard_id, 4, e.op, e.key, e.version, '{"n": 666}', e.created_by,
-       e.signature, e.created_at, e.origin_node, decode(:'head_hex', 'hex'), e.entry_hash
+       e.signature, e.created_at, e.origin_node, decode(:'head_hex', 'hex'), e.entry_hash, e.link_signature
   FROM (VALUES :entry3) e(shard_id, seq, op, key, version, value, created_by, signature,
-                          created_at, origin_node, prev_hash, entry_hash);
--- The planted put: the hash matches, the signature does not verify with node-1's key.
+                          created_at, origin_node, prev_hash, entry_hash, link_signature);
+-- The planted put: the hash matches, the link is not signed by the primary.
 INSERT INTO mycelium.inbox VALUES ('s-forge', 4, 'put', 'planted', 1, '"evil"', 'node-1', :'planted_sig',
-       to_timestamp(:created_us / 1000000.0), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'));
+       to_timestamp(:created_us / 1000000.0), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'),
+       :'planted_link');
+-- The same with no link signature at all.
+INSERT INTO mycelium.inbox VALUES ('s-forge', 4, 'put', 'planted', 1, '"evil"', 'node-1', :'planted_sig',
+       to_timestamp(:created_us / 1000000.0), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'), '');
 -- An entry that skips ahead of the replica's head.
 INSERT INTO mycelium.inbox SELECT e.shard_id, 9, e.op, e.key, e.version, e.value, e.created_by,
-       e.signature, e.created_at, e.origin_node, e.prev_hash, e.entry_hash
+       e.signature, e.created_at, e.origin_node, e.prev_hash, e.entry_hash, e.link_signature
   FROM (VALUES :entry3) e(shard_id, seq, op, key, version, value, created_by, signature,
-                          created_at, origin_node, prev_hash, entry_hash);
+                          created_at, origin_node, prev_hash, entry_hash, link_signature);
 -- The replicator cannot do anything else with the inbox.
 SELECT pg_temp.error_of($$UPDATE mycelium.inbox SET seq = 1$$);
 SELECT pg_temp.error_of($$SELECT * FROM mycelium.inbox$$);
@@ -68,8 +76,35 @@ SELECT valid, entries FROM mycelium.verify_audit('s-forge');
 \set prefix g
 \set count 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
+-- Entry 4 is pending. A replicator delivers it first, re-dated by one microsecond with the hash
+-- recomputed: every field is genuine but the time, so only the link signature catches it (it
+-- used to be accepted, and every later push was refused until the replica was rebuilt).
+SELECT encode(mycelium.signing_payload('put', shard_id, key, value, version, created_by), 'hex') AS e4_payload,
+       encode(prev_hash, 'hex') AS e4_prev, signature AS e4_sig, link_signature AS e4_link,
+       (extract(epoch FROM created_at) * 1000000)::bigint + 1 AS redated_us,
+       format('%L, %s, %L, %L, %s, %L::jsonb, %L, %L', shard_id, seq, op, key, version, value, created_by, signature) AS e4_fields
+  FROM mycelium.sync_changes WHERE shard_id = 's-forge' AND seq = 4 \gset
+\set redated_hash `:sign entry-hash :e4_prev 4 :e4_payload :e4_sig node-1 :redated_us`
+\set redated_link `:sign link node-2 s-forge 4 :redated_hash node-1`
+\c mycelium postgres 127.0.0.1 :port2
+SET ROLE mycelium_sync;
+-- with the genuine entry's link signature, and with a link the forger signed itself:
+INSERT INTO mycelium.inbox VALUES (:e4_fields, to_timestamp(:redated_us / 1000000.0), 'node-1',
+       decode(:'e4_prev', 'hex'), decode(:'redated_hash', 'hex'), :'e4_link');
+INSERT INTO mycelium.inbox VALUES (:e4_fields, to_timestamp(:redated_us / 1000000.0), 'node-1',
+       decode(:'e4_prev', 'hex'), decode(:'redated_hash', 'hex'), :'redated_link');
+RESET ROLE;
+SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections WHERE shard_id = 's-forge' AND seq = 4
+ ORDER BY rejection_id DESC LIMIT 2;
+SELECT head_seq FROM mycelium.shards WHERE shard_id = 's-forge';
+\c mycelium postgres 127.0.0.1 :port1
+-- The genuine entry 4 is pushed and applied as if nothing happened.
+SELECT mycelium.sync_now('s-forge') AS pushed;
+SELECT match, local_head, remote_head FROM mycelium.verify_replica('s-forge', 'node-2');
+\set prefix h
+\i :abs_srcdir/regress/multinode/signed_puts.sql
 ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
-UPDATE mycelium.sync_changes SET value = '{"n": 2}' WHERE shard_id = 's-forge' AND seq = 4;
+UPDATE mycelium.sync_changes SET value = '{"n": 2}' WHERE shard_id = 's-forge' AND seq = 5;
 ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
 SELECT mycelium.sync_now('s-forge') AS pushed;
 SELECT last_pushed_seq, attempts, last_error FROM mycelium.sync_status WHERE shard_id = 's-forge';

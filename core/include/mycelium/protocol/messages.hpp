@@ -94,6 +94,7 @@ struct AuditEntry {
   std::string origin_node;
   Hash prev_hash{};
   Hash entry_hash{};
+  Signature link_signature{}; // the primary's signature of the link (SIGNING.md, "Chain links")
 };
 
 struct DBSyncResp {

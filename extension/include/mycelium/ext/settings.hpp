@@ -6,5 +6,6 @@ namespace mycelium::ext {
 extern int sync_interval_ms; // mycelium.sync_interval
 extern int sync_batch_size;  // mycelium.sync_batch_size
 extern char *sync_database;  // mycelium.database
+extern char *node_key_file;  // mycelium.node_key_file
 
 } // namespace mycelium::ext

@@ -22,7 +22,8 @@ struct ShardHead {
   Oid partition = InvalidOid;
   std::int64_t seq = 0;
   Hash hash{};
-  std::string origin_node;
+  std::string origin_node;                   // this node: local_node
+  std::optional<std::string> registered_key; // its registered public key, if registered
 };
 ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer);
 

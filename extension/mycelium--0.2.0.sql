@@ -1,5 +1,7 @@
--- Mycelium 0.1.0 install script. The extension lives in schema mycelium (mycelium.control).
--- Until 0.1.0 is released this script is edited in place; later versions get upgrade scripts.
+-- Mycelium 0.2.0 install script. The extension lives in schema mycelium (mycelium.control).
+-- 0.2.0 changed the audit chain (signed links, signed replica control) and replaces 0.1.0
+-- without an upgrade path (nothing was deployed). From 0.2.0 on, every later version comes with
+-- an upgrade script (mycelium--0.2.0--<next>.sql), so ALTER EXTENSION mycelium UPDATE works.
 \echo Use "CREATE EXTENSION mycelium" to load this file. \quit
 
 ------------------------------------------------------------------------------------------------
@@ -107,7 +109,10 @@ CREATE TABLE mycelium.shards (
   created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
   -- Head of the shard's audit chain: seq and entry_hash of its last sync_changes entry.
   head_seq    bigint NOT NULL DEFAULT 0,
-  head_hash   bytea NOT NULL DEFAULT '\x0000000000000000000000000000000000000000000000000000000000000000'
+  head_hash   bytea NOT NULL DEFAULT '\x0000000000000000000000000000000000000000000000000000000000000000',
+  -- The chain's seq when this shard was created here. A primary shard id used before continues
+  -- its old chain; its records are what the entries after base_seq made them (verify_audit).
+  base_seq    bigint NOT NULL DEFAULT 0
 );
 
 -- Every record, one LIST partition per shard. No unique index on the parent (a parent with one
@@ -188,6 +193,9 @@ CREATE TABLE mycelium.sync_changes (
   origin_node  text NOT NULL,
   prev_hash    bytea NOT NULL,
   entry_hash   bytea NOT NULL,
+  -- origin_node's Ed25519 signature (lowercase hex) of the link: shard, seq, entry_hash
+  -- (SIGNING.md, "Chain links"). Replicas accept an entry only with it.
+  link_signature text NOT NULL,
   -- Replication status; the only columns that may change, and only through the extension.
   -- pending: not yet on every active replica; synced: on all of them; applied: an entry this
   -- node received as a replica.
@@ -356,7 +364,9 @@ CREATE TABLE mycelium.peer_servers (
 CREATE TABLE mycelium.replicas (
   shard_id     text NOT NULL REFERENCES mycelium.shards ON DELETE CASCADE,
   node_id      text NOT NULL REFERENCES mycelium.node_metadata,
-  status       text NOT NULL DEFAULT 'copying' CHECK (status IN ('copying', 'active')),
+  -- diverged: the replica's chain is not a prefix of this node's (replication.cpp); pushing
+  -- stops until an operator rebuilds the copy (remove_replica, add_replica).
+  status       text NOT NULL DEFAULT 'copying' CHECK (status IN ('copying', 'active', 'diverged')),
   pushed_seq   bigint NOT NULL DEFAULT 0,   -- the replica's chain head after the last push
   pushed_at    timestamptz,
   attempts     integer NOT NULL DEFAULT 0,  -- failed pushes since the last success
@@ -368,7 +378,12 @@ CREATE TABLE mycelium.replicas (
 );
 
 -- Where replicated entries arrive. A BEFORE INSERT trigger verifies and applies each entry and
--- stores nothing here; refused entries are recorded in inbox_rejections.
+-- stores nothing here; refused entries are recorded in inbox_rejections. A put or delete is an
+-- audit entry of the primary, verbatim, with the primary's link signature. A control row (op
+-- open or close) has seq 0, key = the node it is meant for, value = the shard's responsible
+-- validators (open; NULL for any), created_at = when the primary issued it, origin_node = the
+-- primary, signature = the primary's signature of the control message, and empty created_by
+-- and link_signature (SIGNING.md, "Replica control"; REPLICATION.md).
 CREATE TABLE mycelium.inbox (
   shard_id     text NOT NULL,
   seq          bigint NOT NULL,
@@ -381,7 +396,18 @@ CREATE TABLE mycelium.inbox (
   created_at   timestamptz NOT NULL,
   origin_node  text NOT NULL,
   prev_hash    bytea NOT NULL,
-  entry_hash   bytea NOT NULL
+  entry_hash   bytea NOT NULL,
+  link_signature text NOT NULL
+);
+-- On a replica: the newest control message accepted per shard. A control message must be newer
+-- than this one (and fresh), so an old open or close cannot be replayed.
+CREATE TABLE mycelium.replica_controls (
+  shard_id     text PRIMARY KEY,
+  primary_node text NOT NULL,
+  op           text NOT NULL CHECK (op IN ('open', 'close')),
+  issued_at_us bigint NOT NULL,            -- Unix microseconds, as signed
+  signature    text NOT NULL,
+  accepted_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE TABLE mycelium.inbox_rejections (
   rejection_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -442,7 +468,8 @@ CREATE FUNCTION mycelium._sync_round() RETURNS bigint
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION mycelium.verify_replica(shard_id text, node_id text,
     OUT local_records bigint, OUT remote_records bigint, OUT local_digest text,
-    OUT remote_digest text, OUT local_head bigint, OUT remote_head bigint, OUT match boolean)
+    OUT remote_digest text, OUT local_head bigint, OUT remote_head bigint,
+    OUT local_head_hash text, OUT remote_head_hash text, OUT match boolean)
   AS 'MODULE_PATHNAME', 'mycelium_verify_replica'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
@@ -523,6 +550,7 @@ CREATE VIEW mycelium.shard_health AS
          count(r.node_id) FILTER (WHERE r.last_error IS NOT NULL) AS failing_replicas,
          COALESCE(max(s.head_seq - r.pushed_seq), 0) AS max_lag_changes,
          CASE WHEN s.kind <> 'primary' THEN s.kind
+              WHEN count(r.node_id) FILTER (WHERE r.status = 'diverged') > 0 THEN 'diverged'
               WHEN count(r.node_id) FILTER (WHERE r.last_error IS NOT NULL) > 0 THEN 'failing'
               WHEN count(r.node_id) FILTER (WHERE r.status = 'active') < s.replicas THEN 'under-replicated'
               WHEN COALESCE(max(s.head_seq - r.pushed_seq), 0) > 0 THEN 'lagging'
@@ -815,6 +843,7 @@ GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
 GRANT SELECT ON mycelium.replicas, mycelium.peer_servers, mycelium.inbox_rejections,
+  mycelium.replica_controls,
   mycelium.replica_copy_progress,
   mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
   TO mycelium_admin, mycelium_validator, mycelium_miner;

@@ -1,0 +1,64 @@
+-- A primary checks every replica's chain head, not only when it has entries to push: a replica
+-- that lost its copy is opened again and refilled by the next round (sync_now here), and one
+-- whose chain forked is reported as diverged (shard_health, sync_status) instead of healthy.
+-- verify_replica compares head hashes, so a fork at the same length is found too.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/helpers.sql
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+SELECT mycelium.create_shard('s-repair', replicas => 0);
+SELECT mycelium.add_replica('s-repair', 'node-2');
+\set shard s-repair
+\set prefix r
+\set count 3
+\set version 1
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+SELECT mycelium.sync_now('s-repair') AS pushed;
+SELECT health FROM mycelium.shard_health WHERE shard_id = 's-repair';
+
+-- node-2 loses its copy: its superuser drops it by hand (what a forged close used to do).
+\c mycelium postgres 127.0.0.1 :port2
+ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
+DELETE FROM mycelium.sync_changes WHERE shard_id = 's-repair';
+ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
+DROP TABLE mycelium."data_s-repair";
+DELETE FROM mycelium.shards WHERE shard_id = 's-repair';
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+SELECT local_records, remote_records, remote_head, match FROM mycelium.verify_replica('s-repair', 'node-2');
+-- No write is waiting, yet the next round finds the copy gone, opens it again and refills it.
+SELECT mycelium.sync_now('s-repair') AS pushed;
+SELECT local_records, remote_records, remote_head, match FROM mycelium.verify_replica('s-repair', 'node-2');
+SELECT status, lag_changes, last_error FROM mycelium.sync_status WHERE shard_id = 's-repair';
+
+-- node-2's chain forks at the same length: its superuser rewrites its last entry and head (a
+-- re-dated entry, say). Counts, digests and head seq agree; the head hashes do not.
+\c mycelium postgres 127.0.0.1 :port2
+ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
+UPDATE mycelium.sync_changes SET created_at = created_at + interval '1 microsecond',
+       entry_hash = sha256(entry_hash) WHERE shard_id = 's-repair' AND seq = 3;
+ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
+UPDATE mycelium.shards SET head_hash = sha256(head_hash) WHERE shard_id = 's-repair';
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+SELECT local_records = remote_records AS records_equal, local_digest = remote_digest AS digests_equal,
+       local_head = remote_head AS head_seqs_equal, local_head_hash = remote_head_hash AS head_hashes_equal,
+       match
+  FROM mycelium.verify_replica('s-repair', 'node-2');
+-- The next round (a write is waiting) finds the fork, refuses to push onto it and says so.
+\set prefix s
+\set count 1
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+SELECT mycelium.sync_now('s-repair') AS pushed;
+SELECT status, last_pushed_seq, lag_changes, last_error FROM mycelium.sync_status WHERE shard_id = 's-repair';
+SELECT health FROM mycelium.shard_health WHERE shard_id = 's-repair';
+-- Rebuilding the copy repairs it.
+SELECT mycelium.remove_replica('s-repair', 'node-2');
+SELECT mycelium.add_replica('s-repair', 'node-2');
+SELECT match FROM mycelium.verify_replica('s-repair', 'node-2');
+SELECT health FROM mycelium.shard_health WHERE shard_id = 's-repair';
+SELECT mycelium.remove_replica('s-repair', 'node-2');
+SELECT mycelium.drop_shard('s-repair', force => true);
