@@ -127,3 +127,21 @@ SELECT encode(mycelium.signing_payload('delete', 'beta', 'k', NULL, 3, 'validato
 SELECT mycelium.delete('beta', 'k', 3, 'validator-1', :'beta3');
 SELECT count(*) AS live_in_beta FROM mycelium.data WHERE shard_id = 'beta';
 SELECT valid, entries FROM mycelium.verify_audit('beta');
+
+-- The node signs every audit entry's link with its node key (mycelium.node_key_file). A key that
+-- is not the one the local node is registered with is refused (MC015): its replicas would
+-- refuse every entry. So is a write with no node key at all.
+SELECT node_id AS own_name FROM mycelium.local_node \gset
+\set v1_sig `:sign put validator-1 alpha keyed 1 '1'`
+SELECT mycelium.set_local_node('validator-1');
+SELECT pg_temp.error_of(format($$SELECT mycelium.put('alpha', 'keyed', '1', 1, 'validator-1', %L)$$, :'v1_sig'));
+SELECT mycelium.set_local_node(:'own_name');
+ALTER SYSTEM SET mycelium.node_key_file = '';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT pg_temp.error_of(format($$SELECT mycelium.put('alpha', 'keyed', '1', 1, 'validator-1', %L)$$, :'v1_sig'));
+ALTER SYSTEM RESET mycelium.node_key_file;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT mycelium.put('alpha', 'keyed', '1', 1, 'validator-1', :'v1_sig');
+SELECT key, version FROM mycelium.data WHERE shard_id = 'alpha' AND key = 'keyed';
