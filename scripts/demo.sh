@@ -247,27 +247,31 @@ for i in 1 2 3; do
 done
 
 ########################################################################################
-step "Logins: each node's own client, and two for peers (pushing replicas, reading remote shards)"
+step "Logins: each node's own client, one sync login per peer (pushing replicas), one for reading"
 client=([1]=validator_1 [2]=validator_2 [3]=miner_3)
 group=([1]=mycelium_validator [2]=mycelium_validator [3]=mycelium_miner)
 for i in 1 2 3; do
   PW[${client[i]}]=$(password)
-  PW[sync$i]=$(password)
   PW[read$i]=$(password)
+  for j in 1 2 3; do PW[sync${j}at$i]=$(password); done
 done
 for i in 1 2 3; do
   on_quiet "$i" "CREATE ROLE ${client[i]} LOGIN PASSWORD '${PW[${client[i]}]}' IN ROLE ${group[i]}" \
     "CREATE ROLE ${client[i]} LOGIN PASSWORD '…' IN ROLE ${group[i]}"
-  on_quiet "$i" "CREATE ROLE mycelium_sync LOGIN PASSWORD '${PW[sync$i]}' IN ROLE mycelium_replicator" \
-    "CREATE ROLE mycelium_sync LOGIN PASSWORD '…' IN ROLE mycelium_replicator"
+  # One sync login per peer that pushes here: each can be revoked without the others.
+  for j in 1 2 3; do
+    [ "$j" -ne "$i" ] || continue
+    on_quiet "$i" "CREATE ROLE sync_node_$j LOGIN PASSWORD '${PW[sync${j}at$i]}' IN ROLE mycelium_replicator" \
+      "CREATE ROLE sync_node_$j LOGIN PASSWORD '…' IN ROLE mycelium_replicator"
+  done
   on_quiet "$i" "CREATE ROLE mycelium_reader LOGIN PASSWORD '${PW[read$i]}' IN ROLE mycelium_miner" \
     "CREATE ROLE mycelium_reader LOGIN PASSWORD '…' IN ROLE mycelium_miner"
-  # How this node logs in to the other two: their mycelium_sync and mycelium_reader.
+  # How this node logs in to the other two: the sync login each made for it, and their reader.
   values=() shown=()
   for j in 1 2 3; do
     [ "$j" -ne "$i" ] || continue
-    values+=("('node-$j', 'sync', 'mycelium_sync', '${PW[sync$j]}'), ('node-$j', 'read', 'mycelium_reader', '${PW[read$j]}')")
-    shown+=("('node-$j', 'sync', 'mycelium_sync', '…'), ('node-$j', 'read', 'mycelium_reader', '…')")
+    values+=("('node-$j', 'sync', 'sync_node_$i', '${PW[sync${i}at$j]}'), ('node-$j', 'read', 'mycelium_reader', '${PW[read$j]}')")
+    shown+=("('node-$j', 'sync', 'sync_node_$i', '…'), ('node-$j', 'read', 'mycelium_reader', '…')")
   done
   sql="SELECT mycelium.set_peer_credentials(node, purpose, login, password)
          FROM (VALUES %s,

@@ -38,7 +38,7 @@ SELECT encode(mycelium.signing_payload('put', 's-forge', 'planted', '"evil"', 1,
 \c mycelium postgres 127.0.0.1 :port2
 \i :abs_srcdir/regress/helpers.sql
 \set QUIET on
-SET ROLE mycelium_sync;
+SET ROLE sync_node_1;
 -- Resending a genuine entry: nothing happens, nothing is refused.
 INSERT INTO mycelium.inbox VALUES :entry3;
 -- The genuine entry with a tampered value, as entry 4: refused (its hash no longer matches).
@@ -87,7 +87,7 @@ SELECT encode(mycelium.signing_payload('put', shard_id, key, value, version, cre
 \set redated_hash `:sign entry-hash :e4_prev 4 :e4_payload :e4_sig node-1 :redated_us`
 \set redated_link `:sign link node-2 s-forge 4 :redated_hash node-1`
 \c mycelium postgres 127.0.0.1 :port2
-SET ROLE mycelium_sync;
+SET ROLE sync_node_1;
 -- with the genuine entry's link signature, and with a link the forger signed itself:
 INSERT INTO mycelium.inbox VALUES (:e4_fields, to_timestamp(:redated_us / 1000000.0), 'node-1',
        decode(:'e4_prev', 'hex'), decode(:'redated_hash', 'hex'), :'e4_link');

@@ -30,7 +30,7 @@ SELECT :now_us - 600000000 AS old_us, :now_us + 120000000 AS ahead_us \gset
 \set close_old `:sign control node-1 close s-ctl node-1 node-2 :old_us null`
 \set close_ahead `:sign control node-1 close s-ctl node-1 node-2 :ahead_us null`
 \set open_by_miner `:sign control node-3 open hijack node-3 node-2 :now_us null`
-SET ROLE mycelium_sync;
+SET ROLE sync_node_1;
 -- An unsigned close (which used to drop the replica's records and log):
 INSERT INTO mycelium.inbox VALUES ('s-ctl', 0, 'close', 'node-2', 0, NULL, '', '', now(), 'node-1', '\x', '\x', '');
 -- A close signed by node-2 itself, naming node-1 as the primary:
@@ -72,7 +72,7 @@ SELECT mycelium.add_replica('s-ctl', 'node-2');
 \c mycelium postgres 127.0.0.1 :port2
 CREATE TEMP VIEW rejected AS SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections
  WHERE shard_id = 's-ctl' ORDER BY rejection_id;
-SET ROLE mycelium_sync;
+SET ROLE sync_node_1;
 INSERT INTO mycelium.inbox SELECT 's-ctl', 0, 'close', 'node-2', 0, NULL, '', c.signature, c.issued_at::timestamptz,
        'node-1', '\x', '\x', '' FROM (VALUES (:genuine_close)) c(signature, issued_at);
 RESET ROLE;

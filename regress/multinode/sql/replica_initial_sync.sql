@@ -48,7 +48,7 @@ SELECT pg_temp.error_of(format($$SELECT mycelium.put('s-init', 'k1', '{"n": 99}'
 SELECT pg_temp.error_of($$DELETE FROM mycelium.data WHERE shard_id = 's-init'$$);
 SELECT pg_temp.error_of($$SELECT mycelium.drop_shard('s-init', true)$$);
 -- The replicator role may deliver to the inbox and read the chain heads, nothing else.
-SET ROLE mycelium_sync;
+SET ROLE sync_node_1;
 SELECT pg_temp.error_of($$SELECT count(*) FROM mycelium.data$$);
 SELECT pg_temp.error_of($$SELECT count(*) FROM mycelium.sync_changes$$);
 SELECT shard_id, kind, head_seq FROM mycelium.chain_heads WHERE shard_id = 's-init';

@@ -1,7 +1,7 @@
 -- Three nodes that know each other. node-1 and node-2 are validators, node-3 a miner. On every
 -- node: its own name (local_node), every node's signed registration, LOGIN roles for peers to
--- use (mycelium_sync delivers to the inbox, mycelium_reader reads), and the credentials this
--- node uses to reach the others. The scenarios after this one build on it.
+-- use (sync_node_<i>: node-<i>'s login for delivering to the inbox; mycelium_reader reads), and
+-- the credentials this node uses to reach the others. The scenarios after this one build on it.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \i :abs_srcdir/helpers.sql
 \set QUIET on
