@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include <arpa/inet.h>
 #include <cstring>
 #include <stdexcept>
 
@@ -136,9 +137,15 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
     std::memset(&info, 0, sizeof info);
     info.vhost_name = name;
     info.port = port;
-    info.iface = address.c_str();
+    info.iface = address.empty() ? nullptr : address.c_str();
     info.protocols = protocols;
     info.options = LWS_SERVER_OPTION_LIBUV;
+    // libwebsockets built with IPv6 (Debian's 4.1.6) binds an IPv6 socket on every interface
+    // when given an IPv4 address, whatever the address says (measured: `*:PORT` for
+    // 127.0.0.1). For an IPv4 literal, an IPv4-only vhost binds exactly that address.
+    in_addr v4{};
+    if (!address.empty() && inet_pton(AF_INET, address.c_str(), &v4) == 1)
+      info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     return lws_create_vhost(context_, &info);
   };
   ws_vhost_ = vhost("peers", options.listen_address, options.listen_port, ws_protocols);

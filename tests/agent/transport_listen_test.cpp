@@ -12,6 +12,9 @@
 #include <uv.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -256,6 +259,85 @@ TEST(TransportListen, RejectsBadPortsAndClosesOnDestruction) {
   listen_on_free_port(*a);
   EXPECT_EQ(a->extra_ports().size(), 2u);
   a.reset(); // without shutdown: the destructor closes the listeners (~Loop checks)
+}
+
+// The listening sockets of this machine on `port`, as "tcp 0100007F" or "tcp6 <32 hex digits>"
+// (the kernel's /proc/net/tcp{,6} notation of the local address, state 0A = LISTEN).
+std::vector<std::string> listening_on(int port) {
+  std::vector<std::string> found;
+  char hex_port[8];
+  std::snprintf(hex_port, sizeof hex_port, "%04X", port);
+  for (const char *family : {"tcp", "tcp6"}) {
+    std::ifstream table(std::string("/proc/net/") + family);
+    std::string line;
+    std::getline(table, line); // header
+    while (std::getline(table, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      const auto colon = local.find(':');
+      if (state == "0A" && colon != std::string::npos && local.substr(colon + 1) == hex_port)
+        found.push_back(std::string(family) + " " + local.substr(0, colon));
+    }
+  }
+  return found;
+}
+
+// Told 127.0.0.1, the peer port, the HTTP port and a rotated port listen on 127.0.0.1 only:
+// libwebsockets with IPv6 used to bind the first two on every interface (`*:PORT`).
+TEST(TransportListen, BindsExactlyTheConfiguredIPv4Address) {
+  Loop loop;
+  Events events;
+  std::unique_ptr<ag::Transport> transport;
+  int port = 0, http_port = 0;
+  for (int attempt = 0; !transport; ++attempt) {
+    port = free_port();
+    http_port = free_port();
+    ag::TransportOptions options = loopback(port);
+    options.http_address = "127.0.0.1";
+    options.http_port = http_port;
+    try {
+      transport = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  const int rotated = listen_on_free_port(*transport);
+  for (const int p : {port, http_port, rotated})
+    EXPECT_EQ(listening_on(p), std::vector<std::string>{"tcp 0100007F"}) << "port " << p;
+  transport->shutdown();
+}
+
+// Told ::1, it listens on ::1 only (no IPv4 socket, no wildcard).
+TEST(TransportListen, BindsExactlyTheConfiguredIPv6Address) {
+  const int probe = ::socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  const bool has_ipv6 =
+      probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
+  if (probe >= 0)
+    ::close(probe);
+  if (!has_ipv6)
+    GTEST_SKIP() << "no IPv6 loopback on this machine";
+  Loop loop;
+  Events events;
+  std::unique_ptr<ag::Transport> transport;
+  int port = 0;
+  for (int attempt = 0; !transport; ++attempt) {
+    port = free_port();
+    ag::TransportOptions options = loopback(port);
+    options.listen_address = "::1";
+    try {
+      transport = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  EXPECT_EQ(listening_on(port), std::vector<std::string>{"tcp6 00000000000000000000000001000000"});
+  transport->shutdown();
 }
 
 } // namespace
