@@ -1,4 +1,5 @@
 #include "agent.hpp"
+#include "http_token.hpp"
 
 #include "link.hpp"
 #include "log.hpp"
@@ -804,6 +805,14 @@ HttpResponse Agent::on_http(const HttpRequest &request) {
   if (request.method == "POST") {
     if (path != "/gossip")
       return {404, "text/plain; charset=utf-8", "not found\n"};
+    // Publishing makes this node sign: never for whoever can reach the port.
+    if (config_.http.token.empty())
+      return {403, "text/plain; charset=utf-8",
+              "POST /gossip is disabled: set http.token_file in the agent's configuration and "
+              "send 'Authorization: Bearer <token>'\n"};
+    if (!bearer_matches(request.authorization, config_.http.token))
+      return {401, "text/plain; charset=utf-8",
+              "POST /gossip needs 'Authorization: Bearer <the token in http.token_file>'\n"};
     if (!running_)
       return {503, "text/plain; charset=utf-8", "starting\n"};
     if (request.topic.empty())

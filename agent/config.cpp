@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "http_token.hpp"
+
 #include "config_reader.hpp"
 
 #include <cctype>
@@ -303,10 +305,18 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
     c.listen.advertise = c.listen.address;
   }
 
-  const Section http = top.section("http", {"address", "port"});
+  const Section http = top.section("http", {"address", "port", "token_file"});
   if (auto f = http.get("address")) {
     c.http.address = read_string(*f);
     check_host(*f, c.http.address, true, "expected an IP address or a host name");
+  }
+  if (auto f = http.get("token_file")) {
+    c.http.token_file = resolve(path, read_string(*f));
+    try {
+      c.http.token = read_http_token(c.http.token_file);
+    } catch (const std::runtime_error &e) {
+      f->fail(e.what());
+    }
   }
   const Field http_port = http.require("port");
   c.http.port = read_port(http_port);

@@ -36,6 +36,10 @@ struct AgentConfig {
   struct Http {
     std::string address = "127.0.0.1";
     int port = 0; // required: /metrics, /health, /status
+    // Optional: a file holding the bearer token that POST endpoints (/gossip) require; without
+    // it they are refused (403). Relative paths: from the config's folder.
+    std::string token_file;
+    std::string token; // read from token_file by load_config
   } http;
 
   // --- Optional ---

@@ -488,6 +488,15 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
     char topic[256];
     if (lws_get_urlarg_by_name(wsi, "topic=", topic, sizeof topic))
       exchange->request.topic = topic;
+    const int auth_length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (auth_length > 0 && auth_length < 1024) {
+      std::string authorization(static_cast<std::size_t>(auth_length) + 1, '\0');
+      if (lws_hdr_copy(wsi, authorization.data(), auth_length + 1, WSI_TOKEN_HTTP_AUTHORIZATION) ==
+          auth_length) {
+        authorization.resize(static_cast<std::size_t>(auth_length));
+        exchange->request.authorization = std::move(authorization);
+      }
+    }
     const bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     exchange->request.method = post ? "POST" : "GET";
     *slot = exchange.release();

@@ -42,6 +42,7 @@ struct HttpRequest {
   std::string method; // "GET" or "POST"
   std::string path;   // without the query string
   std::string topic;  // the query argument topic=..., if any
+  std::string authorization; // the Authorization header, if any
   std::string body;
 };
 inline constexpr std::size_t kMaxHttpBody = 64 * 1024;

@@ -17,6 +17,7 @@ Standard library only (runs under /usr/bin/python3).
 import json
 import statistics
 import sys
+import os
 import threading
 import time
 import urllib.request
@@ -24,6 +25,7 @@ import urllib.request
 label, messages, gap_ms, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 ports = [int(p) for p in sys.argv[5:]]
 KEPT = 1000  # GET /gossip shows the last 1000 deliveries per agent
+TOKEN = os.environ["AGENT_NET_TOKEN"]  # http.token_file of the agents (agent_net.sh)
 if messages * (len(ports) - 1) // len(ports) >= KEPT:
     sys.exit("at most %d messages per round" % (KEPT * len(ports) // (len(ports) - 1) - 1))
 
@@ -35,7 +37,8 @@ def get(port, path):
 
 def publish(port, body):
     req = urllib.request.Request("http://127.0.0.1:%d/gossip?topic=bench" % port,
-                                 data=body.encode(), method="POST")
+                                 data=body.encode(), method="POST",
+                                 headers={"Authorization": "Bearer " + TOKEN})
     with urllib.request.urlopen(req, timeout=10) as r:
         d = json.loads(r.read())
     return d["message_id"], d["published_us"]

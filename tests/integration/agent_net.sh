@@ -35,6 +35,10 @@ agent_net_create() {
     http_port[$i]=$(mn_free_port $((agent_port[$i] + 201)))
     port=$((http_port[$i] + 1))
   done
+  # The bearer token for the agents' POST endpoints (http.token_file), shared by this network.
+  (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$MYCELIUM_MN_DIR/http.token")
+  AGENT_NET_TOKEN=$(cat "$MYCELIUM_MN_DIR/http.token")
+  export AGENT_NET_TOKEN
   for i in $(seq 1 "$agent_net_nodes"); do
     psql -X -q -h 127.0.0.1 -p "${pg[$i]}" -U postgres -d postgres -c "CREATE DATABASE mycelium" >/dev/null
     sql "$i" "CREATE EXTENSION mycelium; SELECT mycelium.set_local_node('node-$i');
@@ -67,7 +71,7 @@ agent_config() {
     echo "key_file: node-$i.key"
     echo "node_type: validator"
     echo "listen: {address: 127.0.0.1, port: ${agent_port[$i]}}"
-    echo "http: {address: 127.0.0.1, port: ${http_port[$i]}}"
+    echo "http: {address: 127.0.0.1, port: ${http_port[$i]}, token_file: http.token}"
     echo "database_dsn: host=127.0.0.1 port=${pg[$i]} user=mycelium_agent dbname=mycelium"
     echo "ping_interval_ms: 300"
     echo "peer_timeout_ms: 3000"

@@ -195,6 +195,8 @@ asyncio.run(main())
 PY
 check "garbage frames were rejected" test -n "$(metric 1 'mycelium_agent_messages_rejected_total{reason="malformed"}')"
 check "agent 1 lives on after garbage" curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
+check "an agent without http.token_file refuses POST /gossip (403)" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary x "http://127.0.0.1:${http_port[1]}/gossip?topic=t")" = 403
 check "agent 1 still has both peers" test "$(status_field 1 peer_count)" = "2"
 
 # Unauthenticated connections (handshake: max_pending 4, timeout 1 s, 8 at once and 4/s per

@@ -49,7 +49,8 @@ blacklist: {ban_seconds: 12}
 port_rotation: {enabled: true, epoch_seconds: 4, grace_seconds: 1, announce_seconds: 1,
                 range: 200, secret_file: rotation.secret}'
 publish() { # publish NODE TOPIC BODY: prints the message id
-  curl -sf -X POST --data-binary "$3" "http://127.0.0.1:${http_port[$1]}/gossip?topic=$2" | json "d['message_id']"
+  curl -sf -X POST -H "Authorization: Bearer $AGENT_NET_TOKEN" --data-binary "$3" \
+    "http://127.0.0.1:${http_port[$1]}/gossip?topic=$2" | json "d['message_id']"
 }
 has_message() { http "$1" /gossip | json "'$2' in [m['message_id'] for m in d['messages']]" | grep -qx True; }
 
@@ -73,7 +74,18 @@ pairs_dialled() { # each of the six links among nodes 2..5 was dialled by one of
 check "...each link among nodes 2..5 dialled by one of its ends from a discovered record" pairs_dialled
 
 # --- gossip
+# Publishing makes the node sign: POST /gossip needs the bearer token of http.token_file, even
+# on loopback. Without it, or with another token: 401, and nothing is published.
+post_status() { # post_status NODE [AUTHORIZATION]: the HTTP status of a POST /gossip
+  curl -s -o /dev/null -w '%{http_code}' -X POST ${2:+-H "Authorization: $2"} \
+    --data-binary "unauthorised" "http://127.0.0.1:${http_port[$1]}/gossip?topic=hello"
+}
+check "POST /gossip without the token is refused (401)" test "$(post_status 3)" = 401
+check "...and with another token (401)" test "$(post_status 3 "Bearer wrong-token-0123456789")" = 401
+published_by_3() { curl -s "http://127.0.0.1:${http_port[3]}/metrics" | awk '$1 == "mycelium_agent_gossip_total{verdict=\"published\"}" {print $2}'; }
+check "...and nothing was published" test "$(published_by_3)" = ""
 id=$(publish 3 hello "from node 3")
+check "...while with the token node 3 publishes" test "$(published_by_3)" = 1
 reached_all() { local i; for i in 1 2 4 5; do has_message "$i" "$id" || return 1; done; }
 check "a gossip message from node 3 (ttl 2: at most 2 rounds) reached nodes 1, 2, 4 and 5" \
   wait_for 10 reached_all

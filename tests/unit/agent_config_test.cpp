@@ -1,8 +1,10 @@
 // The agent's configuration file (agent/README.md): what it accepts, the defaults it fills in, and
 // for each kind of mistake the exact FILE:LINE:COLUMN: FIELD: problem the agent stops with.
 #include "agent/config.hpp"
+#include "agent/http_token.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -336,6 +338,45 @@ TEST_F(AgentConfig, PortRotation) {
   const auto c = load(replace_line(kMinimal, "  port: 7080", "  port: 9000") +
                       "port_rotation: {enabled: true, secret_file: rot.secret}\n");
   EXPECT_EQ(c.port_rotation.secret_file, dir_ + "/rot.secret");
+}
+
+TEST_F(AgentConfig, HttpTokenFile) {
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  const std::string with_token =
+      replace_line(kMinimal, "  port: 7080", "  port: 7080\n  token_file: http.token");
+  const auto write_token = [&](const std::string &text, mode_t mode) {
+    std::ofstream(dir_ + "/http.token") << text;
+    ::chmod((dir_ + "/http.token").c_str(), mode);
+  };
+  expect_error(with_token, ":8:15: http.token_file: http.token_file " + dir_ +
+                               "/http.token: cannot be read (does it exist?)");
+  write_token(token + "\n", 0600);
+  const auto c = load(with_token);
+  EXPECT_EQ(c.http.token_file, dir_ + "/http.token");
+  EXPECT_EQ(c.http.token, token); // the trailing newline is not part of it
+  EXPECT_EQ(load(kMinimal).http.token, "");
+  write_token(token, 0640);
+  expect_error(with_token, ":8:15: http.token_file: http.token_file " + dir_ +
+                               "/http.token: group or others may access it; chmod 600 it");
+  write_token("short", 0600);
+  expect_error(with_token, ":8:15: http.token_file: http.token_file " + dir_ +
+                               "/http.token: the token must be at least 16 characters (e.g. "
+                               "`openssl rand -hex 32 > FILE`)");
+  write_token("two words in a token file", 0600);
+  expect_error(with_token, ":8:15: http.token_file: http.token_file " + dir_ +
+                               "/http.token: the token must be one line of printable ASCII "
+                               "characters without spaces");
+}
+
+TEST(HttpToken, BearerMatchesOnlyTheExactToken) {
+  const std::string token = "0123456789abcdef";
+  EXPECT_TRUE(mycelium::agent::bearer_matches("Bearer " + token, token));
+  EXPECT_FALSE(mycelium::agent::bearer_matches("Bearer " + token + "x", token));
+  EXPECT_FALSE(mycelium::agent::bearer_matches("Bearer 0123456789abcdeF", token));
+  EXPECT_FALSE(mycelium::agent::bearer_matches("bearer " + token, token));
+  EXPECT_FALSE(mycelium::agent::bearer_matches(token, token));
+  EXPECT_FALSE(mycelium::agent::bearer_matches("", token));
+  EXPECT_FALSE(mycelium::agent::bearer_matches("Bearer ", ""));
 }
 
 TEST_F(AgentConfig, BadEnumValues) {
