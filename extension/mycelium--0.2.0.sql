@@ -447,10 +447,13 @@ CREATE FUNCTION mycelium.note_peer(node_id text, protocol_version text) RETURNS 
   LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$ UPDATE mycelium.node_metadata SET last_seen = now(), protocol_version = $2
          WHERE node_id = $1 $$;
+-- The value's stored text is in the digest: signatures cover its canonical JSON, which does
+-- not tell 1.5 from 1.500, so a sender could otherwise store another spelling unnoticed.
 CREATE VIEW mycelium.shard_digests AS
   SELECT shard_id, count(*) AS records,
-         sha256(convert_to(COALESCE(string_agg(key || ':' || version || ':' || signature, ','
-                                               ORDER BY key), ''), 'UTF8')) AS digest
+         sha256(convert_to(COALESCE(string_agg(key || ':' || version || ':' || signature || ':'
+                                               || value::text, ',' ORDER BY key), ''), 'UTF8'))
+           AS digest
     FROM mycelium.data GROUP BY shard_id;
 
 CREATE FUNCTION mycelium.add_replica(shard_id text, node_id text) RETURNS void
@@ -481,6 +484,9 @@ DECLARE
   have integer;
   target text;
 BEGIN
+  IF $1 IS NULL THEN
+    RAISE EXCEPTION 'shard_id must not be NULL' USING ERRCODE = '22023';
+  END IF;
   IF n IS NULL OR n < 0 THEN
     RAISE EXCEPTION 'n must be 0 or more' USING ERRCODE = '22023';
   END IF;
@@ -533,6 +539,20 @@ CREATE VIEW mycelium.replica_copy_progress AS
            AS entries_per_second,
          started_at
     FROM mycelium._replica_copy_progress();
+
+-- The sync worker of this server (shared_preload_libraries): the database it serves, whether
+-- the extension is there, its last round. No row: the library is not preloaded, so no worker
+-- runs (sync_now() still works). pid NULL: the worker stopped.
+CREATE FUNCTION mycelium._sync_worker(OUT pid integer, OUT database text,
+    OUT extension_present boolean, OUT started_at timestamptz, OUT last_round_at timestamptz,
+    OUT rounds bigint, OUT entries_pushed bigint)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'mycelium_sync_worker_state'
+  LANGUAGE C VOLATILE;
+CREATE VIEW mycelium.sync_worker AS
+  SELECT pid, database, database = pg_catalog.current_database() AS serves_this_database,
+         extension_present, started_at, last_round_at, rounds, entries_pushed
+    FROM mycelium._sync_worker();
 
 CREATE VIEW mycelium.sync_status AS
   SELECT r.shard_id, r.node_id, r.status, r.pushed_seq AS last_pushed_seq,
@@ -825,7 +845,7 @@ GRANT EXECUTE ON FUNCTION mycelium.version(), mycelium.signing_payload(text, tex
   mycelium.registration_payload(text, text, text, text, integer, text, jsonb),
   mycelium.verify_signature(text, bytea, text),
   mycelium.canonical_json(jsonb), mycelium.get(text, text), mycelium.current_version(text, text),
-  mycelium.verify_audit(text), mycelium._replica_copy_progress()
+  mycelium.verify_audit(text), mycelium._replica_copy_progress(), mycelium._sync_worker()
   TO mycelium_admin, mycelium_validator, mycelium_miner;
 GRANT SELECT ON mycelium.node_metadata, mycelium.shards, mycelium.data, mycelium.tombstones,
   mycelium.sync_changes, mycelium.local_node
@@ -843,7 +863,7 @@ GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
 GRANT SELECT ON mycelium.replicas, mycelium.peer_servers, mycelium.inbox_rejections,
-  mycelium.replica_controls,
+  mycelium.replica_controls, mycelium.sync_worker,
   mycelium.replica_copy_progress,
   mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
   TO mycelium_admin, mycelium_validator, mycelium_miner;

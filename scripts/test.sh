@@ -28,6 +28,7 @@ suite "CLI against PostgreSQL" tests/integration/cli_roundtrip.sh
 suite "agents on loopback" tests/integration/agents.sh
 suite "five agents: gossip, discovery, blacklist, port rotation" tests/integration/agents_p2p.sh
 suite "crash: kill -9 of primary and replica under signed writes" tests/integration/crash.sh
+suite "sync worker: the database it serves, said and changed by reload" tests/integration/sync_worker.sh
 
 echo
 if [ $failed -gt 0 ]; then

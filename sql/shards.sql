@@ -41,3 +41,8 @@ SELECT to_regclass('mycelium.data_scratch') AS partition_after_drop;
 -- Two shards created in one statement each return their own id.
 SELECT mycelium.create_shard('pair-a') AS a, mycelium.create_shard('pair-b') AS b;
 SELECT mycelium.drop_shard('pair-a'), mycelium.drop_shard('pair-b');
+
+-- Malformed ids in the other shard functions: 22023 naming the field, never a constraint's 23514.
+SELECT pg_temp.error_of($$SELECT mycelium.attach_remote_shard('Bad Shard', 'validator-1')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.attach_remote_shard(repeat('x', 100), 'validator-1')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_replica_count(NULL, 1)$$);

@@ -135,6 +135,21 @@ SELECT pg_temp.error_of(format($$INSERT INTO mycelium.data (shard_id, key, value
   VALUES ('forms', 'i', '"i"', 1, 'validator-1', %L), ('forms', 'j', '"j"', 1, 'validator-1', %L)$$, :'i1', :'i1'));
 SELECT count(*) AS i_or_j FROM mycelium.data WHERE shard_id = 'forms' AND key IN ('i', 'j');
 
+-- One statement writing a key twice through both tables (a writable CTE inserting a tombstone
+-- for version 3 while the main UPDATE puts version 2): AFTER ROW triggers see the statement's
+-- final state, so the delete's check passed against the new row and the put was logged after
+-- the delete. Refused now (21000), nothing of it stays.
+\set k1 `:sign put validator-1 forms k 1 '1'`
+\set k2 `:sign put validator-1 forms k 2 '2'`
+\set k3 `:sign delete validator-1 forms k 3`
+SELECT mycelium.put('forms', 'k', '1', 1, 'validator-1', :'k1');
+SELECT pg_temp.error_of(format($$WITH t AS (INSERT INTO mycelium.tombstones (shard_id, key, version, created_by, signature)
+    VALUES ('forms', 'k', 3, 'validator-1', %L) RETURNING 1)
+  UPDATE mycelium.data SET value = '2', version = 2, signature = %L
+   WHERE shard_id = 'forms' AND key = 'k' AND EXISTS (SELECT FROM t)$$, :'k3', :'k2'));
+SELECT * FROM pg_temp.state() WHERE key = 'k';
+SELECT * FROM pg_temp.log() WHERE key = 'k';
+
 -- After all of it, the log and the records agree, and the chain verifies.
 SELECT * FROM pg_temp.state();
 SELECT * FROM pg_temp.log();

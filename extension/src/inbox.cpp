@@ -83,15 +83,35 @@ struct Head {
   bool dirty = false;
 };
 std::map<std::string, Head> statement_heads;
+// The INSERT statement on the inbox now running, if any, and the subtransaction it runs in.
+// One at a time: a nested one (from a function the outer statement calls) is refused, since it
+// would read heads the outer statement has moved but not written yet.
+bool statement_active = false;
+SubTransactionId statement_subxact = InvalidSubTransactionId;
 
 void forget_heads(XactEvent, void *) {
   statement_heads.clear();
+  statement_active = false;
 }
-void forget_heads_sub(SubXactEvent, SubTransactionId, SubTransactionId, void *) {
-  statement_heads.clear();
+// Only the abort of a subtransaction the statement runs in ends the statement. Subtransactions
+// inside it (an exception block in a function the statement calls) start, commit or abort
+// while the statement goes on: its cached heads must survive them.
+void forget_heads_sub(SubXactEvent event, SubTransactionId aborted, SubTransactionId, void *) {
+  if (event == SUBXACT_EVENT_ABORT_SUB && statement_active && statement_subxact >= aborted) {
+    statement_heads.clear();
+    statement_active = false;
+  }
 }
 
-Head &head_of(const std::string &shard_id) {
+void write_head(const std::string &shard_id, const Head &head) {
+  static pg::Statement move_head(
+      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
+  move_head.execute({pg::text_param(shard_id), pg::int8_param(head.seq),
+                     pg::bytea_param(reinterpret_cast<const std::uint8_t *>(head.hash.data()),
+                                     head.hash.size())});
+}
+
+void head_of_callbacks() {
   static bool callbacks = false;
   if (!callbacks) {
     // Whatever ends a statement abnormally also ends or rolls back a (sub)transaction.
@@ -99,6 +119,10 @@ Head &head_of(const std::string &shard_id) {
     pg::call([] { RegisterSubXactCallback(forget_heads_sub, nullptr); });
     callbacks = true;
   }
+}
+
+Head &head_of(const std::string &shard_id) {
+  head_of_callbacks();
   auto it = statement_heads.find(shard_id);
   if (it != statement_heads.end())
     return it->second;
@@ -155,7 +179,13 @@ PublicKey registered_validator_key(const std::string &node_id, const char *role)
 // believed only when signed by the node it names as primary, meant for this node, fresh, and
 // newer than the last control accepted for the shard (so no replay, here or elsewhere).
 void apply_control(const Entry &e) {
-  statement_heads.erase(e.shard_id);
+  // Entries of this shard applied earlier in the statement: their head is written now, before
+  // the control message looks at the shard.
+  if (const auto cached = statement_heads.find(e.shard_id); cached != statement_heads.end()) {
+    if (cached->second.dirty)
+      write_head(e.shard_id, cached->second);
+    statement_heads.erase(cached);
+  }
   static pg::Statement local("SELECT node_id FROM mycelium.local_node");
   local.execute({});
   const std::string self = pg::result_text(0, 1).value_or("");
@@ -389,7 +419,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
 // BEFORE STATEMENT: a statement starts with no cached heads.
 MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_start) {
   (void)fcinfo;
+  if (statement_active)
+    throw Error(sqlstate::kReplicaRefused,
+                "mycelium.inbox cannot be written from inside a statement that writes it");
+  head_of_callbacks();
   statement_heads.clear();
+  statement_active = true;
+  statement_subxact = GetCurrentSubTransactionId();
   return PointerGetDatum(nullptr);
 }
 
@@ -398,14 +434,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_end) {
   (void)fcinfo;
   if (!statement_heads.empty()) {
     pg::SpiConnection spi;
-    static pg::Statement move_head(
-        "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
     for (const auto &[shard_id, head] : statement_heads)
       if (head.dirty)
-        move_head.execute({pg::text_param(shard_id), pg::int8_param(head.seq),
-                           pg::bytea_param(reinterpret_cast<const std::uint8_t *>(head.hash.data()),
-                                           head.hash.size())});
+        write_head(shard_id, head);
     statement_heads.clear();
   }
+  statement_active = false;
   return PointerGetDatum(nullptr);
 }

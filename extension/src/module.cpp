@@ -1,6 +1,7 @@
 // Module entry: magic block, settings, the sync worker's registration, and the library version.
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/settings.hpp"
+#include "mycelium/ext/sync_worker_state.hpp"
 #include "mycelium/pg/datum.hpp"
 
 extern "C" {
@@ -28,8 +29,10 @@ void _PG_init(void) {
       "mycelium.sync_batch_size", "Audit entries sent to a replica per statement.", nullptr,
       &sync_batch_size, 500, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable(
-      "mycelium.database", "Database in which the sync worker runs (with the extension).", nullptr,
-      &sync_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+      "mycelium.database",
+      "Database in which the sync worker runs (with the extension); a reload with a new value "
+      "restarts the worker there.",
+      nullptr, &sync_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   // PGC_SIGHUP: the node's identity is the server's, not a session's; only postgresql.conf or
   // ALTER SYSTEM set it. GUC_SUPERUSER_ONLY: where the secret lives is nobody else's business.
   DefineCustomStringVariable(
@@ -43,6 +46,7 @@ void _PG_init(void) {
   if (!process_shared_preload_libraries_in_progress)
     return;
   install_copy_progress();
+  install_sync_worker_state();
   BackgroundWorker worker = {};
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   worker.bgw_start_time = BgWorkerStart_RecoveryFinished;

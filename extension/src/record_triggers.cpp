@@ -104,6 +104,15 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
   const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
+  // AFTER ROW triggers run when the whole statement is done. If a later action of the same
+  // statement already replaced or deleted this row (a writable CTE inserting a tombstone, say),
+  // logging it now would put the log out of step with the data: refused instead.
+  const std::optional<std::int64_t> live = ext::live_version(head.partition, change.key);
+  if (live != change.version)
+    throw Error(sqlstate::kCardinalityViolation,
+                "put of \"" + change.key +
+                    "\": the record was changed again by the same "
+                    "statement; write each key once per statement");
   // An update replaced the live row (the old row is the current version); an insert made a
   // key live that was absent, so its current version is its tombstone's, if any.
   const std::int64_t current = is_update
@@ -150,6 +159,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   const PublicKey key = ext::check_signer(change.created_by);
   const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
   const std::optional<std::int64_t> live = ext::live_version(head.partition, change.key);
+  // The tombstone must still be this row (see verify_data_change): a later action of the same
+  // statement may have moved it on.
+  if (ext::tombstone_version(change.shard_id, change.key) != change.version)
+    throw Error(sqlstate::kCardinalityViolation,
+                "delete of \"" + change.key +
+                    "\": the tombstone was changed again by the same "
+                    "statement; write each key once per statement");
   if (!live)
     throw Error(sqlstate::kNothingToDelete, "delete of \"" + change.key + "\": shard \"" +
                                                 change.shard_id + "\" holds no such record");

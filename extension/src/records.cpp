@@ -34,10 +34,15 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
 
   pg::SpiConnection spi;
   static pg::Statement partition_of(
-      "SELECT partition::oid FROM mycelium.shards WHERE shard_id = $1");
+      "SELECT partition::oid, kind FROM mycelium.shards WHERE shard_id = $1");
   if (partition_of.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   const Oid partition = static_cast<Oid>(pg::result_int(0, 1).value_or(InvalidOid));
+  // Refused here with the same error the triggers give, before a statement is tried on a
+  // replica's or a remote shard's partition (a foreign table answers with its own errors).
+  if (const std::string kind = pg::result_text(0, 2).value_or(""); kind != "primary")
+    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " + kind +
+                                           " on this node: it is written on its primary node only");
   // Both statements name the partition (see PerRelationStatements). The verifying trigger runs
   // on whichever row is really written; ON CONFLICT DO NOTHING makes a key that exists already
   // a refusal with the version rule's own error instead of a unique-index violation.

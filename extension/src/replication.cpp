@@ -11,6 +11,7 @@
 #include "mycelium/error.hpp"
 #include "mycelium/ext/node_key.hpp"
 #include "mycelium/replica_signing.hpp"
+#include "mycelium/shard_id.hpp"
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/settings.hpp"
@@ -537,6 +538,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
 
 MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
   const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  check_shard_id(shard_id);
   const std::string node_id = text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
   static pg::Statement exists("SELECT kind FROM mycelium.shards WHERE shard_id = $1");

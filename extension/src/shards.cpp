@@ -4,6 +4,7 @@
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/hex.hpp"
+#include "mycelium/shard_id.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
 
@@ -14,20 +15,10 @@ extern "C" {
 }
 
 #include <optional>
-#include <regex>
 
 using namespace mycelium;
 
 namespace {
-
-void check_shard_id(const std::string &shard_id) {
-  static const std::regex valid("[a-z0-9][a-z0-9_-]{0,47}");
-  if (!std::regex_match(shard_id, valid))
-    throw Error(sqlstate::kInvalidParameterValue,
-                "shard_id must be 1 to 48 characters of [a-z0-9_-] starting with a letter or "
-                "digit, got \"" +
-                    shard_id + "\"");
-}
 
 std::string generate_shard_id() {
   std::uint8_t random[8];

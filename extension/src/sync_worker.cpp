@@ -4,9 +4,11 @@
 // PostgreSQL C: no C++ object lives across a call that can raise, and an ERROR here ends the
 // worker, which the postmaster restarts after bgw_restart_time.
 #include "mycelium/ext/settings.hpp"
+#include "mycelium/ext/sync_worker_state.hpp"
 #include "mycelium/pg/postgres.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 extern "C" {
 #include "access/xact.h"
@@ -18,16 +20,38 @@ extern "C" {
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/snapmgr.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 PGDLLEXPORT void mycelium_sync_worker_main(Datum arg);
 }
+
+namespace {
+
+void forget_state(int, Datum) {
+  mycelium::ext::sync_worker_stopped();
+}
+
+} // namespace
 
 void mycelium_sync_worker_main(Datum) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnection(mycelium::ext::sync_database, nullptr, 0);
+  // The database this process serves for its whole life: a changed mycelium.database takes a
+  // new process (below, on reload).
+  char serving[NAMEDATALEN];
+  std::strncpy(serving, mycelium::ext::sync_database, NAMEDATALEN - 1);
+  serving[NAMEDATALEN - 1] = '\0';
+  mycelium::ext::sync_worker_started(serving);
+  on_shmem_exit(forget_state, 0);
+  ereport(LOG, (errmsg("mycelium sync worker started: serving database \"%s\" "
+                       "(mycelium.database), a round every %d ms",
+                       serving, mycelium::ext::sync_interval_ms)));
+  // -1: not looked yet; then whether the last round found the extension. Only changes are
+  // logged, once each.
+  int extension_seen = -1;
 
   // A round runs when sync_interval has passed since the last one began, not on every wake-up
   // (a reload or any other latch would otherwise start an early round).
@@ -35,9 +59,11 @@ void mycelium_sync_worker_main(Datum) {
   for (;;) {
     const TimestampTz now = GetCurrentTimestamp();
     const long waited_ms = last_round ? TimestampDifferenceMilliseconds(last_round, now) : 0;
+    // The first round runs at once: a worker that just started (or restarted for another
+    // database) says what it finds without waiting a whole interval.
     const long wait_ms =
         last_round ? std::max(0L, static_cast<long>(mycelium::ext::sync_interval_ms) - waited_ms)
-                   : mycelium::ext::sync_interval_ms;
+                   : 0;
     if (wait_ms > 0) {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
                       PG_WAIT_EXTENSION);
@@ -47,6 +73,14 @@ void mycelium_sync_worker_main(Datum) {
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
+      if (std::strcmp(serving, mycelium::ext::sync_database) != 0) {
+        // A background worker stays connected to one database: exit, and the postmaster
+        // starts a new one (bgw_restart_time) that connects to the new database.
+        ereport(LOG, (errmsg("mycelium sync worker: mycelium.database changed from \"%s\" to "
+                             "\"%s\"; restarting to serve it",
+                             serving, mycelium::ext::sync_database)));
+        proc_exit(1);
+      }
     }
     if (last_round && TimestampDifferenceMilliseconds(last_round, GetCurrentTimestamp()) <
                           mycelium::ext::sync_interval_ms)
@@ -58,10 +92,33 @@ void mycelium_sync_worker_main(Datum) {
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, "mycelium sync round");
-    // The extension may not be created (yet) in this database: then there is nothing to do.
+    // The extension may not be created (yet) in this database: then there is nothing to do,
+    // which is said once (and again once it is there).
     SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'mycelium'", true, 1);
-    if (SPI_processed > 0)
+    const bool present = SPI_processed > 0;
+    int64 pushed = 0;
+    if (present) {
       SPI_execute("SELECT mycelium._sync_round()", false, 0);
+      bool is_null = true;
+      if (SPI_processed > 0) {
+        const Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+        if (!is_null)
+          pushed = DatumGetInt64(d);
+      }
+    }
+    if (!present && extension_seen != 0)
+      ereport(WARNING,
+              (errmsg("mycelium sync worker: extension \"mycelium\" is not installed in database "
+                      "\"%s\": nothing is replicated from this server",
+                      serving),
+               errhint("Run CREATE EXTENSION mycelium in that database, or set mycelium.database "
+                       "to the database that holds it and reload.")));
+    else if (present && extension_seen == 0)
+      ereport(LOG, (errmsg("mycelium sync worker: extension \"mycelium\" found in database "
+                           "\"%s\"; replicating",
+                           serving)));
+    extension_seen = present ? 1 : 0;
+    mycelium::ext::sync_worker_round(present, pushed);
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();

@@ -16,6 +16,7 @@ inline constexpr const char *kInternalError = "XX000";
 inline constexpr const char *kUndefinedObject = "42704";
 inline constexpr const char *kDuplicateObject = "42710";
 inline constexpr const char *kDependentObjectsStillExist = "2BP01";
+inline constexpr const char *kCardinalityViolation = "21000";
 inline constexpr const char *kSignatureInvalid = "MC001";
 inline constexpr const char *kUnknownSigner = "MC002";
 inline constexpr const char *kInactiveSigner = "MC003";

@@ -81,12 +81,15 @@ SELECT valid, entries FROM mycelium.verify_audit('s-forge');
 -- used to be accepted, and every later push was refused until the replica was rebuilt).
 SELECT encode(mycelium.signing_payload('put', shard_id, key, value, version, created_by), 'hex') AS e4_payload,
        encode(prev_hash, 'hex') AS e4_prev, signature AS e4_sig, link_signature AS e4_link,
-       (extract(epoch FROM created_at) * 1000000)::bigint + 1 AS redated_us,
+       encode(entry_hash, 'hex') AS e4_hash,
+       (extract(epoch FROM created_at) * 1000000)::bigint + 1 AS redated_us, created_at AS e4_created,
        format('%L, %s, %L, %L, %s, %L::jsonb, %L, %L', shard_id, seq, op, key, version, value, created_by, signature) AS e4_fields
   FROM mycelium.sync_changes WHERE shard_id = 's-forge' AND seq = 4 \gset
 \set redated_hash `:sign entry-hash :e4_prev 4 :e4_payload :e4_sig node-1 :redated_us`
 \set redated_link `:sign link node-2 s-forge 4 :redated_hash node-1`
 \c mycelium postgres 127.0.0.1 :port2
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
 SET ROLE sync_node_1;
 -- with the genuine entry's link signature, and with a link the forger signed itself:
 INSERT INTO mycelium.inbox VALUES (:e4_fields, to_timestamp(:redated_us / 1000000.0), 'node-1',
@@ -97,8 +100,41 @@ RESET ROLE;
 SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections WHERE shard_id = 's-forge' AND seq = 4
  ORDER BY rejection_id DESC LIMIT 2;
 SELECT head_seq FROM mycelium.shards WHERE shard_id = 's-forge';
+-- The replicator delivers the genuine entry 4 itself, through a function with an exception
+-- block (a subtransaction inside the statement) and a junk row after it: the entry is applied
+-- and the replica's head moves with it (the subtransaction used to drop the statement's cached
+-- head, leaving the head behind the entries).
+CREATE FUNCTION pg_temp.through_subtransaction(shard text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM 1 / 0;
+  EXCEPTION WHEN division_by_zero THEN NULL;
+  END;
+  RETURN shard;
+END $$;
+SET ROLE sync_node_1;
+INSERT INTO mycelium.inbox
+  SELECT pg_temp.through_subtransaction(e.shard_id), e.seq, e.op, e.key, e.version, e.value, e.created_by, e.signature,
+         e.created_at, e.origin_node, e.prev_hash, e.entry_hash, e.link_signature
+    FROM (VALUES (:e4_fields, :'e4_created'::timestamptz, 'node-1',
+                  decode(:'e4_prev', 'hex'), decode(:'e4_hash', 'hex'), :'e4_link'),
+                 ('junk', 1, 'put', 'x', 1, NULL::jsonb, '', '', now(), '', '\x'::bytea, '\x'::bytea, ''))
+         e(shard_id, seq, op, key, version, value, created_by, signature, created_at, origin_node,
+           prev_hash, entry_hash, link_signature);
+-- An INSERT into the inbox from inside another is refused: it would read heads the outer one
+-- has moved but not written.
+CREATE FUNCTION pg_temp.nested_delivery() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO mycelium.inbox VALUES ('junk', 1, 'put', 'x', 1, NULL, '', '', now(), '', '\x', '\x', '');
+  RETURN 'junk';
+END $$;
+SELECT pg_temp.error_of($$INSERT INTO mycelium.inbox SELECT pg_temp.nested_delivery(), 1, 'put', 'x', 1, NULL, '', '', now(), '', '\x', '\x', ''$$);
+RESET ROLE;
+SELECT head_seq, (SELECT max(seq) FROM mycelium.sync_changes WHERE shard_id = 's-forge') AS last_entry
+  FROM mycelium.shards WHERE shard_id = 's-forge';
+SELECT valid, entries FROM mycelium.verify_audit('s-forge');
 \c mycelium postgres 127.0.0.1 :port1
--- The genuine entry 4 is pushed and applied as if nothing happened.
+-- The primary finds entry 4 already there: nothing to push, and the copies match.
 SELECT mycelium.sync_now('s-forge') AS pushed;
 SELECT match, local_head, remote_head FROM mycelium.verify_replica('s-forge', 'node-2');
 \set prefix h

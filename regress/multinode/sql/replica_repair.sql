@@ -14,10 +14,28 @@ SELECT mycelium.add_replica('s-repair', 'node-2');
 \set count 3
 \set version 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
+-- Before the push, node-1's replicator login delivers entry 1 itself with the value spelled
+-- {"n": 1.0}: it has the same canonical JSON as {"n": 1}, so every hash and signature verifies
+-- and the replica stores it; the digest covers the stored text, so verify_replica tells.
+SELECT format('%L, %s, %L, %L, %s', shard_id, seq, op, key, version) AS e1_head,
+       format('%L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea, %L', created_by, signature, created_at,
+              origin_node, prev_hash, entry_hash, link_signature) AS e1_tail
+  FROM mycelium.sync_changes WHERE shard_id = 's-repair' AND seq = 1 \gset
+\c mycelium postgres 127.0.0.1 :port2
+SET ROLE sync_node_1;
+INSERT INTO mycelium.inbox VALUES (:e1_head, '{"n": 1.0}', :e1_tail);
+RESET ROLE;
+SELECT value FROM mycelium.data WHERE shard_id = 's-repair' AND key = 'r1';
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
 SELECT mycelium.sync_now('s-repair') AS pushed;
-SELECT health FROM mycelium.shard_health WHERE shard_id = 's-repair';
+SELECT local_records = remote_records AS records_equal, local_head_hash = remote_head_hash AS heads_equal,
+       local_digest = remote_digest AS digests_equal, match
+  FROM mycelium.verify_replica('s-repair', 'node-2');
 
--- node-2 loses its copy: its superuser drops it by hand (what a forged close used to do).
+-- node-2 loses its copy: its superuser drops it by hand (what a forged close used to do). The
+-- primary refills it from its own log, so the respelled value is gone too.
 \c mycelium postgres 127.0.0.1 :port2
 ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
 DELETE FROM mycelium.sync_changes WHERE shard_id = 's-repair';
@@ -32,6 +50,7 @@ SELECT local_records, remote_records, remote_head, match FROM mycelium.verify_re
 SELECT mycelium.sync_now('s-repair') AS pushed;
 SELECT local_records, remote_records, remote_head, match FROM mycelium.verify_replica('s-repair', 'node-2');
 SELECT status, lag_changes, last_error FROM mycelium.sync_status WHERE shard_id = 's-repair';
+SELECT health FROM mycelium.shard_health WHERE shard_id = 's-repair';
 
 -- node-2's chain forks at the same length: its superuser rewrites its last entry and head (a
 -- re-dated entry, say). Counts, digests and head seq agree; the head hashes do not.

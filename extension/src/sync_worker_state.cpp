@@ -1,0 +1,132 @@
+#include "mycelium/ext/sync_worker_state.hpp"
+
+#include "mycelium/pg/datum.hpp"
+
+extern "C" {
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+}
+
+#include <cstring>
+
+namespace {
+
+struct State {
+  slock_t mutex;
+  int pid; // 0: no worker running
+  char database[NAMEDATALEN];
+  bool extension_known; // a round has looked
+  bool extension_present;
+  TimestampTz started_at;
+  TimestampTz last_round_at; // 0: no round yet
+  std::int64_t rounds;
+  std::int64_t pushed;
+};
+
+State *state = nullptr;
+shmem_request_hook_type previous_request_hook = nullptr;
+shmem_startup_hook_type previous_startup_hook = nullptr;
+
+void request_shmem() {
+  if (previous_request_hook)
+    previous_request_hook();
+  RequestAddinShmemSpace(sizeof(State));
+}
+
+void startup_shmem() {
+  if (previous_startup_hook)
+    previous_startup_hook();
+  bool found = false;
+  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+  state =
+      static_cast<State *>(ShmemInitStruct("mycelium sync worker state", sizeof(State), &found));
+  if (!found) {
+    std::memset(state, 0, sizeof(State));
+    SpinLockInit(&state->mutex);
+  }
+  LWLockRelease(AddinShmemInitLock);
+}
+
+} // namespace
+
+namespace mycelium::ext {
+
+void install_sync_worker_state() {
+  previous_request_hook = shmem_request_hook;
+  shmem_request_hook = request_shmem;
+  previous_startup_hook = shmem_startup_hook;
+  shmem_startup_hook = startup_shmem;
+}
+
+void sync_worker_started(const char *database) {
+  if (!state)
+    return;
+  SpinLockAcquire(&state->mutex);
+  state->pid = MyProcPid;
+  std::strncpy(state->database, database, NAMEDATALEN - 1);
+  state->database[NAMEDATALEN - 1] = '\0';
+  state->extension_known = false;
+  state->extension_present = false;
+  state->started_at = GetCurrentTimestamp();
+  state->last_round_at = 0;
+  state->rounds = 0;
+  state->pushed = 0;
+  SpinLockRelease(&state->mutex);
+}
+
+void sync_worker_round(bool extension_present, std::int64_t pushed) {
+  if (!state)
+    return;
+  const TimestampTz now = GetCurrentTimestamp();
+  SpinLockAcquire(&state->mutex);
+  state->extension_known = true;
+  state->extension_present = extension_present;
+  state->last_round_at = now;
+  state->rounds += 1;
+  state->pushed += pushed;
+  SpinLockRelease(&state->mutex);
+}
+
+void sync_worker_stopped() {
+  if (!state)
+    return;
+  SpinLockAcquire(&state->mutex);
+  if (state->pid == MyProcPid)
+    state->pid = 0;
+  SpinLockRelease(&state->mutex);
+}
+
+} // namespace mycelium::ext
+
+// mycelium._sync_worker(): one row while a worker runs (or ran: pid NULL once it stopped), none
+// when the library is not preloaded.
+MYCELIUM_SQL_FUNCTION(mycelium_sync_worker_state) {
+  State copy{};
+  const bool have = state != nullptr;
+  if (have) {
+    SpinLockAcquire(&state->mutex);
+    copy = *state;
+    SpinLockRelease(&state->mutex);
+  }
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  mycelium::pg::call([&] {
+    InitMaterializedSRF(fcinfo, 0);
+    if (have && copy.started_at != 0) {
+      Datum values[7] = {Int32GetDatum(copy.pid),
+                         CStringGetTextDatum(copy.database),
+                         BoolGetDatum(copy.extension_present),
+                         TimestampTzGetDatum(copy.started_at),
+                         TimestampTzGetDatum(copy.last_round_at),
+                         Int64GetDatum(copy.rounds),
+                         Int64GetDatum(copy.pushed)};
+      bool nulls[7] = {copy.pid == 0, false, !copy.extension_known, false, copy.last_round_at == 0,
+                       false,         false};
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    }
+  });
+  return Datum(0);
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The sync worker is never silently idle. A server set up as README's by-hand section does it
+# (the extension in database "app", mycelium.database left at its default "postgres"):
+#   - the worker logs which database it serves, and, once, that the extension is not there;
+#   - mycelium.sync_worker (read from "app") shows the same: serving "postgres", no extension;
+#   - ALTER SYSTEM SET mycelium.database = 'app' and a reload restart the worker there (it used
+#     to need a server restart), which the log and the view then show.
+# Prints `sync worker: N passed, N failed`; exits nonzero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=regress/multinode/lib.sh
+. regress/multinode/lib.sh
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+passed=0
+failed=0
+
+MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-worker.XXXXXX)
+export MYCELIUM_MN_DIR
+data=$(mn_datadir 1)
+log=$(mn_logfile 1)
+cleanup() {
+  mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$data" -s -m immediate stop >/dev/null 2>&1
+  [ "$failed" -eq 0 ] || { echo "--- server log"; cat "$log"; }
+  rm -rf "$MYCELIUM_MN_DIR"
+}
+trap cleanup EXIT
+chown postgres: "$MYCELIUM_MN_DIR"
+mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
+mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$data" -U postgres --auth=trust --no-sync \
+  --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
+port=$(mn_free_port 57800)
+# Only what README asks for: the library preloaded. mycelium.database keeps its default.
+cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$MYCELIUM_MN_DIR/sock'
+shared_preload_libraries = 'mycelium'
+CONF
+mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$data" -l "$log" -s -w start >/dev/null ||
+  { echo "the server did not start"; cat "$log"; exit 2; }
+sql() { psql -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d "$1" -v ON_ERROR_STOP=1 -c "$2"; }
+sql postgres "CREATE DATABASE app" >/dev/null
+sql app "CREATE EXTENSION mycelium" >/dev/null
+
+worker() { sql app "SELECT database || ' ' || serves_this_database || ' ' || COALESCE(extension_present::text, '?') FROM mycelium.sync_worker"; }
+# worker_is EXPECTED: for wait_for, which must re-run the query on every try.
+worker_is() { [ "$(worker)" = "$1" ]; }
+rounds() { sql app "SELECT rounds FROM mycelium.sync_worker"; }
+rounds_above() { [ "$(rounds)" -gt "$1" ]; }
+count_in_log() { grep -c -- "$1" "$log"; }
+
+check "the worker logs the database it serves" wait_for 10 \
+  grep -q 'mycelium sync worker started: serving database "postgres"' "$log"
+check "...and that the extension is not there" wait_for 10 \
+  grep -q 'extension "mycelium" is not installed in database "postgres": nothing is replicated' "$log"
+check "mycelium.sync_worker shows it: database postgres, not this one, no extension" \
+  wait_for 10 worker_is "postgres false false"
+rounds_before=$(rounds)
+sql app "ALTER SYSTEM SET mycelium.sync_interval = '100ms'" >/dev/null
+sql app "SELECT pg_reload_conf()" >/dev/null
+check "rounds go on" wait_for 10 rounds_above "$((rounds_before + 3))"
+check "...and the missing extension is logged once, not every round" \
+  test "$(count_in_log 'is not installed in database')" = 1
+
+sql app "ALTER SYSTEM SET mycelium.database = 'app'" >/dev/null
+sql app "SELECT pg_reload_conf()" >/dev/null
+check "a reload with mycelium.database = app restarts the worker (logged)" wait_for 10 \
+  grep -q 'mycelium.database changed from "postgres" to "app"; restarting to serve it' "$log"
+check "...which then serves app, where the extension is" wait_for 20 worker_is "app true true"
+check "...and logs it" \
+  grep -q 'mycelium sync worker started: serving database "app"' "$log"
+
+echo "sync worker: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
