@@ -508,6 +508,10 @@ BEGIN
     PERFORM mycelium.add_replica($1, target);
     have := have + 1;
   END LOOP;
+  IF have < n THEN
+    RAISE WARNING 'shard "%" has % of the % replicas wanted: no other active node with sync credentials can hold another', $1, have, n
+      USING HINT = 'Register more nodes and give this node their sync logins (mycelium.set_peer_credentials); shard_health shows the shard as under-replicated until then.';
+  END IF;
   WHILE have > n LOOP
     SELECT r.node_id INTO target FROM mycelium.replicas r WHERE r.shard_id = $1
      ORDER BY (SELECT count(*) FROM mycelium.replicas o WHERE o.node_id = r.node_id) DESC, r.node_id DESC

@@ -67,3 +67,11 @@ SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'w
 SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('nobody', 'sync', 'u', 'p')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'sync', NULL, 'p')$$);
 SELECT count(*) AS credentials_stored FROM mycelium.peer_credentials;
+
+-- A registration's ip is an address (postgres_fdw reaches the node's PostgreSQL there), and a
+-- registration never changes a node's type: validators write, miners only read.
+SELECT pg_temp.error_of($$SELECT mycelium.registration_payload('validator-1', 'validator', repeat('a', 64), 'not-an-ip', 7001, '0.1.0')$$);
+SELECT encode(mycelium.registration_payload('validator-1', 'miner', :'v1_key', '127.0.0.1', 7001, '0.1.0'), 'hex') AS payload \gset
+\set v1_as_miner `:sign sign validator-1 :payload`
+SELECT pg_temp.error_of(format($$SELECT mycelium.register_node('validator-1', 'miner', %L, '127.0.0.1', 7001, '0.1.0', '{}', %L)$$, :'v1_key', :'v1_as_miner'));
+SELECT node_type FROM mycelium.node_metadata WHERE node_id = 'validator-1';

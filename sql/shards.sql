@@ -7,7 +7,7 @@ SELECT mycelium.create_shard('beta', replicas => 2);
 -- Only validator-2 may write shard "gamma".
 SELECT mycelium.create_shard('gamma', validators => ARRAY['validator-2']);
 -- Without an id, a unique one is generated.
-SELECT mycelium.create_shard() ~ '^shard_[0-9a-f]{16}$' AS generated_id_looks_right;
+SELECT mycelium.create_shard(replicas => 0) ~ '^shard_[0-9a-f]{16}$' AS generated_id_looks_right;
 SELECT count(*) AS generated FROM mycelium.shards WHERE shard_id LIKE 'shard\_%';
 
 SELECT shard_id, partition, replicas, validators, head_seq
@@ -46,3 +46,6 @@ SELECT mycelium.drop_shard('pair-a'), mycelium.drop_shard('pair-b');
 SELECT pg_temp.error_of($$SELECT mycelium.attach_remote_shard('Bad Shard', 'validator-1')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.attach_remote_shard(repeat('x', 100), 'validator-1')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.set_replica_count(NULL, 1)$$);
+-- add_replica says who the node is before anything about credentials.
+SELECT pg_temp.error_of($$SELECT mycelium.add_replica('alpha', 'nobody')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.add_replica('alpha', 'validator-3')$$);

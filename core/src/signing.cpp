@@ -3,6 +3,7 @@
 #include "mycelium/error.hpp"
 #include "mycelium/hex.hpp"
 
+#include <arpa/inet.h>
 #include <limits>
 
 namespace mycelium {
@@ -66,6 +67,13 @@ Bytes registration_payload(const NodeRegistration &node) {
   if (node.port < 1 || node.port > 65535)
     throw Error(sqlstate::kInvalidParameterValue,
                 "port must be between 1 and 65535, got " + std::to_string(node.port));
+  in6_addr address{};
+  if (inet_pton(AF_INET, node.ip.c_str(), &address) != 1 &&
+      inet_pton(AF_INET6, node.ip.c_str(), &address) != 1)
+    throw Error(
+        sqlstate::kInvalidParameterValue,
+        "ip must be an IPv4 or IPv6 address (the node's PostgreSQL is reached there), got '" +
+            node.ip + "'");
   const Bytes key = from_hex(node.public_key, 32 /* Ed25519 public key */, "public_key");
   return PayloadWriter(kRegisterNodeTag)
       .frame(node.node_id)

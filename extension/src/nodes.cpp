@@ -2,6 +2,7 @@
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/ext/peer_servers.hpp"
 #include "mycelium/node_id.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -57,7 +58,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_register_node) {
                     "possession failed)");
 
   pg::SpiConnection spi;
-  static pg::Statement existing("SELECT node_id, public_key FROM mycelium.node_metadata "
+  static pg::Statement existing("SELECT node_id, public_key, node_type FROM mycelium.node_metadata "
                                 "WHERE node_id = $1 OR public_key = $2 FOR UPDATE");
   const std::uint64_t n =
       existing.execute({pg::text_param(node.node_id), pg::text_param(node.public_key)});
@@ -69,6 +70,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_register_node) {
     if (pg::result_text(row, 2) != node.public_key)
       throw Error(sqlstate::kDuplicateObject,
                   "node \"" + node.node_id + "\" is already registered with a different key");
+    // A node's type is what makes its signatures count (validators write, miners read): a
+    // registration never changes it.
+    if (const std::string type = pg::result_text(row, 3).value_or(""); type != node.node_type)
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "node \"" + node.node_id + "\" is registered as a " + type +
+                      "; a registration cannot change a node's type (deactivate_node() it and "
+                      "register the new role under another node id)");
   }
   static pg::Statement upsert(
       "INSERT INTO mycelium.node_metadata (node_id, node_type, public_key, ip, port, version, "
@@ -83,6 +91,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_register_node) {
                   pg::int4_param(static_cast<std::int32_t>(node.port)),
                   pg::text_param(node.version), pg::text_param(node.canonical_capabilities),
                   pg::text_param(signature_hex)});
+  // A node that moved (new ip or port) is reached at its new place by the next push.
+  ext::refresh_peer_servers(node.node_id);
   PG_RETURN_VOID();
 }
 

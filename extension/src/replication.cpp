@@ -10,6 +10,7 @@
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/ext/node_key.hpp"
+#include "mycelium/ext/peer_servers.hpp"
 #include "mycelium/replica_signing.hpp"
 #include "mycelium/shard_id.hpp"
 #include "mycelium/ext/copy_progress.hpp"
@@ -25,6 +26,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -315,6 +317,24 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   return result;
 }
 
+// A failure as an operator reads it in sync_status: the peer's node id rather than the name of
+// the postgres_fdw server made for it, and the cause (libpq's DETAIL: "Connection refused",
+// the password failure), which postgres_fdw keeps out of the message.
+std::string describe(const std::string &node_id, const pg::Failure &failure) {
+  std::string message = failure.message;
+  static const std::string server_prefix = "server \"mycelium_peer_";
+  if (const auto at = message.find(server_prefix); at != std::string::npos) {
+    const auto end = message.find('"', at + server_prefix.size());
+    if (end != std::string::npos)
+      message.replace(at, end + 1 - at, "node \"" + node_id + "\"");
+  }
+  std::string detail = failure.detail;
+  std::replace(detail.begin(), detail.end(), '\n', ' ');
+  while (!detail.empty() && detail.back() == ' ')
+    detail.pop_back();
+  return failure.sqlstate + ": " + message + (detail.empty() ? "" : ": " + detail);
+}
+
 // A diverged replica is marked so (shard_health 'diverged'): pushing cannot repair it, an
 // operator must (remove_replica, then add_replica).
 void record_failure(const std::string &shard_id, const std::string &node_id,
@@ -322,7 +342,9 @@ void record_failure(const std::string &shard_id, const std::string &node_id,
   static pg::Statement failed(
       "UPDATE mycelium.replicas SET attempts = attempts + 1, last_attempt = now(), "
       "  last_error = $3, next_attempt = now() + "
-      "    least(interval '60 seconds', interval '1 second' * power(2, least(attempts, 6))), "
+      // 1, 2, 4, 8, then every 10 s: a replica that is back is found within 10 s (shard_health
+      // said 'failing' for up to a minute after the node had caught up).
+      "    least(interval '10 seconds', interval '1 second' * power(2, least(attempts, 4))), "
       "  status = CASE WHEN $4 THEN 'diverged' ELSE status END "
       "WHERE shard_id = $1 AND node_id = $2");
   failed.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::text_param(error),
@@ -373,7 +395,7 @@ std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_b
         pg::in_subtransaction([&] { result = push(shard_id, node_id); });
     total += result.pushed;
     if (failure) {
-      record_failure(shard_id, node_id, failure->sqlstate + ": " + failure->message);
+      record_failure(shard_id, node_id, describe(node_id, *failure));
     } else if (result.refusal) {
       record_failure(shard_id, node_id, *result.refusal, result.diverged);
       if (result.diverged)
@@ -412,11 +434,36 @@ void require_primary(const std::string &shard_id) {
 
 } // namespace
 
+namespace mycelium::ext {
+
+void refresh_peer_servers(const std::string &node_id) {
+  if (find_peer(node_id))
+    ensure_peer(node_id);
+}
+
+} // namespace mycelium::ext
+
 MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
   const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
   const std::string node_id = text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
   require_primary(shard_id);
+  // Who the node is comes first: "no sync credentials" would send an operator after the wrong
+  // problem for a node that is not registered, or is this node itself.
+  static pg::Statement who("SELECT node_id = (SELECT l.node_id FROM mycelium.local_node l), "
+                           "       is_active FROM mycelium.node_metadata WHERE node_id = $1");
+  if (who.execute({pg::text_param(node_id)}) == 0)
+    throw Error(sqlstate::kUndefinedObject,
+                "node \"" + node_id +
+                    "\" is not registered: register it first "
+                    "(mycelium.register_node, or mycelium register-node)");
+  if (pg::result_bool(0, 1).value_or(false))
+    throw Error(sqlstate::kInvalidParameterValue,
+                "node \"" + node_id +
+                    "\" is this node (mycelium.local_node): a replica goes to "
+                    "another node");
+  if (!pg::result_bool(0, 2).value_or(false))
+    throw Error(sqlstate::kInactiveSigner, "node \"" + node_id + "\" is not active");
   static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
                                    "WHERE node_id = $1 AND purpose = 'sync'");
   if (credentials.execute({pg::text_param(node_id)}) == 0 && !find_peer(node_id).has_value())

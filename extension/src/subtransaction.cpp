@@ -24,9 +24,9 @@ std::optional<Failure> in_subtransaction(const std::function<void()> &body) {
     for (int i = 0; i < 5; ++i)
       code[i] = static_cast<char>(PGUNSIXBIT(s >> (6 * i)));
     code[5] = '\0';
-    failure = Failure{code, e.what()};
+    failure = Failure{code, e.what(), e.edata()->detail ? e.edata()->detail : ""};
   } catch (const Error &e) {
-    failure = Failure{e.sqlstate(), e.what()};
+    failure = Failure{e.sqlstate(), e.what(), e.detail()};
   }
   if (failure)
     call([] { RollbackAndReleaseCurrentSubTransaction(); });

@@ -113,6 +113,23 @@ TEST(Framing, FieldBoundariesAreUnambiguous) {
   EXPECT_NE(delete_payload("a", "", 1, "b"), delete_payload("", "a", 1, "b"));
 }
 
+// A registration's ip is an IPv4 or IPv6 address: postgres_fdw reaches the node there.
+TEST(Registration, IpMustBeAnAddress) {
+  NodeRegistration node;
+  node.node_id = "n";
+  node.node_type = "miner";
+  node.public_key = std::string(64, '1');
+  node.port = 5432;
+  for (const char *ok : {"127.0.0.1", "10.0.0.2", "::1", "fe80::1"}) {
+    node.ip = ok;
+    EXPECT_NO_THROW(registration_payload(node)) << ok;
+  }
+  for (const char *bad : {"", "not-an-ip", "localhost", "127.0.0.1 ", "1.2.3.4.5", "[::1]"}) {
+    node.ip = bad;
+    EXPECT_THROW(registration_payload(node), Error) << bad;
+  }
+}
+
 // Different operations never produce the same bytes, even from equal field values.
 TEST(Framing, DomainSeparation) {
   const std::string hex_key = std::string(64, '1');
@@ -120,12 +137,12 @@ TEST(Framing, DomainSeparation) {
   node.node_id = "s";
   node.node_type = "validator";
   node.public_key = hex_key;
-  node.ip = "k";
+  node.ip = "::1";
   node.port = 1;
   node.version = "c";
   node.canonical_capabilities = "{}";
-  const Bytes put = put_payload("s", "k", 1, "c", "{}");
-  const Bytes del = delete_payload("s", "k", 1, "c");
+  const Bytes put = put_payload("s", "::1", 1, "c", "{}");
+  const Bytes del = delete_payload("s", "::1", 1, "c");
   const Bytes reg = registration_payload(node);
   EXPECT_NE(put, del);
   EXPECT_NE(put, reg);

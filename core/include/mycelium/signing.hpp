@@ -48,7 +48,8 @@ struct NodeRegistration {
   std::string version;
   std::string canonical_capabilities = "{}";
 };
-// Checks node_type, port (1..65535) and the public key's hex; throws Error 22023.
+// Checks node_type, ip (an IPv4 or IPv6 address), port (1..65535) and the public key's hex;
+// throws Error 22023.
 Bytes registration_payload(const NodeRegistration &node);
 
 // A blacklist entry's signing bytes (PROTOCOL.md "BlacklistSync"), signed by created_by. Here

@@ -20,7 +20,10 @@ SELECT mycelium.sync_now('s-down') AS pushed;
 \i :abs_srcdir/regress/multinode/signed_puts.sql
 -- The push fails: nothing pushed, the failure recorded with the connection error.
 SELECT mycelium.sync_now('s-down') AS pushed;
+-- The error names the node (not the postgres_fdw server made for it) and keeps the cause.
 SELECT last_pushed_seq, lag_changes, attempts, last_error LIKE '%could not connect%' AS connection_error,
+       last_error LIKE '%node "node-2"%' AS names_the_node, last_error NOT LIKE '%mycelium_peer_%' AS no_server_name,
+       last_error LIKE '%Connection refused%' AS says_why,
        next_attempt > now() AS backing_off
   FROM mycelium.sync_status WHERE shard_id = 's-down';
 SELECT health FROM mycelium.shard_health WHERE shard_id = 's-down';

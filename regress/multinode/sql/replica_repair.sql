@@ -81,3 +81,21 @@ SELECT match FROM mycelium.verify_replica('s-repair', 'node-2');
 SELECT health FROM mycelium.shard_health WHERE shard_id = 's-repair';
 SELECT mycelium.remove_replica('s-repair', 'node-2');
 SELECT mycelium.drop_shard('s-repair', force => true);
+
+-- node-2 registers again at another port (signed by its own key): the postgres_fdw servers made
+-- for it follow at once, so the next push goes to its new place. And back.
+\set k2 `:sign public node-2`
+SELECT encode(mycelium.registration_payload('node-2', 'validator', :'k2', '127.0.0.1', 1, '0.1.0'), 'hex') AS p2 \gset
+\set s2 `:sign sign node-2 :p2`
+SELECT mycelium.register_node('node-2', 'validator', :'k2', '127.0.0.1', 1, '0.1.0', '{}', :'s2');
+SELECT s.srvname LIKE '%_sync' AS sync_server, o.option_value AS port
+  FROM pg_foreign_server s JOIN mycelium.peer_servers p ON s.srvname IN (p.sync_server, p.read_server)
+  CROSS JOIN LATERAL pg_options_to_table(s.srvoptions) o
+ WHERE p.node_id = 'node-2' AND o.option_name = 'port' ORDER BY 1;
+SELECT encode(mycelium.registration_payload('node-2', 'validator', :'k2', '127.0.0.1', :port2, '0.1.0'), 'hex') AS p2 \gset
+\set s2 `:sign sign node-2 :p2`
+SELECT mycelium.register_node('node-2', 'validator', :'k2', '127.0.0.1', :port2, '0.1.0', '{}', :'s2');
+SELECT count(*) AS servers_at_the_real_port
+  FROM pg_foreign_server s JOIN mycelium.peer_servers p ON s.srvname IN (p.sync_server, p.read_server)
+  CROSS JOIN LATERAL pg_options_to_table(s.srvoptions) o
+ WHERE p.node_id = 'node-2' AND o.option_name = 'port' AND o.option_value = :'port2';

@@ -14,6 +14,7 @@ namespace mycelium::pg {
 struct Failure {
   std::string sqlstate;
   std::string message;
+  std::string detail; // PostgreSQL's DETAIL, when there is one (the cause of a failed connect)
 };
 
 // Returns the failure, or nothing when `body` succeeded (and its subtransaction committed).
