@@ -13,6 +13,13 @@
 
 namespace mycelium::agent {
 
+struct HttpExchange;
+
+// The per-transaction state of the HTTP vhost (libwebsockets allocates and zeroes it).
+struct HttpSession {
+  HttpExchange *exchange; // the request being answered, if any
+};
+
 struct Transport::Connection {
   ConnId id = 0;
   lws *wsi = nullptr;
@@ -103,8 +110,9 @@ const lws_protocols ws_protocols[] = {
     {kBinaryProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
     {kJsonProtocol, ws_callback, sizeof(void *), 0, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
-const lws_protocols http_protocols[] = {{"http", http_callback, sizeof(void *), 0, 0, nullptr, 0},
-                                        {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+const lws_protocols http_protocols[] = {
+    {"http", http_callback, sizeof(HttpSession), 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
 
 } // namespace
 
@@ -468,8 +476,12 @@ int respond(lws *wsi, Transport &, TransportHandler &handler, HttpExchange &exch
   }
   unsigned char headers[LWS_PRE + 1024];
   unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+  static const char close[] = "close";
   if (lws_add_http_common_headers(wsi, static_cast<unsigned int>(response.status),
                                   response.content_type.c_str(), response.body.size(), &p, end) ||
+      lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                   reinterpret_cast<const unsigned char *>(close), sizeof close - 1,
+                                   &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return 1;
   exchange.response = std::make_unique<HttpResponse>(std::move(response));
@@ -480,9 +492,17 @@ int respond(lws *wsi, Transport &, TransportHandler &handler, HttpExchange &exch
 } // namespace
 
 int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::size_t len) {
-  auto **slot = static_cast<HttpExchange **>(user);
+  auto *session = static_cast<HttpSession *>(user);
+  HttpExchange **slot = session ? &session->exchange : nullptr;
   switch (reason) {
   case LWS_CALLBACK_HTTP: {
+    // One request per connection (every answer says "Connection: close"): libwebsockets 4.1.6
+    // parsed a POST pipelined behind another request again and again (the node signed and
+    // published it thousands of times), or spun on it. A second request closes the connection.
+    // lws zeroes the per-session memory at each transaction's end, so the mark is kept here.
+    if (!session || session->exchange || http_answered_.count(wsi))
+      return -1;
+    http_answered_.insert(wsi);
     auto exchange = std::make_unique<HttpExchange>();
     exchange->request.path = in ? static_cast<const char *>(in) : "/";
     char topic[256];
@@ -512,6 +532,9 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     if (!slot || !*slot)
       return -1;
+    // Answered already: lws 4.1.6 repeats this callback for a pipelined POST.
+    if ((*slot)->response)
+      return 0;
     return respond(wsi, *this, handler_, **slot);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
     if (!slot || !*slot || !(*slot)->response)
@@ -526,7 +549,18 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
       return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
+  case LWS_CALLBACK_WSI_CREATE:
+  case LWS_CALLBACK_WSI_DESTROY:
+    // A new connection may get the address of one that is gone.
+    http_answered_.erase(wsi);
+    return 0;
   case LWS_CALLBACK_CLOSED_HTTP:
+    http_answered_.erase(wsi);
+    if (slot && *slot) {
+      delete *slot;
+      *slot = nullptr;
+    }
+    return 0;
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     if (slot && *slot) {
       delete *slot;

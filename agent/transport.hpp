@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,9 +40,9 @@ inline constexpr const char *kJsonProtocol = "mycelium.v1.json";
 
 // The local operator's HTTP surface: GET, and POST with a body of at most kMaxHttpBody bytes.
 struct HttpRequest {
-  std::string method; // "GET" or "POST"
-  std::string path;   // without the query string
-  std::string topic;  // the query argument topic=..., if any
+  std::string method;        // "GET" or "POST"
+  std::string path;          // without the query string
+  std::string topic;         // the query argument topic=..., if any
   std::string authorization; // the Authorization header, if any
   std::string body;
 };
@@ -126,6 +127,8 @@ private:
   // port -> listener. Not owned by the map: uv_close frees a handle only in its close
   // callback, which may run after this object is gone.
   std::map<int, uv_tcp_t *> listeners_;
+  // HTTP connections that have had their one request (transport.cpp, on_http_event).
+  std::set<const lws *> http_answered_;
 };
 
 } // namespace mycelium::agent

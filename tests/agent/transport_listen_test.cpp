@@ -340,4 +340,120 @@ TEST(TransportListen, BindsExactlyTheConfiguredIPv6Address) {
   transport->shutdown();
 }
 
+// An HTTP handler that counts what it answers.
+class HttpCounter : public Events {
+public:
+  int gets = 0, posts = 0;
+  std::string body = "ok\n";
+  ag::HttpResponse on_http(const ag::HttpRequest &request) override {
+    (request.method == "POST" ? posts : gets) += 1;
+    return {200, "text/plain", body};
+  }
+};
+
+// Sends `request` on a new connection to 127.0.0.1:port, then reads whatever comes back while
+// turning the loop, for `seconds` or until the server closes. Returns what was read.
+std::string http_exchange(Loop &loop, int port, const std::string &request, double seconds) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
+    throw std::runtime_error("cannot connect to the HTTP port");
+  if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size()))
+    throw std::runtime_error("cannot send the request");
+  std::string received;
+  bool closed = false;
+  loop.run_until(
+      [&] {
+        char buffer[65536];
+        for (;;) {
+          const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+          if (n > 0) {
+            received.append(buffer, static_cast<std::size_t>(n));
+            continue;
+          }
+          closed = n == 0;
+          break;
+        }
+        return closed;
+      },
+      seconds);
+  ::close(fd);
+  return received;
+}
+
+std::unique_ptr<ag::Transport> make_http(Loop &loop, Events &events, int &http_port) {
+  for (int attempt = 0;; ++attempt) {
+    ag::TransportOptions options = loopback(free_port());
+    http_port = free_port();
+    options.http_port = http_port;
+    try {
+      return std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+}
+
+std::size_t count(const std::string &text, const std::string &what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+// A POST is answered once, announcing "Connection: close".
+TEST(TransportHttp, OneRequestPerConnection) {
+  Loop loop;
+  HttpCounter events;
+  int port = 0;
+  auto transport = make_http(loop, events, port);
+  const std::string reply = http_exchange(
+      loop, port, "POST /gossip?topic=t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", 0.5);
+  EXPECT_EQ(events.posts, 1);
+  EXPECT_EQ(count(reply, "HTTP/1.1 200"), 1u) << reply;
+  EXPECT_NE(reply.find("connection: close"), std::string::npos) << reply;
+  transport->shutdown();
+}
+
+// A large answer arrives whole.
+TEST(TransportHttp, LargeAnswersArriveWhole) {
+  Loop loop;
+  HttpCounter events;
+  events.body = std::string(2 * 1024 * 1024, 'x');
+  int port = 0;
+  auto transport = make_http(loop, events, port);
+  const std::string reply = http_exchange(loop, port, "GET /gossip HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+  const auto body_at = reply.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos);
+  EXPECT_EQ(reply.size() - body_at - 4, events.body.size());
+  transport->shutdown();
+}
+
+// A POST pipelined behind another request used to be answered (and published, signed) again
+// and again by libwebsockets 4.1.6, as long as the client read. Now the second request on a
+// connection closes it: at most one POST is handled, and the reply stays small.
+TEST(TransportHttp, PipelinedRequestsAreNotRepeated) {
+  for (const char *first :
+       {"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /gossip?topic=a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na"}) {
+    SCOPED_TRACE(first);
+    Loop loop;
+    HttpCounter events;
+    int port = 0;
+    auto transport = make_http(loop, events, port);
+    const std::string pipelined =
+        std::string(first) +
+        "POST /gossip?topic=b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
+    const std::string reply = http_exchange(loop, port, pipelined, 2);
+    EXPECT_EQ(events.gets + events.posts, 1);
+    EXPECT_LE(count(reply, "HTTP/1.1 "), 1u);
+    EXPECT_LT(reply.size(), 4096u);
+    transport->shutdown();
+  }
+}
+
 } // namespace
