@@ -4,6 +4,7 @@
 
 #include "config_reader.hpp"
 
+#include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -99,6 +100,16 @@ void check_host(const Field &field, const std::string &host, bool colons, const 
                             : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
   if (host.empty() || host.find_first_not_of(allowed) != std::string::npos)
     field.fail(what + ", got \"" + host + "\"");
+}
+
+// An address to bind: an IP literal (libwebsockets binds addresses; given a name it reported
+// listening while nothing was bound).
+void check_ip(const Field &field, const std::string &address) {
+  in6_addr parsed{};
+  if (inet_pton(AF_INET, address.c_str(), &parsed) != 1 &&
+      inet_pton(AF_INET6, address.c_str(), &parsed) != 1)
+    field.fail("expected an IPv4 or IPv6 address to listen on (not a host name), got \"" + address +
+               "\"");
 }
 
 int read_port(const Field &field) {
@@ -291,7 +302,7 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
   const Section listen = top.section("listen", {"address", "port", "advertise"});
   if (auto f = listen.get("address")) {
     c.listen.address = read_string(*f);
-    check_host(*f, c.listen.address, true, "expected an IP address or a host name");
+    check_ip(*f, c.listen.address);
   }
   c.listen.port = read_port(listen.require("port"));
   if (auto f = listen.get("advertise")) {
@@ -308,7 +319,7 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
   const Section http = top.section("http", {"address", "port", "token_file"});
   if (auto f = http.get("address")) {
     c.http.address = read_string(*f);
-    check_host(*f, c.http.address, true, "expected an IP address or a host name");
+    check_ip(*f, c.http.address);
   }
   if (auto f = http.get("token_file")) {
     c.http.token_file = resolve(path, read_string(*f));

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -35,10 +36,13 @@ std::string read_http_token(const std::string &path) {
 }
 
 bool bearer_matches(const std::string &authorization, const std::string &token) {
-  static const std::string scheme = "Bearer ";
-  if (token.empty() || authorization.size() != scheme.size() + token.size() ||
-      authorization.compare(0, scheme.size(), scheme) != 0)
+  // The scheme is case-insensitive (RFC 7235); the token is not.
+  static const std::string scheme = "bearer ";
+  if (token.empty() || authorization.size() != scheme.size() + token.size())
     return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i])
+      return false;
   return sodium_memcmp(authorization.data() + scheme.size(), token.data(), token.size()) == 0;
 }
 

@@ -38,14 +38,16 @@ void mycelium_sync_worker_main(Datum) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
   BackgroundWorkerUnblockSignals();
-  BackgroundWorkerInitializeConnection(mycelium::ext::sync_database, nullptr, 0);
   // The database this process serves for its whole life: a changed mycelium.database takes a
-  // new process (below, on reload).
+  // new process (below, on reload). Recorded before connecting, so that mycelium.sync_worker
+  // names a database that does not exist (the connection's FATAL then ends this process, the
+  // exit callback clears the pid, and the postmaster tries again).
   char serving[NAMEDATALEN];
   std::strncpy(serving, mycelium::ext::sync_database, NAMEDATALEN - 1);
   serving[NAMEDATALEN - 1] = '\0';
   mycelium::ext::sync_worker_started(serving);
   on_shmem_exit(forget_state, 0);
+  BackgroundWorkerInitializeConnection(serving, nullptr, 0);
   ereport(LOG, (errmsg("mycelium sync worker started: serving database \"%s\" "
                        "(mycelium.database), a round every %d ms",
                        serving, mycelium::ext::sync_interval_ms)));

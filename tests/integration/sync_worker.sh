@@ -71,5 +71,13 @@ check "...which then serves app, where the extension is" wait_for 20 worker_is "
 check "...and logs it" \
   grep -q 'mycelium sync worker started: serving database "app"' "$log"
 
+# A database that does not exist: the worker cannot connect, and the view says where it tries
+# (no pid: it is not running) instead of showing the old database as served.
+sql app "ALTER SYSTEM SET mycelium.database = 'nosuchdb'" >/dev/null
+sql app "SELECT pg_reload_conf()" >/dev/null
+worker_tries_nosuchdb() { [ "$(sql app "SELECT database || ' ' || (pid IS NULL) || ' ' || serves_this_database FROM mycelium.sync_worker")" = "nosuchdb true false" ]; }
+check "with mycelium.database = nosuchdb the view shows it, not running, not serving this one" \
+  wait_for 20 worker_tries_nosuchdb
+
 echo "sync worker: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -368,12 +368,25 @@ TEST_F(AgentConfig, HttpTokenFile) {
                                "characters without spaces");
 }
 
+// Bind addresses are IP literals: given a host name, libwebsockets bound nothing while the
+// agent logged that it was listening.
+TEST_F(AgentConfig, ListenAddressesAreIpLiterals) {
+  expect_error(replace_line(kMinimal, "listen:", "listen:\n  address: localhost"),
+               ":5:12: listen.address: expected an IPv4 or IPv6 address to listen on (not a host "
+               "name), got \"localhost\"");
+  expect_error(replace_line(kMinimal, "http:", "http:\n  address: localhost"),
+               ":7:12: http.address: expected an IPv4 or IPv6 address to listen on (not a host "
+               "name), got \"localhost\"");
+  EXPECT_EQ(load(replace_line(kMinimal, "http:", "http:\n  address: \"::1\"")).http.address, "::1");
+}
+
 TEST(HttpToken, BearerMatchesOnlyTheExactToken) {
   const std::string token = "0123456789abcdef";
   EXPECT_TRUE(mycelium::agent::bearer_matches("Bearer " + token, token));
   EXPECT_FALSE(mycelium::agent::bearer_matches("Bearer " + token + "x", token));
   EXPECT_FALSE(mycelium::agent::bearer_matches("Bearer 0123456789abcdeF", token));
-  EXPECT_FALSE(mycelium::agent::bearer_matches("bearer " + token, token));
+  EXPECT_TRUE(mycelium::agent::bearer_matches("bearer " + token, token)); // RFC 7235
+  EXPECT_TRUE(mycelium::agent::bearer_matches("BEARER " + token, token));
   EXPECT_FALSE(mycelium::agent::bearer_matches(token, token));
   EXPECT_FALSE(mycelium::agent::bearer_matches("", token));
   EXPECT_FALSE(mycelium::agent::bearer_matches("Bearer ", ""));
