@@ -203,7 +203,8 @@ void Agent::refresh_registry() {
       },
       [this, fresh](const std::optional<std::string> &error) {
         if (error) {
-          log_warn("cannot read the node registry: " + *error);
+          if (!Database::is_unreachable(*error))
+            log_warn("cannot read the node registry: " + *error);
           return;
         }
         registry_ = std::move(*fresh);
@@ -263,6 +264,8 @@ void Agent::tick() {
   if (!running_)
     return;
   const std::int64_t now = p::now_ms();
+  if (!links_.empty() || last_linked_ms_ == 0)
+    last_linked_ms_ = now;
   if (now - last_registry_ms_ >= kRegistryRefreshMs) {
     last_registry_ms_ = now;
     refresh_registry();
@@ -528,7 +531,7 @@ void Agent::on_session(Link &link, const p::Session &session) {
         s.query("SELECT mycelium.note_peer($1, $2)", {peer, version});
       },
       [peer](const std::optional<std::string> &error) {
-        if (error)
+        if (error && !Database::is_unreachable(*error))
           log_warn("cannot record peer " + peer + ": " + *error);
       });
   for (Dial &dial : dials_)
@@ -616,10 +619,12 @@ void Agent::request_sync(Link &link) {
         Link &l = *it->second;
         if (error || cursors->empty()) {
           l.sync_pending = false;
-          if (error)
-            log_warn("cannot read sync cursors: " + *error);
-          else
+          if (error) {
+            if (!Database::is_unreachable(*error))
+              log_warn("cannot read sync cursors: " + *error);
+          } else {
             last_sync_ = std::chrono::system_clock::now();
+          }
           return;
         }
         send(l, p::DBSyncReq{next_request_id_++, *cursors,
@@ -681,7 +686,8 @@ void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
         if (it == links_.end())
           return;
         if (error) {
-          log_warn("cannot serve a sync request: " + *error);
+          if (!Database::is_unreachable(*error))
+            log_warn("cannot serve a sync request: " + *error);
           response->entries.clear();
           response->more = false;
         }
@@ -730,8 +736,9 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
         Link &l = *it->second;
         l.sync_pending = false;
         if (error) {
-          log_warn("applying " + std::to_string(entries->size()) +
-                   " synced entries failed: " + *error);
+          if (!Database::is_unreachable(*error))
+            log_warn("applying " + std::to_string(entries->size()) +
+                     " synced entries failed: " + *error);
           return;
         }
         if (*refused > 0) {
@@ -773,6 +780,18 @@ void Agent::on_connect_failed(ConnId id, const std::string &reason) {
   lost(id);
 }
 
+// Why this node is not healthy, or "": the database unreachable for more than 5 s, or no peer
+// linked for more than 30 s although bootstrap peers are configured.
+std::string Agent::health_problem(std::int64_t now_ms) const {
+  const Database::Reachability &db = db_.reachability();
+  if (!db.reachable && now_ms - db.since_ms > 5000)
+    return "database unreachable for " + std::to_string((now_ms - db.since_ms) / 1000) +
+           " s: " + db.error;
+  if (!config_.bootstrap_peers.empty() && links_.empty() && now_ms - last_linked_ms_ > 30000)
+    return "no peer linked for " + std::to_string((now_ms - last_linked_ms_) / 1000) + " s";
+  return {};
+}
+
 NodeStatus Agent::status() const {
   NodeStatus s;
   s.id = config_.node_id;
@@ -782,7 +801,10 @@ NodeStatus Agent::status() const {
   s.last_heartbeat = last_heartbeat_;
   auto it = registry_.find(config_.node_id);
   s.active = it != registry_.end() && it->second.active;
-  s.status = stopping_ ? "stopping" : running_ ? "serving" : "starting";
+  s.status = stopping_                             ? "stopping"
+             : !running_                           ? "starting"
+             : health_problem(p::now_ms()).empty() ? "serving"
+                                                   : "degraded";
   for (const auto &[id, link] : links_)
     if (link->channel)
       ++s.peer_count;
@@ -795,7 +817,8 @@ NodeStatus Agent::status() const {
     }
   s.response_latency =
       std::chrono::microseconds(rtt_n ? static_cast<long long>(rtt_sum * 1000 / rtt_n) : 0);
-  s.sync_progress = 1.0;
+  // Nothing synced yet is 0, not "complete".
+  s.sync_progress = last_sync_ ? 1.0 : 0.0;
   s.memory_bytes = process_rss_bytes();
   return s;
 }
@@ -830,9 +853,13 @@ HttpResponse Agent::on_http(const HttpRequest &request) {
     return {200, "application/json", gossip_json() + "\n"};
   if (path == "/metrics")
     return {200, kPrometheusContentType, metrics_.render_prometheus()};
-  if (path == "/health")
-    return running_ ? HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}
-                    : HttpResponse{503, "text/plain; charset=utf-8", "starting\n"};
+  if (path == "/health") {
+    if (!running_)
+      return {503, "text/plain; charset=utf-8", "starting\n"};
+    if (const std::string problem = health_problem(p::now_ms()); !problem.empty())
+      return {503, "text/plain; charset=utf-8", problem + "\n"};
+    return {200, "text/plain; charset=utf-8", "ok\n"};
+  }
   if (path == "/status") {
     NodeStatus s = status();
     s.cpu_percent = cpu_.sample();

@@ -100,6 +100,7 @@ private:
   void lost(ConnId id);
   std::vector<std::string> features() const;
   NodeStatus status() const;
+  std::string health_problem(std::int64_t now_ms) const;
   Link *link_to(const std::string &node_id);
   std::vector<std::string> connected_peers() const;
 
@@ -146,6 +147,7 @@ private:
   CpuMeter cpu_;
   std::int64_t last_registry_ms_ = 0;
   std::int64_t last_sync_round_ms_ = 0;
+  std::int64_t last_linked_ms_ = 0; // the last tick with a peer linked (or the first tick)
   std::uint64_t next_request_id_ = 1;
 
   p2p::HandshakeLimiter handshakes_; // admission of incoming connections before they authenticate

@@ -1,8 +1,22 @@
 #include "database.hpp"
 
+#include "log.hpp"
+
+#include <chrono>
+
 #include <uv.h>
 
 namespace mycelium::agent {
+
+namespace {
+constexpr const char *kCannotConnect = "cannot connect to the database: ";
+constexpr const char *kConnectionLost = "lost the connection to the database: ";
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+} // namespace
 
 Rows Session::query(const std::string &sql, const std::vector<std::optional<std::string>> &params) {
   std::vector<const char *> values;
@@ -92,7 +106,7 @@ void Database::run() {
           PQfinish(conn);
         conn = PQconnectdb(dsn_.c_str());
         if (PQstatus(conn) != CONNECTION_OK)
-          throw DbError("", std::string("cannot connect to the database: ") + PQerrorMessage(conn));
+          throw DbError("", std::string(kCannotConnect) + PQerrorMessage(conn));
       }
       Session session(conn);
       job.work(session);
@@ -102,6 +116,11 @@ void Database::run() {
       if (conn && PQtransactionStatus(conn) == PQTRANS_INERROR)
         PQclear(PQexec(conn, "ROLLBACK"));
     }
+    job.connected = conn && PQstatus(conn) == CONNECTION_OK;
+    // A job that lost the connection failed because the database went away, whatever the
+    // statement was: said so, so that callers leave the logging to note() (once).
+    if (!job.connected && job.error && !is_unreachable(*job.error))
+      job.error = kConnectionLost + *job.error;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.push_back(std::move(job));
@@ -121,9 +140,38 @@ void Database::on_async(uv_async_t *handle) {
     std::lock_guard<std::mutex> lock(self->mutex_);
     done.swap(self->finished_);
   }
-  for (Job &job : done)
+  for (Job &job : done) {
+    self->note(job);
     if (job.done)
       job.done(job.error);
+  }
+}
+
+bool Database::is_unreachable(const std::string &error) {
+  return error.rfind(kCannotConnect, 0) == 0 || error.rfind(kConnectionLost, 0) == 0;
+}
+
+void Database::note(const Job &job) {
+  Reachability &r = reachability_;
+  const std::int64_t now = wall_ms();
+  if (job.connected) {
+    if (!r.reachable)
+      log_info("database reachable again after " + std::to_string(r.failures) + " failed attempt" +
+               (r.failures == 1 ? "" : "s") + " over " + std::to_string((now - r.since_ms) / 1000) +
+               " s");
+    if (!r.reachable || r.since_ms == 0)
+      r = Reachability{true, now, 0, {}};
+    return;
+  }
+  if (r.reachable) {
+    // The first line of libpq's message: it ends with a newline and may hold a second line.
+    std::string error = job.error.value_or("connection lost");
+    if (const auto nl = error.find('\n'); nl != std::string::npos)
+      error.resize(nl);
+    r = Reachability{false, now, 0, error};
+    log_warn(error + " (retrying; further failures are counted, not logged)");
+  }
+  ++r.failures;
 }
 
 } // namespace mycelium::agent

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -60,14 +61,29 @@ public:
   // Stops the thread after the queued work; pending `done` callbacks are dropped.
   void stop();
 
+  // Whether the last job found the database reachable, since when (Unix ms), and the first
+  // failure's message. Changes are logged once each ("unreachable", "reachable again after N
+  // failed attempts"); the failures in between are counted, not logged. Loop thread only.
+  struct Reachability {
+    bool reachable = true;
+    std::int64_t since_ms = 0;
+    std::uint64_t failures = 0;
+    std::string error;
+  };
+  const Reachability &reachability() const { return reachability_; }
+  // Whether an error a job reported is the database being unreachable (already logged once).
+  static bool is_unreachable(const std::string &error);
+
 private:
   struct Job {
     std::function<void(Session &)> work;
     std::function<void(const std::optional<std::string> &)> done;
     std::optional<std::string> error;
+    bool connected = true; // the connection was up after the job
   };
   void run();
   static void on_async(uv_async_t *handle);
+  void note(const Job &job);
 
   std::string dsn_;
   uv_async_t *async_ = nullptr;
@@ -77,6 +93,7 @@ private:
   std::deque<Job> finished_;
   bool stopping_ = false;
   std::thread thread_;
+  Reachability reachability_;
 };
 
 } // namespace mycelium::agent

@@ -221,7 +221,8 @@ void Agent::refresh_blacklist() {
       },
       [this, snapshot](const std::optional<std::string> &error) {
         if (error) {
-          log_warn("cannot read mycelium.blacklist: " + *error);
+          if (!Database::is_unreachable(*error))
+            log_warn("cannot read mycelium.blacklist: " + *error);
           return;
         }
         const std::int64_t now = p::now_ms();
@@ -473,7 +474,7 @@ void Agent::on_peer_status(Link &link, const p::Sync &sync) {
         s.query("SELECT mycelium.note_peer_status($1, $2::jsonb)", {peer, json});
       },
       [peer](const std::optional<std::string> &error) {
-        if (error)
+        if (error && !Database::is_unreachable(*error))
           log_warn("cannot record the status of " + peer + ": " + *error);
       });
 }

@@ -271,6 +271,25 @@ check "...and keeps refusing it while it redials" test "$(status_field 1 peer_co
 sql 1 "UPDATE mycelium.node_metadata SET is_active = true WHERE node_id = 'node-3'" >/dev/null
 check "node 3 is linked again once reactivated" wait_for 10 peers_at_least 1 2
 
+# Node 1's database goes down for a while: /health says so (503, with the reason) and /status
+# says degraded; the agent logs it once, counts the failed attempts, and logs the recovery.
+health_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${http_port[$1]}/health"; }
+health_is() { [ "$(health_of "$1")" = "$2" ]; }
+mn_stop 1 fast
+check "/health of agent 1 fails (503) while its database is down" wait_for 20 health_is 1 503
+check "...saying why" \
+  bash -c "curl -s http://127.0.0.1:${http_port[1]}/health | grep -Eq '^database unreachable for [0-9]+ s: .+'"
+check "...and /status says degraded" test "$(status_field 1 status)" = degraded
+sleep 3
+check "...logged once, not on every failed attempt" \
+  test "$(grep -c 'further failures are counted' "$MYCELIUM_MN_DIR/agent1.log")" = 1
+check "...and no other line repeats the database's error" \
+  test "$(grep -Ec 'cannot connect to the database|lost the connection to the database' "$MYCELIUM_MN_DIR/agent1.log")" -le 1
+mn_start 1 "${pg[1]}" || echo "node 1 did not restart"
+check "/health of agent 1 is ok again once its database is back" wait_for 30 health_is 1 200
+check "...and the recovery is logged with the count" \
+  grep -q "database reachable again after [0-9]* failed attempts" "$MYCELIUM_MN_DIR/agent1.log"
+
 # A clean stop on SIGTERM.
 for i in 1 2 3; do kill -TERM "${agent_pids[$i]}" 2>/dev/null; done
 clean=1
