@@ -13,6 +13,8 @@ packages=(
   # libFuzzer for tests/fuzz/run-smoke.sh: clang-14 only recommends its runtime library.
   clang-14 libclang-rt-14-dev
   python3 python3-nacl python3-websockets curl
+  # pgrep (tests/integration/crash.sh kills a postmaster with its children).
+  procps
 )
 
 missing=()
