@@ -158,6 +158,8 @@ void Agent::start() {
           return;
         }
         running_ = true;
+        // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
+        metrics_.set_listening_ports(1);
         for (const Peer &peer : config_.bootstrap_peers)
           dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true});
         log_info("node " + config_.node_id + " identity verified; listening for peers on " +

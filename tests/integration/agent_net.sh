@@ -109,7 +109,7 @@ agent_net_cleanup() {
   local pid i
   for pid in "${agent_pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
   for i in $(seq 1 "$agent_net_nodes"); do
-    mn_running "$i" 2>/dev/null && mn_stop "$i" --immediate >/dev/null 2>&1
+    mn_running "$i" 2>/dev/null && mn_stop "$i" immediate >/dev/null 2>&1
   done
   [ -n "${MYCELIUM_MN_DIR:-}" ] && rm -rf "$MYCELIUM_MN_DIR"
 }

@@ -31,7 +31,7 @@ export MYCELIUM_MN_DIR
 agent_pids=()
 cleanup() {
   for pid in "${agent_pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  for i in 1 2 3; do mn_running "$i" 2>/dev/null && mn_stop "$i" --immediate >/dev/null 2>&1; done
+  for i in 1 2 3; do mn_running "$i" 2>/dev/null && mn_stop "$i" immediate >/dev/null 2>&1; done
   if [ "$failed" -gt 0 ] || [ "${keep_logs:-0}" = 1 ]; then
     for f in "$MYCELIUM_MN_DIR"/agent*.log; do
       [ -f "$f" ] && { echo "--- $f (tail)"; tail -n 25 "$f"; }
@@ -134,6 +134,8 @@ start_agent 3 "$(wire_format=json write_config 3 1 2)"
 peers_at_least() { [ "$(status_field "$1" peer_count 2>/dev/null)" -ge "$2" ] 2>/dev/null; }
 peer_count_is() { [ "$(status_field "$1" peer_count 2>/dev/null)" = "$2" ]; }
 check "agent 1 is up (/health)" wait_for 10 curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
+check "agent 1 counts its one listening port (no port rotation)" \
+  wait_for 5 bash -c "curl -s http://127.0.0.1:${http_port[1]}/metrics | grep -qx 'mycelium_agent_listening_ports 1'"
 check "node 1 authenticated both peers" wait_for 15 peers_at_least 1 2
 check "node 2 authenticated both peers" wait_for 15 peers_at_least 2 2
 check "node 3 authenticated both peers" wait_for 15 peers_at_least 3 2
