@@ -463,6 +463,7 @@ int Transport::on_ws_event(lws *wsi, int reason, void *user, void *in, std::size
 struct HttpExchange {
   HttpRequest request;
   std::unique_ptr<HttpResponse> response;
+  bool sent = false; // the response was written; the next writeable callback closes
 };
 
 namespace {
@@ -496,13 +497,13 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
   HttpExchange **slot = session ? &session->exchange : nullptr;
   switch (reason) {
   case LWS_CALLBACK_HTTP: {
-    // One request per connection (every answer says "Connection: close"): libwebsockets 4.1.6
-    // parsed a POST pipelined behind another request again and again (the node signed and
-    // published it thousands of times), or spun on it. A second request closes the connection.
-    // lws zeroes the per-session memory at each transaction's end, so the mark is kept here.
-    if (!session || session->exchange || http_answered_.count(wsi))
+    // One request per connection (every answer says "Connection: close"): the exchange stays
+    // in the session until the connection closes, so a request pipelined behind it closes the
+    // connection. libwebsockets 4.1.6 parsed a POST pipelined behind another request again and
+    // again after lws_http_transaction_completed (the node signed and published it thousands
+    // of times), so no transaction is ever completed: the connection closes after its answer.
+    if (!session || session->exchange)
       return -1;
-    http_answered_.insert(wsi);
     auto exchange = std::make_unique<HttpExchange>();
     exchange->request.path = in ? static_cast<const char *>(in) : "/";
     char topic[256];
@@ -537,25 +538,21 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
       return 0;
     return respond(wsi, *this, handler_, **slot);
   case LWS_CALLBACK_HTTP_WRITEABLE: {
-    if (!slot || !*slot || !(*slot)->response)
+    // lws calls back for writing only once what it buffered has gone out: after the answer,
+    // the next call means it was sent whole, and the connection closes.
+    if (!slot || !*slot || (*slot)->sent || !(*slot)->response)
       return -1;
-    std::unique_ptr<HttpExchange> exchange(*slot);
-    *slot = nullptr;
-    std::unique_ptr<HttpResponse> response = std::move(exchange->response);
-    std::vector<unsigned char> body(LWS_PRE + response->body.size());
-    std::memcpy(body.data() + LWS_PRE, response->body.data(), response->body.size());
-    if (lws_write(wsi, body.data() + LWS_PRE, response->body.size(), LWS_WRITE_HTTP_FINAL) <
-        static_cast<int>(response->body.size()))
+    const HttpResponse &response = *(*slot)->response;
+    std::vector<unsigned char> body(LWS_PRE + response.body.size());
+    std::memcpy(body.data() + LWS_PRE, response.body.data(), response.body.size());
+    if (lws_write(wsi, body.data() + LWS_PRE, response.body.size(), LWS_WRITE_HTTP_FINAL) <
+        static_cast<int>(response.body.size()))
       return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
-  }
-  case LWS_CALLBACK_WSI_CREATE:
-  case LWS_CALLBACK_WSI_DESTROY:
-    // A new connection may get the address of one that is gone.
-    http_answered_.erase(wsi);
+    (*slot)->sent = true;
+    lws_callback_on_writable(wsi);
     return 0;
+  }
   case LWS_CALLBACK_CLOSED_HTTP:
-    http_answered_.erase(wsi);
     if (slot && *slot) {
       delete *slot;
       *slot = nullptr;

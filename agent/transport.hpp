@@ -15,7 +15,6 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -127,8 +126,6 @@ private:
   // port -> listener. Not owned by the map: uv_close frees a handle only in its close
   // callback, which may run after this object is gone.
   std::map<int, uv_tcp_t *> listeners_;
-  // HTTP connections that have had their one request (transport.cpp, on_http_event).
-  std::set<const lws *> http_answered_;
 };
 
 } // namespace mycelium::agent
