@@ -68,10 +68,7 @@ std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field) {
 // times, and an agent's transaction may have begun a while ago. SQL uses clock_timestamp() for
 // the same reason (blacklist_lift, blacklist_expire, list_blacklist).
 std::int64_t now_unix_ms() {
-  const TimestampTz now = GetCurrentTimestamp();
-  const std::int64_t unix_us =
-      now + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-  return unix_us / 1000;
+  return pg::unix_us(GetCurrentTimestamp()) / 1000;
 }
 
 struct Entry {

@@ -42,4 +42,8 @@ std::string jsonb_text(Datum value) {
   return text;
 }
 
+std::int64_t unix_us(TimestampTz t) {
+  return t + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+}
+
 } // namespace mycelium::pg

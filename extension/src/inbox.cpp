@@ -23,8 +23,12 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
+#include <sstream>
+#include <vector>
 
 using namespace mycelium;
 using mycelium::ext::InternalOp;
@@ -77,9 +81,9 @@ struct Head {
   std::int64_t seq = 0;
   std::string hash;
   Oid partition = InvalidOid;
-  std::string primary_node;              // whose signed links this replica follows
-  std::optional<PublicKey> primary_key;  // as registered here; nullopt: not registered
-  std::optional<std::string> validators; // comma-separated responsible validators; nullopt: any
+  std::string primary_node;                           // whose signed links this replica follows
+  std::optional<PublicKey> primary_key;               // as registered here; nullopt: not registered
+  std::optional<std::vector<std::string>> validators; // responsible validators; nullopt: any
   bool dirty = false;
 };
 std::map<std::string, Head> statement_heads;
@@ -128,7 +132,7 @@ Head &head_of(const std::string &shard_id) {
     return it->second;
   static pg::Statement lock(
       "SELECT s.kind, s.head_seq, s.head_hash, s.partition::oid, s.primary_node, m.public_key, "
-      "       array_to_string(s.validators, ',') "
+      "       array_to_string(s.validators, ' ') "
       "  FROM mycelium.shards s LEFT JOIN mycelium.node_metadata m ON m.node_id = s.primary_node "
       " WHERE s.shard_id = $1 FOR UPDATE OF s");
   if (lock.execute({pg::text_param(shard_id)}) == 0)
@@ -143,7 +147,12 @@ Head &head_of(const std::string &shard_id) {
   head.primary_node = pg::result_text(0, 5).value_or("");
   if (const std::optional<std::string> key = pg::result_text(0, 6))
     head.primary_key = parse_public_key(*key);
-  head.validators = pg::result_text(0, 7);
+  // Node ids hold no spaces (node_id.hpp), so a space-joined list splits back exactly.
+  if (const std::optional<std::string> joined = pg::result_text(0, 7)) {
+    std::istringstream names(*joined);
+    head.validators.emplace(std::istream_iterator<std::string>(names),
+                            std::istream_iterator<std::string>());
+  }
   return statement_heads.emplace(shard_id, std::move(head)).first->second;
 }
 
@@ -155,9 +164,7 @@ void record_rejection(const Entry &e, const Error &error) {
                   pg::text_param(error.sqlstate()), pg::text_param(error.what())});
 }
 
-std::int64_t unix_us(TimestampTz t) {
-  return t + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-}
+using pg::unix_us;
 
 // A node registered here that may sign for a shard: a validator. Returns its key.
 PublicKey registered_validator_key(const std::string &node_id, const char *role) {
@@ -312,24 +319,12 @@ void apply(const Entry &e) {
                                                  head.primary_node + "\"");
 
   const PublicKey key = registered_validator_key(e.created_by, "signer");
-  if (head.validators) {
-    bool responsible = false;
-    std::string::size_type start = 0;
-    while (start <= head.validators->size()) {
-      const std::string::size_type end = head.validators->find(',', start);
-      const std::string name = head.validators->substr(
-          start, end == std::string::npos ? std::string::npos : end - start);
-      responsible = responsible || name == e.created_by;
-      if (end == std::string::npos)
-        break;
-      start = end + 1;
-    }
-    if (!responsible)
-      throw Error(sqlstate::kSignerNotResponsible, "signer \"" + e.created_by +
-                                                       "\" is not a responsible validator of "
-                                                       "shard \"" +
-                                                       e.shard_id + "\"");
-  }
+  if (head.validators && std::find(head.validators->begin(), head.validators->end(),
+                                   e.created_by) == head.validators->end())
+    throw Error(sqlstate::kSignerNotResponsible, "signer \"" + e.created_by +
+                                                     "\" is not a responsible validator of "
+                                                     "shard \"" +
+                                                     e.shard_id + "\"");
   const std::string what = e.op + " of \"" + e.key + "\"";
   if (e.op == "delete") {
     const std::optional<std::int64_t> live = ext::live_version(partition, e.key);

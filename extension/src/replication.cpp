@@ -208,8 +208,7 @@ void send_control(const Peer &peer, const std::string &shard_id, const std::stri
   const std::optional<std::string> validators = pg::result_text(0, 2);
   const std::string canonical_validators = validators ? canonical_json(*validators) : "null";
   const TimestampTz now = GetCurrentTimestamp();
-  const std::int64_t issued_at_us =
-      now + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  const std::int64_t issued_at_us = pg::unix_us(now);
   const Signature signature = ext::node_key().sign(
       replica_control_payload(op, shard_id, self, node_id, issued_at_us, canonical_validators));
   pg::Statement &insert = statement(
@@ -241,17 +240,13 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   // One pusher per (shard, replica) at a time, decided here: two pushers interleaving on the
   // replica would wait for each other across the two nodes, where no deadlock detector sees it
   // (seen with sync_now() during a worker round). The second waits for the first to commit.
-  static pg::Statement claim(
-      "SELECT 1 FROM mycelium.replicas WHERE shard_id = $1 AND node_id = $2 FOR UPDATE");
+  static pg::Statement claim("SELECT pushed_seq FROM mycelium.replicas "
+                             "WHERE shard_id = $1 AND node_id = $2 FOR UPDATE");
   claim.execute({pg::text_param(shard_id), pg::text_param(node_id)});
+  const std::int64_t pushed_before = pg::result_int(0, 1).value_or(0);
   static pg::Statement local("SELECT head_seq FROM mycelium.shards WHERE shard_id = $1");
   local.execute({pg::text_param(shard_id)});
   const std::int64_t local_head = pg::result_int(0, 1).value_or(0);
-
-  static pg::Statement known("SELECT pushed_seq FROM mycelium.replicas "
-                             "WHERE shard_id = $1 AND node_id = $2");
-  known.execute({pg::text_param(shard_id), pg::text_param(node_id)});
-  const std::int64_t pushed_before = pg::result_int(0, 1).value_or(0);
 
   PushResult result;
   RemoteHead head = remote_head(*peer, shard_id);

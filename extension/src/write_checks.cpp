@@ -3,6 +3,7 @@
 #include "mycelium/error.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/node_key.hpp"
+#include "mycelium/pg/datum.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/replica_signing.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -128,8 +129,7 @@ void append_audit(const Change &change, const ShardHead &head) {
 
   const TimestampTz now = GetCurrentTimestamp();
   // TimestampTz counts microseconds from 2000-01-01; the chain uses the Unix epoch.
-  const std::int64_t unix_us =
-      now + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  const std::int64_t unix_us = pg::unix_us(now);
   const std::int64_t seq = head.seq + 1;
   const Hash entry =
       audit_entry_hash(head.hash, static_cast<std::uint64_t>(seq), change.payload, change.signature,

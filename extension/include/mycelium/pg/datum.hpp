@@ -4,6 +4,10 @@
 
 #include "mycelium/pg/guard.hpp"
 
+extern "C" {
+#include "datatype/timestamp.h"
+}
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,5 +25,9 @@ Datum bytea_datum(const std::vector<std::uint8_t> &bytes);
 
 // PostgreSQL's text form of a jsonb Datum (the input to canonical_json).
 std::string jsonb_text(Datum value);
+
+// A TimestampTz (microseconds since 2000-01-01) as microseconds since the Unix epoch, the form
+// every signed time takes (SIGNING.md). Plain arithmetic: cannot raise.
+std::int64_t unix_us(TimestampTz t);
 
 } // namespace mycelium::pg
