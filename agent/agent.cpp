@@ -5,6 +5,7 @@
 #include "log.hpp"
 
 #include "mycelium/hex.hpp"
+#include "mycelium/protocol/handshake_wire.hpp"
 #include "mycelium/version.hpp"
 
 #include <sodium.h>
@@ -61,6 +62,26 @@ std::uint64_t random64() {
   return (static_cast<std::uint64_t>(randombytes_random()) << 32) | randombytes_random();
 }
 
+// The text of a handshake refusal sent in place of a channel frame, or "" if `frame` is not
+// one (then it is a frame that failed to open, and the caller treats it as such).
+std::string refusal_in(const Bytes &frame, bool json) {
+  const p::DecodeResult result =
+      json ? p::decode_json(
+                 std::string_view(reinterpret_cast<const char *>(frame.data()), frame.size()))
+           : p::decode(frame);
+  if (!result)
+    return {};
+  const auto *reply = std::get_if<p::HandshakeResponseMsg>(&result.envelope().payload);
+  if (!reply)
+    return {};
+  try {
+    p::handshake::throw_if_refusal(reply->data);
+  } catch (const p::HandshakeError &e) {
+    return e.what();
+  }
+  return {};
+}
+
 std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
   return to_hex(bytes.data(), bytes.size());
 }
@@ -93,36 +114,116 @@ std::vector<std::string> Agent::features() const {
   return f;
 }
 
+namespace {
+
+// What the start-up checks read from the database, in one job.
+struct StartupFacts {
+  std::string login, database;
+  bool extension = false;
+  std::vector<std::string> missing; // privileges the agent's statements need
+  std::optional<std::string> public_key, node_type;
+  bool active = false;
+  std::string local_node;
+};
+
+// The privileges behind every statement the agent runs (agent.cpp, peer_network.cpp); the
+// roles README "Roles" gives the agent's login (mycelium_replicator, mycelium_miner) hold them.
+constexpr const char *kMissingPrivileges = R"sql(
+  SELECT 'USAGE on schema mycelium' WHERE NOT pg_catalog.has_schema_privilege('mycelium', 'USAGE')
+  UNION ALL
+  SELECT t.privilege || ' on mycelium.' || t.name
+    FROM (VALUES ('node_metadata', 'SELECT'), ('local_node', 'SELECT'),
+                 ('chain_heads', 'SELECT'), ('sync_changes', 'SELECT'),
+                 ('inbox', 'INSERT'), ('inbox_rejections', 'SELECT'),
+                 ('blacklist', 'SELECT'), ('blacklist_lifts', 'SELECT')) AS t(name, privilege)
+    JOIN pg_catalog.pg_class c
+      ON c.relname = t.name AND c.relnamespace = 'mycelium'::regnamespace
+   WHERE NOT pg_catalog.has_table_privilege(c.oid, t.privilege)
+  UNION ALL
+  SELECT 'EXECUTE on ' || p.oid::regprocedure::text
+    FROM pg_catalog.pg_proc p
+   WHERE p.pronamespace = 'mycelium'::regnamespace
+     AND p.proname IN ('note_peer', 'note_peer_status', 'blacklist_add', 'blacklist_expire')
+     AND NOT pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
+   ORDER BY 1)sql";
+
+std::string startup_problem(const StartupFacts &f, const AgentConfig &c,
+                            const std::string &public_key) {
+  const std::string where = "database " + f.database + " (database_dsn)";
+  if (!f.extension)
+    return "the mycelium extension is not installed in " + where +
+           ": run CREATE EXTENSION mycelium there, or point database_dsn at the database that "
+           "has it";
+  if (!f.missing.empty()) {
+    std::string list;
+    for (const std::string &m : f.missing)
+      list += (list.empty() ? "" : ", ") + m;
+    return "login " + f.login + " lacks privileges the agent needs in " + where + ": " + list +
+           "; run GRANT mycelium_replicator, mycelium_miner TO " + f.login + ";";
+  }
+  if (!f.public_key)
+    return "node " + c.node_id + " is not registered in mycelium.node_metadata of " + where +
+           ": register it first (mycelium register-node)";
+  if (*f.public_key != public_key)
+    return "key file " + c.key_file + " holds public key " + public_key +
+           ", but mycelium.node_metadata registers " + *f.public_key + " for node " + c.node_id +
+           ": wrong key file or wrong node_id";
+  if (f.node_type.value_or("") != c.node_type)
+    return "node_type is " + c.node_type +
+           " in the configuration, but mycelium.node_metadata "
+           "registers " +
+           c.node_id + " as a " + f.node_type.value_or("?") +
+           ": correct node_type (or register the node again with --type " + c.node_type + ")";
+  if (!f.active)
+    return "node " + c.node_id +
+           " is deactivated in mycelium.node_metadata: peers refuse it; "
+           "register it again (mycelium register-node) to reactivate it";
+  if (f.local_node != c.node_id)
+    return where + " is node " + f.local_node + "'s (mycelium.local_node), not " + c.node_id +
+           "'s: point database_dsn at this node's database, or, if this is it, run SELECT "
+           "mycelium.set_local_node('" +
+           c.node_id + "'); as an admin";
+  return {};
+}
+
+} // namespace
+
+// Before listening: the database has the extension, the login may run what the agent runs,
+// and the database, the key file and the configuration agree on who this node is. Each
+// refusal says what to run or change.
 void Agent::start() {
   const std::string node_id = config_.node_id;
-  const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
-  auto found = std::make_shared<std::optional<std::string>>();
+  auto facts = std::make_shared<StartupFacts>();
   db_.submit(
-      [node_id, found](Session &s) {
-        Rows rows =
-            s.query("SELECT public_key FROM mycelium.node_metadata WHERE node_id = $1", {node_id});
-        if (!rows.empty())
-          *found = rows[0][0];
+      [node_id, facts](Session &s) {
+        Rows who = s.query("SELECT current_user, current_database(), EXISTS (SELECT 1 FROM "
+                           "pg_catalog.pg_extension WHERE extname = 'mycelium')");
+        facts->login = who[0][0].value_or("");
+        facts->database = who[0][1].value_or("");
+        facts->extension = who[0][2].value_or("") == "t";
+        if (!facts->extension)
+          return;
+        for (const Row &r : s.query(kMissingPrivileges))
+          facts->missing.push_back(r[0].value_or(""));
+        if (!facts->missing.empty())
+          return;
+        Rows rows = s.query("SELECT public_key, node_type, is_active FROM "
+                            "mycelium.node_metadata WHERE node_id = $1",
+                            {node_id});
+        if (!rows.empty()) {
+          facts->public_key = rows[0][0];
+          facts->node_type = rows[0][1];
+          facts->active = rows[0][2].value_or("") == "t";
+        }
+        facts->local_node = s.query("SELECT node_id FROM mycelium.local_node")[0][0].value_or("");
       },
-      [this, mine, found](const std::optional<std::string> &error) {
-        if (error) {
-          log_error("cannot check this node's identity in the database: " + *error);
-          exit_code_ = 1;
-          stop();
-          return;
-        }
-        if (!found->has_value()) {
-          log_error("node " + config_.node_id +
-                    " is not registered in mycelium.node_metadata: register it first "
-                    "(mycelium register-node)");
-          exit_code_ = 1;
-          stop();
-          return;
-        }
-        if (**found != mine) {
-          log_error("key file " + config_.key_file + " holds public key " + mine +
-                    ", but mycelium.node_metadata registers " + **found + " for node " +
-                    config_.node_id + ": wrong key file or wrong node_id");
+      [this, facts](const std::optional<std::string> &error) {
+        const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
+        const std::string problem = error ? "cannot check this node in the database (" +
+                                                redact_dsn(config_.database_dsn) + "): " + *error
+                                          : startup_problem(*facts, config_, mine);
+        if (!problem.empty()) {
+          log_error(problem);
           exit_code_ = 1;
           stop();
           return;
@@ -161,7 +262,7 @@ void Agent::start() {
         // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
         metrics_.set_listening_ports(1);
         for (const Peer &peer : config_.bootstrap_peers)
-          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true});
+          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, 0, ""});
         log_info("node " + config_.node_id + " identity verified; listening for peers on " +
                  config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
                  config_.http.address + ":" + std::to_string(config_.http.port));
@@ -228,7 +329,7 @@ void Agent::refresh_registry() {
 
 // A session outlives its handshake only while the registry still admits its peer: a node
 // deactivated, deleted, re-registered with another key or (a validator) below min_stake loses
-// its links within one registry refresh, and admit() refuses it when it dials again.
+// its links within one registry refresh, and admission_refusal() refuses it when it dials again.
 void Agent::close_unregistered_links() {
   for (const auto &[id, link] : links_)
     if (link->channel && !link->closing && !registered(link->peer_id, link->peer_key)) {
@@ -250,16 +351,37 @@ bool Agent::registered(const std::string &node_id, const PublicKey &key) const {
 }
 
 // Peers are admitted only as registered, active nodes whose key matches; validators need the
-// configured minimum stake; miners are admitted as read-only clients.
-bool Agent::admit(const std::string &node_id, const PublicKey &key) {
+// configured minimum stake; miners are admitted as read-only clients. The answer is sent to the
+// refused peer (a handshake refusal), so it says who refuses and until when.
+std::string Agent::admission_refusal(const std::string &node_id, const PublicKey &key) {
   if (node_id == config_.node_id)
-    return false;
-  if (blacklist_.is_banned(node_id, p::now_ms())) {
+    return "node " + node_id + " is this node's own id";
+  const std::int64_t now = p::now_ms();
+  const p2p::BanStatus ban = blacklist_.status(node_id, now);
+  if (ban.banned) {
     metrics_.message_rejected("blacklisted");
-    log_info("refused blacklisted node " + node_id + " at the handshake");
-    return false;
+    std::string why = "node " + node_id + " is banned by " + config_.node_id;
+    if (ban.local)
+      why += " until " + format_unix_ms(ban.local_until_ms) + " (" + ban.local_reason + ")";
+    else
+      why += " on the shared blacklist (validators with " + std::to_string(ban.vouching_stake) +
+             " of " + std::to_string(ban.total_stake) + " stake)";
+    // Once per ban: a banned peer redials with its backoff for as long as the ban lasts.
+    const std::int64_t until = ban.local ? ban.local_until_ms : -1;
+    auto logged = refusals_logged_.find(node_id);
+    if (logged == refusals_logged_.end() || logged->second != until) {
+      refusals_logged_[node_id] = until;
+      log_info("refusing sessions from " + node_id + ": " + why);
+    } else {
+      log_debug("refused a session from " + node_id + ": " + why);
+    }
+    return why;
   }
-  return registered(node_id, key);
+  if (!registered(node_id, key))
+    return "node " + node_id + " is not admitted by " + config_.node_id +
+           " (not registered in its mycelium.node_metadata with this key, inactive, or a "
+           "validator below min_stake)";
+  return {};
 }
 
 void Agent::tick() {
@@ -343,8 +465,13 @@ void Agent::on_open(ConnId id, bool outgoing, bool json, const std::string &remo
   link->opened_ms = now;
   link->last_rx_ms = now;
   const p::Version version{p::kProtocolMajor, p::kProtocolMinor};
-  auto admit = [this](const std::string &node_id, const PublicKey &key) {
-    return this->admit(node_id, key);
+  auto admit = [this, id](const std::string &node_id, const PublicKey &key) {
+    std::string why = admission_refusal(node_id, key);
+    if (why.empty())
+      return true;
+    if (auto it = links_.find(id); it != links_.end())
+      it->second->refusal = std::move(why);
+    return false;
   };
   Link &l = *link;
   links_[id] = std::move(link);
@@ -429,6 +556,16 @@ void Agent::on_frame(ConnId id, const Bytes &frame) {
   Bytes plaintext;
   if (link.channel) {
     std::optional<Bytes> opened = link.channel->open(frame);
+    if (!opened && link.outgoing && !link.authenticated_rx) {
+      // The responder checks who we are only after our msg3; a refusal arrives in place of
+      // its first channel frame, unauthenticated (anyone on the path could as well cut us off).
+      if (std::string why = refusal_in(frame, link.json); !why.empty()) {
+        metrics_.handshake_failed("peer-refused");
+        dial_failed(id, why);
+        transport_->close(id);
+        return;
+      }
+    }
     if (!opened) {
       // A frame that fails to open breaks the channel: nothing after it can be trusted.
       metrics_.message_rejected("undecryptable");
@@ -437,6 +574,10 @@ void Agent::on_frame(ConnId id, const Bytes &frame) {
       return;
     }
     plaintext = std::move(*opened);
+    if (!link.authenticated_rx) {
+      link.authenticated_rx = true;
+      on_accepted_by_peer(link);
+    }
   } else {
     plaintext = frame;
   }
@@ -507,8 +648,24 @@ void Agent::on_handshake_message(Link &link, const p::Payload &payload) {
     on_session(link, link.responder->session());
   } catch (const p::HandshakeError &e) {
     metrics_.handshake_failed(p::to_string(e.reason()));
-    log_warn("handshake with " + link.remote + " failed (" + p::to_string(e.reason()) +
-             "): " + e.what());
+    if (e.reason() == p::HandshakeError::Reason::Refused && !link.refusal.empty()) {
+      // The peer's msg3 was its last handshake message and it believes the session is up:
+      // tell it why not, in place of the first channel frame (PROTOCOL.md "Failures and
+      // refusals"). admission_refusal() has logged it.
+      p::Envelope out;
+      out.sender_id = config_.node_id;
+      out.timestamp_ms = p::now_ms();
+      out.nonce = p::random_nonce();
+      out.payload = p::HandshakeResponseMsg{
+          p::refusal(p::HandshakeError(p::HandshakeError::Reason::Refused, link.refusal))};
+      send_raw_envelope(link, out);
+    } else if (link.outgoing) {
+      dial_failed(link.id,
+                  std::string("handshake failed (") + p::to_string(e.reason()) + "): " + e.what());
+    } else {
+      log_warn("handshake with " + link.remote + " failed (" + p::to_string(e.reason()) +
+               "): " + e.what());
+    }
     transport_->close(link.id);
   }
 }
@@ -523,10 +680,14 @@ void Agent::on_session(Link &link, const p::Session &session) {
   link.initiator.reset();
   link.responder.reset();
   last_heartbeat_ = std::chrono::system_clock::now();
-  log_info("authenticated link to " + link.peer_id + " (" + link.remote + ", " +
-           (link.outgoing ? "outgoing" : "incoming") + ", " + (link.json ? "json" : "flatbuffers") +
-           ", protocol " + p::to_string(session.version) + ", session " +
-           hex_of(session.session_id).substr(0, 16) + ")");
+  link.description =
+      link.peer_id + " (" + link.remote + ", " + (link.outgoing ? "outgoing" : "incoming") + ", " +
+      (link.json ? "json" : "flatbuffers") + ", protocol " + p::to_string(session.version) +
+      ", session " + hex_of(session.session_id).substr(0, 16) + ")";
+  // An incoming session is up once we admitted it; an outgoing one once the peer has (its first
+  // frame, on_accepted_by_peer): a refused dial is not logged as a link.
+  if (!link.outgoing)
+    log_info("authenticated link to " + link.description);
   const std::string peer = link.peer_id, version = p::to_string(session.version);
   db_.submit(
       [peer, version](Session &s) {
@@ -537,10 +698,8 @@ void Agent::on_session(Link &link, const p::Session &session) {
           log_warn("cannot record peer " + peer + ": " + *error);
       });
   for (Dial &dial : dials_)
-    if (dial.conn == link.id) {
-      dial.backoff_ms = config_.redial_min_ms;
+    if (dial.conn == link.id)
       dial.node_id = link.peer_id;
-    }
   book_.touch(link.peer_id, p::now_ms());
   // Two links to one peer (both dialled at once): keep the one the smaller node id dialled, a
   // rule both ends apply alike.
@@ -629,6 +788,9 @@ void Agent::request_sync(Link &link) {
           }
           return;
         }
+        l.sync_shards.clear();
+        for (const p::SyncCursor &cursor : *cursors)
+          l.sync_shards.push_back(cursor.shard_id);
         send(l, p::DBSyncReq{next_request_id_++, *cursors,
                              static_cast<std::uint32_t>(config_.db_sync_page_size)});
       });
@@ -748,8 +910,15 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
           log_warn("the inbox refused " + std::to_string(*refused) + " entries from " + l.peer_id +
                    " (see mycelium.inbox_rejections)");
         }
-        for (const p::AuditEntry &e : *entries)
-          metrics_.set_sync_lag(e.shard_id, more ? 1 : 0);
+        // The primary serves the cursors in order and stops when the page is full: the shards
+        // before the last one in the page were served to their end; the rest may not be.
+        const std::string last = entries->empty() ? "" : entries->back().shard_id;
+        bool behind = false;
+        for (const std::string &shard : l.sync_shards) {
+          if (more && (shard == last || last.empty()))
+            behind = true;
+          metrics_.set_sync_behind(shard, behind);
+        }
         last_sync_ = std::chrono::system_clock::now();
         if (more && *refused == 0)
           request_sync(l);
@@ -769,17 +938,60 @@ void Agent::lost(ConnId id) {
 
 void Agent::on_close(ConnId id) {
   auto it = links_.find(id);
-  if (it != links_.end() && !it->second->peer_id.empty())
-    log_info("link to " + it->second->peer_id + " closed");
+  if (it != links_.end() && !it->second->peer_id.empty()) {
+    const Link &l = *it->second;
+    if (l.outgoing && !l.authenticated_rx)
+      log_debug("unaccepted link to " + l.peer_id + " closed");
+    else
+      log_info("link to " + l.peer_id + " closed");
+  }
   lost(id);
 }
 
 void Agent::on_connect_failed(ConnId id, const std::string &reason) {
-  for (const Dial &dial : dials_)
-    if (dial.conn == id)
-      log_debug("cannot reach " + dial.peer.host + ":" + std::to_string(dial.peer.port) + ": " +
-                reason);
+  dial_failed(id, "cannot connect: " + reason);
   lost(id);
+}
+
+// The first frame that opens under the session keys: the peer accepted this session, so the
+// dial's backoff starts again from redial_min_ms (not at the handshake's end, which a
+// responder that refuses us lets us reach too).
+void Agent::on_accepted_by_peer(Link &link) {
+  if (link.outgoing)
+    log_info("authenticated link to " + link.description);
+  // Every dial to this node: the link may be the one the peer dialled to us.
+  for (Dial &dial : dials_)
+    if (dial.conn == link.id || (!dial.node_id.empty() && dial.node_id == link.peer_id)) {
+      if (!dial.reported.empty())
+        log_info("linked to " + link.peer_id + " again after " + std::to_string(dial.failures) +
+                 " failed attempts to reach " + dial.peer.host + ":" +
+                 std::to_string(dial.peer.port));
+      dial.backoff_ms = config_.redial_min_ms;
+      dial.failures = 0;
+      dial.reported.clear();
+    }
+}
+
+// A dial that did not end in an accepted session. Logged once per distinct problem (a
+// bootstrap peer down for an hour is one line, not one per redial); repeats at debug.
+void Agent::dial_failed(ConnId id, const std::string &problem) {
+  for (Dial &dial : dials_) {
+    if (dial.conn != id)
+      continue;
+    ++dial.failures;
+    const std::string where = dial.peer.host + ":" + std::to_string(dial.peer.port) +
+                              (dial.node_id.empty() ? "" : " (" + dial.node_id + ")");
+    const int next_s = std::max(1, std::min(dial.backoff_ms, config_.redial_max_ms) / 1000);
+    if (problem != dial.reported && (dial.bootstrap || !dial.node_id.empty())) {
+      dial.reported = problem;
+      log_info("peer " + where + ": " + problem + "; redialling with backoff (now " +
+               std::to_string(next_s) + " s, at most " +
+               std::to_string(config_.redial_max_ms / 1000) + " s)");
+    } else {
+      log_debug("peer " + where + ": " + problem + " (attempt " + std::to_string(dial.failures) +
+                ")");
+    }
+  }
 }
 
 // Why this node is not healthy, or "": the database unreachable for more than 5 s, or no peer

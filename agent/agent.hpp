@@ -63,6 +63,8 @@ private:
     int backoff_ms = 0;
     std::string node_id;   // known once a handshake over this dial succeeded, or from the book
     bool bootstrap = true; // from the configuration: never given up
+    int failures = 0;      // attempts since the last session the peer accepted
+    std::string reported;  // the failure last logged above debug: a repeat goes to debug
   };
   // A gossip message delivered here, for GET /gossip.
   struct Delivered {
@@ -84,7 +86,8 @@ private:
 
   void tick();
   void refresh_registry();
-  bool admit(const std::string &node_id, const PublicKey &key);
+  // Why the peer may not have a session ("" when it may): banned, or not an admitted node.
+  std::string admission_refusal(const std::string &node_id, const PublicKey &key);
   // The registry part of admit(): registered, active, this key, and allowed by type and stake.
   bool registered(const std::string &node_id, const PublicKey &key) const;
   void close_unregistered_links();
@@ -98,6 +101,8 @@ private:
   void serve_sync(Link &link, const protocol::DBSyncReq &request);
   void apply_sync(Link &link, protocol::DBSyncResp response);
   void lost(ConnId id);
+  void on_accepted_by_peer(Link &link);
+  void dial_failed(ConnId id, const std::string &problem);
   std::vector<std::string> features() const;
   NodeStatus status() const;
   std::string health_problem(std::int64_t now_ms) const;
@@ -166,6 +171,9 @@ private:
   std::map<std::string, protocol::Sync> peer_status_;
   std::map<std::string, std::int64_t> status_stored_ms_;
   std::map<std::string, std::int64_t> lifts_seen_; // node_id -> lifted_at_ms applied
+  bool lifts_loaded_ = false; // lifts older than this start are applied without a log line
+  // node_id -> the ban end last logged when refusing it: one line per ban, not per redial.
+  std::map<std::string, std::int64_t> refusals_logged_;
   std::int64_t last_status_ms_ = 0, last_discovery_ms_ = 0, last_blacklist_ms_ = 0;
   std::uint64_t next_address_request_ = 1;
   bool running_ = false;

@@ -15,6 +15,8 @@ struct Agent::Link {
   std::unique_ptr<protocol::Responder> responder;
   std::unique_ptr<protocol::SecureChannel> channel; // set once the handshake is done
   std::string peer_id;
+  std::string
+      description;      // "node-2 (127.0.0.1:7001, outgoing, ...)" for the log, set at the session
   PublicKey peer_key{}; // proven in the handshake; checked against the registry on refresh
   bool peer_is_validator = false;
   std::int64_t opened_ms = 0; // the handshake must finish by opened_ms + handshake.timeout_ms
@@ -23,9 +25,15 @@ struct Agent::Link {
   std::uint64_t ping_seq = 0;
   double rtt_ms = -1;
   bool sync_pending = false;
-  bool hello_seen = false; // responder: msg1 arrived, msg3 is next
-  int strikes = 0;         // rejected frames before the handshake completed
-  bool closing = false;    // the tick or a registry refresh closed it; on_close is to come
+  std::vector<std::string> sync_shards; // the shards of the DB sync request in flight, in order
+  bool hello_seen = false;              // responder: msg1 arrived, msg3 is next
+  int strikes = 0;                      // rejected frames before the handshake completed
+  // The initiator's handshake ends with its own msg3, before the responder has checked who it
+  // is; only the first frame that opens under the session keys shows the peer accepted it.
+  bool authenticated_rx = false;
+  bool asked_addresses = false; // the peer sent an AddressRequest on this session
+  std::string refusal;          // responder: why admit() refused the peer, sent to it
+  bool closing = false;         // the tick or a registry refresh closed it; on_close is to come
 };
 
 } // namespace mycelium::agent

@@ -90,6 +90,11 @@ std::string format_timestamp(std::chrono::system_clock::time_point when) {
   return buf;
 }
 
+std::string format_unix_ms(std::int64_t unix_ms) {
+  return format_timestamp(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+}
+
 std::string format_log_line(std::chrono::system_clock::time_point when, LogLevel level,
                             std::string_view message) {
   std::string line = format_timestamp(when);

@@ -18,6 +18,8 @@ std::optional<LogLevel> parse_log_level(std::string_view text);
 
 // UTC, millisecond precision, RFC 3339: 2026-11-22T03:04:05.123Z.
 std::string format_timestamp(std::chrono::system_clock::time_point when);
+// The same for the protocol's Unix milliseconds (ban ends, record expiries).
+std::string format_unix_ms(std::int64_t unix_ms);
 
 // One complete line, newline included. Line breaks and other control characters in `message`
 // are escaped (\n, \x1b, ...): messages carry text from peers, and a peer must not be able to

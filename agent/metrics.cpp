@@ -161,8 +161,10 @@ AgentMetrics::AgentMetrics() {
                    "Messages from peers refused, by reason.", {"reason"});
   registry_.define(metric::kHandshakeFailures, MetricType::counter,
                    "Peer handshakes that failed, by reason.", {"reason"});
-  registry_.define(metric::kSyncLag, MetricType::gauge,
-                   "Audit log entries this node is behind on, by shard.", {"shard"});
+  registry_.define(metric::kSyncBehind, MetricType::gauge,
+                   "1 until the latest DB sync round fetched everything the primary had for "
+                   "the shard, then 0; one series per shard replicated from a linked peer.",
+                   {"shard"});
   registry_.define(metric::kGossip, MetricType::counter,
                    "Gossip messages received, by verdict (deliver, duplicate, stale, "
                    "unknown-origin, bad-signature); published ones count as published.",

@@ -66,7 +66,7 @@ inline constexpr const char *kMessagesIn = "mycelium_agent_messages_in_total";
 inline constexpr const char *kMessagesOut = "mycelium_agent_messages_out_total";
 inline constexpr const char *kMessagesRejected = "mycelium_agent_messages_rejected_total";
 inline constexpr const char *kHandshakeFailures = "mycelium_agent_handshake_failures_total";
-inline constexpr const char *kSyncLag = "mycelium_agent_sync_lag_entries";
+inline constexpr const char *kSyncBehind = "mycelium_agent_sync_behind";
 inline constexpr const char *kGossip = "mycelium_agent_gossip_total";
 inline constexpr const char *kBans = "mycelium_agent_bans_total";
 inline constexpr const char *kListeningPorts = "mycelium_agent_listening_ports";
@@ -88,8 +88,9 @@ public:
   void handshake_failed(const std::string &reason) {
     registry_.add(metric::kHandshakeFailures, {{"reason", reason}});
   }
-  void set_sync_lag(const std::string &shard, long long entries) {
-    registry_.set(metric::kSyncLag, {{"shard", shard}}, static_cast<double>(entries));
+  // Pull side (DB sync): 1 until a round has fetched all the primary had for the shard.
+  void set_sync_behind(const std::string &shard, bool behind) {
+    registry_.set(metric::kSyncBehind, {{"shard", shard}}, behind ? 1 : 0);
   }
   void gossip(const std::string &verdict) {
     registry_.add(metric::kGossip, {{"verdict", verdict}});
@@ -97,7 +98,7 @@ public:
   void banned(const std::string &source) { registry_.add(metric::kBans, {{"source", source}}); }
   void set_listening_ports(int count) { registry_.set(metric::kListeningPorts, {}, count); }
   void forget_shard(const std::string &shard) {
-    registry_.remove(metric::kSyncLag, {{"shard", shard}});
+    registry_.remove(metric::kSyncBehind, {{"shard", shard}});
   }
 
   MetricsRegistry &registry() { return registry_; }

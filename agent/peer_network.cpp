@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 namespace mycelium::agent {
 
@@ -111,7 +112,7 @@ void Agent::penalize(Link &link, p2p::Offence offence, const std::string &detail
 void Agent::ban_peer(const std::string &node_id, const std::string &reason) {
   const std::int64_t now = p::now_ms();
   const std::int64_t until = now + static_cast<std::int64_t>(config_.blacklist.ban_seconds) * 1000;
-  log_warn("banning " + node_id + " until " + std::to_string(until) + " (" + reason + ")");
+  log_warn("banning " + node_id + " until " + format_unix_ms(until) + " (" + reason + ")");
   blacklist_.ban(node_id, until, reason);
   scores_.forget(node_id);
   metrics_.banned("local");
@@ -233,8 +234,14 @@ void Agent::refresh_blacklist() {
           lifts_seen_[node] = lifted_at;
           blacklist_.lift(node, now);
           scores_.forget(node);
-          log_info("blacklist lifted for " + node);
+          // Lifts made before this start are history, not news: said at debug only.
+          if (lifts_loaded_)
+            log_info("blacklist lifted for " + node + " (at " + format_unix_ms(lifted_at) + ")");
+          else
+            log_debug("blacklist lift for " + node + " from " + format_unix_ms(lifted_at) +
+                      " applied");
         }
+        lifts_loaded_ = true;
         std::vector<p::BlacklistEntry> fresh;
         for (const p::BlacklistEntry &e : snapshot->entries)
           if (blacklist_.offer(e, now) == p2p::OfferResult::Accepted)
@@ -278,6 +285,9 @@ const p::AddressRecord &Agent::own_record(std::int64_t now) {
 }
 
 void Agent::ask_addresses(Link &link, std::int64_t now) {
+  // The periodic round counts from any request: a new session's request followed by the first
+  // round at once would be two on one session, the second an offence for the peer.
+  last_discovery_ms_ = now;
   const std::uint64_t id = next_address_request_++;
   if (book_.expect_reply(link.peer_id, id, now))
     send(link, p::AddressRequest{id});
@@ -285,7 +295,12 @@ void Agent::ask_addresses(Link &link, std::int64_t now) {
 
 void Agent::on_address_request(Link &link, const p::AddressRequest &request) {
   const std::int64_t now = p::now_ms();
-  if (!book_.allow_request(link.peer_id, now)) {
+  // A new session asks at once, so the first request of each session is answered whatever the
+  // interval says: a restarted or reconnecting peer is not misbehaving (a reconnect costs a
+  // whole handshake, which handshake.* limits). Only a second request on one session that
+  // comes too soon is an offence.
+  const bool first_of_session = !std::exchange(link.asked_addresses, true);
+  if (!book_.allow_request(link.peer_id, now) && !first_of_session) {
     reject(link, "rate-limited", "address request sooner than the discovery interval allows");
     return;
   }

@@ -391,7 +391,10 @@ int Transport::on_ws_event(lws *wsi, int reason, void *user, void *in, std::size
       // The slot lives inside the Connection: it is freed only at LWS_CALLBACK_WSI_DESTROY,
       // the last callback lws makes for the wsi.
       if (c)
-        finish(c, in ? std::string(static_cast<const char *>(in), len) : "refused");
+        // lws counts the terminating NUL in len for some errors: stop at the first one.
+        finish(c, in ? std::string(static_cast<const char *>(in),
+                                   strnlen(static_cast<const char *>(in), len))
+                     : "refused");
       return 0;
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_CLIENT_RECEIVE: {

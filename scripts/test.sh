@@ -27,6 +27,7 @@ suite "multi-node regression" regress/multinode/run.sh
 suite "CLI against PostgreSQL" tests/integration/cli_roundtrip.sh
 suite "agents on loopback" tests/integration/agents.sh
 suite "five agents: gossip, discovery, blacklist, port rotation" tests/integration/agents_p2p.sh
+suite "two agents run by hand: start-up checks, restarts, bans, unreachable peers" tests/integration/agents_operator.sh
 suite "crash: kill -9 of primary and replica under signed writes" tests/integration/crash.sh
 suite "sync worker: the database it serves, said and changed by reload" tests/integration/sync_worker.sh
 

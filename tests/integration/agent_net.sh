@@ -43,7 +43,13 @@ agent_net_create() {
     psql -X -q -h 127.0.0.1 -p "${pg[$i]}" -U postgres -d postgres -c "CREATE DATABASE mycelium" >/dev/null
     sql "$i" "CREATE EXTENSION mycelium; SELECT mycelium.set_local_node('node-$i');
               CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner;" >/dev/null
-    "$build/agent/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
+    # AGENT_NET_SEEDED_KEYS=1: regress/sign.py's key for "node-I", so that the test can sign
+    # as the node (blacklist entries) with sign.py; otherwise a fresh key.
+    if [ "${AGENT_NET_SEEDED_KEYS:-0}" = 1 ]; then
+      /usr/bin/python3 regress/sign.py keyfile "node-$i" "$MYCELIUM_MN_DIR/node-$i.key"
+    else
+      "$build/agent/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
+    fi
   done
   for target in $(seq 1 "$agent_net_nodes"); do
     for i in $(seq 1 "$agent_net_nodes"); do

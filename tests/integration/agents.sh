@@ -151,6 +151,8 @@ done
 has_rows() { [ "$(sql "$1" "SELECT count(*) FROM mycelium.data WHERE shard_id = 's-agents'")" = "$2" ]; }
 check "the writes reached node 2 through DB sync" wait_for 15 has_rows 2 3
 check "the writes reached node 3 through DB sync" wait_for 15 has_rows 3 3
+caught_up() { [ "$(metric "$1" 'mycelium_agent_sync_behind{shard="s-agents"}')" = 0 ]; }
+check "...and agent 2 reports s-agents caught up (mycelium_agent_sync_behind 0)" wait_for 5 caught_up 2
 fdw_blocked() { [ "$(sql 1 "SELECT count(*) FROM mycelium.replicas WHERE shard_id = 's-agents' AND pushed_seq = 0")" = "2" ]; }
 check "...and not through the fdw push, which is refused" fdw_blocked
 digest() { sql "$1" "SELECT encode(digest, 'hex') || '/' || (SELECT head_seq FROM mycelium.shards WHERE shard_id = 's-agents') FROM mycelium.shard_digests WHERE shard_id = 's-agents'"; }
@@ -162,7 +164,8 @@ check "messages were counted in /metrics" \
 
 # An agent whose node only its own database knows: the others refuse it at the handshake.
 psql -X -q -h 127.0.0.1 -p "${pg[3]}" -U postgres -d postgres -c "CREATE DATABASE intruder" >/dev/null
-psql -X -q -At -h 127.0.0.1 -p "${pg[3]}" -U postgres -d intruder -c "CREATE EXTENSION mycelium" >/dev/null
+psql -X -q -At -h 127.0.0.1 -p "${pg[3]}" -U postgres -d intruder \
+  -c "CREATE EXTENSION mycelium; SELECT mycelium.set_local_node('node-4')" >/dev/null
 "$cli" keygen --out "$MYCELIUM_MN_DIR/node-4.key" >/dev/null
 agent_port[4]=$(mn_free_port "$port"); http_port[4]=$(mn_free_port $((agent_port[4] + 1)))
 # node-4 knows node-1 (so it completes its side of the handshake); node 1 does not know node-4.

@@ -119,7 +119,7 @@ check "node 1 banned the forging peer by its own scoring" \
 check "node 2 banned the forging peer by its own scoring" \
   test "$(metric 2 'mycelium_agent_bans_total{source="local"}')" = 1
 check "...both for invalid signatures" \
-  grep -q "banning mallory until [0-9]* (invalid-signature" "$MYCELIUM_MN_DIR/agent1.log" "$MYCELIUM_MN_DIR/agent2.log"
+  grep -Eq "banning mallory until 20[0-9-]+T[0-9:.]+Z \(invalid-signature" "$MYCELIUM_MN_DIR/agent1.log" "$MYCELIUM_MN_DIR/agent2.log"
 entries() { [ "$(sql "$1" "SELECT count(*) FROM mycelium.list_blacklist() WHERE node_id = 'mallory'")" = 2 ]; }
 check "node 5 holds the entries of nodes 1 and 2 against it" wait_for 10 entries 5
 check "...received from a peer, not added locally" \
@@ -132,6 +132,11 @@ check "node 5 reports mallory banned by 2 vouching validators" \
   test "$(http 5 /peers | json "[p['vouching_validators'] for p in d['peers'] if p['node_id'] == 'mallory'][0]")" = 2
 out=$("$forger" "$MYCELIUM_MN_DIR/mallory.key" mallory 0 "127.0.0.1:${agent_port[5]}")
 check "node 5, which mallory never reached before, refuses it at the handshake" grep -q "refused" <<<"$out"
+check "...and tells it why: banned, by whom, on the shared blacklist" \
+  grep -q "refused (the peer refused the handshake (refused): node mallory is banned by node-5 on the shared blacklist" <<<"$out"
+out=$("$forger" "$MYCELIUM_MN_DIR/mallory.key" mallory 0 "127.0.0.1:${agent_port[1]}")
+check "node 1 tells it until when its own ban lasts, and why" \
+  grep -Eq "node mallory is banned by node-1 until 20[0-9-]+T[0-9:.]+Z \(invalid-signature" <<<"$out"
 
 # --- port rotation under continuous traffic
 sent=()

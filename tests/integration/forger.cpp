@@ -7,6 +7,7 @@
 //
 // Prints one line per target and exits when every target is done (or after 15 s):
 //   HOST:PORT refused            the target closed before accepting us (e.g. blacklisted)
+//   HOST:PORT refused (TEXT)     ...and said why, in a handshake refusal
 //   HOST:PORT admitted           (COUNT 0) the target accepted the session
 //   HOST:PORT closed after N     the target accepted, then closed after N forged messages
 //   HOST:PORT open after N       all COUNT were sent and the session is still open
@@ -18,6 +19,7 @@
 #include "mycelium/key_file.hpp"
 #include "mycelium/protocol/envelope.hpp"
 #include "mycelium/protocol/handshake.hpp"
+#include "mycelium/protocol/handshake_wire.hpp"
 #include "mycelium/protocol/secure_channel.hpp"
 
 #include <uv.h>
@@ -32,6 +34,20 @@ namespace {
 using namespace mycelium;
 using namespace mycelium::agent;
 namespace p = mycelium::protocol;
+
+// What a handshake refusal says, or "unreadable" for a frame that is none.
+std::string refusal_text(const mycelium::Bytes &frame) {
+  const p::DecodeResult r = p::decode(frame, {});
+  const auto *reply = r ? std::get_if<p::HandshakeResponseMsg>(&r.envelope().payload) : nullptr;
+  if (!reply)
+    return "unreadable";
+  try {
+    p::handshake::throw_if_refusal(reply->data);
+  } catch (const p::HandshakeError &e) {
+    return e.what();
+  }
+  return "unreadable";
+}
 
 struct Target {
   std::string name;
@@ -85,7 +101,12 @@ public:
       return;
     if (t.channel) {
       // The responder learns who we are from our last handshake message, so only its first
-      // frame on the session says it accepted us.
+      // frame on the session says it accepted us; a refusal comes instead of that frame.
+      if (!t.admitted && !t.channel->open(frame)) {
+        report(t, "refused (" + refusal_text(frame) + ")");
+        transport_->close(id);
+        return;
+      }
       t.admitted = true;
       if (count_ == 0) {
         report(t, "admitted");

@@ -42,8 +42,8 @@ TEST(Metrics, AgentMetricsNamesAndLabels) {
   m.message_out("pong");
   m.message_rejected("bad_signature");
   m.handshake_failed("wrong_key");
-  m.set_sync_lag("users", 12);
-  m.set_sync_lag("orders", 0);
+  m.set_sync_behind("users", true);
+  m.set_sync_behind("orders", false);
   m.forget_shard("orders");
   m.banned("shared");
   m.gossip("deliver");
@@ -80,10 +80,11 @@ TEST(Metrics, AgentMetricsNamesAndLabels) {
       "# HELP mycelium_agent_peers Authenticated peer links open now.\n"
       "# TYPE mycelium_agent_peers gauge\n"
       "mycelium_agent_peers 3\n"
-      "# HELP mycelium_agent_sync_lag_entries Audit log entries this node is behind on, by "
-      "shard.\n"
-      "# TYPE mycelium_agent_sync_lag_entries gauge\n"
-      "mycelium_agent_sync_lag_entries{shard=\"users\"} 12\n");
+      "# HELP mycelium_agent_sync_behind 1 until the latest DB sync round fetched everything "
+      "the primary had for the shard, then 0; one series per shard replicated from a linked "
+      "peer.\n"
+      "# TYPE mycelium_agent_sync_behind gauge\n"
+      "mycelium_agent_sync_behind{shard=\"users\"} 1\n");
   EXPECT_EQ(m.registry().value(metric::kMessagesIn, {{"type", "ping"}}), 2);
   EXPECT_EQ(m.registry().value(metric::kMessagesIn, {{"type", "gossip"}}), 0);
 }
