@@ -307,9 +307,10 @@ void Agent::refresh_registry() {
       [this, fresh](const std::optional<std::string> &error) {
         if (error) {
           if (!Database::is_unreachable(*error))
-            log_warn("cannot read the node registry: " + *error);
+            registry_problem_.failed(*error);
           return;
         }
+        registry_problem_.succeeded();
         registry_ = std::move(*fresh);
         // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too.
         p2p::NodeDirectory directory;
@@ -429,6 +430,12 @@ void Agent::tick() {
     if (now - link->last_ping_ms >= config_.ping_interval_ms) {
       link->last_ping_ms = now;
       send(*link, p::Ping{++link->ping_seq, now});
+    }
+    // A peer that keeps the link alive but never answers must not stall its shards for ever.
+    if (link->sync_pending && now - link->sync_requested_ms > sync_stale_after_ms()) {
+      log_warn("no answer from " + link->peer_id + " to a DB sync request in " +
+               std::to_string((now - link->sync_requested_ms) / 1000) + " s: asking again");
+      link->sync_pending = false;
     }
     if (sync_round && link->peer_is_validator && !link->sync_pending)
       request_sync(*link);
@@ -693,9 +700,11 @@ void Agent::on_session(Link &link, const p::Session &session) {
       [peer, version](Session &s) {
         s.query("SELECT mycelium.note_peer($1, $2)", {peer, version});
       },
-      [peer](const std::optional<std::string> &error) {
-        if (error && !Database::is_unreachable(*error))
-          log_warn("cannot record peer " + peer + ": " + *error);
+      [this, peer](const std::optional<std::string> &error) {
+        if (!error)
+          peer_record_problem_.succeeded();
+        else if (!Database::is_unreachable(*error))
+          peer_record_problem_.failed(peer + ": " + *error);
       });
   for (Dial &dial : dials_)
     if (dial.conn == link.id)
@@ -762,6 +771,7 @@ std::vector<std::string> Agent::connected_peers() const {
 // after the last entry this node holds.
 void Agent::request_sync(Link &link) {
   link.sync_pending = true;
+  link.sync_requested_ms = p::now_ms();
   const std::string peer = link.peer_id;
   const ConnId id = link.id;
   auto cursors = std::make_shared<std::vector<p::SyncCursor>>();
@@ -782,12 +792,14 @@ void Agent::request_sync(Link &link) {
           l.sync_pending = false;
           if (error) {
             if (!Database::is_unreachable(*error))
-              log_warn("cannot read sync cursors: " + *error);
+              cursors_problem_.failed(*error);
           } else {
-            last_sync_ = std::chrono::system_clock::now();
+            cursors_problem_.succeeded();
+            note_sync_round();
           }
           return;
         }
+        cursors_problem_.succeeded();
         l.sync_shards.clear();
         for (const p::SyncCursor &cursor : *cursors)
           l.sync_shards.push_back(cursor.shard_id);
@@ -851,9 +863,11 @@ void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
           return;
         if (error) {
           if (!Database::is_unreachable(*error))
-            log_warn("cannot serve a sync request: " + *error);
+            serve_problem_.failed(*error);
           response->entries.clear();
           response->more = false;
+        } else {
+          serve_problem_.succeeded();
         }
         send(*it->second, std::move(*response));
       });
@@ -901,10 +915,10 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
         l.sync_pending = false;
         if (error) {
           if (!Database::is_unreachable(*error))
-            log_warn("applying " + std::to_string(entries->size()) +
-                     " synced entries failed: " + *error);
+            apply_problem_.failed(*error);
           return;
         }
+        apply_problem_.succeeded();
         if (*refused > 0) {
           metrics_.message_rejected("inbox-refused");
           log_warn("the inbox refused " + std::to_string(*refused) + " entries from " + l.peer_id +
@@ -918,8 +932,9 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
           if (more && (shard == last || last.empty()))
             behind = true;
           metrics_.set_sync_behind(shard, behind);
+          shard_behind_[shard] = behind;
         }
-        last_sync_ = std::chrono::system_clock::now();
+        note_sync_round();
         if (more && *refused == 0)
           request_sync(l);
       });
@@ -994,8 +1009,19 @@ void Agent::dial_failed(ConnId id, const std::string &problem) {
   }
 }
 
-// Why this node is not healthy, or "": the database unreachable for more than 5 s, or no peer
-// linked for more than 30 s although bootstrap peers are configured.
+void Agent::note_sync_round() {
+  last_sync_ = std::chrono::system_clock::now();
+  last_sync_ms_ = p::now_ms();
+}
+
+// Ten rounds, and never less than 5 s: a round that took this long is not slow, it is stuck.
+std::int64_t Agent::sync_stale_after_ms() const {
+  return std::max<std::int64_t>(5000, 10LL * config_.db_sync_interval_ms);
+}
+
+// Why this node is not healthy, or "": the database unreachable for more than 5 s, no peer
+// linked for more than 30 s although bootstrap peers are configured, or no DB sync round
+// completed for sync_stale_after_ms() while a validator peer is linked.
 std::string Agent::health_problem(std::int64_t now_ms) const {
   const Database::Reachability &db = db_.reachability();
   if (!db.reachable && now_ms - db.since_ms > 5000)
@@ -1003,6 +1029,13 @@ std::string Agent::health_problem(std::int64_t now_ms) const {
            " s: " + db.error;
   if (!config_.bootstrap_peers.empty() && links_.empty() && now_ms - last_linked_ms_ > 30000)
     return "no peer linked for " + std::to_string((now_ms - last_linked_ms_) / 1000) + " s";
+  bool validator_linked = false;
+  for (const auto &[id, link] : links_)
+    validator_linked = validator_linked || (link->channel && link->peer_is_validator);
+  const std::int64_t since = std::max(last_sync_ms_, started_ms_);
+  if (validator_linked && now_ms - since > sync_stale_after_ms())
+    return "DB sync stale: no round completed for " + std::to_string((now_ms - since) / 1000) +
+           " s";
   return {};
 }
 
@@ -1032,7 +1065,15 @@ NodeStatus Agent::status() const {
   s.response_latency =
       std::chrono::microseconds(rtt_n ? static_cast<long long>(rtt_sum * 1000 / rtt_n) : 0);
   // Nothing synced yet is 0, not "complete".
-  s.sync_progress = last_sync_ ? 1.0 : 0.0;
+  // The fraction of replicated shards whose latest round fetched everything; before any shard
+  // is known, whether a round has completed at all.
+  std::size_t caught_up = 0;
+  for (const auto &[shard, behind] : shard_behind_)
+    caught_up += !behind;
+  s.sync_progress = !shard_behind_.empty()
+                        ? static_cast<double>(caught_up) / static_cast<double>(shard_behind_.size())
+                    : last_sync_ ? 1.0
+                                 : 0.0;
   s.memory_bytes = process_rss_bytes();
   return s;
 }

@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "database.hpp"
+#include "log.hpp"
 #include "metrics.hpp"
 #include "node_status.hpp"
 #include "transport.hpp"
@@ -106,6 +107,8 @@ private:
   std::vector<std::string> features() const;
   NodeStatus status() const;
   std::string health_problem(std::int64_t now_ms) const;
+  void note_sync_round();
+  std::int64_t sync_stale_after_ms() const;
   Link *link_to(const std::string &node_id);
   std::vector<std::string> connected_peers() const;
 
@@ -152,7 +155,10 @@ private:
   CpuMeter cpu_;
   std::int64_t last_registry_ms_ = 0;
   std::int64_t last_sync_round_ms_ = 0;
-  std::int64_t last_linked_ms_ = 0; // the last tick with a peer linked (or the first tick)
+  std::int64_t started_ms_ = protocol::now_ms();
+  std::int64_t last_sync_ms_ = 0;            // the last completed DB sync round (0: none yet)
+  std::map<std::string, bool> shard_behind_; // shard -> the latest round did not fetch all
+  std::int64_t last_linked_ms_ = 0;          // the last tick with a peer linked (or the first tick)
   std::uint64_t next_request_id_ = 1;
 
   p2p::HandshakeLimiter handshakes_; // admission of incoming connections before they authenticate
@@ -176,6 +182,13 @@ private:
   std::map<std::string, std::int64_t> refusals_logged_;
   std::int64_t last_status_ms_ = 0, last_discovery_ms_ = 0, last_blacklist_ms_ = 0;
   std::uint64_t next_address_request_ = 1;
+  // Statements that run every round: each failure episode logged once, and its end.
+  RepeatedProblem registry_problem_{"cannot read the node registry"};
+  RepeatedProblem cursors_problem_{"cannot read the DB sync cursors (mycelium.chain_heads)"};
+  RepeatedProblem serve_problem_{"cannot serve DB sync requests (mycelium.sync_changes)"};
+  RepeatedProblem apply_problem_{"cannot apply synced entries (mycelium.inbox)"};
+  RepeatedProblem blacklist_problem_{"cannot read mycelium.blacklist"};
+  RepeatedProblem peer_record_problem_{"cannot record a peer or its status in mycelium.peers"};
   bool running_ = false;
   bool stopping_ = false;
   int exit_code_ = 0;

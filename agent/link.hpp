@@ -25,6 +25,7 @@ struct Agent::Link {
   std::uint64_t ping_seq = 0;
   double rtt_ms = -1;
   bool sync_pending = false;
+  std::int64_t sync_requested_ms = 0;   // when the pending DB sync request started
   std::vector<std::string> sync_shards; // the shards of the DB sync request in flight, in order
   bool hello_seen = false;              // responder: msg1 arrived, msg3 is next
   int strikes = 0;                      // rejected frames before the handshake completed

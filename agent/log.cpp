@@ -137,4 +137,24 @@ void log(LogLevel level, std::string_view message) {
   std::fflush(stderr);
 }
 
+void RepeatedProblem::failed(const std::string &detail) {
+  ++failures_;
+  if (failures_ == 1 || detail != last_) {
+    log_warn(what_ + ": " + detail +
+             (failures_ == 1 ? "" : " (failure " + std::to_string(failures_) + ")"));
+    last_ = detail;
+  } else {
+    log_debug(what_ + ": " + detail + " (failure " + std::to_string(failures_) + ")");
+  }
+}
+
+void RepeatedProblem::succeeded() {
+  if (failures_ == 0)
+    return;
+  log_info(what_ + ": working again after " + std::to_string(failures_) +
+           (failures_ == 1 ? " failure" : " failures"));
+  failures_ = 0;
+  last_.clear();
+}
+
 } // namespace mycelium::agent

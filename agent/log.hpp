@@ -53,4 +53,20 @@ inline void log_error(std::string_view message) {
   log(LogLevel::error, message);
 }
 
+// A problem that may repeat every round (a statement the database refuses each second): logged
+// at warn when it starts and whenever its text changes, at debug while it repeats, and at info
+// when it ends, with the number of failures. One object per place that can fail.
+class RepeatedProblem {
+public:
+  explicit RepeatedProblem(std::string what) : what_(std::move(what)) {}
+  void failed(const std::string &detail);
+  void succeeded();
+  long long failures() const { return failures_; }
+
+private:
+  std::string what_;
+  std::string last_;
+  long long failures_ = 0;
+};
+
 } // namespace mycelium::agent

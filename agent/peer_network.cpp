@@ -223,9 +223,10 @@ void Agent::refresh_blacklist() {
       [this, snapshot](const std::optional<std::string> &error) {
         if (error) {
           if (!Database::is_unreachable(*error))
-            log_warn("cannot read mycelium.blacklist: " + *error);
+            blacklist_problem_.failed(*error);
           return;
         }
+        blacklist_problem_.succeeded();
         const std::int64_t now = p::now_ms();
         for (const auto &[node, lifted_at] : snapshot->lifts) {
           auto it = lifts_seen_.find(node);
@@ -488,9 +489,11 @@ void Agent::on_peer_status(Link &link, const p::Sync &sync) {
       [peer, json](Session &s) {
         s.query("SELECT mycelium.note_peer_status($1, $2::jsonb)", {peer, json});
       },
-      [peer](const std::optional<std::string> &error) {
-        if (error && !Database::is_unreachable(*error))
-          log_warn("cannot record the status of " + peer + ": " + *error);
+      [this, peer](const std::optional<std::string> &error) {
+        if (!error)
+          peer_record_problem_.succeeded();
+        else if (!Database::is_unreachable(*error))
+          peer_record_problem_.failed(peer + ": " + *error);
       });
 }
 

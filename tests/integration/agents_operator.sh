@@ -8,7 +8,8 @@
 #     address request of each session is not "too soon");
 #   - a banned node is told why (by whom, until when), redials with backoff, and each side logs
 #     it once; a lift is logged once, and not again when the agent restarts;
-#   - an unreachable bootstrap peer is logged once at info (no stray bytes), its return too.
+#   - an unreachable bootstrap peer is logged once at info (no stray bytes), its return too;
+#   - DB sync rounds that cannot complete make /health fail (stale), logged once, and recover.
 # Prints `agents-operator: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
@@ -84,8 +85,9 @@ for n in $(seq 1 12); do
   kill -TERM "${agent_pids[2]}"
   wait "${agent_pids[2]}" 2>/dev/null
   agent_start 2 "$MYCELIUM_MN_DIR/agent2.yaml"
-  wait_for 10 linked 2 && wait_for 5 asked $((n + 1)) && restarted=$((n))
+  wait_for 10 linked 2 && wait_for 5 asked $((n + 1)) && restarted=$((restarted + 1))
 done
+echo "     restarted: $restarted"
 check "agent 2 restarted 12 times, linking and asking for addresses each time" test "$restarted" = 12
 score_is_0() { http 1 /peers | json "[p['score'] for p in d['peers'] if p['node_id'] == 'node-2'][0] == 0"; }
 check "...which cost it nothing on agent 1 (score 0)" test "$(score_is_0)" = True
@@ -130,6 +132,21 @@ check "when agent 1 is back, agent 2 links again" wait_for 15 linked 2
 check "...and logs it" test "$(grep -c "linked to node-1 again after" "$log2")" = 2
 check "agent 1 did not log the old lift again at its start" \
   test "$(grep -c "blacklist lifted for node-2" "$log1")" = 1
+
+# --- a DB sync that cannot complete: node 2's agent may no longer read its sync cursors.
+health_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${http_port[$1]}/health"; }
+health_is() { [ "$(health_of "$1")" = "$2" ]; }
+check "agent 2 is healthy" wait_for 10 health_is 2 200
+sql 2 "REVOKE SELECT ON mycelium.chain_heads FROM mycelium_replicator, mycelium_miner" >/dev/null
+check "/health of agent 2 fails (503) once no DB sync round completes for 10 intervals" \
+  wait_for 20 health_is 2 503
+check "...saying why" bash -c "curl -s http://127.0.0.1:${http_port[2]}/health | grep -Eq '^DB sync stale: no round completed for [0-9]+ s'"
+check "...the failing statement is logged once, not every round" \
+  test "$(grep -c "cannot read the DB sync cursors" "$log2")" = 1
+sql 2 "GRANT SELECT ON mycelium.chain_heads TO mycelium_replicator, mycelium_miner" >/dev/null
+check "/health of agent 2 is ok again once rounds complete" wait_for 10 health_is 2 200
+check "...and the end of the failures is logged with their count" \
+  grep -Eq "cannot read the DB sync cursors \(mycelium.chain_heads\): working again after [0-9]+ failures" "$log2"
 
 check "SIGTERM stops both agents" agent_stop_all
 echo "agents-operator: $passed passed, $failed failed"

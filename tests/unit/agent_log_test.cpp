@@ -91,3 +91,39 @@ TEST_F(Log, ConcurrentLinesStayWhole) {
 }
 
 } // namespace
+
+// A problem that repeats every round is one warning, a new warning when its text changes, and
+// one line when it ends, with the count; the repeats are only at debug.
+TEST_F(Log, RepeatedProblemIsLoggedOnceAndItsEndWithTheCount) {
+  set_log_level(LogLevel::info);
+  RepeatedProblem reading("cannot read sync cursors");
+  reading.succeeded(); // nothing failed yet: nothing to say
+  EXPECT_TRUE(lines_.empty());
+  for (int i = 0; i < 5; ++i)
+    reading.failed("permission denied for view chain_heads");
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_NE(lines_[0].find("WARN cannot read sync cursors: permission denied for view chain_heads"),
+            std::string::npos);
+  reading.failed("server closed the connection");
+  ASSERT_EQ(lines_.size(), 2u);
+  EXPECT_NE(lines_[1].find("server closed the connection (failure 6)"), std::string::npos);
+  reading.succeeded();
+  ASSERT_EQ(lines_.size(), 3u);
+  EXPECT_NE(lines_[2].find("INFO cannot read sync cursors: working again after 6 failures"),
+            std::string::npos);
+  reading.succeeded();
+  EXPECT_EQ(lines_.size(), 3u);
+  reading.failed("permission denied for view chain_heads");
+  EXPECT_EQ(lines_.size(), 4u) << "a new episode is logged again";
+  EXPECT_EQ(reading.failures(), 1);
+}
+
+// With debug on, the repeats are there, numbered.
+TEST_F(Log, RepeatedProblemRepeatsAtDebug) {
+  set_log_level(LogLevel::debug);
+  RepeatedProblem p("x");
+  p.failed("e");
+  p.failed("e");
+  ASSERT_EQ(lines_.size(), 2u);
+  EXPECT_NE(lines_[1].find("DEBUG x: e (failure 2)"), std::string::npos);
+}
