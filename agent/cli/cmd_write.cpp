@@ -10,6 +10,7 @@
 #include "mycelium/key_file.hpp"
 #include "mycelium/signing.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -108,11 +109,31 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
   }
 }
 
+// --value's canonical JSON. The commonest slip is a bare word: the shell takes the quotes of
+// --value "hello", so JSON sees hello. The message shows how to pass a string.
+std::string canonical_value(const std::string &text) {
+  try {
+    return canonical_json(text, "--value");
+  } catch (const Error &e) {
+    // The user's own text in the example, where it can go between single quotes as it is.
+    const bool quotable = !text.empty() && text.size() <= 40 &&
+                          text.find_first_of("'\"\\{}[]") == std::string::npos &&
+                          std::none_of(text.begin(), text.end(), [](char c) {
+                            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                          });
+    const std::string example = quotable ? text : "text";
+    throw Failure(std::string(e.what()) +
+                  "; the value must be JSON (an object, array, number, true, false, null or a "
+                  "string in double quotes): to store the string " +
+                  example + ", pass --value '\"" + example + "\"'");
+  }
+}
+
 } // namespace
 
 int run_put(const Options &options) {
   // Refuse a bad value and a bad key file before connecting: neither needs the database.
-  const std::string value = canonical_json(options.get("value"), "--value");
+  const std::string value = canonical_value(options.get("value"));
   const SecretKey secret = read_key_file(options.get("key-file"));
 
   SignedWrite w;
