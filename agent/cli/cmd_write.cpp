@@ -2,6 +2,7 @@
 // the current version, and retry when another writer took that version first.
 #include "commands.hpp"
 #include "db.hpp"
+#include "refusals.hpp"
 
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/ed25519.hpp"
@@ -98,6 +99,9 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
         back_off(attempt);
         continue;
       }
+      // current_version reads 0 for a shard that does not exist; the write is what refuses it.
+      if (e.sqlstate() == sqlstate::kUndefinedObject && !shard_exists(db, w.shard))
+        throw Failure(w.action + ": " + unknown_shard(w.shard));
       std::string message = e.describe(step);
       if (is_retryable(e))
         message += " (gave up after " + std::to_string(attempt) + " attempts)";

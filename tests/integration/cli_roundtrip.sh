@@ -213,8 +213,14 @@ expect_fail 1 "(42501)" -- \
 expect_fail 1 "(42501)" -- \
   "$CLI" put --key-file "$work/v1.key" --node-id validator-1 --dsn "$MINER" \
   --shard users --key alice --value '"m"'
-expect_fail 1 "(42704)" -- \
+# A shard the database does not have: every command says so in the same words, naming it.
+missing_shard='shard "no_such_shard" does not exist in this database (see mycelium.shards)'
+expect_fail 1 "mycelium: put: $missing_shard" -- \
   "$CLI" put "${v1[@]}" --shard no_such_shard --key alice --value 1
+expect_fail 1 "mycelium: delete: $missing_shard" -- \
+  "$CLI" delete "${v1[@]}" --shard no_such_shard --key alice
+expect_fail 1 "mycelium: get: $missing_shard" -- \
+  "$CLI" get --shard no_such_shard --key alice --dsn "$MINER"
 expect_fail 1 "cannot connect to the database" -- \
   "$CLI" put --key-file "$work/v1.key" --node-id validator-1 --dsn "$UNREACHABLE" \
   --shard users --key alice --value 1
