@@ -29,7 +29,7 @@ struct SignedWrite {
   std::string action; // "put" or "delete", for messages
   std::string shard;
   std::string key;
-  std::string node_id;
+  Signer signer; // the node named with --node-id and the key file used
   // The signing payload for a version, and the SQL with its parameters for that version and
   // the signature's hex.
   std::function<Bytes(std::int64_t version)> payload;
@@ -102,7 +102,8 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
       // current_version reads 0 for a shard that does not exist; the write is what refuses it.
       if (e.sqlstate() == sqlstate::kUndefinedObject && !shard_exists(db, w.shard))
         throw Failure(w.action + ": " + unknown_shard(w.shard));
-      std::string message = e.describe(step);
+      // Another node's key file is the commonest cause of MC001: say which key it holds.
+      std::string message = e.describe(step) + explain_signer_refusal(db, e, w.signer);
       if (is_retryable(e))
         message += " (gave up after " + std::to_string(attempt) + " attempts)";
       throw Failure(message);
@@ -144,15 +145,15 @@ int run_put(const Options &options) {
   w.action = "put";
   w.shard = options.get("shard");
   w.key = options.get("key");
-  w.node_id = options.get("node-id");
+  w.signer = {options.get("node-id"), options.get("key-file"), secret.public_key()};
   w.payload = [&](std::int64_t version) {
-    return put_payload(w.shard, w.key, version, w.node_id, value);
+    return put_payload(w.shard, w.key, version, w.signer.node_id, value);
   };
   w.sql = "SELECT mycelium.put($1, $2, $3::jsonb, $4::int, $5, $6)";
   // The canonical text, exactly what was signed.
   w.params = [&](std::int64_t version, const std::string &signature) {
-    return std::vector<std::string>{w.shard,   w.key,    value, std::to_string(version),
-                                    w.node_id, signature};
+    return std::vector<std::string>{w.shard,          w.key,    value, std::to_string(version),
+                                    w.signer.node_id, signature};
   };
 
   Connection db(options.get_or("dsn", ""));
@@ -168,13 +169,14 @@ int run_delete(const Options &options) {
   w.action = "delete";
   w.shard = options.get("shard");
   w.key = options.get("key");
-  w.node_id = options.get("node-id");
+  w.signer = {options.get("node-id"), options.get("key-file"), secret.public_key()};
   w.payload = [&](std::int64_t version) {
-    return delete_payload(w.shard, w.key, version, w.node_id);
+    return delete_payload(w.shard, w.key, version, w.signer.node_id);
   };
   w.sql = "SELECT mycelium.delete($1, $2, $3::int, $4, $5)";
   w.params = [&](std::int64_t version, const std::string &signature) {
-    return std::vector<std::string>{w.shard, w.key, std::to_string(version), w.node_id, signature};
+    return std::vector<std::string>{w.shard, w.key, std::to_string(version), w.signer.node_id,
+                                    signature};
   };
 
   Connection db(options.get_or("dsn", ""));
