@@ -45,9 +45,14 @@ int main(int argc, char **argv) {
       std::cout << "mycelium-agent " << kVersion << "\n";
       return 0;
     }
-    if ((!std::strcmp(arg, "--config") || !std::strcmp(arg, "-c") ||
-         !std::strcmp(arg, "--check-config")) &&
-        i + 1 < argc) {
+    if (!std::strcmp(arg, "--config") || !std::strcmp(arg, "-c") ||
+        !std::strcmp(arg, "--check-config")) {
+      // A following option is a forgotten value, not a file named "--help".
+      if (i + 1 == argc || !std::strncmp(argv[i + 1], "--", 2)) {
+        std::cerr << "mycelium-agent: " << arg << " needs a value (a path to the config file)\n";
+        print_usage(std::cerr);
+        return 2;
+      }
       check_only = !std::strcmp(arg, "--check-config");
       config_path = argv[++i];
       continue;

@@ -1,0 +1,63 @@
+#!/bin/sh
+# One ctest case of mycelium-agent's command line, run as an operator would run it. None needs a
+# database or a network.
+# Usage: agent_options_test.sh AGENT_BINARY CLI_BINARY BUILD_DIR CASE
+set -u
+
+AGENT=$1
+CLI=$2
+BUILD_DIR=$3
+CASE=$4
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() {
+  echo "FAIL [$CASE]: $*"
+  echo "--- command: $last_command"
+  echo "--- exit status: $status"
+  echo "--- stdout:"
+  cat "$work/stdout"
+  echo "--- stderr:"
+  cat "$work/stderr"
+  exit 1
+}
+
+# run ARGS...: runs the agent, keeping its exit status, stdout and stderr.
+run() {
+  last_command="mycelium-agent $*"
+  "$AGENT" "$@" >"$work/stdout" 2>"$work/stderr"
+  status=$?
+}
+
+expect_status() {
+  [ "$status" -eq "$1" ] || fail "expected exit status $1"
+}
+# The first line on stderr is the message; the usage may follow.
+expect_first_error_line() {
+  [ "$(head -n 1 "$work/stderr")" = "$1" ] || fail "expected first line on stderr: $1"
+}
+
+status=0
+last_command=
+: >"$work/stdout"
+: >"$work/stderr"
+
+case $CASE in
+config_without_value)
+  for option in --config -c --check-config; do
+    run "$option"
+    expect_status 2
+    expect_first_error_line "mycelium-agent: $option needs a value (a path to the config file)"
+    # The next option is a forgotten value, not a file called "--help".
+    run "$option" --help
+    expect_status 2
+    expect_first_error_line "mycelium-agent: $option needs a value (a path to the config file)"
+  done
+  ;;
+*)
+  echo "agent_options_test.sh: unknown case '$CASE'"
+  exit 2
+  ;;
+esac
+exit 0
