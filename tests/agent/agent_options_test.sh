@@ -55,6 +55,19 @@ config_without_value)
     expect_first_error_line "mycelium-agent: $option needs a value (a path to the config file)"
   done
   ;;
+help_names_installed_files)
+  # Every file --help points the operator to is one the install rules put there.
+  run --help
+  expect_status 0
+  grep -E '^  /' "$work/stdout" | sed 's/^ *//' >"$work/named"
+  [ "$(wc -l <"$work/named")" -ge 2 ] || fail "expected the installed reference and example in --help"
+  DESTDIR="$work/root" "${CMAKE_COMMAND:-cmake}" --install "$BUILD_DIR" --component agent-docs \
+    >"$work/install.log" 2>&1 || fail "cmake --install failed: $(cat "$work/install.log")"
+  while read -r path; do
+    [ -s "$work/root$path" ] || fail "--help names $path, which the install rules do not install"
+  done <"$work/named"
+  grep -q 'example.yaml$' "$work/named" || fail "--help names no example configuration"
+  ;;
 *)
   echo "agent_options_test.sh: unknown case '$CASE'"
   exit 2
