@@ -68,6 +68,33 @@ help_names_installed_files)
   done <"$work/named"
   grep -q 'example.yaml$' "$work/named" || fail "--help names no example configuration"
   ;;
+check_config_bad_dsn)
+  # A DSN typo is caught by --check-config, with no database anywhere: libpq parses, nobody
+  # connects.
+  "$CLI" keygen --out "$work/node.key" >/dev/null || fail "keygen failed"
+  write_config() {
+    cat >"$work/agent.yaml" <<YAML
+node_id: node-1
+node_type: validator
+key_file: node.key
+listen: {address: 127.0.0.1, port: 7001}
+http: {address: 127.0.0.1, port: 9101}
+database_dsn: $1
+YAML
+  }
+  write_config 'hots=127.0.0.1 port=1 dbname=mycelium'
+  run --check-config "$work/agent.yaml"
+  expect_status 2
+  expect_first_error_line "mycelium-agent: $work/agent.yaml:6:15: database_dsn: not a valid libpq connection string: invalid connection option \"hots\"; did you mean \"host\"?"
+  # A normal start refuses it the same way, before it touches the network.
+  run --config "$work/agent.yaml"
+  expect_status 2
+  expect_first_error_line "mycelium-agent: $work/agent.yaml:6:15: database_dsn: not a valid libpq connection string: invalid connection option \"hots\"; did you mean \"host\"?"
+  # The same DSN spelt right passes the check (port 1: nothing is contacted).
+  write_config 'host=127.0.0.1 port=1 dbname=mycelium'
+  run --check-config "$work/agent.yaml"
+  expect_status 0
+  ;;
 *)
   echo "agent_options_test.sh: unknown case '$CASE'"
   exit 2
