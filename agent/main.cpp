@@ -96,8 +96,8 @@ int main(int argc, char **argv) {
     agent::Agent node(&loop, config, std::move(*key));
     key.reset();
     // SIGTERM and SIGINT stop the agent cleanly: links closed, the database thread joined.
-    uv_signal_t term, interrupt;
-    for (uv_signal_t *signal : {&term, &interrupt}) {
+    uv_signal_t term, interrupt, hangup;
+    for (uv_signal_t *signal : {&term, &interrupt, &hangup}) {
       uv_signal_init(&loop, signal);
       signal->data = &node;
     }
@@ -108,12 +108,22 @@ int main(int argc, char **argv) {
     };
     uv_signal_start(&term, on_signal, SIGTERM);
     uv_signal_start(&interrupt, on_signal, SIGINT);
+    // SIGHUP (the conventional "reload", and what a closed terminal sends) would end the agent
+    // silently by default. Reloading is not supported: the settings are held by every part of
+    // the agent from the start. So it is ignored, and each one is logged.
+    uv_signal_start(
+        &hangup,
+        [](uv_signal_t *, int) {
+          agent::log_warn("SIGHUP received: configuration reload is not supported; restart the "
+                          "agent to apply changes");
+        },
+        SIGHUP);
     // A stopped agent (signal or fatal start-up error) closes its handles; the signal handles
     // are closed here once it has.
     struct Watch {
       agent::Agent *node;
-      uv_signal_t *signals[2];
-    } watch{&node, {&term, &interrupt}};
+      uv_signal_t *signals[3];
+    } watch{&node, {&term, &interrupt, &hangup}};
     uv_timer_t poll;
     uv_timer_init(&loop, &poll);
     poll.data = &watch;
