@@ -4,7 +4,9 @@
 
 #include "config_reader.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <libpq-fe.h>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -110,6 +112,72 @@ void check_ip(const Field &field, const std::string &address) {
       inet_pton(AF_INET6, address.c_str(), &parsed) != 1)
     field.fail("expected an IPv4 or IPv6 address to listen on (not a host name), got \"" + address +
                "\"");
+}
+
+// Whether a DSN may hold a password: a password keyword or parameter, or user:password@ in a
+// URI. Errs towards yes: it only decides whether a parse error may quote the DSN's words.
+bool mentions_password(const std::string &dsn) {
+  std::string lower = dsn;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("password") != std::string::npos)
+    return true;
+  const std::size_t scheme = lower.find("://");
+  if (scheme == std::string::npos)
+    return false;
+  const std::size_t start = scheme + 3;
+  const std::size_t end = std::min(lower.find_first_of("/?", start), lower.size());
+  const std::string authority = lower.substr(start, end - start);
+  const std::size_t at = authority.rfind('@');
+  return at != std::string::npos && authority.find(':') < at;
+}
+
+// database_dsn as libpq will read it: PQconnectdb parses with the same code, so a misspelt
+// keyword or broken quoting is refused here (and by --check-config) instead of at the first
+// connection attempt. Only the syntax and the keywords are checked; nothing is contacted.
+void check_dsn(const Field &field, const std::string &dsn) {
+  char *error = nullptr;
+  if (PQconninfoOption *parsed = PQconninfoParse(dsn.c_str(), &error)) {
+    PQconninfoFree(parsed);
+    return;
+  }
+  std::string problem = error ? error : "out of memory";
+  PQfreemem(error);
+  while (!problem.empty() && (problem.back() == '\n' || problem.back() == ' '))
+    problem.pop_back();
+
+  std::vector<std::string> keywords;
+  if (PQconninfoOption *defaults = PQconndefaults()) {
+    for (const PQconninfoOption *o = defaults; o->keyword; ++o)
+      keywords.emplace_back(o->keyword);
+    PQconninfoFree(defaults);
+  }
+  const auto is_keyword = [&](const std::string &word) {
+    return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
+  };
+  // libpq quotes the word it stumbled on, which may be part of a password ("password=my secret"
+  // says: missing "=" after "secret"). With a password in the DSN only keywords are shown.
+  const bool has_password = mentions_password(dsn);
+  std::string shown, suggestion;
+  for (std::size_t at = 0;;) {
+    const std::size_t open = problem.find('"', at);
+    const std::size_t close = open == std::string::npos ? open : problem.find('"', open + 1);
+    if (close == std::string::npos) {
+      shown += problem.substr(at);
+      break;
+    }
+    const std::string word = problem.substr(open + 1, close - open - 1);
+    shown += problem.substr(at, open + 1 - at) +
+             (has_password && word != "=" && !is_keyword(word) ? "***" : word) + "\"";
+    // An unknown keyword (key=value form) or query parameter (URI form): the likely typo.
+    const std::string meant = nearest(word, keywords);
+    if (suggestion.empty() && !meant.empty() && !is_keyword(word) &&
+        (problem.rfind("invalid connection option", 0) == 0 ||
+         problem.rfind("invalid URI query parameter", 0) == 0))
+      suggestion = "; did you mean \"" + meant + "\"?";
+    at = close + 1;
+  }
+  field.fail("not a valid libpq connection string: " + shown + suggestion);
 }
 
 int read_port(const Field &field) {
@@ -336,7 +404,9 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
        is_wildcard(c.listen.address)))
     http_port.fail("is the same port as listen.port on an overlapping address");
 
-  c.database_dsn = read_string(top.require("database_dsn"));
+  const Field database_dsn = top.require("database_dsn");
+  c.database_dsn = read_string(database_dsn);
+  check_dsn(database_dsn, c.database_dsn);
 
   // Optional.
   if (auto f = top.get("bootstrap_peers"))

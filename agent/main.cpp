@@ -20,7 +20,12 @@ void print_usage(std::ostream &out) {
          "\n"
          "The Mycelium node agent: runs beside a node's PostgreSQL (with the mycelium\n"
          "extension), authenticates peer agents and keeps the node in sync with them.\n"
-         "The configuration is described in agent/README.md and mycelium-agent.example.yaml.\n"
+         "\n"
+         "The configuration file is described in\n"
+         "  " MYCELIUM_AGENT_DOCDIR "/mycelium-agent.md\n"
+         "with a commented example in\n"
+         "  " MYCELIUM_AGENT_DOCDIR "/mycelium-agent.example.yaml\n"
+         "(in the source tree: agent/README.md and agent/mycelium-agent.example.yaml).\n"
          "\n"
          "Options:\n"
          "  -c, --config FILE        run with this configuration (YAML)\n"
@@ -45,9 +50,14 @@ int main(int argc, char **argv) {
       std::cout << "mycelium-agent " << kVersion << "\n";
       return 0;
     }
-    if ((!std::strcmp(arg, "--config") || !std::strcmp(arg, "-c") ||
-         !std::strcmp(arg, "--check-config")) &&
-        i + 1 < argc) {
+    if (!std::strcmp(arg, "--config") || !std::strcmp(arg, "-c") ||
+        !std::strcmp(arg, "--check-config")) {
+      // A following option is a forgotten value, not a file named "--help".
+      if (i + 1 == argc || !std::strncmp(argv[i + 1], "--", 2)) {
+        std::cerr << "mycelium-agent: " << arg << " needs a value (a path to the config file)\n";
+        print_usage(std::cerr);
+        return 2;
+      }
       check_only = !std::strcmp(arg, "--check-config");
       config_path = argv[++i];
       continue;
@@ -86,8 +96,8 @@ int main(int argc, char **argv) {
     agent::Agent node(&loop, config, std::move(*key));
     key.reset();
     // SIGTERM and SIGINT stop the agent cleanly: links closed, the database thread joined.
-    uv_signal_t term, interrupt;
-    for (uv_signal_t *signal : {&term, &interrupt}) {
+    uv_signal_t term, interrupt, hangup;
+    for (uv_signal_t *signal : {&term, &interrupt, &hangup}) {
       uv_signal_init(&loop, signal);
       signal->data = &node;
     }
@@ -98,12 +108,22 @@ int main(int argc, char **argv) {
     };
     uv_signal_start(&term, on_signal, SIGTERM);
     uv_signal_start(&interrupt, on_signal, SIGINT);
+    // SIGHUP (the conventional "reload", and what a closed terminal sends) would end the agent
+    // silently by default. Reloading is not supported: the settings are held by every part of
+    // the agent from the start. So it is ignored, and each one is logged.
+    uv_signal_start(
+        &hangup,
+        [](uv_signal_t *, int) {
+          agent::log_warn("SIGHUP received: configuration reload is not supported; restart the "
+                          "agent to apply changes");
+        },
+        SIGHUP);
     // A stopped agent (signal or fatal start-up error) closes its handles; the signal handles
     // are closed here once it has.
     struct Watch {
       agent::Agent *node;
-      uv_signal_t *signals[2];
-    } watch{&node, {&term, &interrupt}};
+      uv_signal_t *signals[3];
+    } watch{&node, {&term, &interrupt, &hangup}};
     uv_timer_t poll;
     uv_timer_init(&loop, &poll);
     poll.data = &watch;

@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -114,6 +116,57 @@ const lws_protocols http_protocols[] = {
     {"http", http_callback, sizeof(HttpSession), 0, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
 
+// Why `address`:`port` cannot be bound now, or "" when it can (or when only lws can tell). lws
+// reports a port in use only as a raw line of its own on stderr ("ERROR on binding fd 7 to port
+// 7001 (-1 98)") and fails without a reason, so the bind is tried here first, as lws makes it
+// (same family, SO_REUSEADDR), and released at once.
+std::string bind_problem(const std::string &address, int port) {
+  if (port <= 0)
+    return ""; // lws picks a free port
+  sockaddr_storage storage{};
+  socklen_t size = 0;
+  auto *v4 = reinterpret_cast<sockaddr_in *>(&storage);
+  auto *v6 = reinterpret_cast<sockaddr_in6 *>(&storage);
+  if (!address.empty() && inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+    size = sizeof *v4;
+  } else if (address.empty() || inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    // No address: lws binds the IPv6 wildcard, which takes IPv4 too.
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    size = sizeof *v6;
+  } else {
+    return "";
+  }
+  const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return "";
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr *>(&storage), size);
+  const int error = errno;
+  ::close(fd);
+  if (bound == 0)
+    return "";
+  switch (error) {
+  case EADDRINUSE:
+    return "address already in use (another mycelium-agent or program holds it)";
+  case EACCES:
+    return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+  case EADDRNOTAVAIL:
+    return "the address is not one of this machine's";
+  default:
+    return std::strerror(error);
+  }
+}
+
+std::string host_port(const std::string &address, int port) {
+  const std::string host = address.empty() ? "*" : address;
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
 } // namespace
 
 Transport::Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler)
@@ -139,8 +192,11 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
     throw std::runtime_error(message);
   };
 
-  const auto vhost = [this](const char *name, const std::string &address, int port,
-                            const lws_protocols *protocols) {
+  // `setting` names the configuration field for messages.
+  const auto vhost = [this, &fail](const char *name, const std::string &address, int port,
+                                   const lws_protocols *protocols, const char *setting) {
+    if (const std::string problem = bind_problem(address, port); !problem.empty())
+      fail("cannot listen on " + host_port(address, port) + " (" + setting + "): " + problem);
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
     info.vhost_name = name;
@@ -156,12 +212,14 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
       info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     return lws_create_vhost(context_, &info);
   };
-  ws_vhost_ = vhost("peers", options.listen_address, options.listen_port, ws_protocols);
+  ws_vhost_ =
+      vhost("peers", options.listen_address, options.listen_port, ws_protocols, "listen.port");
   if (!ws_vhost_)
     fail("cannot listen for peers on " + options.listen_address + ":" +
          std::to_string(options.listen_port));
   if (options.http_port > 0) {
-    http_vhost_ = vhost("http", options.http_address, options.http_port, http_protocols);
+    http_vhost_ =
+        vhost("http", options.http_address, options.http_port, http_protocols, "http.port");
     if (!http_vhost_)
       fail("cannot serve HTTP on " + options.http_address + ":" +
            std::to_string(options.http_port));

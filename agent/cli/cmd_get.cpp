@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "db.hpp"
+#include "refusals.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -63,6 +64,10 @@ int run_get(const Options &options) {
   if (result.rows() > 1)
     throw Failure("get " + shard + "/" + key + ": unexpected reply (" +
                   std::to_string(result.rows()) + " rows)");
+  // mycelium.get reads nothing from a shard that does not exist; put refuses one, and both say
+  // so in the same words.
+  if (result.rows() == 0 && !shard_exists(db, shard))
+    throw Failure("get: " + unknown_shard(shard));
   // A NULL value would be a deleted key's tombstone, should the server ever return one.
   if (result.rows() == 0 || result.is_null(0, kValue))
     throw Failure(shard + "/" + key + " not found");

@@ -2,6 +2,7 @@
 // the current version, and retry when another writer took that version first.
 #include "commands.hpp"
 #include "db.hpp"
+#include "refusals.hpp"
 
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/ed25519.hpp"
@@ -10,6 +11,7 @@
 #include "mycelium/key_file.hpp"
 #include "mycelium/signing.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,7 +29,7 @@ struct SignedWrite {
   std::string action; // "put" or "delete", for messages
   std::string shard;
   std::string key;
-  std::string node_id;
+  Signer signer; // the node named with --node-id and the key file used
   // The signing payload for a version, and the SQL with its parameters for that version and
   // the signature's hex.
   std::function<Bytes(std::int64_t version)> payload;
@@ -97,7 +99,11 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
         back_off(attempt);
         continue;
       }
-      std::string message = e.describe(step);
+      // current_version reads 0 for a shard that does not exist; the write is what refuses it.
+      if (e.sqlstate() == sqlstate::kUndefinedObject && !shard_exists(db, w.shard))
+        throw Failure(w.action + ": " + unknown_shard(w.shard));
+      // Another node's key file is the commonest cause of MC001: say which key it holds.
+      std::string message = e.describe(step) + explain_signer_refusal(db, e, w.signer);
       if (is_retryable(e))
         message += " (gave up after " + std::to_string(attempt) + " attempts)";
       throw Failure(message);
@@ -108,26 +114,46 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
   }
 }
 
+// --value's canonical JSON. The commonest slip is a bare word: the shell takes the quotes of
+// --value "hello", so JSON sees hello. The message shows how to pass a string.
+std::string canonical_value(const std::string &text) {
+  try {
+    return canonical_json(text, "--value");
+  } catch (const Error &e) {
+    // The user's own text in the example, where it can go between single quotes as it is.
+    const bool quotable = !text.empty() && text.size() <= 40 &&
+                          text.find_first_of("'\"\\{}[]") == std::string::npos &&
+                          std::none_of(text.begin(), text.end(), [](char c) {
+                            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                          });
+    const std::string example = quotable ? text : "text";
+    throw Failure(std::string(e.what()) +
+                  "; the value must be JSON (an object, array, number, true, false, null or a "
+                  "string in double quotes): to store the string " +
+                  example + ", pass --value '\"" + example + "\"'");
+  }
+}
+
 } // namespace
 
 int run_put(const Options &options) {
   // Refuse a bad value and a bad key file before connecting: neither needs the database.
-  const std::string value = canonical_json(options.get("value"), "--value");
+  const std::string value = canonical_value(options.get("value"));
   const SecretKey secret = read_key_file(options.get("key-file"));
 
   SignedWrite w;
   w.action = "put";
   w.shard = options.get("shard");
   w.key = options.get("key");
-  w.node_id = options.get("node-id");
+  w.signer = {options.get("node-id"), options.get("key-file"), secret.public_key()};
   w.payload = [&](std::int64_t version) {
-    return put_payload(w.shard, w.key, version, w.node_id, value);
+    return put_payload(w.shard, w.key, version, w.signer.node_id, value);
   };
   w.sql = "SELECT mycelium.put($1, $2, $3::jsonb, $4::int, $5, $6)";
   // The canonical text, exactly what was signed.
   w.params = [&](std::int64_t version, const std::string &signature) {
-    return std::vector<std::string>{w.shard,   w.key,    value, std::to_string(version),
-                                    w.node_id, signature};
+    return std::vector<std::string>{w.shard,          w.key,    value, std::to_string(version),
+                                    w.signer.node_id, signature};
   };
 
   Connection db(options.get_or("dsn", ""));
@@ -143,13 +169,14 @@ int run_delete(const Options &options) {
   w.action = "delete";
   w.shard = options.get("shard");
   w.key = options.get("key");
-  w.node_id = options.get("node-id");
+  w.signer = {options.get("node-id"), options.get("key-file"), secret.public_key()};
   w.payload = [&](std::int64_t version) {
-    return delete_payload(w.shard, w.key, version, w.node_id);
+    return delete_payload(w.shard, w.key, version, w.signer.node_id);
   };
   w.sql = "SELECT mycelium.delete($1, $2, $3::int, $4, $5)";
   w.params = [&](std::int64_t version, const std::string &signature) {
-    return std::vector<std::string>{w.shard, w.key, std::to_string(version), w.node_id, signature};
+    return std::vector<std::string>{w.shard, w.key, std::to_string(version), w.signer.node_id,
+                                    signature};
   };
 
   Connection db(options.get_or("dsn", ""));

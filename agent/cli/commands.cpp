@@ -39,7 +39,12 @@ const std::vector<CommandSpec> &commands() {
        "write a value, signed",
        "Writes JSON under SHARD/KEY as the next version of the key, signed by the node.\n"
        "When another writer takes that version first, retries with a fresh one.",
-       {kKeyFile, kNodeId, kShard, kKey, {"value", "JSON", true, "the value, any JSON"}, kDsn},
+       {kKeyFile,
+        kNodeId,
+        kShard,
+        kKey,
+        {"value", "JSON", true, "the value, any JSON; a string in double quotes: '\"text\"'"},
+        kDsn},
        run_put},
       {"delete",
        "delete a key, signed",

@@ -340,6 +340,59 @@ TEST(TransportListen, BindsExactlyTheConfiguredIPv6Address) {
   transport->shutdown();
 }
 
+// A socket listening on 127.0.0.1:port, as another program holding the port would be.
+class PortHolder {
+public:
+  PortHolder() {
+    for (int attempt = 0; attempt < 5 && fd_ < 0; ++attempt) {
+      port_ = free_port();
+      fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      address.sin_port = htons(static_cast<std::uint16_t>(port_));
+      if (::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0 ||
+          ::listen(fd_, 1) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+      }
+    }
+    if (fd_ < 0)
+      throw std::runtime_error("cannot hold a port on 127.0.0.1");
+  }
+  ~PortHolder() { ::close(fd_); }
+  PortHolder(const PortHolder &) = delete;
+  PortHolder &operator=(const PortHolder &) = delete;
+  int port() const { return port_; }
+
+private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// The message an operator gets for a port in use: which address, which setting, and why; and
+// no raw libwebsockets line beside it.
+TEST(TransportListen, ExplainsAPortInUse) {
+  const PortHolder held;
+  const std::string in_use = "address already in use (another mycelium-agent or program holds it)";
+  for (const bool http : {false, true}) {
+    SCOPED_TRACE(http ? "http.port" : "listen.port");
+    Loop loop;
+    Events events;
+    ag::TransportOptions options = loopback(http ? free_port() : held.port());
+    options.http_port = http ? held.port() : free_port();
+    testing::internal::CaptureStderr();
+    try {
+      ag::Transport transport(loop.get(), options, events);
+      ADD_FAILURE() << "listening on a port that is in use";
+    } catch (const std::runtime_error &e) {
+      EXPECT_EQ(std::string(e.what()), "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
+                                           (http ? " (http.port): " : " (listen.port): ") + in_use);
+    }
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  }
+}
+
 // An HTTP handler that counts what it answers.
 class HttpCounter : public Events {
 public:

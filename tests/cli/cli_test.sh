@@ -225,6 +225,22 @@ put_invalid_value)
     expect_stderr_not 'connect'
   done
   ;;
+put_value_not_json)
+  # A bare word is not JSON: the message says so and shows the quoting that stores a string.
+  make_key "$work/node.key"
+  run put --key-file "$work/node.key" --node-id n1 --shard s1 --key k --value hello \
+    --dsn "$UNREACHABLE"
+  expect_error 1 '--value: invalid JSON value \(at byte 0\); the value must be JSON '
+  expect_stderr_fixed "to store the string hello, pass --value '\"hello\"'"
+  expect_stderr_not 'connect'
+  # Text that cannot go between single quotes as it is gets a neutral example.
+  run put --key-file "$work/node.key" --node-id n1 --shard s1 --key k --value "it's" \
+    --dsn "$UNREACHABLE"
+  expect_error 1 '--value: invalid JSON value'
+  expect_stderr_fixed "to store the string text, pass --value '\"text\"'"
+  run put --help
+  expect_stdout "a string in double quotes: '\"text\"'"
+  ;;
 register_invalid_capabilities)
   make_key "$work/node.key"
   run register-node --key-file "$work/node.key" --node-id n1 --type validator --ip 10.0.0.1 \

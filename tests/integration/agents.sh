@@ -136,6 +136,30 @@ peer_count_is() { [ "$(status_field "$1" peer_count 2>/dev/null)" = "$2" ]; }
 check "agent 1 is up (/health)" wait_for 10 curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
 check "agent 1 counts its one listening port (no port rotation)" \
   wait_for 5 bash -c "curl -s http://127.0.0.1:${http_port[1]}/metrics | grep -qx 'mycelium_agent_listening_ports 1'"
+
+# --- Operator mistakes (issue 12, item 11): a port in use, SIGHUP. A block of its own. ---
+# A second agent started with agent 1's configuration finds agent 1 on its port: it says so and
+# exits nonzero, without libwebsockets' raw line.
+second_log="$MYCELIUM_MN_DIR/agent1-second.log"
+timeout 30 "$agent_bin" --config "$MYCELIUM_MN_DIR/agent1.yaml" >"$second_log" 2>&1
+second_status=$?
+check "a second agent on agent 1's port exits nonzero (status $second_status)" \
+  test "$second_status" -ne 0 -a "$second_status" -ne 124
+check "...saying the port is in use and by what" grep -qF \
+  "cannot listen on 127.0.0.1:${agent_port[1]} (listen.port): address already in use (another mycelium-agent or program holds it)" \
+  "$second_log"
+check "...without libwebsockets' raw line" bash -c "! grep -q 'ERROR on binding' '$second_log'"
+# SIGHUP is not a reload: the agent logs that, once per signal, and serves on.
+hup_line='SIGHUP received: configuration reload is not supported; restart the agent to apply changes'
+hup_logged() { [ "$(grep -cF "$hup_line" "$MYCELIUM_MN_DIR/agent1.log")" = "$1" ]; }
+kill -HUP "${agent_pids[1]}"
+check "SIGHUP is logged as not supported" wait_for 5 hup_logged 1
+kill -HUP "${agent_pids[1]}"
+check "...once per signal" wait_for 5 hup_logged 2
+check "agent 1 lives on after SIGHUP" kill -0 "${agent_pids[1]}"
+check "...and serves /health" curl -sf "http://127.0.0.1:${http_port[1]}/health" -o /dev/null
+# --- end of the block ---
+
 check "node 1 authenticated both peers" wait_for 15 peers_at_least 1 2
 check "node 2 authenticated both peers" wait_for 15 peers_at_least 2 2
 check "node 3 authenticated both peers" wait_for 15 peers_at_least 3 2

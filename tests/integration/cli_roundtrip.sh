@@ -198,9 +198,33 @@ expect_eq "the tombstone keeps version 3" "3|validator-1" \
   "$(sql "SELECT version, created_by FROM mycelium.tombstones WHERE shard_id = 'users' AND key = 'alice'")"
 
 echo "# refused writes"
+# Another node's key file: the database says MC001, the CLI says which key the file holds and
+# what to do.
 expect_fail 1 "(MC001)" -- \
   "$CLI" put --key-file "$work/v2.key" --node-id validator-1 --dsn "$VALIDATOR" \
   --shard users --key alice --value '"forged"'
+expect_eq "...naming the key file's key, the registered key and the key's owner" \
+  "key file $work/v2.key holds public key ${pub[v2]}, but mycelium.node_metadata registers ${pub[v1]} for node validator-1: wrong key file or wrong --node-id (the key file is node validator-2's: use validator-1's own key file, or --node-id validator-2 to write as validator-2)" \
+  "${err#*signer\'s registered key; }"
+"$CLI" keygen --out "$work/stray.key" >/dev/null
+expect_fail 1 "(MC001)" -- \
+  "$CLI" put --key-file "$work/stray.key" --node-id validator-1 --dsn "$VALIDATOR" \
+  --shard users --key alice --value '"forged"'
+expect_eq "...or that no node has that key" \
+  "wrong key file or wrong --node-id (use the key file node validator-1 was registered with)" \
+  "${err#*for node validator-1: }"
+expect_fail 1 "(MC002)" -- \
+  "$CLI" put --key-file "$work/v2.key" --node-id validator-9 --dsn "$VALIDATOR" \
+  --shard users --key alice --value '"forged"'
+expect_eq "an unregistered --node-id with a registered key file: the key's node is suggested" \
+  "key file $work/v2.key holds the key of node validator-2: did you mean --node-id validator-2?" \
+  "${err#*not a registered node; }"
+expect_fail 1 "(MC002)" -- \
+  "$CLI" put --key-file "$work/stray.key" --node-id validator-9 --dsn "$VALIDATOR" \
+  --shard users --key alice --value '"forged"'
+expect_eq "...and with an unregistered key: register it first" \
+  "register it first (mycelium register-node --key-file $work/stray.key --node-id validator-9 ...)" \
+  "${err#*not a registered node; }"
 # A deleted key cannot be deleted again, even with the right key.
 expect_fail 1 "(MC011)" -- "$CLI" delete "${v1[@]}" --shard users --key alice
 # The superuser may call put, so the signer is what is refused.
@@ -213,8 +237,14 @@ expect_fail 1 "(42501)" -- \
 expect_fail 1 "(42501)" -- \
   "$CLI" put --key-file "$work/v1.key" --node-id validator-1 --dsn "$MINER" \
   --shard users --key alice --value '"m"'
-expect_fail 1 "(42704)" -- \
+# A shard the database does not have: every command says so in the same words, naming it.
+missing_shard='shard "no_such_shard" does not exist in this database (see mycelium.shards)'
+expect_fail 1 "mycelium: put: $missing_shard" -- \
   "$CLI" put "${v1[@]}" --shard no_such_shard --key alice --value 1
+expect_fail 1 "mycelium: delete: $missing_shard" -- \
+  "$CLI" delete "${v1[@]}" --shard no_such_shard --key alice
+expect_fail 1 "mycelium: get: $missing_shard" -- \
+  "$CLI" get --shard no_such_shard --key alice --dsn "$MINER"
 expect_fail 1 "cannot connect to the database" -- \
   "$CLI" put --key-file "$work/v1.key" --node-id validator-1 --dsn "$UNREACHABLE" \
   --shard users --key alice --value 1
@@ -232,7 +262,7 @@ expect_eq "the live row has version 4" "4|validator-1" \
 # never be replayed.
 expect_eq "the tombstone still records version 3" 3 \
   "$(sql "SELECT version FROM mycelium.tombstones WHERE shard_id = 'users' AND key = 'alice'")"
-expect_fail 1 "(MC001)" -- \
+expect_fail 1 "holds public key ${pub[v2]}, but mycelium.node_metadata registers ${pub[v1]} for node validator-1" -- \
   "$CLI" delete --key-file "$work/v2.key" --node-id validator-1 --dsn "$VALIDATOR" \
   --shard users --key alice
 expect_ok "get: the forged delete changed nothing" '{"back": true}' -- \

@@ -234,6 +234,37 @@ TEST_F(AgentConfig, UnknownKeys) {
                ":9:38: bootstrap_peers[0].weight: unknown key (known here: host, port)");
 }
 
+// database_dsn goes through libpq's own parser: a misspelt keyword or broken quoting stops the
+// agent (and --check-config) at once, naming the field, without contacting any database.
+TEST_F(AgentConfig, DatabaseDsnIsParsedByLibpq) {
+  const auto dsn = [](const std::string &value) {
+    return replace_line(kMinimal, "database_dsn", "database_dsn: " + value);
+  };
+  expect_error(dsn("hots=127.0.0.1 port=5432"),
+               ":8:15: database_dsn: not a valid libpq connection string: invalid connection "
+               "option \"hots\"; did you mean \"host\"?");
+  expect_error(dsn("\"host='127.0.0.1 port=5432\""),
+               ":8:15: database_dsn: not a valid libpq connection string: unterminated quoted "
+               "string in connection info string");
+  expect_error(dsn("mycelium"), ":8:15: database_dsn: not a valid libpq connection string: "
+                                "missing \"=\" after \"mycelium\" in connection info string");
+  expect_error(dsn("postgresql://agent@127.0.0.1/mycelium?sslmod=require"),
+               ":8:15: database_dsn: not a valid libpq connection string: invalid URI query "
+               "parameter: \"sslmod\"; did you mean \"sslmode\"?");
+  // What libpq quotes may be part of a password: with one in the DSN, only keywords are shown.
+  expect_error(dsn("host=h password=my secret"),
+               ":8:15: database_dsn: not a valid libpq connection string: missing \"=\" after "
+               "\"***\" in connection info string");
+  expect_error(dsn("postgresql://agent:secret@h/db?secret=1"),
+               ":8:15: database_dsn: not a valid libpq connection string: invalid URI query "
+               "parameter: \"***\"");
+  // Both forms are accepted as they are; values are libpq's to judge when it connects.
+  EXPECT_EQ(load(dsn("host=127.0.0.1 port=5432 dbname=mycelium user=agent")).database_dsn,
+            "host=127.0.0.1 port=5432 dbname=mycelium user=agent");
+  EXPECT_EQ(load(dsn("postgresql://agent@127.0.0.1:5432/mycelium?sslmode=disable")).database_dsn,
+            "postgresql://agent@127.0.0.1:5432/mycelium?sslmode=disable");
+}
+
 TEST_F(AgentConfig, DuplicateKey) {
   expect_error(kMinimal + "node_id: v2\n", ":9:1: node_id: duplicate key (first set on line 1)");
 }
