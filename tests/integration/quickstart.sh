@@ -15,7 +15,8 @@
 # the run stops early. The install step (make install; cmake --install build) runs from the
 # repository's root, as the README says, and installs into /usr/local.
 # Prints one line per block and `quickstart: N passed, N failed`; exits nonzero on any failure.
-# Run as root from anywhere. Takes about 30 s (plus a build if `make build` is not up to date).
+# Run as root from anywhere. Takes 30 to 60 s, most of it in make install (a no-op build, unless
+# the build is not up to date) and pg_createcluster.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -67,7 +68,6 @@ trap cleanup EXIT
 
 # Extract the blocks: $tmp/N.sh, and $tmp/N.expected when a ```text block follows.
 blocks=$(python3 - "$root/README.md" "$heading" "$tmp" <<'EOF'
-
 import re, sys
 readme, heading, out = sys.argv[1:4]
 lines = open(readme, encoding="utf-8").read().split("\n")
