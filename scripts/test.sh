@@ -30,6 +30,7 @@ suite "five agents: gossip, discovery, blacklist, port rotation" tests/integrati
 suite "two agents run by hand: start-up checks, restarts, bans, unreachable peers" tests/integration/agents_operator.sh
 suite "crash: kill -9 of primary and replica under signed writes" tests/integration/crash.sh
 suite "sync worker: the database it serves, said and changed by reload" tests/integration/sync_worker.sh
+suite "README quickstart by hand, run as written" tests/integration/quickstart.sh
 
 echo
 if [ $failed -gt 0 ]; then
