@@ -15,6 +15,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <utility>
 #include <cstring>
 
 namespace mycelium::agent {
@@ -715,7 +716,11 @@ void Agent::on_session(Link &link, const p::Session &session) {
   for (auto &[id, other] : links_)
     if (id != link.id && other->channel && other->peer_id == link.peer_id) {
       const bool keep_this = link.outgoing == (config_.node_id < link.peer_id);
-      transport_->close(keep_this ? id : link.id);
+      Link &dropped = keep_this ? *other : link;
+      // A request sent on the dropped link gets no reply: the kept one may ask at once.
+      if (dropped.address_request_id != 0)
+        book_.forget_request(dropped.peer_id, std::exchange(dropped.address_request_id, 0));
+      transport_->close(dropped.id);
       if (!keep_this)
         return;
       break;
@@ -941,6 +946,8 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
 }
 
 void Agent::lost(ConnId id) {
+  if (auto it = links_.find(id); it != links_.end() && it->second->address_request_id != 0)
+    book_.forget_request(it->second->peer_id, it->second->address_request_id);
   links_.erase(id);
   const std::int64_t now = p::now_ms();
   for (Dial &dial : dials_)
@@ -1023,17 +1030,19 @@ std::int64_t Agent::sync_stale_after_ms() const {
 // linked for more than 30 s although bootstrap peers are configured, or no DB sync round
 // completed for sync_stale_after_ms() while a validator peer is linked.
 std::string Agent::health_problem(std::int64_t now_ms) const {
-  const Database::Reachability &db = db_.reachability();
-  if (!db.reachable && now_ms - db.since_ms > 5000)
-    return "database unreachable for " + std::to_string((now_ms - db.since_ms) / 1000) +
-           " s: " + db.error;
-  if (!config_.bootstrap_peers.empty() && links_.empty() && now_ms - last_linked_ms_ > 30000)
-    return "no peer linked for " + std::to_string((now_ms - last_linked_ms_) / 1000) + " s";
   bool validator_linked = false;
   for (const auto &[id, link] : links_)
     validator_linked = validator_linked || (link->channel && link->peer_is_validator);
   const std::int64_t since = std::max(last_sync_ms_, started_ms_);
-  if (validator_linked && now_ms - since > sync_stale_after_ms())
+  const bool sync_stale = validator_linked && now_ms - since > sync_stale_after_ms();
+  // A database outage stalls DB sync too: then the database is the reason to give.
+  const Database::Reachability &db = db_.reachability();
+  if (!db.reachable && (now_ms - db.since_ms > 5000 || sync_stale))
+    return "database unreachable for " + std::to_string((now_ms - db.since_ms) / 1000) +
+           " s: " + db.error;
+  if (!config_.bootstrap_peers.empty() && links_.empty() && now_ms - last_linked_ms_ > 30000)
+    return "no peer linked for " + std::to_string((now_ms - last_linked_ms_) / 1000) + " s";
+  if (sync_stale)
     return "DB sync stale: no round completed for " + std::to_string((now_ms - since) / 1000) +
            " s";
   return {};

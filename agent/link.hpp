@@ -32,9 +32,10 @@ struct Agent::Link {
   // The initiator's handshake ends with its own msg3, before the responder has checked who it
   // is; only the first frame that opens under the session keys shows the peer accepted it.
   bool authenticated_rx = false;
-  bool asked_addresses = false; // the peer sent an AddressRequest on this session
-  std::string refusal;          // responder: why admit() refused the peer, sent to it
-  bool closing = false;         // the tick or a registry refresh closed it; on_close is to come
+  bool asked_addresses = false;         // the peer sent an AddressRequest on this session
+  std::uint64_t address_request_id = 0; // our last AddressRequest on this link
+  std::string refusal;                  // responder: why admit() refused the peer, sent to it
+  bool closing = false; // the tick or a registry refresh closed it; on_close is to come
 };
 
 } // namespace mycelium::agent

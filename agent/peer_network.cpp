@@ -290,8 +290,10 @@ void Agent::ask_addresses(Link &link, std::int64_t now) {
   // round at once would be two on one session, the second an offence for the peer.
   last_discovery_ms_ = now;
   const std::uint64_t id = next_address_request_++;
-  if (book_.expect_reply(link.peer_id, id, now))
+  if (book_.expect_reply(link.peer_id, id, now)) {
+    link.address_request_id = id;
     send(link, p::AddressRequest{id});
+  }
 }
 
 void Agent::on_address_request(Link &link, const p::AddressRequest &request) {

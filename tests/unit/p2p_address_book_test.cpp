@@ -229,6 +229,18 @@ TEST_F(AddressBookTest, OneOutstandingRequestPerPeer) {
   EXPECT_TRUE(book.expect_reply("v3", 1, kNow + 2002)) << "timed-out requests make room";
 }
 
+// The link a request went out on closed (a duplicate link, a restart): a new one may go out at
+// once, and a forget for an older request leaves the current one alone.
+TEST_F(AddressBookTest, ARequestWhoseLinkClosedIsForgotten) {
+  AddressBook book(directory_, "self", limits());
+  ASSERT_TRUE(book.expect_reply("v1", 1, kNow));
+  book.forget_request("v1", 1);
+  EXPECT_TRUE(book.expect_reply("v1", 2, kNow + 1)) << "no wait for a reply that cannot come";
+  book.forget_request("v1", 1);
+  EXPECT_FALSE(book.expect_reply("v1", 3, kNow + 2)) << "request 2 is still outstanding";
+  EXPECT_EQ(book.accept_reply("v1", 2, {}, kNow + 3).status, ReplyStatus::Accepted);
+}
+
 TEST_F(AddressBookTest, RequestsFromEachPeerAreRateLimited) {
   AddressBook book(directory_, "self", limits());
   EXPECT_TRUE(book.allow_request("v1", kNow));

@@ -25,7 +25,6 @@ bool live(const AddressRecord &record, std::int64_t now_ms) {
 
 } // namespace
 
-
 Bytes address_signing_bytes(const AddressRecord &record) {
   return PayloadWriter(kAddressTag)
       .frame(record.node_id)
@@ -116,6 +115,12 @@ bool AddressBook::expect_reply(std::string_view peer, std::uint64_t request_id,
   outstanding_.emplace(std::string(peer),
                        Request{request_id, saturating_add(now_ms, limits_.reply_timeout_ms)});
   return true;
+}
+
+void AddressBook::forget_request(std::string_view peer, std::uint64_t request_id) {
+  const auto it = outstanding_.find(peer);
+  if (it != outstanding_.end() && it->second.request_id == request_id)
+    outstanding_.erase(it);
 }
 
 ReplyOutcome AddressBook::accept_reply(std::string_view peer, std::uint64_t request_id,

@@ -98,6 +98,9 @@ public:
   // protocol violations (PeerScores), and so is each invalid record.
   ReplyOutcome accept_reply(std::string_view peer, std::uint64_t request_id,
                             const std::vector<AddressRecord> &records, std::int64_t now_ms);
+  // The link request `request_id` went out on closed: its reply cannot come, so a new request
+  // to `peer` may go out at once. Nothing if another request is the outstanding one.
+  void forget_request(std::string_view peer, std::uint64_t request_id);
   std::size_t outstanding() const { return outstanding_.size(); }
 
   // --- their requests
