@@ -193,6 +193,17 @@ std::string startup_problem(const StartupFacts &f, const AgentConfig &c,
 // and the database, the key file and the configuration agree on who this node is. Each
 // refusal says what to run or change.
 void Agent::start() {
+  // The tick runs from the start: until the checks pass it only retries them (tick()).
+  timer_ = new uv_timer_t;
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+  uv_timer_start(
+      timer_, [](uv_timer_t *t) { static_cast<Agent *>(t->data)->tick(); }, kTickMs, kTickMs);
+  check_startup();
+}
+
+void Agent::check_startup() {
+  startup_pending_ = true;
   const std::string node_id = config_.node_id;
   auto facts = std::make_shared<StartupFacts>();
   db_.submit(
@@ -219,6 +230,17 @@ void Agent::start() {
         facts->local_node = s.query("SELECT node_id FROM mycelium.local_node")[0][0].value_or("");
       },
       [this, facts](const std::optional<std::string> &error) {
+        startup_pending_ = false;
+        if (error && Database::is_unreachable(*error)) {
+          // Started before its database (boot order, a restart of PostgreSQL): wait for it.
+          // The outage itself is logged once by Database.
+          if (!waiting_logged_)
+            log_info("waiting for the database to check node " + config_.node_id +
+                     " before listening (retrying every 2 s)");
+          waiting_logged_ = true;
+          next_startup_ms_ = p::now_ms() + 2000;
+          return;
+        }
         const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
         const std::string problem = error ? "cannot check this node in the database (" +
                                                 redact_dsn(config_.database_dsn) + "): " + *error
@@ -268,11 +290,6 @@ void Agent::start() {
                  config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
                  config_.http.address + ":" + std::to_string(config_.http.port));
         refresh_registry();
-        timer_ = new uv_timer_t;
-        uv_timer_init(loop_, timer_);
-        timer_->data = this;
-        uv_timer_start(
-            timer_, [](uv_timer_t *t) { static_cast<Agent *>(t->data)->tick(); }, kTickMs, kTickMs);
       });
 }
 
@@ -387,8 +404,11 @@ std::string Agent::admission_refusal(const std::string &node_id, const PublicKey
 }
 
 void Agent::tick() {
-  if (!running_)
+  if (!running_) {
+    if (!stopping_ && !startup_pending_ && p::now_ms() >= next_startup_ms_)
+      check_startup();
     return;
+  }
   const std::int64_t now = p::now_ms();
   if (!links_.empty() || last_linked_ms_ == 0)
     last_linked_ms_ = now;

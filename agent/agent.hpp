@@ -41,7 +41,8 @@ public:
   Agent(uv_loop_t *loop, AgentConfig config, SecretKey key);
   ~Agent() override;
 
-  // Checks the node's identity against mycelium.node_metadata, then listens and dials.
+  // Checks the database (extension, privileges, registration, key, type, local node; waiting
+  // while it is unreachable), then listens and dials.
   void start();
   // Closes every link and stops; the loop ends once its handles are closed.
   void stop();
@@ -86,6 +87,8 @@ private:
   };
 
   void tick();
+  // The start-up checks (agent.cpp, startup_problem); retried while the database is unreachable.
+  void check_startup();
   void refresh_registry();
   // Why the peer may not have a session ("" when it may): banned, or not an admitted node.
   std::string admission_refusal(const std::string &node_id, const PublicKey &key);
@@ -189,6 +192,9 @@ private:
   RepeatedProblem apply_problem_{"cannot apply synced entries (mycelium.inbox)"};
   RepeatedProblem blacklist_problem_{"cannot read mycelium.blacklist"};
   RepeatedProblem peer_record_problem_{"cannot record a peer or its status in mycelium.peers"};
+  bool startup_pending_ = false;     // the start-up checks are running
+  bool waiting_logged_ = false;      // "waiting for the database" said
+  std::int64_t next_startup_ms_ = 0; // when to try the checks again
   bool running_ = false;
   bool stopping_ = false;
   int exit_code_ = 0;

@@ -3,7 +3,8 @@
 # nodes with an agent each, node 2 knowing node 1 as its bootstrap peer:
 #   - start-up checks: an agent refuses to start, saying what to run, when its database lacks
 #     the extension, its login lacks the agent's privileges, node_type contradicts the
-#     registration, or database_dsn names another node's database;
+#     registration, or database_dsn names another node's database; started before its
+#     database, it waits for it;
 #   - restarts are free: a dozen quick restarts of agent 2 cost it nothing on agent 1 (the first
 #     address request of each session is not "too soon");
 #   - a banned node is told why (by whom, until when), redials with backoff, and each side logs
@@ -75,7 +76,16 @@ check "database_dsn naming node 2's database: refused, saying whose it is" \
 slow_discovery='s/^discovery_interval_ms: .*/discovery_interval_ms: 30000/'
 sed -i "$slow_discovery" "$(agent_config 1 "")"
 sed -i "$slow_discovery" "$(agent_config 2 "" 1)"
+# Agent 1 starts before its database: it waits, and starts serving once the database is up.
+mn_stop 1 fast
 agent_start 1 "$MYCELIUM_MN_DIR/agent1.yaml"
+sleep 4
+check "an agent started before its database waits for it (still running)" kill -0 "${agent_pids[1]}"
+check "...saying so once" test "$(grep -c "waiting for the database to check node node-1" "$log1")" = 1
+mn_start 1 "${pg[1]}" || echo "node 1 did not restart"
+health_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${http_port[$1]}/health"; }
+health_is() { [ "$(health_of "$1")" = "$2" ]; }
+check "...and serves once the database is up" wait_for 15 health_is 1 200
 agent_start 2 "$MYCELIUM_MN_DIR/agent2.yaml"
 linked() { [ "$(linked_peers "$1" 2>/dev/null)" = 1 ]; }
 check "agents 1 and 2 link" wait_for 15 linked 2
@@ -134,8 +144,6 @@ check "agent 1 did not log the old lift again at its start" \
   test "$(grep -c "blacklist lifted for node-2" "$log1")" = 1
 
 # --- a DB sync that cannot complete: node 2's agent may no longer read its sync cursors.
-health_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${http_port[$1]}/health"; }
-health_is() { [ "$(health_of "$1")" = "$2" ]; }
 check "agent 2 is healthy" wait_for 10 health_is 2 200
 sql 2 "REVOKE SELECT ON mycelium.chain_heads FROM mycelium_replicator, mycelium_miner" >/dev/null
 check "/health of agent 2 fails (503) once no DB sync round completes for 10 intervals" \
