@@ -990,6 +990,16 @@ void Agent::on_close(ConnId id) {
   lost(id);
 }
 
+void Agent::on_send_backlog(ConnId id, std::size_t queued_bytes) {
+  auto it = links_.find(id);
+  const std::string who = it == links_.end()            ? std::to_string(id)
+                          : it->second->peer_id.empty() ? it->second->remote
+                                                        : it->second->peer_id;
+  metrics_.message_rejected("send-backlog");
+  log_warn("closing the link to " + who + ": " + std::to_string(queued_bytes) +
+           " bytes are waiting for it to read (it does not read; it may redial)");
+}
+
 void Agent::on_connect_failed(ConnId id, const std::string &reason) {
   dial_failed(id, "cannot connect: " + reason);
   lost(id);

@@ -55,6 +55,7 @@ public:
   void on_close(ConnId id) override;
   void on_connect_failed(ConnId id, const std::string &reason) override;
   HttpResponse on_http(const HttpRequest &request) override;
+  void on_send_backlog(ConnId id, std::size_t queued_bytes) override;
 
 private:
   struct Link;

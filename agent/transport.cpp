@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -32,6 +33,7 @@ struct Transport::Connection {
   bool notified = false; // the handler heard of its end (on_close / on_connect_failed)
   std::string remote;
   std::deque<Bytes> out;
+  std::size_t out_bytes = 0; // the sum of out's frame sizes
   Bytes in;
   // For outgoing connections lws uses this slot as the wsi's user data (ci.userdata).
   Connection *self = this;
@@ -405,9 +407,26 @@ bool Transport::send(ConnId id, Bytes frame) {
   Connection *c = find(id);
   if (!c || !c->wsi || c->closing || c->notified)
     return false;
+  const std::size_t limit = options_.max_queued_bytes
+                                ? options_.max_queued_bytes
+                                : std::max<std::size_t>(16u << 20, 4 * options_.max_frame_bytes);
+  if (c->out_bytes + frame.size() > limit) {
+    handler_.on_send_backlog(id, c->out_bytes);
+    // What is queued is dropped with the connection: the peer was not reading it.
+    c->out.clear();
+    c->out_bytes = 0;
+    close(id);
+    return false;
+  }
+  c->out_bytes += frame.size();
   c->out.push_back(std::move(frame));
   lws_callback_on_writable(c->wsi);
   return true;
+}
+
+std::size_t Transport::queued_bytes(ConnId id) {
+  const Connection *c = find(id);
+  return c ? c->out_bytes : 0;
 }
 
 void Transport::close(ConnId id) {
@@ -487,6 +506,7 @@ int Transport::on_ws_event(lws *wsi, int reason, void *user, void *in, std::size
         const int written = lws_write(wsi, buffer.data() + LWS_PRE, frame.size(), LWS_WRITE_BINARY);
         if (written < static_cast<int>(frame.size()))
           return -1;
+        c->out_bytes -= frame.size();
         c->out.pop_front();
       }
       if (!c->out.empty() || c->closing)

@@ -63,6 +63,9 @@ public:
   // An outgoing connection could not be made (it never opened).
   virtual void on_connect_failed(ConnId id, const std::string &reason) = 0;
   virtual HttpResponse on_http(const HttpRequest &request) = 0;
+  // The connection is being closed because max_queued_bytes were waiting for a peer that does
+  // not read (on_close follows). For the log; nothing to do.
+  virtual void on_send_backlog(ConnId /*id*/, std::size_t /*queued_bytes*/) {}
 };
 
 struct TransportOptions {
@@ -71,6 +74,11 @@ struct TransportOptions {
   std::string http_address = "127.0.0.1";
   int http_port = 0;
   std::size_t max_frame_bytes = 1 << 20;
+  // Bytes queued for one connection beyond what its socket took. A peer that stops reading
+  // cannot make us hold more: the frame that would pass this closes the connection instead
+  // (a sealed frame cannot be dropped alone: the channel counts frames). 0: the default,
+  // max(16 MiB, 4 frames of max_frame_bytes).
+  std::size_t max_queued_bytes = 0;
 };
 
 class Transport {
@@ -82,8 +90,11 @@ public:
 
   // Dials a peer; the result arrives as on_open or on_connect_failed with the returned id.
   ConnId connect(const std::string &host, int port, bool json = false);
-  // Queues a frame; written when the socket is writeable. Returns false if the id is gone.
+  // Queues a frame; written when the socket is writeable. Returns false if the id is gone or
+  // closing, or if the frame would pass max_queued_bytes (then the connection is closed).
   bool send(ConnId id, Bytes frame);
+  // Bytes queued for the connection and not yet handed to its socket (0 if it is gone).
+  std::size_t queued_bytes(ConnId id);
   void close(ConnId id);
   // Stops accepting and closes every connection (for shutdown). The handler may hear of some
   // closes during the call and hears nothing after it. lws finishes on later turns of the

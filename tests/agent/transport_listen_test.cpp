@@ -510,3 +510,74 @@ TEST(TransportHttp, PipelinedRequestsAreNotRepeated) {
 }
 
 } // namespace
+
+// A handler that also counts the connections closed for a send backlog.
+class BacklogEvents : public Events {
+public:
+  std::vector<std::pair<ag::ConnId, std::size_t>> backlogs;
+  void on_send_backlog(ag::ConnId id, std::size_t queued) override {
+    backlogs.emplace_back(id, queued);
+  }
+};
+
+// A peer that completes the WebSocket upgrade and then never reads cannot make the sender hold
+// more than max_queued_bytes: the frame that would pass the bound closes the connection, once,
+// and the handler hears why and then of the close.
+TEST(TransportSend, APeerThatStopsReadingCannotGrowTheQueuePastItsBound) {
+  Loop loop;
+  BacklogEvents events;
+  constexpr std::size_t kBound = 1 << 20;
+  int port = 0;
+  std::unique_ptr<ag::Transport> server;
+  for (int attempt = 0; !server; ++attempt) {
+    port = free_port();
+    ag::TransportOptions options = loopback(port);
+    options.max_queued_bytes = kBound;
+    try {
+      server = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int small = 4096; // a small window, so that the kernel buffers fill at once
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+  const std::string upgrade =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: " +
+      std::string(ag::kBinaryProtocol) + "\r\n\r\n";
+  ASSERT_EQ(::send(fd, upgrade.data(), upgrade.size(), 0), static_cast<ssize_t>(upgrade.size()));
+  ASSERT_TRUE(loop.run_until([&] { return !events.opened.empty(); })) << "the upgrade";
+  const ag::ConnId id = events.opened[0].id;
+
+  // 64 KiB frames, with the loop turning between them so that the socket takes what it can.
+  const ag::Bytes frame(64 * 1024, 0x5a);
+  std::size_t accepted = 0, most_queued = 0;
+  bool refused = false;
+  for (int i = 0; i < 2000 && !refused; ++i) {
+    if (server->send(id, frame))
+      accepted += frame.size();
+    else
+      refused = true;
+    most_queued = std::max(most_queued, server->queued_bytes(id));
+    uv_run(loop.get(), UV_RUN_NOWAIT);
+  }
+  EXPECT_TRUE(refused) << "accepted " << accepted << " bytes for a peer that reads nothing";
+  EXPECT_LE(most_queued, kBound);
+  EXPECT_LT(accepted, 64u << 20) << "the kernel took some; the rest waited within the bound";
+  ASSERT_EQ(events.backlogs.size(), 1u);
+  EXPECT_EQ(events.backlogs[0].first, id);
+  EXPECT_FALSE(server->send(id, frame)) << "a closing connection takes nothing more";
+  EXPECT_EQ(server->queued_bytes(id), 0u) << "the backlog is dropped with the connection";
+  EXPECT_TRUE(loop.run_until([&] { return !events.closed.empty(); })) << "on_close follows";
+  EXPECT_EQ(events.backlogs.size(), 1u) << "said once";
+  ::close(fd);
+  server->shutdown();
+}
