@@ -27,6 +27,22 @@ ROLLBACK TO SAVEPOINT before_probe;
 SELECT mycelium.version() IS NOT NULL AS works_after_rollback_to_savepoint;
 COMMIT;
 
+-- A C++ exception out of a subtransaction the extension opened (pg::in_subtransaction) closes
+-- it first: an enclosing PL/pgSQL EXCEPTION block then rolls back its own block, so the row
+-- written in the block is gone and the one written after it stays.
+CREATE TEMP TABLE subxact_probe (n int);
+DO $$
+BEGIN
+  BEGIN
+    INSERT INTO subxact_probe VALUES (1);
+    PERFORM mycelium._boundary_probe('subtransaction_cpp_exception');
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'caught: % (%)', SQLERRM, SQLSTATE;
+  END;
+  INSERT INTO subxact_probe VALUES (2);
+END $$;
+SELECT array_agg(n ORDER BY n) AS rows_kept FROM subxact_probe;
+
 -- Many failures in one session leak nothing and never crash.
 DO $$
 BEGIN

@@ -3,10 +3,13 @@
 //   'cpp_exception'  a C++ exception thrown with live C++ objects must become an ERROR;
 //   'pg_error'       a PostgreSQL ERROR raised under C++ frames must keep its SQLSTATE and unwind
 //                    those frames (destructors run);
+//   'subtransaction_cpp_exception'  a C++ exception out of pg::in_subtransaction must close the
+//                    subtransaction before it becomes an ERROR;
 //   'live_objects'   how many probe objects are alive: 0 unless a destructor was skipped.
 // Superuser only (EXECUTE is revoked from PUBLIC in the install script).
 #include "mycelium/error.hpp"
 #include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/subtransaction.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -41,7 +44,16 @@ MYCELIUM_SQL_FUNCTION(mycelium_boundary_probe) {
     mycelium::pg::call([] { return DirectFunctionCall1(int4in, CStringGetDatum("not a number")); });
     return Int32GetDatum(-1); // not reached
   }
+  if (mode == "subtransaction_cpp_exception") {
+    // A C++ exception that is not a reported failure leaves pg::in_subtransaction: the
+    // subtransaction it opened must be gone before the ERROR, or an enclosing PL/pgSQL
+    // EXCEPTION block would roll back ours instead of its own.
+    (void)mycelium::pg::in_subtransaction(
+        [] { throw std::runtime_error("boundary probe: C++ exception in a subtransaction"); });
+    return Int32GetDatum(-1); // not reached
+  }
   throw mycelium::Error(mycelium::sqlstate::kInvalidParameterValue,
-                        "mode must be 'cpp_exception', 'pg_error' or 'live_objects', got '" + mode +
-                            "'");
+                        "mode must be 'cpp_exception', 'pg_error', 'subtransaction_cpp_exception' "
+                        "or 'live_objects', got '" +
+                            mode + "'");
 }

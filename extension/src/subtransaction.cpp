@@ -27,6 +27,14 @@ std::optional<Failure> in_subtransaction(const std::function<void()> &body) {
     failure = Failure{code, e.what(), e.edata()->detail ? e.edata()->detail : ""};
   } catch (const Error &e) {
     failure = Failure{e.sqlstate(), e.what(), e.detail()};
+  } catch (...) {
+    // Anything else (bad_alloc, a bug) is not a failure of the body to report but one to
+    // raise: still, the subtransaction must not stay open above the caller, nor the memory
+    // context and resource owner point into it, when the guard turns it into an ERROR.
+    call([] { RollbackAndReleaseCurrentSubTransaction(); });
+    MemoryContextSwitchTo(context);
+    CurrentResourceOwner = owner;
+    throw;
   }
   if (failure)
     call([] { RollbackAndReleaseCurrentSubTransaction(); });

@@ -40,7 +40,9 @@ template <typename Fn> auto call(Fn &&fn) -> std::invoke_result_t<Fn> {
   static_assert(std::is_void_v<Result> || std::is_trivially_copyable_v<Result>,
                 "pg::call returns PostgreSQL values (Datum, pointers, scalars) only");
   MemoryContext context = CurrentMemoryContext;
-  bool failed = false;
+  // Written in PG_CATCH, after the longjmp: volatile, or the compiler may keep it in a register
+  // that the longjmp restores to its earlier value.
+  volatile bool failed = false;
   if constexpr (std::is_void_v<Result>) {
     PG_TRY();
     { fn(); }
@@ -50,7 +52,7 @@ template <typename Fn> auto call(Fn &&fn) -> std::invoke_result_t<Fn> {
     if (failed)
       detail::throw_pg_error(context);
   } else {
-    Result result{};
+    volatile Result result{}; // read after PG_END_TRY, like `failed`
     PG_TRY();
     { result = fn(); }
     PG_CATCH();
