@@ -60,6 +60,21 @@ Param bytea_param(const std::uint8_t *data, std::size_t size) {
   return {BYTEAOID, d, false};
 }
 
+namespace {
+
+// The rows of this SPI level's previous statement. They would otherwise stay until SPI_finish,
+// so a loop of paged reads (verify_audit over a large shard) would hold every page at once.
+// Safe because the result_* functions copy what they read: no Datum outlives its statement.
+// SPI_tuptable is only ever this level's (SPI_connect clears it; SPI_finish restores the outer
+// level's for the outer level).
+void free_previous_result() {
+  if (SPI_tuptable) // SPI_freetuptable cannot raise: it warns about a table not of this level
+    SPI_freetuptable(SPI_tuptable);
+  SPI_tuptable = nullptr;
+}
+
+} // namespace
+
 std::uint64_t Statement::execute(std::initializer_list<Param> params) {
   const int n = static_cast<int>(params.size());
   Oid types[16];
@@ -86,6 +101,7 @@ std::uint64_t Statement::execute(std::initializer_list<Param> params) {
     call([&] { return SPI_keepplan(plan); });
     plan_ = plan;
   }
+  free_previous_result();
   const int rc = call([&] { return SPI_execute_plan(plan_, values, nulls, false, 0); });
   if (rc < 0)
     throw Error(sqlstate::kInternalError, std::string("SPI_execute_plan failed (") +
@@ -121,6 +137,7 @@ void Statement::release() {
 }
 
 std::uint64_t execute_sql(const std::string &sql) {
+  free_previous_result();
   const int rc = call([&] { return SPI_execute(sql.c_str(), false, 0); });
   if (rc < 0)
     throw Error(sqlstate::kInternalError,
@@ -152,7 +169,9 @@ std::optional<std::string> result_text(std::uint64_t row, int column) {
       call([&] { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column); });
   if (!s)
     return std::nullopt;
-  return std::string(s);
+  std::string out(s);
+  pfree(s); // cannot raise; SPI_getvalue's copy would otherwise live until SPI_finish
+  return out;
 }
 
 std::optional<std::int64_t> result_int(std::uint64_t row, int column) {
@@ -188,7 +207,10 @@ std::optional<std::string> result_bytes(std::uint64_t row, int column) {
   if (is_null)
     return std::nullopt;
   bytea *b = call([&] { return DatumGetByteaPP(d); });
-  return std::string(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+  std::string out(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+  if (reinterpret_cast<Pointer>(b) != DatumGetPointer(d))
+    pfree(b); // a detoasted copy; cannot raise
+  return out;
 }
 
 std::string quote_identifier(std::string_view name) {
