@@ -19,6 +19,19 @@ SELECT mycelium._boundary_probe('live_objects') AS live_objects;
 SELECT pg_temp.error_of($$SELECT mycelium._boundary_probe('no such mode')$$);
 SELECT pg_temp.error_of($$SELECT mycelium._boundary_probe(NULL)$$);
 
+-- A message and a detail longer than the guard's fixed buffers (1 KiB) arrive whole.
+DO $$
+DECLARE
+  msg text;
+  det text;
+BEGIN
+  PERFORM mycelium._boundary_probe('long_error');
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE '% (%): message % bytes ending "%", detail % bytes ending "%"', SQLSTATE,
+    left(msg, 30), length(msg), right(msg, 9), length(det), right(det, 9);
+END $$;
+
 -- Errors inside a transaction abort only that transaction; a savepoint recovers as usual.
 BEGIN;
 SAVEPOINT before_probe;

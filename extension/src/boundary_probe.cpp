@@ -5,6 +5,7 @@
 //                    those frames (destructors run);
 //   'subtransaction_cpp_exception'  a C++ exception out of pg::in_subtransaction must close the
 //                    subtransaction before it becomes an ERROR;
+//   'long_error'     an Error whose message and detail are 3,000 bytes each arrives whole;
 //   'live_objects'   how many probe objects are alive: 0 unless a destructor was skipped.
 // Superuser only (EXECUTE is revoked from PUBLIC in the install script).
 #include "mycelium/error.hpp"
@@ -44,6 +45,10 @@ MYCELIUM_SQL_FUNCTION(mycelium_boundary_probe) {
     mycelium::pg::call([] { return DirectFunctionCall1(int4in, CStringGetDatum("not a number")); });
     return Int32GetDatum(-1); // not reached
   }
+  if (mode == "long_error")
+    throw mycelium::Error(mycelium::sqlstate::kInvalidParameterValue,
+                          "boundary probe: a long message " + std::string(3000, 'm') + " ends here",
+                          "a long detail " + std::string(3000, 'd') + " ends here");
   if (mode == "subtransaction_cpp_exception") {
     // A C++ exception that is not a reported failure leaves pg::in_subtransaction: the
     // subtransaction it opened must be gone before the ERROR, or an enclosing PL/pgSQL
@@ -53,7 +58,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_boundary_probe) {
     return Int32GetDatum(-1); // not reached
   }
   throw mycelium::Error(mycelium::sqlstate::kInvalidParameterValue,
-                        "mode must be 'cpp_exception', 'pg_error', 'subtransaction_cpp_exception' "
-                        "or 'live_objects', got '" +
+                        "mode must be 'cpp_exception', 'pg_error', 'long_error', "
+                        "'subtransaction_cpp_exception' or 'live_objects', got '" +
                             mode + "'");
 }

@@ -2,6 +2,7 @@
 
 #include "mycelium/error.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -22,13 +23,33 @@ void throw_pg_error(MemoryContext context) {
   throw PgError(edata);
 }
 
+namespace {
+
+// Copies `text` into `buffer`; a text too long for it also into palloc'd memory (`spill`).
+// Called in a catch handler: nothing here may raise, so the allocation is MCXT_ALLOC_NO_OOM
+// (NULL instead of an ERROR) and never above kMaxText (no "invalid memory alloc request").
+void keep(const char *text, char *buffer, std::size_t size, char *&spill) {
+  std::strncpy(buffer, text, size - 1);
+  buffer[size - 1] = '\0';
+  const std::size_t length = std::strlen(text);
+  if (length < size)
+    return;
+  const std::size_t kept = std::min(length, Failure::kMaxText);
+  spill = static_cast<char *>(
+      MemoryContextAllocExtended(CurrentMemoryContext, kept + 1, MCXT_ALLOC_NO_OOM));
+  if (spill) {
+    std::memcpy(spill, text, kept);
+    spill[kept] = '\0';
+  }
+}
+
+} // namespace
+
 void Failure::set(const char *code, const char *msg, const char *det) {
   std::strncpy(sqlstate, code, sizeof(sqlstate) - 1);
   sqlstate[sizeof(sqlstate) - 1] = '\0';
-  std::strncpy(message, msg, sizeof(message) - 1);
-  message[sizeof(message) - 1] = '\0';
-  std::strncpy(detail, det, sizeof(detail) - 1);
-  detail[sizeof(detail) - 1] = '\0';
+  keep(msg, message, sizeof(message), long_message);
+  keep(det, detail, sizeof(detail), long_detail);
 }
 
 void capture_current_exception(Failure &failure) noexcept {
@@ -51,9 +72,10 @@ void report(const Failure &failure) {
   if (failure.edata)
     ReThrowError(failure.edata);
   const char *s = failure.sqlstate;
-  ereport(ERROR,
-          (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg("%s", failure.message),
-           failure.detail[0] ? errdetail("%s", failure.detail) : 0));
+  const char *message = failure.long_message ? failure.long_message : failure.message;
+  const char *detail = failure.long_detail ? failure.long_detail : failure.detail;
+  ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])), errmsg("%s", message),
+                  detail[0] ? errdetail("%s", detail) : 0));
   pg_unreachable();
 }
 

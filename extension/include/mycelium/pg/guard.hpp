@@ -70,8 +70,14 @@ namespace detail {
 struct Failure {
   ErrorData *edata = nullptr;
   char sqlstate[6] = "XX000";
+  // A text that fits is kept here; a longer one (up to kMaxText bytes) is copied into palloc'd
+  // memory of the function's context, which the error's abort frees. Only if that allocation
+  // fails is it cut to the buffer.
+  static constexpr std::size_t kMaxText = 64 * 1024;
   char message[1024] = "";
   char detail[1024] = "";
+  char *long_message = nullptr;
+  char *long_detail = nullptr;
 
   void set(const char *code, const char *msg, const char *det);
 };
