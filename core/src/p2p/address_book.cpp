@@ -1,4 +1,5 @@
 #include "mycelium/p2p/address_book.hpp"
+#include "mycelium/saturating.hpp"
 
 #include "mycelium/error.hpp"
 #include "mycelium/signing.hpp"
@@ -8,16 +9,6 @@
 
 namespace mycelium::p2p {
 namespace {
-
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-  if (b > 0 && a > kMax - b)
-    return kMax;
-  if (b < 0 && a < kMin - b)
-    return kMin;
-  return a + b;
-}
 
 bool live(const AddressRecord &record, std::int64_t now_ms) {
   return now_ms < record.expires_at_ms;

@@ -1,4 +1,5 @@
 #include "mycelium/p2p/blacklist_policy.hpp"
+#include "mycelium/saturating.hpp"
 
 #include "mycelium/error.hpp"
 #include "mycelium/protocol/envelope.hpp"
@@ -10,16 +11,6 @@ namespace {
 
 bool live(const protocol::BlacklistEntry &entry, std::int64_t now_ms) {
   return entry.expires_at_ms == 0 || now_ms < entry.expires_at_ms;
-}
-
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-  if (b > 0 && a > kMax - b)
-    return kMax;
-  if (b < 0 && a < kMin - b)
-    return kMin;
-  return a + b;
 }
 
 bool counts(const std::optional<NodeInfo> &info) {

@@ -1,4 +1,5 @@
 #include "mycelium/p2p/gossip_cache.hpp"
+#include "mycelium/saturating.hpp"
 
 #include "mycelium/error.hpp"
 
@@ -6,20 +7,6 @@
 #include <limits>
 
 namespace mycelium::p2p {
-namespace {
-
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-  if (b > 0 && a > kMax - b)
-    return kMax;
-  if (b < 0 && a < kMin - b)
-    return kMin;
-  return a + b;
-}
-
-} // namespace
-
 const char *to_string(SeenResult result) {
   switch (result) {
   case SeenResult::New:

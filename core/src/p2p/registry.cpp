@@ -1,13 +1,9 @@
 #include "mycelium/p2p/registry.hpp"
+#include "mycelium/saturating.hpp"
 
 #include <limits>
 
 namespace mycelium::p2p {
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
-  return a > max - b ? max : a + b;
-}
 
 void NodeDirectory::set(std::string node_id, const NodeInfo &info) {
   nodes_[std::move(node_id)] = info;

@@ -1,4 +1,5 @@
 #include "mycelium/protocol/replay_guard.hpp"
+#include "mycelium/saturating.hpp"
 
 #include <limits>
 
@@ -7,15 +8,6 @@ namespace {
 
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-
-// Timestamps come from the wire: any int64 is possible, so add without overflowing.
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
-  if (b > 0 && a > kMax - b)
-    return kMax;
-  if (b < 0 && a < kMin - b)
-    return kMin;
-  return a + b;
-}
 
 } // namespace
 

@@ -47,7 +47,4 @@ private:
   std::map<std::string, NodeInfo, std::less<>> nodes_;
 };
 
-// a + b, or 2^64 - 1 if that overflows.
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b);
-
 } // namespace mycelium::p2p
