@@ -49,3 +49,5 @@ SELECT pg_temp.error_of($$SELECT mycelium.set_replica_count(NULL, 1)$$);
 -- add_replica says who the node is before anything about credentials.
 SELECT pg_temp.error_of($$SELECT mycelium.add_replica('alpha', 'nobody')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.add_replica('alpha', 'validator-3')$$);
+-- detach_remote_shard is for attached remote shards only: alpha is this node's primary (MC017).
+SELECT pg_temp.error_of($$SELECT mycelium.detach_remote_shard('alpha')$$);

@@ -99,7 +99,7 @@ Peer ensure_peer(const std::string &node_id) {
   const std::string port = pg::result_text(0, 2).value_or("");
   const std::string dbname = pg::result_text(0, 3).value_or("");
   if (!pg::result_bool(0, 4).value_or(false))
-    throw Error(sqlstate::kInactiveSigner, "node \"" + node_id + "\" is not active");
+    throw Error(sqlstate::kInactiveNode, "node \"" + node_id + "\" is not active");
   if (pg::result_bool(0, 5).value_or(false))
     throw Error(sqlstate::kInvalidParameterValue,
                 "node \"" + node_id + "\" is this node (mycelium.local_node)");
@@ -458,7 +458,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
                     "\" is this node (mycelium.local_node): a replica goes to "
                     "another node");
   if (!pg::result_bool(0, 2).value_or(false))
-    throw Error(sqlstate::kInactiveSigner, "node \"" + node_id + "\" is not active");
+    throw Error(sqlstate::kInactiveNode, "node \"" + node_id + "\" is not active");
   static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
                                    "WHERE node_id = $1 AND purpose = 'sync'");
   if (credentials.execute({pg::text_param(node_id)}) == 0 && !find_peer(node_id).has_value())
@@ -619,9 +619,9 @@ MYCELIUM_SQL_FUNCTION(mycelium_detach_remote_shard) {
   if (lookup.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   if (pg::result_text(0, 1) != "remote")
-    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a " +
-                                           pg::result_text(0, 1).value_or("?") +
-                                           " here, not an attached remote shard");
+    throw Error(sqlstate::kNotRemoteShard, "shard \"" + shard_id + "\" is a " +
+                                               pg::result_text(0, 1).value_or("?") +
+                                               " here, not an attached remote shard");
   pg::execute_sql("DROP FOREIGN TABLE " + pg::result_text(0, 2).value_or(""));
   static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
   remove.execute({pg::text_param(shard_id)});

@@ -14,7 +14,9 @@ function cannot land undocumented, and a removed one cannot stay documented:
 - README.md's count of group roles ("creates four NOLOGIN group roles") is the number the
   extension's script creates, and each is named;
 - every public SQL function (mycelium.name, no leading underscore, not a trigger function) is
-  in README.md.
+  in README.md;
+- every MCnnn error code of core/include/mycelium/error.hpp is in README.md's error table, once
+  named, and the table has no other.
 """
 import pathlib
 import re
@@ -119,6 +121,19 @@ def check_sql_functions(problems):
     return len(names)
 
 
+def check_error_codes(problems):
+    codes = re.findall(r'= "(MC\d{3})";', read("core/include/mycelium/error.hpp"))
+    table = set(re.findall(r"^\| (MC\d{3}) \|", read("README.md"), re.M))
+    for c in codes:
+        if c not in table:
+            problems.append(f"README.md's error table lacks {c}")
+    for c in sorted(table - set(codes)):
+        problems.append(f"README.md's error table lists {c}, which the code does not raise")
+    if len(codes) != len(set(codes)):
+        problems.append("core/include/mycelium/error.hpp gives one MC code two names")
+    return len(codes)
+
+
 def main():
     problems = []
     counts = {
@@ -128,6 +143,7 @@ def main():
         "HTTP paths": check_http_paths(problems),
         "group roles": check_roles(problems),
         "SQL functions": check_sql_functions(problems),
+        "error codes": check_error_codes(problems),
     }
     check_minor(problems)
     for p in problems:

@@ -34,6 +34,11 @@ inline constexpr const char *kNoPeerCredentials = "MC014";
 // This node cannot sign its audit entries: no node key configured, or the key is not the one
 // registered for the local node.
 inline constexpr const char *kNoNodeKey = "MC015";
+// A node an admin operation targets (a replica, a peer to attach) is deactivated; signers that
+// are not active get kInactiveSigner instead.
+inline constexpr const char *kInactiveNode = "MC016";
+// detach_remote_shard on a shard that is this node's primary or replica, not an attached remote.
+inline constexpr const char *kNotRemoteShard = "MC017";
 // Peer handshake (protocol/handshake.hpp): bad or out-of-order bytes, and failed authentication.
 inline constexpr const char *kProtocolViolation = "08P01";
 inline constexpr const char *kInvalidAuthorization = "28000";
