@@ -1,5 +1,7 @@
 #include "database.hpp"
 
+#include "mycelium/pgclient/connect.hpp"
+
 #include "log.hpp"
 
 #include <chrono>
@@ -28,7 +30,8 @@ Rows Session::query(const std::string &sql, const std::vector<std::optional<std:
   const ExecStatusType status = PQresultStatus(res);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    const std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
+    const std::string message =
+        pgclient::one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
     std::string sqlstate = state ? state : "";
     PQclear(res);
     throw DbError(sqlstate, message.empty() ? "query failed" : message);
@@ -104,9 +107,12 @@ void Database::run() {
       if (!conn || PQstatus(conn) != CONNECTION_OK) {
         if (conn)
           PQfinish(conn);
-        conn = PQconnectdb(dsn_.c_str());
-        if (PQstatus(conn) != CONNECTION_OK)
-          throw DbError("", std::string(kCannotConnect) + PQerrorMessage(conn));
+        conn = nullptr;
+        try {
+          conn = pgclient::connect(dsn_, "mycelium-agent").release();
+        } catch (const pgclient::ConnectError &e) {
+          throw DbError("", std::string(kCannotConnect) + e.what());
+        }
       }
       Session session(conn);
       job.work(session);

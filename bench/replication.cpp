@@ -5,6 +5,7 @@
 // for bench/RESULTS.md. Run it through bench/replication.sh, which starts the two clusters:
 //   primary  database mycelium (extension), database logical_pub (publication)
 //   replica  database mycelium (extension), database logical_sub (subscription)
+#include "mycelium/pgclient/connect.hpp"
 #include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
@@ -152,11 +153,8 @@ std::string conninfo(int port, const std::string &dbname) {
 // One libpq connection. Every failed statement throws with the server's message.
 class Connection {
 public:
-  explicit Connection(const std::string &info) : conn_(PQconnectdb(info.c_str())) {
-    if (PQstatus(conn_) != CONNECTION_OK)
-      throw std::runtime_error("connection to \"" + info +
-                               "\" failed: " + std::string(PQerrorMessage(conn_)));
-  }
+  explicit Connection(const std::string &info)
+      : conn_(mycelium::pgclient::connect(info, "mycelium-bench").release()) {}
   ~Connection() { PQfinish(conn_); }
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;

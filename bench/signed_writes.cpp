@@ -3,6 +3,7 @@
 // signed INSERTs into mycelium.data, one row per transaction and in 500-row statements, against
 // the Ed25519 verify rate of one core measured in the same run. Prints a Markdown table.
 // Run it through bench/signed-writes.sh, which starts a throwaway cluster (bench/RESULTS.md).
+#include "mycelium/pgclient/connect.hpp"
 #include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
@@ -51,10 +52,7 @@ const char *const kColumnList = "(shard_id, key, value, version, created_by, sig
 // server's message.
 class Connection {
 public:
-  Connection() : conn_(PQconnectdb("")) {
-    if (PQstatus(conn_) != CONNECTION_OK)
-      throw std::runtime_error("connection failed: " + std::string(PQerrorMessage(conn_)));
-  }
+  Connection() : conn_(mycelium::pgclient::connect("", "mycelium-bench").release()) {}
   ~Connection() { PQfinish(conn_); }
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;

@@ -74,8 +74,4 @@ private:
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
 };
 
-// libpq and server messages can span lines; the tool's messages are one line each. Joins the
-// non-blank lines with "; ".
-std::string one_line(const std::string &text);
-
 } // namespace mycelium::cli

@@ -282,5 +282,16 @@ expect_eq "the shard's chain head" "4|t" \
             JOIN mycelium.sync_changes c ON c.shard_id = s.shard_id AND c.seq = s.head_seq
            WHERE s.shard_id = 'users'")"
 
+echo "# encoding: the client sends and reads UTF-8 whatever PGCLIENTENCODING says"
+# Signatures cover the UTF-8 bytes; a LATIN1 session would hand the server other bytes for "ë"
+# (or refuse "€" outright), and the signature would not verify. mycelium::pgclient forces UTF8.
+expect_eq "create_shard('enc')" enc "$(sql "SELECT mycelium.create_shard('enc')")"
+expect_ok "put with PGCLIENTENCODING=LATIN1 and non-Latin-1 text" "put enc/zoë version 1" -- \
+  env PGCLIENTENCODING=LATIN1 "$CLI" put "${v1[@]}" --shard enc --key zoë --value '"Zoë pays 5 €"'
+expect_ok "...and get under LATIN1 prints the UTF-8 it stored" '"Zoë pays 5 €"' -- \
+  env PGCLIENTENCODING=LATIN1 "$CLI" get --shard enc --key zoë --dsn "$VALIDATOR"
+expect_eq "...which the database verifies" "t|1||" \
+  "$(sql "SELECT * FROM mycelium.verify_audit('enc')")"
+
 echo "cli roundtrip: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
