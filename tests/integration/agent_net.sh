@@ -110,6 +110,18 @@ agents_stopped() {
   return 0
 }
 
+# agent_net_finish: for `trap agent_net_finish EXIT`: the agents' log tails when a check failed
+# (the caller's $failed) or keep_logs=1, then agent_net_cleanup.
+agent_net_finish() {
+  local f
+  if [ "${failed:-0}" -gt 0 ] || [ "${keep_logs:-0}" = 1 ]; then
+    for f in "$MYCELIUM_MN_DIR"/agent*.log; do
+      [ -f "$f" ] && { echo "--- $f (tail)"; tail -n 30 "$f"; }
+    done
+  fi
+  agent_net_cleanup
+}
+
 # agent_net_cleanup: kills the agents, stops the clusters and removes the directory.
 agent_net_cleanup() {
   local pid i

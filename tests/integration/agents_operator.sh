@@ -26,15 +26,7 @@ agent_bin="$build/agent/mycelium-agent"
 passed=0
 failed=0
 
-cleanup() {
-  if [ "$failed" -gt 0 ] || [ "${keep_logs:-0}" = 1 ]; then
-    for f in "$MYCELIUM_MN_DIR"/agent*.log; do
-      [ -f "$f" ] && { echo "--- $f (tail)"; tail -n 30 "$f"; }
-    done
-  fi
-  agent_net_cleanup
-}
-trap cleanup EXIT
+trap agent_net_finish EXIT
 # Keys sign.py can sign with: the ban below is a blacklist entry signed by node-1.
 AGENT_NET_SEEDED_KEYS=1 agent_net_create 2
 log1="$MYCELIUM_MN_DIR/agent1.log"

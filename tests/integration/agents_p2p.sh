@@ -27,15 +27,7 @@ passed=0
 failed=0
 
 N=5
-cleanup() {
-  if [ "$failed" -gt 0 ] || [ "${keep_logs:-0}" = 1 ]; then
-    for f in "$MYCELIUM_MN_DIR"/agent*.log; do
-      [ -f "$f" ] && { echo "--- $f (tail)"; tail -n 30 "$f"; }
-    done
-  fi
-  agent_net_cleanup
-}
-trap cleanup EXIT
+trap agent_net_finish EXIT
 agent_net_create $N
 "$build/agent/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/mallory.key" >/dev/null
 for target in $(seq 1 $N); do
