@@ -41,6 +41,7 @@ bool only_status_changed(TriggerData *trigger) {
         name == "last_attempt" || name == "last_error")
       continue;
     bool old_null = false, new_null = false;
+    // heap_getattr cannot raise: it reads an in-memory tuple (no detoasting, no allocation).
     const Datum old_value = heap_getattr(trigger->tg_trigtuple, i + 1, desc, &old_null);
     const Datum new_value = heap_getattr(trigger->tg_newtuple, i + 1, desc, &new_null);
     if (old_null != new_null)
@@ -302,5 +303,5 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
   values[2] = Int64GetDatum(verdict.first_broken.value_or(0));
   values[3] = verdict.reason.empty() ? Datum(0) : pg::text_datum(verdict.reason);
   HeapTuple tuple = pg::call([&] { return heap_form_tuple(BlessTupleDesc(desc), values, nulls); });
-  return HeapTupleGetDatum(tuple);
+  return HeapTupleGetDatum(tuple); // cannot raise: no TOAST pointer in it, nothing to flatten
 }

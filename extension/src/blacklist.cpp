@@ -68,7 +68,7 @@ std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field) {
 // times, and an agent's transaction may have begun a while ago. SQL uses clock_timestamp() for
 // the same reason (blacklist_lift, blacklist_expire, list_blacklist).
 std::int64_t now_unix_ms() {
-  return pg::unix_us(GetCurrentTimestamp()) / 1000;
+  return pg::unix_us(GetCurrentTimestamp()) / 1000; // cannot raise: reads the clock
 }
 
 struct Entry {

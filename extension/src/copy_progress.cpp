@@ -37,6 +37,7 @@ int my_slot = -1;
 shmem_request_hook_type previous_request_hook = nullptr;
 shmem_startup_hook_type previous_startup_hook = nullptr;
 
+// The shared-memory hooks run in the postmaster as plain C (no C++ object alive): unguarded.
 void request_shmem() {
   if (previous_request_hook)
     previous_request_hook();
@@ -131,6 +132,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_replica_copy_progress) {
   Slot copies[kSlots];
   int n = 0;
   if (progress) {
+    // Spinlocks cannot raise an ERROR (a stuck one is a PANIC, which ends the server anyway).
     SpinLockAcquire(&progress->mutex);
     for (const Slot &slot : progress->slots)
       if (slot.pid != 0)

@@ -16,7 +16,8 @@ namespace detail {
 
 void throw_pg_error(MemoryContext context) {
   // We are past PG_END_TRY: the error is still in PostgreSQL's error stack and must be copied out
-  // of ErrorContext before the stack is reset.
+  // of ErrorContext before the stack is reset. MemoryContextSwitchTo and FlushErrorState cannot
+  // raise; CopyErrorData can, if palloc runs out of memory (extension/README.md, "Exceptions").
   MemoryContextSwitchTo(context);
   ErrorData *edata = CopyErrorData();
   FlushErrorState();

@@ -215,6 +215,7 @@ void apply_control(const Entry &e) {
                             "WHERE shard_id = $1 FOR UPDATE");
   const std::int64_t last_us =
       last.execute({pg::text_param(e.shard_id)}) > 0 ? pg::result_int(0, 1).value_or(0) : 0;
+  // GetCurrentTimestamp cannot raise: it reads the clock.
   check_control_time(unix_us(e.created_at), unix_us(GetCurrentTimestamp()), last_us);
 
   static pg::Statement lookup("SELECT kind, partition::text, primary_node "
@@ -420,7 +421,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_start) {
   head_of_callbacks();
   statement_heads.clear();
   statement_active = true;
-  statement_subxact = GetCurrentSubTransactionId();
+  statement_subxact = GetCurrentSubTransactionId(); // cannot raise: reads the xact state
   return PointerGetDatum(nullptr);
 }
 

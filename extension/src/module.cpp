@@ -19,6 +19,7 @@ char *sync_database = nullptr;
 char *node_key_file = nullptr;
 } // namespace mycelium::ext
 
+// Plain C in effect: no C++ object is alive here, so what PostgreSQL raises needs no guard.
 void _PG_init(void) {
   using namespace mycelium::ext;
   DefineCustomIntVariable("mycelium.sync_interval",

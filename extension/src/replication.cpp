@@ -207,7 +207,7 @@ void send_control(const Peer &peer, const std::string &shard_id, const std::stri
   const std::string self = pg::result_text(0, 1).value_or("");
   const std::optional<std::string> validators = pg::result_text(0, 2);
   const std::string canonical_validators = validators ? canonical_json(*validators) : "null";
-  const TimestampTz now = GetCurrentTimestamp();
+  const TimestampTz now = GetCurrentTimestamp(); // cannot raise: reads the clock
   const std::int64_t issued_at_us = pg::unix_us(now);
   const Signature signature = ext::node_key().sign(
       replica_control_payload(op, shard_id, self, node_id, issued_at_us, canonical_validators));
@@ -575,7 +575,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
                    false, false, local_head_hash.empty(), remote_head_hash.empty(),
                    false};
   HeapTuple tuple = pg::call([&] { return heap_form_tuple(BlessTupleDesc(desc), values, nulls); });
-  return HeapTupleGetDatum(tuple);
+  return HeapTupleGetDatum(tuple); // cannot raise: no TOAST pointer in it, nothing to flatten
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {

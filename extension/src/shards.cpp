@@ -22,7 +22,7 @@ namespace {
 
 std::string generate_shard_id() {
   std::uint8_t random[8];
-  if (!pg_strong_random(random, sizeof random))
+  if (!pg_strong_random(random, sizeof random)) // cannot raise: it reports failure as false
     throw Error(sqlstate::kInternalError, "could not generate a random shard id");
   return "shard_" + to_hex(random, sizeof random);
 }

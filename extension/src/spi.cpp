@@ -103,7 +103,7 @@ std::uint64_t Statement::execute(std::initializer_list<Param> params) {
   }
   free_previous_result();
   const int rc = call([&] { return SPI_execute_plan(plan_, values, nulls, false, 0); });
-  if (rc < 0)
+  if (rc < 0) // SPI_result_code_string cannot raise: a constant, or a static buffer
     throw Error(sqlstate::kInternalError, std::string("SPI_execute_plan failed (") +
                                               SPI_result_code_string(rc) + "): " + sql_);
   return SPI_processed;
@@ -139,7 +139,7 @@ void Statement::release() {
 std::uint64_t execute_sql(const std::string &sql) {
   free_previous_result();
   const int rc = call([&] { return SPI_execute(sql.c_str(), false, 0); });
-  if (rc < 0)
+  if (rc < 0) // SPI_result_code_string cannot raise: a constant, or a static buffer
     throw Error(sqlstate::kInternalError,
                 std::string("SPI_execute failed (") + SPI_result_code_string(rc) + ")");
   return SPI_processed;
@@ -179,6 +179,7 @@ std::optional<std::int64_t> result_int(std::uint64_t row, int column) {
   Datum d = result_datum(row, column, is_null);
   if (is_null)
     return std::nullopt;
+  // SPI_gettypeid cannot raise: a column out of range gives InvalidOid, not an error.
   switch (SPI_gettypeid(SPI_tuptable->tupdesc, column)) {
   case INT2OID:
     return DatumGetInt16(d);

@@ -13,6 +13,8 @@ std::optional<Failure> in_subtransaction(const std::function<void()> &body) {
   const MemoryContext context = CurrentMemoryContext;
   const ResourceOwner owner = CurrentResourceOwner;
   call([] { BeginInternalSubTransaction(nullptr); });
+  // MemoryContextSwitchTo (here and below) cannot raise: it only sets a global, as does the
+  // restoring of CurrentResourceOwner.
   MemoryContextSwitchTo(context);
 
   std::optional<Failure> failure;

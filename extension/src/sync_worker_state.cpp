@@ -31,6 +31,7 @@ State *state = nullptr;
 shmem_request_hook_type previous_request_hook = nullptr;
 shmem_startup_hook_type previous_startup_hook = nullptr;
 
+// The shared-memory hooks run in the postmaster as plain C (no C++ object alive): unguarded.
 void request_shmem() {
   if (previous_request_hook)
     previous_request_hook();
@@ -108,6 +109,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_sync_worker_state) {
   State copy{};
   const bool have = state != nullptr;
   if (have) {
+    // Spinlocks cannot raise an ERROR (a stuck one is a PANIC, which ends the server anyway).
     SpinLockAcquire(&state->mutex);
     copy = *state;
     SpinLockRelease(&state->mutex);

@@ -10,6 +10,7 @@ extern "C" {
 namespace mycelium::pg {
 
 Datum TriggerRow::get(const char *column, bool &is_null) const {
+  // SPI_fnumber cannot raise: it compares names and returns SPI_ERROR_NOATTRIBUTE for none.
   const int attnum = SPI_fnumber(desc_, column);
   if (attnum <= 0)
     throw Error(sqlstate::kInternalError, std::string("trigger row has no column ") + column);

@@ -127,7 +127,7 @@ void append_audit(const Change &change, const ShardHead &head) {
   static Statement move_head(
       "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
 
-  const TimestampTz now = GetCurrentTimestamp();
+  const TimestampTz now = GetCurrentTimestamp(); // cannot raise: reads the clock
   // TimestampTz counts microseconds from 2000-01-01; the chain uses the Unix epoch.
   const std::int64_t unix_us = pg::unix_us(now);
   const std::int64_t seq = head.seq + 1;

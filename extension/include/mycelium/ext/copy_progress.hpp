@@ -12,7 +12,7 @@ namespace mycelium::ext {
 void install_copy_progress();
 
 // This backend's copy: begin claims a slot, update moves it, end (or the end of the
-// transaction, whatever its outcome) releases it.
+// transaction, whatever its outcome) releases it. None of them can raise (spinlock, copy, clock).
 void copy_progress_begin(const std::string &shard_id, const std::string &node_id,
                          std::int64_t total);
 void copy_progress_update(std::int64_t copied);

@@ -11,7 +11,7 @@ namespace mycelium::ext {
 // _PG_init, while preloading: ask for the shared memory and hook its creation.
 void install_sync_worker_state();
 
-// Called by the worker only; none of them can raise (spinlock and memcpy).
+// Called by the worker only; none of them can raise (spinlock, memcpy, clock).
 void sync_worker_started(const char *database);
 void sync_worker_round(bool extension_present, std::int64_t pushed);
 void sync_worker_stopped();
