@@ -296,11 +296,16 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
       pg::Statement &why = statement("SELECT seq, sqlstate, reason FROM " + peer->schema +
                                      ".inbox_rejections WHERE shard_id = $1 "
                                      "ORDER BY rejection_id DESC LIMIT 1");
-      why.execute({pg::text_param(shard_id)});
-      result.refusal = "replica " + node_id + " refused entry " +
-                       pg::result_text(0, 1).value_or("?") + " (" +
-                       pg::result_text(0, 2).value_or("?") +
-                       "): " + pg::result_text(0, 3).value_or("no reason recorded");
+      if (why.execute({pg::text_param(shard_id)}) == 0)
+        // The replica took nothing and said nothing: e.g. the batch after its head is not in
+        // this node's log (entries removed behind the trigger's back; verify_audit shows it).
+        result.refusal = "replica " + node_id + " did not move past seq " + std::to_string(before) +
+                         " and recorded no rejection";
+      else
+        result.refusal = "replica " + node_id + " refused entry " +
+                         pg::result_text(0, 1).value_or("?") + " (" +
+                         pg::result_text(0, 2).value_or("?") +
+                         "): " + pg::result_text(0, 3).value_or("no reason recorded");
       break;
     }
   }

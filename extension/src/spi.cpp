@@ -164,6 +164,8 @@ bool result_is_null(std::uint64_t row, int column) {
 }
 
 std::optional<std::string> result_text(std::uint64_t row, int column) {
+  if (!SPI_tuptable || row >= SPI_processed)
+    throw Error(sqlstate::kInternalError, "SPI result row out of range");
   // SPI_getvalue runs the column type's output function, so any type reads as text.
   char *s =
       call([&] { return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column); });
