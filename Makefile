@@ -11,8 +11,6 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CORE_LIB = $(abspath $(BUILD_DIR))/core/libmycelium_core.a
-# The programs scripts/demo.sh runs (besides the installed extension).
-DEMO_TARGETS = mycelium mycelium-agent
 
 # Recipes pipe the builds through a filter: the pipe must not hide a failed build.
 SHELL := /bin/bash
@@ -44,13 +42,14 @@ all: build
 deps:
 	@./scripts/install-deps.sh
 
-# Configures the build tree the first time (or for another BUILD_TYPE); later builds reconfigure
-# by themselves when a CMakeLists.txt changes.
+# Configures the build tree every time (a second when nothing changed): the builds reconfigure by
+# themselves after a CMakeLists.txt changed, but only once make knows the target asked for, so a
+# target added there (programs, say) would be unknown to an older tree. Says so when it
+# configures a new tree (several seconds) or another BUILD_TYPE.
 configure: deps
-	@if ! grep -qxF 'CMAKE_BUILD_TYPE:STRING=$(BUILD_TYPE)' $(BUILD_DIR)/CMakeCache.txt 2>/dev/null; then \
-	  echo "configure: cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)"; \
-	  cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null; \
-	fi
+	@grep -qxF 'CMAKE_BUILD_TYPE:STRING=$(BUILD_TYPE)' $(BUILD_DIR)/CMakeCache.txt 2>/dev/null || \
+	  echo "configure: cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)"
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 
 # Everything CMake builds: the core library, the agent, the CLI and the tests (not the benchmark
 # drivers, which bench/*.sh build).
@@ -60,8 +59,10 @@ cmake: configure
 core: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS) --target mycelium_core 2>&1 | $(CMAKE_PROGRESS)
 
+# The programs scripts/demo.sh runs besides the installed extension: the CLI and the agent
+# (CMake target programs).
 programs: configure
-	@cmake --build $(BUILD_DIR) -j$(JOBS) --target $(DEMO_TARGETS) 2>&1 | $(CMAKE_PROGRESS)
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target programs 2>&1 | $(CMAKE_PROGRESS)
 
 extension: core
 	@$(MAKE) -C extension -j$(JOBS) CORE_LIB=$(CORE_LIB) 2>&1 | $(EXTENSION_PROGRESS)
