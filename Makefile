@@ -5,7 +5,8 @@ MAKEFLAGS += --no-print-directory
 #   make demo     builds only what the demo runs (the CLI, the agent, the extension), installs
 #                 the extension, runs scripts/demo.sh
 #   make test     builds everything, installs the extension, runs every suite (scripts/test.sh)
-#   make build    builds everything; `make install` builds and installs the extension alone
+#   make build    builds everything; `make install` builds the programs and the extension and
+#                 installs the extension
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -69,8 +70,9 @@ extension: core
 
 build: cmake extension
 
-# Installs the extension into the PostgreSQL installation found by pg_config.
-install: extension
+# Installs the extension into the PostgreSQL installation found by pg_config, after building it
+# and the programs (README: `make install`, then `cmake --install build` copies the programs).
+install: programs extension
 	@$(MAKE) -C extension -s CORE_LIB=$(CORE_LIB) install
 	@echo "install: extension mycelium into $$(pg_config --pkglibdir) and $$(pg_config --sharedir)/extension"
 
@@ -86,7 +88,7 @@ unit: cmake
 regress: install
 	@./scripts/run-regress.sh $(TESTS)
 
-demo: programs install
+demo: install
 	@echo "ready after $$(($$(date +%s) - $(STARTED))) s (packages, build, install)"
 	@./scripts/demo.sh
 
