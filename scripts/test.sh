@@ -39,7 +39,7 @@ selected=("$@")
 if [ ${#selected[@]} -gt 0 ]; then
   for key in "${selected[@]}"; do
     printf '%s\n' "${suites[@]}" | grep -q "^$key|" || {
-      echo "test.sh: no suite '$key' (keys: $(printf '%s\n' "${suites[@]}" | cut -d'|' -f1 | tr '\n' ' '))" >&2
+      echo "test.sh: no suite '$key' (keys: $(printf '%s\n' "${suites[@]}" | cut -d'|' -f1 | paste -sd' '))" >&2
       exit 2
     }
   done
