@@ -1,44 +1,95 @@
 MAKEFLAGS += --no-print-directory
 # Mycelium: top-level driver. `make demo` and `make test` do all set-up on a fresh Debian
 # machine as root (packages included). The extension itself is built by extension/Makefile
-# (PGXS); the core library, the agent, the CLI and the unit tests by CMake in $(BUILD_DIR).
+# (PGXS); the core library, the agent, the CLI and the tests by CMake in $(BUILD_DIR).
+#   make demo     builds only what the demo runs (the CLI, the agent, the extension), installs
+#                 the extension, runs scripts/demo.sh
+#   make test     builds everything, installs the extension, runs every suite (scripts/test.sh)
+#   make build    builds everything; `make install` builds the programs and the extension and
+#                 installs the extension
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CORE_LIB = $(abspath $(BUILD_DIR))/core/libmycelium_core.a
 
-.PHONY: all deps build cmake extension install test unit regress demo format clean
+# Recipes pipe the builds through a filter: the pipe must not hide a failed build.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# The steps share one build tree; the parallelism is inside them (cmake -j, make -C extension -j).
+.NOTPARALLEL:
+# When this make started, for the "ready after N s" line.
+STARTED := $(shell date +%s)
+
+# CMake's progress, one short line per compiled file, linked binary or generated file
+# ("build [ 42%] agent/peer_network.cpp"); nothing when everything is up to date. Compiler
+# messages and errors pass through unchanged.
+CMAKE_PROGRESS = sed -u -E \
+  -e '/Built target |^-- |Consolidate compiler generated|Scanning dependencies|Nothing to be done/d' \
+  -e 's,^(\[ *[0-9]+%\]) Building CXX object (.*/)?CMakeFiles/[^/]+\.dir/(.*)\.o$$,build \1 \2\3,' \
+  -e 's,^(\[ *[0-9]+%\]) Linking CXX (static library|shared library|executable) (.*)$$,build \1 linking \3,' \
+  -e 's,^(\[ *[0-9]+%\]) ,build \1 ,'
+# PGXS's compile and link commands as "extension: src/inbox.cpp", "extension: linking mycelium.so".
+EXTENSION_PROGRESS = sed -u -E \
+  -e '/Nothing to be done|^make(\[[0-9]+\])?: (Entering|Leaving) directory/d' \
+  -e 's,^(g\+\+|gcc|c\+\+|cc|clang\+\+|clang) .* -c -o [^ ]+ ([^ ]+)$$,extension: \2,' \
+  -e 's,^(g\+\+|gcc|c\+\+|cc|clang\+\+|clang) .* -o ([^ ]+\.so) .*$$,extension: linking \2,'
+
+.PHONY: all deps configure cmake core programs build extension install test unit regress demo \
+  format clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
 
-cmake: deps
+# Configures the build tree every time (a second when nothing changed): the builds reconfigure by
+# themselves after a CMakeLists.txt changed, but only once make knows the target asked for, so a
+# target added there (programs, say) would be unknown to an older tree. Says so when it
+# configures a new tree (several seconds) or another BUILD_TYPE.
+configure: deps
+	@grep -qxF 'CMAKE_BUILD_TYPE:STRING=$(BUILD_TYPE)' $(BUILD_DIR)/CMakeCache.txt 2>/dev/null || \
+	  echo "configure: cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)"
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
-	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
-extension: cmake
-	@$(MAKE) -C extension -s CORE_LIB=$(CORE_LIB)
+# Everything CMake builds: the core library, the agent, the CLI and the tests (not the benchmark
+# drivers, which bench/*.sh build).
+cmake: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) 2>&1 | $(CMAKE_PROGRESS)
+
+core: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target mycelium_core 2>&1 | $(CMAKE_PROGRESS)
+
+# The programs scripts/demo.sh runs besides the installed extension: the CLI and the agent
+# (CMake target programs).
+programs: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target programs 2>&1 | $(CMAKE_PROGRESS)
+
+extension: core
+	@$(MAKE) -C extension -j$(JOBS) CORE_LIB=$(CORE_LIB) 2>&1 | $(EXTENSION_PROGRESS)
 
 build: cmake extension
 
-# Installs the extension into the PostgreSQL installation found by pg_config.
-install: build
+# Installs the extension into the PostgreSQL installation found by pg_config, after building it
+# and the programs (README: `make install`, then `cmake --install build` copies the programs).
+install: programs extension
 	@$(MAKE) -C extension -s CORE_LIB=$(CORE_LIB) install
+	@echo "install: extension mycelium into $$(pg_config --pkglibdir) and $$(pg_config --sharedir)/extension"
 
-test: install
+test: build install
+	@echo "ready after $$(($$(date +%s) - $(STARTED))) s (packages, build, install)"
 	@./scripts/test.sh
 
-# One suite alone: `make unit`, `make regress`, or `make regress TESTS=boundary`.
+# One suite alone: `make unit`, `make regress`, or `make regress TESTS=boundary`; any suites:
+# scripts/test.sh unit agents (its keys are listed there).
 unit: cmake
-	@ctest --test-dir $(BUILD_DIR) --output-on-failure
+	@./scripts/test.sh unit
 
 regress: install
 	@./scripts/run-regress.sh $(TESTS)
 
 demo: install
+	@echo "ready after $$(($$(date +%s) - $(STARTED))) s (packages, build, install)"
 	@./scripts/demo.sh
 
 format:

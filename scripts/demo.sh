@@ -47,6 +47,7 @@ cleanup() {
   local rc=$? i log
   trap - EXIT INT TERM
   set +e
+  [ -z "${progress_open:-}" ] || echo # a progress line cut short
   # Agents first (still running only if the demo failed before stopping them).
   for i in "${!agent_pid[@]}"; do kill -KILL "${agent_pid[i]}" 2>/dev/null; done
   for i in "${!agent_pid[@]}"; do wait "${agent_pid[i]}" 2>/dev/null; done
@@ -80,7 +81,21 @@ step() {
   printf '\n== %d. %s\n' "$step_no" "$*"
 }
 note() { printf '   %s\n' "$*"; }
+# Progress of a step that takes seconds, on one line: progress TEXT... then progress_done.
+progress_open=
+progress_t0=0
+progress() {
+  [ -n "$progress_open" ] || { printf '   '; progress_t0=$(date +%s%N); }
+  printf '%s' "$*"
+  progress_open=yes
+}
+progress_done() {
+  local tenths=$((($(date +%s%N) - progress_t0) / 100000000))
+  printf ' ... done (%d.%d s)\n' $((tenths / 10)) $((tenths % 10))
+  progress_open=
+}
 fail() {
+  [ -z "$progress_open" ] || echo # end the progress line first
   echo "demo: FAILED: $*" >&2
   exit 1
 }
@@ -169,6 +184,7 @@ chown postgres: "$MYCELIUM_MN_DIR" 2>/dev/null || [ "$(id -un)" = postgres ] ||
   fail "cannot give $MYCELIUM_MN_DIR to postgres"
 mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
 mkdir -m 700 "$keys"
+progress "initdb of the three clusters (in parallel)"
 pids=()
 for i in 1 2 3; do
   mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth-local=trust \
@@ -181,8 +197,11 @@ for i in 1 2 3; do
   rm -f "$MYCELIUM_MN_DIR/node$i.initdb.log"
   echo "mycelium.sync_interval = '200ms'" >>"$(mn_datadir "$i")/postgresql.conf"
 done
+progress_done
+progress "starting the servers:"
 p=$base_port
 for i in 1 2 3; do
+  progress " node $i"
   for attempt in 1 2 3 4 5; do
     p=$(mn_free_port "$p") || fail "no free port from $base_port on"
     mn_start "$i" "$p" && break
@@ -194,6 +213,7 @@ for i in 1 2 3; do
   port[i]=$p
   p=$((p + 1))
 done
+progress_done
 for i in 1 2 3; do
   DSN[NODE$i]=$(node_dsn "$i")
   dsn_names+=("NODE$i")

@@ -27,9 +27,13 @@ else
   done
 fi
 
+# pg_regress sets the test database up through psql, which prints each statement's tag (SET,
+# DROP DATABASE, CREATE DATABASE, six ALTER DATABASE): noise around the results, dropped here.
 run() {
+  set -o pipefail
   "$pg_regress" --inputdir=. --outputdir="$outdir" --bindir="$pg_bindir" \
-    --dbname=mycelium_regression "${tests[@]}"
+    --dbname=mycelium_regression "${tests[@]}" |
+    sed -u -E '/^(SET|DROP DATABASE|CREATE DATABASE|ALTER DATABASE|CREATE EXTENSION)$/d'
 }
 
 if [ -n "${PGHOST:-}" ] && [ -n "${MYCELIUM_USE_EXISTING:-}" ]; then

@@ -161,6 +161,7 @@ follows() { # node 3's record of node 1 names a port node 1 listens on now
 }
 check "node 3's address book follows node 1's rotated port" wait_for 5 follows
 kill -9 "${agent_pids[4]}"
+wait "${agent_pids[4]}" 2>/dev/null # reaped here: bash would report it "Killed" on stderr
 agent_start 4 "$(agent_config 4 "$rotating" 1)"
 relinked() { [ "$(linked_peers 4 2>/dev/null)" = $((N - 1)) ]; }
 check "agent 4, restarted knowing only node 1, links all others again" wait_for 20 relinked
