@@ -13,6 +13,7 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
                                   -> NAME's signature of a put or delete it writes as
                                      created_by, over bytes built here from SIGNING.md (the
                                      value must be given in canonical JSON)
+    sign.py seed NAME             -> NAME's secret seed, hex (for a key file written by a test)
     sign.py keyfile NAME PATH     -> writes NAME's key as a key file (SIGNING.md, "Key files"),
                                      mode 0600, for a database's mycelium.node_key_file
     sign.py entry-hash PREV_HEX SEQ PAYLOAD_HEX SIGNATURE_HEX ORIGIN CREATED_AT_US
@@ -98,6 +99,8 @@ def main(argv):
         for line in sys.stdin:
             if line.strip():
                 print(k.sign(bytes.fromhex(line.strip())).signature.hex())
+    elif len(argv) == 3 and argv[1] == "seed":
+        print(key(argv[2]).encode().hex())
     elif len(argv) == 4 and argv[1] == "keyfile":
         k = key(argv[2])
         fd = os.open(argv[3], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

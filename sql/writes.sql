@@ -145,3 +145,21 @@ SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 SELECT mycelium.put('alpha', 'keyed', '1', 1, 'validator-1', :'v1_sig');
 SELECT key, version FROM mycelium.data WHERE shard_id = 'alpha' AND key = 'keyed';
+-- The key file replaced in place, same name: this backend, which has the node key loaded,
+-- reads the file again. As node validator-1 it is refused with the original key (MC015); with
+-- validator-1's key written over the file it signs; the original content back, refused again.
+SELECT current_setting('mycelium.node_key_file') AS key_path,
+       pg_read_file(current_setting('mycelium.node_key_file')) AS original_key \gset
+\set v1_seed `:sign seed validator-1`
+\set v1_public `:sign public validator-1`
+\set v1_sig2 `:sign put validator-1 alpha keyed 2 '2'`
+SELECT mycelium.set_local_node('validator-1');
+SELECT pg_temp.error_of(format($$SELECT mycelium.put('alpha', 'keyed', '2', 2, 'validator-1', %L)$$, :'v1_sig2'));
+COPY (VALUES ('# mycelium ed25519 key file: keep it secret'), ('public_key: ' || :'v1_public'),
+             ('secret_seed: ' || :'v1_seed')) TO :'key_path';
+SELECT mycelium.put('alpha', 'keyed', '2', 2, 'validator-1', :'v1_sig2');
+COPY (SELECT line FROM unnest(string_to_array(rtrim(:'original_key', E'\n'), E'\n')) AS line)
+  TO :'key_path';
+\set v1_sig3 `:sign put validator-1 alpha keyed 3 '3'`
+SELECT pg_temp.error_of(format($$SELECT mycelium.put('alpha', 'keyed', '3', 3, 'validator-1', %L)$$, :'v1_sig3'));
+SELECT mycelium.set_local_node(:'own_name');
