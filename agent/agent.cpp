@@ -909,8 +909,6 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
       [entries, refused](Session &s) {
         if (entries->empty())
           return;
-        const long long before = std::stoll(
-            s.query("SELECT count(*) FROM mycelium.inbox_rejections")[0][0].value_or("0"));
         s.exec("BEGIN");
         for (const p::AuditEntry &e : *entries)
           s.query("INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
@@ -926,11 +924,12 @@ void Agent::apply_sync(Link &link, p::DBSyncResp response) {
                    e.created_by, e.signature, std::to_string(e.created_at_us), e.origin_node,
                    hex_of(e.prev_hash), hex_of(e.entry_hash),
                    to_hex(e.link_signature.data(), e.link_signature.size())});
+        // The rejections this transaction recorded: the push (postgres_fdw) may record its own
+        // at the same time, and they are not this peer's.
+        *refused = std::stoll(s.query("SELECT count(*) FROM mycelium.inbox_rejections "
+                                      "WHERE xmin = pg_catalog.pg_current_xact_id()::xid")[0][0]
+                                  .value_or("0"));
         s.exec("COMMIT");
-        *refused =
-            std::stoll(
-                s.query("SELECT count(*) FROM mycelium.inbox_rejections")[0][0].value_or("0")) -
-            before;
       },
       [this, id, entries, more, refused](const std::optional<std::string> &error) {
         auto it = links_.find(id);
