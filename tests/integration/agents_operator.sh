@@ -110,8 +110,10 @@ check "agent 2 is told why, by whom" wait_for 10 told
 sleep 6
 refusals=$(($(metric 1 'mycelium_agent_handshake_failures_total{reason="refused"}') - ${refused_before:-0}))
 echo "     agent 2 redialled $refusals times in about 6 s (redial_min 200 ms, redial_max 1 s)"
-check "...and redials with backoff, not every redial_min_ms (at most 10 refusals in ~6 s)" \
-  test "$refusals" -le 10
+# Without backoff agent 2 alone redials every ~0.3 s (20 in 6 s); agent 1's own dials to node 2,
+# refused by the same check, add to the count, so the bound leaves room for them under load.
+check "...and redials with backoff, not every redial_min_ms (at most 14 refusals in ~6 s)" \
+  test "$refusals" -le 14
 check "...agent 2 logs the refusal once, repeats at debug" \
   test "$(grep -c "the peer refused the handshake (refused)" "$log2")" = 1
 check "...agent 1 logs refusing it once" test "$(grep -c "refusing sessions from node-2" "$log1")" = 1
