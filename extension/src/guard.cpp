@@ -17,10 +17,19 @@ namespace detail {
 void throw_pg_error(MemoryContext context) {
   // We are past PG_END_TRY: the error is still in PostgreSQL's error stack and must be copied out
   // of ErrorContext before the stack is reset. MemoryContextSwitchTo and FlushErrorState cannot
-  // raise; CopyErrorData can, if palloc runs out of memory (extension/README.md, "Exceptions").
+  // raise; CopyErrorData can, if palloc runs out of memory: caught here, so that its longjmp
+  // never crosses the C++ frames above (the original error is then reported as 53200).
   MemoryContextSwitchTo(context);
-  ErrorData *edata = CopyErrorData();
+  ErrorData *volatile edata = nullptr;
+  PG_TRY();
+  { edata = CopyErrorData(); }
+  PG_CATCH();
+  { edata = nullptr; }
+  PG_END_TRY();
+  MemoryContextSwitchTo(context);
   FlushErrorState();
+  if (!edata)
+    throw mycelium::Error("53200", "out of memory while copying a PostgreSQL error");
   throw PgError(edata);
 }
 
