@@ -11,6 +11,8 @@
 // outlive it.
 #pragma once
 
+#include "mycelium/bytes.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,7 +33,7 @@ namespace mycelium::agent {
 struct ContextReaper;
 
 using ConnId = std::uint64_t;
-using Bytes = std::vector<std::uint8_t>;
+using mycelium::Bytes;
 
 // WebSocket subprotocols: the same messages as flatbuffers binary or as flatbuffers JSON.
 inline constexpr const char *kBinaryProtocol = "mycelium.v1.flatbuffers";

@@ -1,4 +1,5 @@
 #include "mycelium/audit.hpp"
+#include "mycelium/signing.hpp"
 
 #include <sodium.h>
 

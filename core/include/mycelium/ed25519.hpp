@@ -1,7 +1,7 @@
 // Ed25519 through libsodium, with the length checks libsodium leaves to its callers.
 #pragma once
 
-#include "mycelium/signing.hpp"
+#include "mycelium/bytes.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,14 +1,14 @@
 // The exact bytes that are signed (schemas/SIGNING.md): domain-separated, length-prefixed.
 #pragma once
 
+#include "mycelium/bytes.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace mycelium {
-
-using Bytes = std::vector<std::uint8_t>;
 
 inline constexpr std::string_view kPutTag = "mycelium/v1/put";
 inline constexpr std::string_view kDeleteTag = "mycelium/v1/delete";

@@ -2,6 +2,7 @@
 // PayloadWriter framing of schemas/SIGNING.md over the values, never over flatbuffer bytes,
 // which differ between flatbuffers implementations.
 #include "mycelium/protocol/envelope.hpp"
+#include "mycelium/signing.hpp"
 
 #include <sodium.h>
 
