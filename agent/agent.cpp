@@ -5,7 +5,7 @@
 #include "log.hpp"
 
 #include "mycelium/hex.hpp"
-#include "mycelium/protocol/handshake_wire.hpp"
+#include "mycelium/protocol/refusal.hpp"
 #include "mycelium/version.hpp"
 
 #include <sodium.h>
@@ -61,26 +61,6 @@ p2p::AddressBookLimits book_limits(const AgentConfig &c) {
 
 std::uint64_t random64() {
   return (static_cast<std::uint64_t>(randombytes_random()) << 32) | randombytes_random();
-}
-
-// The text of a handshake refusal sent in place of a channel frame, or "" if `frame` is not
-// one (then it is a frame that failed to open, and the caller treats it as such).
-std::string refusal_in(const Bytes &frame, bool json) {
-  const p::DecodeResult result =
-      json ? p::decode_json(
-                 std::string_view(reinterpret_cast<const char *>(frame.data()), frame.size()))
-           : p::decode(frame);
-  if (!result)
-    return {};
-  const auto *reply = std::get_if<p::HandshakeResponseMsg>(&result.envelope().payload);
-  if (!reply)
-    return {};
-  try {
-    p::handshake::throw_if_refusal(reply->data);
-  } catch (const p::HandshakeError &e) {
-    return e.what();
-  }
-  return {};
 }
 
 std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
@@ -587,9 +567,9 @@ void Agent::on_frame(ConnId id, const Bytes &frame) {
     if (!opened && link.outgoing && !link.authenticated_rx) {
       // The responder checks who we are only after our msg3; a refusal arrives in place of
       // its first channel frame, unauthenticated (anyone on the path could as well cut us off).
-      if (std::string why = refusal_in(frame, link.json); !why.empty()) {
+      if (const auto why = p::refusal_in_frame(frame, link.json)) {
         metrics_.handshake_failed("peer-refused");
-        dial_failed(id, why);
+        dial_failed(id, *why);
         transport_->close(id);
         return;
       }

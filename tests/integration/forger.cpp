@@ -19,7 +19,7 @@
 #include "mycelium/key_file.hpp"
 #include "mycelium/protocol/envelope.hpp"
 #include "mycelium/protocol/handshake.hpp"
-#include "mycelium/protocol/handshake_wire.hpp"
+#include "mycelium/protocol/refusal.hpp"
 #include "mycelium/protocol/secure_channel.hpp"
 
 #include <uv.h>
@@ -34,20 +34,6 @@ namespace {
 using namespace mycelium;
 using namespace mycelium::agent;
 namespace p = mycelium::protocol;
-
-// What a handshake refusal says, or "unreadable" for a frame that is none.
-std::string refusal_text(const mycelium::Bytes &frame) {
-  const p::DecodeResult r = p::decode(frame, {});
-  const auto *reply = r ? std::get_if<p::HandshakeResponseMsg>(&r.envelope().payload) : nullptr;
-  if (!reply)
-    return "unreadable";
-  try {
-    p::handshake::throw_if_refusal(reply->data);
-  } catch (const p::HandshakeError &e) {
-    return e.what();
-  }
-  return "unreadable";
-}
 
 struct Target {
   std::string name;
@@ -103,7 +89,7 @@ public:
       // The responder learns who we are from our last handshake message, so only its first
       // frame on the session says it accepted us; a refusal comes instead of that frame.
       if (!t.admitted && !t.channel->open(frame)) {
-        report(t, "refused (" + refusal_text(frame) + ")");
+        report(t, "refused (" + p::refusal_in_frame(frame, false).value_or("unreadable") + ")");
         transport_->close(id);
         return;
       }
