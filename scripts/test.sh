@@ -103,13 +103,7 @@ fuzz_line() {
 }
 
 summarise_pg_regress() {
-  local ok failed
-  ok=$(grep -cE '\.\.\. ok( |$)' "$log")
-  failed=$(grep -c '\.\.\. FAILED' "$log")
-  result="$ok passed"
-  [ "$failed" -eq 0 ] || result="FAILED: $ok passed, $failed failed"
-  [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || result="FAILED (exit $rc): $result"
-  [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$ok" -gt 0 ]
+  summarise_counts '\.\.\. ok( |$)' '\.\.\. FAILED'
 }
 details_pg_regress() {
   if grep -q '\.\.\. FAILED' "$log"; then
@@ -121,13 +115,19 @@ details_pg_regress() {
 
 # The integration scripts print one "ok   NAME" or "FAIL NAME" line per check.
 summarise_checks() {
+  summarise_counts '^ok ' '^FAIL'
+}
+
+# summarise_counts OK_REGEX FAIL_REGEX: the suite passed when its log has lines matching
+# OK_REGEX, none matching FAIL_REGEX, and it exited 0.
+summarise_counts() {
   local ok failed
-  ok=$(grep -c '^ok ' "$log")
-  failed=$(grep -c '^FAIL' "$log")
+  ok=$(grep -cE "$1" "$log")
+  failed=$(grep -cE "$2" "$log")
   result="$ok passed"
   [ "$failed" -eq 0 ] || result="FAILED: $ok passed, $failed failed"
   [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || result="FAILED (exit $rc): $result"
-  [ "$ok" -gt 0 ] || [ "$rc" -ne 0 ] || result="FAILED: no check ran"
+  [ "$ok" -gt 0 ] || [ "$rc" -ne 0 ] || result="FAILED: nothing ran"
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$ok" -gt 0 ]
 }
 details_checks() {

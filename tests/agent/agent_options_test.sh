@@ -8,31 +8,11 @@ AGENT=$1
 CLI=$2
 BUILD_DIR=$3
 CASE=$4
+PROGRAM=$AGENT
+PROGRAM_NAME=mycelium-agent
+# shellcheck source=tests/command_test_lib.sh
+. "$(dirname "$0")/../command_test_lib.sh"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-fail() {
-  echo "FAIL [$CASE]: $*"
-  echo "--- command: $last_command"
-  echo "--- exit status: $status"
-  echo "--- stdout:"
-  cat "$work/stdout"
-  echo "--- stderr:"
-  cat "$work/stderr"
-  exit 1
-}
-
-# run ARGS...: runs the agent, keeping its exit status, stdout and stderr.
-run() {
-  last_command="mycelium-agent $*"
-  "$AGENT" "$@" >"$work/stdout" 2>"$work/stderr"
-  status=$?
-}
-
-expect_status() {
-  [ "$status" -eq "$1" ] || fail "expected exit status $1"
-}
 # The first line on stderr is the message; the usage may follow.
 expect_first_error_line() {
   [ "$(head -n 1 "$work/stderr")" = "$1" ] || fail "expected first line on stderr: $1"

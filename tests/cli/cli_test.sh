@@ -7,33 +7,14 @@ set -u
 MYCELIUM=$1
 VERSION=$2
 CASE=$3
+PROGRAM=$MYCELIUM
+PROGRAM_NAME=mycelium
+# shellcheck source=tests/command_test_lib.sh
+. "$(dirname "$0")/../command_test_lib.sh"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # Nothing listens on port 1, so libpq fails at once with "Connection refused".
 UNREACHABLE='host=127.0.0.1 port=1 connect_timeout=2'
 
-fail() {
-  echo "FAIL [$CASE]: $*"
-  echo "--- command: $last_command"
-  echo "--- exit status: $status"
-  echo "--- stdout:"
-  cat "$work/stdout"
-  echo "--- stderr:"
-  cat "$work/stderr"
-  exit 1
-}
-
-# run ARGS...: runs the tool, keeping its exit status, stdout and stderr.
-run() {
-  last_command="mycelium $*"
-  "$MYCELIUM" "$@" >"$work/stdout" 2>"$work/stderr"
-  status=$?
-}
-
-expect_status() {
-  [ "$status" -eq "$1" ] || fail "expected exit status $1"
-}
 expect_stdout() {
   grep -Eq -- "$1" "$work/stdout" || fail "stdout does not match: $1"
 }
