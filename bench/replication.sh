@@ -22,7 +22,7 @@
 #                             $BUILD_DIR/bench/replication-perf-{primary,replica}.txt
 #              BUILD_DIR      CMake build tree for the driver (default build/)
 # Two throwaway clusters (initdb as postgres in a temporary directory, free loopback ports from
-# 57000 on), removed on exit whatever happens: the primary and the replica, both with
+# 27000 on), removed on exit whatever happens: the primary and the replica, both with
 # shared_preload_libraries=mycelium, mycelium.database=mycelium and wal_level=logical. Each holds
 # database mycelium (the extension) and one database of the logical-replication baseline
 # (logical_pub on the primary, logical_sub on the replica).
@@ -148,7 +148,7 @@ done
 
 
 declare -A PORT
-port=${BENCH_BASE_PORT:-57000}
+port=${BENCH_BASE_PORT:-27000}
 for node in "${NODES[@]}"; do
   started=
   for _ in 1 2 3 4 5; do

@@ -14,7 +14,7 @@
 # temporary directory removed on exit, whatever the outcome (logs are shown on failure).
 #   MYCELIUM_CLI=path/to/mycelium scripts/demo.sh   another build of the CLI
 #   MYCELIUM_AGENT=path/to/mycelium-agent           another build of the agent
-#   MYCELIUM_DEMO_BASE_PORT=58000                   the first port tried (default 58000)
+#   MYCELIUM_DEMO_BASE_PORT=28000                   the first port tried (default 28000)
 # Run as root (the servers run as postgres, as initdb requires) or as postgres.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ done
 . regress/multinode/lib.sh
 [ -x "$MN_PG_BINDIR/initdb" ] || { echo "demo: PostgreSQL 15 server not found in $MN_PG_BINDIR" >&2; exit 1; }
 PSQL=$MN_PG_BINDIR/psql
-base_port=${MYCELIUM_DEMO_BASE_PORT:-58000}
+base_port=${MYCELIUM_DEMO_BASE_PORT:-28000}
 started=$(date +%s%N)
 
 MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-demo.XXXXXX)

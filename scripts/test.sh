@@ -142,6 +142,12 @@ details_checks() {
         next
       }
       { out[++n] = $0 }' "$log"
+    # The agents' log tails the script printed on its way out: on a CI machine, where only this
+    # output is kept, they are all there is to say why a peer never linked.
+    if grep -q '^--- .* (tail)$' "$log"; then
+      echo "the agents' logs at exit:"
+      sed -n '/^--- .* (tail)$/,$p' "$log" | tail -n 150
+    fi
   else
     # Stopped before its checks (exit 2: a server or an agent did not start): the end of the
     # log says why.

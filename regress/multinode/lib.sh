@@ -29,7 +29,9 @@ mn_as_postgres() {
 # mn_free_port FROM [N]: the first N ports (default 1) from FROM on that nothing listens on, one
 # a line: a bind test on the loopback address, with SO_REUSEADDR as the server uses it (so a port
 # left in TIME_WAIT by an earlier run is usable). Shared by the multi-node harness, the agents'
-# integration test, the demo and the benchmarks.
+# integration test, the demo and the benchmarks. Callers start below 32768, outside Linux's
+# ephemeral range (ip_local_port_range 32768-60999): a port found free there can be taken by
+# any outgoing connection (a libpq client, an agent's dial) before the server binds it.
 mn_free_port() {
   python3 - "$1" "${2:-1}" <<'EOF'
 import socket, sys

@@ -24,7 +24,7 @@ agent_net_create() {
   mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
   echo "MN_NODES=$agent_net_nodes" >"$MYCELIUM_MN_DIR/state"
   local i target port
-  port=$(mn_free_port 57000)
+  port=$(mn_free_port 27000)
   for i in $(seq 1 "$agent_net_nodes"); do
     mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth=trust \
       --no-sync --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || mn_die "initdb failed"

@@ -45,7 +45,7 @@ mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
 echo "MN_NODES=3" >"$MYCELIUM_MN_DIR/state"
 
 
-port=$(mn_free_port 56300)
+port=$(mn_free_port 26300)
 declare -A pg agent_port http_port
 for i in 1 2 3; do
   mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth=trust \

@@ -162,18 +162,29 @@ follows() { # node 3's record of node 1 names a port node 1 listens on now
 check "node 3's address book follows node 1's rotated port" wait_for 5 follows
 kill -9 "${agent_pids[4]}"
 wait "${agent_pids[4]}" 2>/dev/null # reaped here: bash would report it "Killed" on stderr
+declare -A log_mark # lines of each agent's log before the restart
+for i in 1 2 3 5; do log_mark[$i]=$(wc -l <"$MYCELIUM_MN_DIR/agent$i.log"); done
 agent_start 4 "$(agent_config 4 "$rotating" 1)"
 relinked() { [ "$(linked_peers 4 2>/dev/null)" = $((N - 1)) ]; }
 check "agent 4, restarted knowing only node 1, links all others again" wait_for 20 relinked
-rotated_dial() {
-  local i
-  for i in 2 3 5; do
-    grep "authenticated link to node-$i (127.0.0.1:" "$MYCELIUM_MN_DIR/agent4.log" | grep outgoing |
-      grep -vq "127.0.0.1:${agent_port[$i]}," && return 0
-  done
-  return 1
+# Which side dials first is a race (the others redial node 4's rotated port as soon as it
+# listens again), so each link counts in either direction: agent 4 dialled node I on a port
+# other than I's base port, or node I dialled node 4 on a port other than 4's base port.
+on_rotated_port() { # on_rotated_port I
+  grep "authenticated link to node-$1 (127.0.0.1:" "$MYCELIUM_MN_DIR/agent4.log" | grep outgoing |
+    grep -vq "127.0.0.1:${agent_port[$1]}," && return 0
+  tail -n +"$((log_mark[$1] + 1))" "$MYCELIUM_MN_DIR/agent$1.log" |
+    grep "authenticated link to node-4 (127.0.0.1:" | grep outgoing |
+    grep -vq "127.0.0.1:${agent_port[4]},"
 }
-check "...dialling at least one of them on its rotated port" rotated_dial
+each_on_rotated_port() { on_rotated_port 2 && on_rotated_port 3 && on_rotated_port 5; }
+check "...each link on a rotated port" each_on_rotated_port
+knows_rotated() { # agent 4's address book holds a port node 2 listens on now (learnt from node 1)
+  local p
+  p=$(http 4 /peers | json "[q['port'] for q in d['peers'] if q['node_id'] == 'node-2'][0]")
+  http 2 /peers | json "$p in d['listening_ports'][1:]" | grep -qx True
+}
+check "...and agent 4's address book follows node 2's rotated port" wait_for 5 knows_rotated
 
 # --- expiry: the entries (12 s) run out and are lifted
 expired() { [ "$(sql 5 "SELECT count(*) FROM mycelium.blacklist WHERE node_id = 'mallory'")" = 0 ]; }

@@ -48,7 +48,7 @@ mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
 echo "MN_NODES=2" >"$MYCELIUM_MN_DIR/state"
 
 declare -A pg
-port=$(mn_free_port 57500)
+port=$(mn_free_port 27500)
 for i in 1 2; do
   mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth=trust \
     --no-sync --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }

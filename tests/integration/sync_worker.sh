@@ -29,7 +29,7 @@ chown postgres: "$MYCELIUM_MN_DIR"
 mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
 mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$data" -U postgres --auth=trust --no-sync \
   --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
-port=$(mn_free_port 57800)
+port=$(mn_free_port 27800)
 # Only what README asks for: the library preloaded. mycelium.database keeps its default.
 cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
