@@ -25,7 +25,27 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# tests/chain/node_modules: polkadot-js at the versions tests/chain/package-lock.json pins, the
+# independent implementation the chain tests check ours against (sr25519, SS58, SCALE). Installed
+# again when the lock file is newer than the installed tree.
+install_node_deps() {
+  local dir=tests/chain
+  [ -f "$dir/node_modules/.package-lock.json" ] &&
+    [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] && return 0
+  echo "install-deps: npm ci in $dir (polkadot-js for the chain tests)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+cd "$(dirname "$0")/.."
+
+# node and npm run the chain tests' independent implementation. A machine may have them from
+# elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm package): Debian's
+# are installed only when the commands are missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_node_deps
   exit 0
 fi
 
@@ -39,3 +59,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_node_deps
