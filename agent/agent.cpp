@@ -3,6 +3,7 @@
 
 #include "link.hpp"
 #include "log.hpp"
+#include "startup_check.hpp"
 
 #include "mycelium/hex.hpp"
 #include "mycelium/protocol/refusal.hpp"
@@ -71,7 +72,7 @@ std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
 
 Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
     : loop_(loop), config_(std::move(config)), key_(std::move(key)),
-      db_(loop, config_.database_dsn),
+      store_(loop, config_.database_dsn),
       replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
       started_at_(std::chrono::system_clock::now()), handshakes_(handshake_limits(config_)),
       scores_(score_params(config_)), blacklist_(directory_, blacklist_policy(config_)),
@@ -95,80 +96,6 @@ std::vector<std::string> Agent::features() const {
   return f;
 }
 
-namespace {
-
-// What the start-up checks read from the database, in one job.
-struct StartupFacts {
-  std::string login, database;
-  bool extension = false;
-  std::vector<std::string> missing; // privileges the agent's statements need
-  std::optional<std::string> public_key, node_type;
-  bool active = false;
-  std::string local_node;
-};
-
-// The privileges behind every statement the agent runs (agent.cpp, peer_network.cpp); the
-// roles README "Roles" gives the agent's login (mycelium_replicator, mycelium_miner) hold them.
-constexpr const char *kMissingPrivileges = R"sql(
-  SELECT 'USAGE on schema mycelium' WHERE NOT pg_catalog.has_schema_privilege('mycelium', 'USAGE')
-  UNION ALL
-  SELECT t.privilege || ' on mycelium.' || t.name
-    FROM (VALUES ('node_metadata', 'SELECT'), ('local_node', 'SELECT'),
-                 ('chain_heads', 'SELECT'), ('sync_changes', 'SELECT'),
-                 ('inbox', 'INSERT'), ('inbox_rejections', 'SELECT'),
-                 ('blacklist', 'SELECT'), ('blacklist_lifts', 'SELECT')) AS t(name, privilege)
-    JOIN pg_catalog.pg_class c
-      ON c.relname = t.name AND c.relnamespace = 'mycelium'::regnamespace
-   WHERE NOT pg_catalog.has_table_privilege(c.oid, t.privilege)
-  UNION ALL
-  SELECT 'EXECUTE on ' || p.oid::regprocedure::text
-    FROM pg_catalog.pg_proc p
-   WHERE p.pronamespace = 'mycelium'::regnamespace
-     AND p.proname IN ('note_peer', 'note_peer_status', 'blacklist_add', 'blacklist_expire')
-     AND NOT pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
-   ORDER BY 1)sql";
-
-std::string startup_problem(const StartupFacts &f, const AgentConfig &c,
-                            const std::string &public_key) {
-  const std::string where = "database " + f.database + " (database_dsn)";
-  if (!f.extension)
-    return "the mycelium extension is not installed in " + where +
-           ": run CREATE EXTENSION mycelium there, or point database_dsn at the database that "
-           "has it";
-  if (!f.missing.empty()) {
-    std::string list;
-    for (const std::string &m : f.missing)
-      list += (list.empty() ? "" : ", ") + m;
-    return "login " + f.login + " lacks privileges the agent needs in " + where + ": " + list +
-           "; run GRANT mycelium_replicator, mycelium_miner TO " + f.login + ";";
-  }
-  if (!f.public_key)
-    return "node " + c.node_id + " is not registered in mycelium.node_metadata of " + where +
-           ": register it first (mycelium register-node)";
-  if (*f.public_key != public_key)
-    return "key file " + c.key_file + " holds public key " + public_key +
-           ", but mycelium.node_metadata registers " + *f.public_key + " for node " + c.node_id +
-           ": wrong key file or wrong node_id";
-  if (f.node_type.value_or("") != c.node_type)
-    return "node_type is " + c.node_type +
-           " in the configuration, but mycelium.node_metadata "
-           "registers " +
-           c.node_id + " as a " + f.node_type.value_or("?") +
-           ": correct node_type (or register the node again with --type " + c.node_type + ")";
-  if (!f.active)
-    return "node " + c.node_id +
-           " is deactivated in mycelium.node_metadata: peers refuse it; "
-           "register it again (mycelium register-node) to reactivate it";
-  if (f.local_node != c.node_id)
-    return where + " is node " + f.local_node + "'s (mycelium.local_node), not " + c.node_id +
-           "'s: point database_dsn at this node's database, or, if this is it, run SELECT "
-           "mycelium.set_local_node('" +
-           c.node_id + "'); as an admin";
-  return {};
-}
-
-} // namespace
-
 // Before listening: the database has the extension, the login may run what the agent runs,
 // and the database, the key file and the configuration agree on who this node is. Each
 // refusal says what to run or change.
@@ -184,93 +111,68 @@ void Agent::start() {
 
 void Agent::check_startup() {
   startup_pending_ = true;
-  const std::string node_id = config_.node_id;
-  auto facts = std::make_shared<StartupFacts>();
-  db_.submit(
-      [node_id, facts](Session &s) {
-        Rows who = s.query("SELECT current_user, current_database(), EXISTS (SELECT 1 FROM "
-                           "pg_catalog.pg_extension WHERE extname = 'mycelium')");
-        facts->login = who[0][0].value_or("");
-        facts->database = who[0][1].value_or("");
-        facts->extension = who[0][2].value_or("") == "t";
-        if (!facts->extension)
-          return;
-        for (const Row &r : s.query(kMissingPrivileges))
-          facts->missing.push_back(r[0].value_or(""));
-        if (!facts->missing.empty())
-          return;
-        Rows rows = s.query("SELECT public_key, node_type, is_active FROM "
-                            "mycelium.node_metadata WHERE node_id = $1",
-                            {node_id});
-        if (!rows.empty()) {
-          facts->public_key = rows[0][0];
-          facts->node_type = rows[0][1];
-          facts->active = rows[0][2].value_or("") == "t";
-        }
-        facts->local_node = s.query("SELECT node_id FROM mycelium.local_node")[0][0].value_or("");
-      },
-      [this, facts](const std::optional<std::string> &error) {
-        startup_pending_ = false;
-        if (error && Database::is_unreachable(*error)) {
-          // Started before its database (boot order, a restart of PostgreSQL): wait for it.
-          // The outage itself is logged once by Database.
-          if (!waiting_logged_)
-            log_info("waiting for the database to check node " + config_.node_id +
-                     " before listening (retrying every 2 s)");
-          waiting_logged_ = true;
-          next_startup_ms_ = p::now_ms() + 2000;
-          return;
-        }
-        const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
-        const std::string problem = error ? "cannot check this node in the database (" +
-                                                redact_dsn(config_.database_dsn) + "): " + *error
-                                          : startup_problem(*facts, config_, mine);
-        if (!problem.empty()) {
-          log_error(problem);
-          exit_code_ = 1;
-          stop();
-          return;
-        }
-        try {
-          if (config_.port_rotation.enabled) {
-            std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
-            if (!in)
-              throw std::runtime_error("cannot read port_rotation.secret_file " +
-                                       config_.port_rotation.secret_file);
-            const Bytes secret((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-            p2p::PortScheduleConfig schedule;
-            schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
-            schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
-            schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
-            schedule.grace_seconds = config_.port_rotation.grace_seconds;
-            schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
-            schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
-            ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
-          }
-          TransportOptions options;
-          options.listen_address = config_.listen.address;
-          options.listen_port = config_.listen.port;
-          options.http_address = config_.http.address;
-          options.http_port = config_.http.port;
-          options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
-          transport_ = std::make_unique<Transport>(loop_, options, *this);
-        } catch (const std::exception &e) {
-          log_error(e.what());
-          exit_code_ = 1;
-          stop();
-          return;
-        }
-        running_ = true;
-        // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
-        metrics_.set_listening_ports(1);
-        for (const Peer &peer : config_.bootstrap_peers)
-          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, 0, ""});
-        log_info("node " + config_.node_id + " identity verified; listening for peers on " +
-                 config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
-                 config_.http.address + ":" + std::to_string(config_.http.port));
-        refresh_registry();
-      });
+  store_.read_startup_facts(config_.node_id, [this](const std::optional<std::string> &error,
+                                                    StartupFacts facts) {
+    startup_pending_ = false;
+    if (error && NodeStore::is_unreachable(*error)) {
+      // Started before its database (boot order, a restart of PostgreSQL): wait for it.
+      // The outage itself is logged once by Database.
+      if (!waiting_logged_)
+        log_info("waiting for the database to check node " + config_.node_id +
+                 " before listening (retrying every 2 s)");
+      waiting_logged_ = true;
+      next_startup_ms_ = p::now_ms() + 2000;
+      return;
+    }
+    const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
+    const std::string problem = error ? "cannot check this node in the database (" +
+                                            redact_dsn(config_.database_dsn) + "): " + *error
+                                      : startup_problem(facts, config_, mine);
+    if (!problem.empty()) {
+      log_error(problem);
+      exit_code_ = 1;
+      stop();
+      return;
+    }
+    try {
+      if (config_.port_rotation.enabled) {
+        std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
+        if (!in)
+          throw std::runtime_error("cannot read port_rotation.secret_file " +
+                                   config_.port_rotation.secret_file);
+        const Bytes secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        p2p::PortScheduleConfig schedule;
+        schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
+        schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
+        schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
+        schedule.grace_seconds = config_.port_rotation.grace_seconds;
+        schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
+        schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
+        ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
+      }
+      TransportOptions options;
+      options.listen_address = config_.listen.address;
+      options.listen_port = config_.listen.port;
+      options.http_address = config_.http.address;
+      options.http_port = config_.http.port;
+      options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
+      transport_ = std::make_unique<Transport>(loop_, options, *this);
+    } catch (const std::exception &e) {
+      log_error(e.what());
+      exit_code_ = 1;
+      stop();
+      return;
+    }
+    running_ = true;
+    // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
+    metrics_.set_listening_ports(1);
+    for (const Peer &peer : config_.bootstrap_peers)
+      dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, 0, ""});
+    log_info("node " + config_.node_id + " identity verified; listening for peers on " +
+             config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
+             config_.http.address + ":" + std::to_string(config_.http.port));
+    refresh_registry();
+  });
 }
 
 void Agent::stop() {
@@ -288,42 +190,36 @@ void Agent::stop() {
   if (transport_)
     transport_->shutdown();
   links_.clear();
-  db_.stop();
+  store_.stop();
 }
 
 void Agent::refresh_registry() {
-  auto fresh = std::make_shared<std::map<std::string, NodeInfo>>();
-  db_.submit(
-      [fresh](Session &s) {
-        for (const Row &row :
-             s.query("SELECT node_id, public_key, node_type, is_active, stake::float8 "
-                     "FROM mycelium.node_metadata"))
-          (*fresh)[row[0].value_or("")] =
-              NodeInfo{row[1].value_or(""), row[2].value_or(""), row[3].value_or("f") == "t",
-                       std::stod(row[4].value_or("0"))};
-      },
-      [this, fresh](const std::optional<std::string> &error) {
-        if (error) {
-          if (!Database::is_unreachable(*error))
-            registry_problem_.failed(*error);
-          return;
-        }
-        registry_problem_.succeeded();
-        registry_ = std::move(*fresh);
-        // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too.
-        p2p::NodeDirectory directory;
-        for (const auto &[id, info] : registry_) {
-          try {
-            directory.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
-                                            info.node_type == "validator",
-                                            static_cast<std::uint64_t>(std::llround(info.stake))});
-          } catch (const std::exception &) {
-            // a malformed key cannot verify anything: left out
-          }
-        }
-        directory_ = std::move(directory);
-        close_unregistered_links();
-      });
+  store_.read_registry([this](const std::optional<std::string> &error,
+                              std::vector<RegisteredNode> nodes) {
+    if (error) {
+      if (!NodeStore::is_unreachable(*error))
+        registry_problem_.failed(*error);
+      return;
+    }
+    registry_problem_.succeeded();
+    registry_.clear();
+    for (RegisteredNode &node : nodes)
+      registry_[node.node_id] =
+          NodeInfo{std::move(node.public_key), std::move(node.node_type), node.active, node.stake};
+    // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too.
+    p2p::NodeDirectory directory;
+    for (const auto &[id, info] : registry_) {
+      try {
+        directory.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
+                                        info.node_type == "validator",
+                                        static_cast<std::uint64_t>(std::llround(info.stake))});
+      } catch (const std::exception &) {
+        // a malformed key cannot verify anything: left out
+      }
+    }
+    directory_ = std::move(directory);
+    close_unregistered_links();
+  });
 }
 
 // A session outlives its handshake only while the registry still admits its peer: a node
@@ -697,16 +593,12 @@ void Agent::on_session(Link &link, const p::Session &session) {
   if (!link.outgoing)
     log_info("authenticated link to " + link.description);
   const std::string peer = link.peer_id, version = p::to_string(session.version);
-  db_.submit(
-      [peer, version](Session &s) {
-        s.query("SELECT mycelium.note_peer($1, $2)", {peer, version});
-      },
-      [this, peer](const std::optional<std::string> &error) {
-        if (!error)
-          peer_record_problem_.succeeded();
-        else if (!Database::is_unreachable(*error))
-          peer_record_problem_.failed(peer + ": " + *error);
-      });
+  store_.note_peer(peer, version, [this, peer](const std::optional<std::string> &error) {
+    if (!error)
+      peer_record_problem_.succeeded();
+    else if (!NodeStore::is_unreachable(*error))
+      peer_record_problem_.failed(peer + ": " + *error);
+  });
   for (Dial &dial : dials_)
     if (dial.conn == link.id)
       dial.node_id = link.peer_id;
@@ -779,38 +671,30 @@ void Agent::request_sync(Link &link) {
   link.sync_requested_ms = p::now_ms();
   const std::string peer = link.peer_id;
   const ConnId id = link.id;
-  auto cursors = std::make_shared<std::vector<p::SyncCursor>>();
-  db_.submit(
-      [peer, cursors](Session &s) {
-        for (const Row &row : s.query("SELECT shard_id, head_seq FROM mycelium.chain_heads "
-                                      "WHERE kind = 'replica' AND primary_node = $1",
-                                      {peer}))
-          cursors->push_back(
-              p::SyncCursor{row[0].value_or(""), peer, std::stoll(row[1].value_or("0"))});
-      },
-      [this, id, cursors](const std::optional<std::string> &error) {
-        auto it = links_.find(id);
-        if (it == links_.end())
-          return;
-        Link &l = *it->second;
-        if (error || cursors->empty()) {
-          l.sync_pending = false;
-          if (error) {
-            if (!Database::is_unreachable(*error))
-              cursors_problem_.failed(*error);
-          } else {
-            cursors_problem_.succeeded();
-            note_sync_round();
-          }
-          return;
-        }
+  store_.replica_cursors(peer, [this, id](const std::optional<std::string> &error,
+                                          std::vector<p::SyncCursor> cursors) {
+    auto it = links_.find(id);
+    if (it == links_.end())
+      return;
+    Link &l = *it->second;
+    if (error || cursors.empty()) {
+      l.sync_pending = false;
+      if (error) {
+        if (!NodeStore::is_unreachable(*error))
+          cursors_problem_.failed(*error);
+      } else {
         cursors_problem_.succeeded();
-        l.sync_shards.clear();
-        for (const p::SyncCursor &cursor : *cursors)
-          l.sync_shards.push_back(cursor.shard_id);
-        send(l, p::DBSyncReq{next_request_id_++, *cursors,
-                             static_cast<std::uint32_t>(config_.db_sync_page_size)});
-      });
+        note_sync_round();
+      }
+      return;
+    }
+    cursors_problem_.succeeded();
+    l.sync_shards.clear();
+    for (const p::SyncCursor &cursor : cursors)
+      l.sync_shards.push_back(cursor.shard_id);
+    send(l, p::DBSyncReq{next_request_id_++, std::move(cursors),
+                         static_cast<std::uint32_t>(config_.db_sync_page_size)});
+  });
 }
 
 // Answers with the entries after each cursor, in seq order, at most page_size in all.
@@ -818,63 +702,23 @@ void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
   const ConnId id = link.id;
   const std::uint32_t page =
       std::min<std::uint32_t>(request.page_size ? request.page_size : 1, 5000);
-  auto response = std::make_shared<p::DBSyncResp>();
-  response->request_id = request.request_id;
-  const std::vector<p::SyncCursor> cursors = request.cursors;
-  db_.submit(
-      [cursors, page, response](Session &s) {
-        std::uint32_t left = page;
-        for (const p::SyncCursor &cursor : cursors) {
-          if (left == 0) {
-            response->more = true;
-            break;
-          }
-          Rows rows =
-              s.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
-                      "       (extract(epoch FROM created_at) * 1000000)::bigint, origin_node, "
-                      "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature "
-                      "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 "
-                      " ORDER BY seq LIMIT $3",
-                      {cursor.shard_id, std::to_string(cursor.last_seq), std::to_string(left + 1)});
-          if (rows.size() > left) {
-            rows.pop_back();
-            response->more = true;
-          }
-          for (const Row &r : rows) {
-            p::AuditEntry e;
-            e.shard_id = r[0].value_or("");
-            e.seq = std::stoll(r[1].value_or("0"));
-            e.op = r[2].value_or("");
-            e.key = r[3].value_or("");
-            e.version = std::stoi(r[4].value_or("0"));
-            e.value_json = r[5].value_or("");
-            e.created_by = r[6].value_or("");
-            e.signature = r[7].value_or("");
-            e.created_at_us = std::stoll(r[8].value_or("0"));
-            e.origin_node = r[9].value_or("");
-            const Bytes prev = from_hex(r[10].value_or(""), 32, "prev_hash");
-            const Bytes hash = from_hex(r[11].value_or(""), 32, "entry_hash");
-            std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
-            std::copy(hash.begin(), hash.end(), e.entry_hash.begin());
-            e.link_signature = parse_signature(r[12].value_or(""), "link_signature");
-            response->entries.push_back(std::move(e));
-          }
-          left -= static_cast<std::uint32_t>(rows.size());
-        }
-      },
-      [this, id, response](const std::optional<std::string> &error) {
+  const std::uint64_t request_id = request.request_id;
+  store_.changes_after(
+      request.cursors, page,
+      [this, id, request_id](const std::optional<std::string> &error, SyncPage found) {
         auto it = links_.find(id);
         if (it == links_.end())
           return;
+        p::DBSyncResp response{request_id, std::move(found.entries), found.more};
         if (error) {
-          if (!Database::is_unreachable(*error))
+          if (!NodeStore::is_unreachable(*error))
             serve_problem_.failed(*error);
-          response->entries.clear();
-          response->more = false;
+          response.entries.clear();
+          response.more = false;
         } else {
           serve_problem_.succeeded();
         }
-        send(*it->second, std::move(*response));
+        send(*it->second, std::move(response));
       });
 }
 
@@ -882,66 +726,40 @@ void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
 // the database checks every entry; the agent trusts nothing it received.
 void Agent::apply_sync(Link &link, p::DBSyncResp response) {
   const ConnId id = link.id;
-  auto entries = std::make_shared<std::vector<p::AuditEntry>>(std::move(response.entries));
+  auto entries = std::make_shared<const std::vector<p::AuditEntry>>(std::move(response.entries));
   const bool more = response.more;
-  auto refused = std::make_shared<long long>(0);
-  db_.submit(
-      [entries, refused](Session &s) {
-        if (entries->empty())
-          return;
-        s.exec("BEGIN");
-        for (const p::AuditEntry &e : *entries)
-          s.query("INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
-                  "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
-                  "link_signature) "
-                  "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, "
-                  // Exact to the microsecond (a float8 of Unix microseconds is not): the entry
-                  // hash and the link signature cover created_at.
-                  "'epoch'::timestamptz + $9::bigint * interval '1 microsecond', $10, "
-                  "decode($11, 'hex'), decode($12, 'hex'), $13)",
-                  {e.shard_id, std::to_string(e.seq), e.op, e.key, std::to_string(e.version),
-                   e.value_json.empty() ? std::nullopt : std::optional<std::string>(e.value_json),
-                   e.created_by, e.signature, std::to_string(e.created_at_us), e.origin_node,
-                   hex_of(e.prev_hash), hex_of(e.entry_hash),
-                   to_hex(e.link_signature.data(), e.link_signature.size())});
-        // The rejections this transaction recorded: the push (postgres_fdw) may record its own
-        // at the same time, and they are not this peer's.
-        *refused = std::stoll(s.query("SELECT count(*) FROM mycelium.inbox_rejections "
-                                      "WHERE xmin = pg_catalog.pg_current_xact_id()::xid")[0][0]
-                                  .value_or("0"));
-        s.exec("COMMIT");
-      },
-      [this, id, entries, more, refused](const std::optional<std::string> &error) {
-        auto it = links_.find(id);
-        if (it == links_.end())
-          return;
-        Link &l = *it->second;
-        l.sync_pending = false;
-        if (error) {
-          if (!Database::is_unreachable(*error))
-            apply_problem_.failed(*error);
-          return;
-        }
-        apply_problem_.succeeded();
-        if (*refused > 0) {
-          metrics_.message_rejected("inbox-refused");
-          log_warn("the inbox refused " + std::to_string(*refused) + " entries from " + l.peer_id +
-                   " (see mycelium.inbox_rejections)");
-        }
-        // The primary serves the cursors in order and stops when the page is full: the shards
-        // before the last one in the page were served to their end; the rest may not be.
-        const std::string last = entries->empty() ? "" : entries->back().shard_id;
-        bool behind = false;
-        for (const std::string &shard : l.sync_shards) {
-          if (more && (shard == last || last.empty()))
-            behind = true;
-          metrics_.set_sync_behind(shard, behind);
-          shard_behind_[shard] = behind;
-        }
-        note_sync_round();
-        if (more && *refused == 0)
-          request_sync(l);
-      });
+  store_.apply_entries(entries, [this, id, entries, more](const std::optional<std::string> &error,
+                                                          long long refused) {
+    auto it = links_.find(id);
+    if (it == links_.end())
+      return;
+    Link &l = *it->second;
+    l.sync_pending = false;
+    if (error) {
+      if (!NodeStore::is_unreachable(*error))
+        apply_problem_.failed(*error);
+      return;
+    }
+    apply_problem_.succeeded();
+    if (refused > 0) {
+      metrics_.message_rejected("inbox-refused");
+      log_warn("the inbox refused " + std::to_string(refused) + " entries from " + l.peer_id +
+               " (see mycelium.inbox_rejections)");
+    }
+    // The primary serves the cursors in order and stops when the page is full: the shards
+    // before the last one in the page were served to their end; the rest may not be.
+    const std::string last = entries->empty() ? "" : entries->back().shard_id;
+    bool behind = false;
+    for (const std::string &shard : l.sync_shards) {
+      if (more && (shard == last || last.empty()))
+        behind = true;
+      metrics_.set_sync_behind(shard, behind);
+      shard_behind_[shard] = behind;
+    }
+    note_sync_round();
+    if (more && refused == 0)
+      request_sync(l);
+  });
 }
 
 void Agent::lost(ConnId id) {
@@ -1045,7 +863,7 @@ std::string Agent::health_problem(std::int64_t now_ms) const {
   const std::int64_t since = std::max(last_sync_ms_, started_ms_);
   const bool sync_stale = validator_linked && now_ms - since > sync_stale_after_ms();
   // A database outage stalls DB sync too: then the database is the reason to give.
-  const Database::Reachability &db = db_.reachability();
+  const Database::Reachability &db = store_.reachability();
   if (!db.reachable && (now_ms - db.since_ms > 5000 || sync_stale))
     return "database unreachable for " + std::to_string((now_ms - db.since_ms) / 1000) +
            " s: " + db.error;

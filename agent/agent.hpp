@@ -5,7 +5,7 @@
 #pragma once
 
 #include "config.hpp"
-#include "database.hpp"
+#include "node_store.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "node_status.hpp"
@@ -147,7 +147,7 @@ private:
   AgentConfig config_;
   SecretKey key_;
   AgentMetrics metrics_;
-  Database db_;
+  NodeStore store_; // every statement the agent runs
   std::unique_ptr<Transport> transport_;
   uv_timer_t *timer_ = nullptr;
   std::map<ConnId, std::unique_ptr<Link>> links_;

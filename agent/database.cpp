@@ -1,7 +1,5 @@
 #include "database.hpp"
 
-#include "mycelium/pgclient/connect.hpp"
-
 #include "log.hpp"
 
 #include <chrono>
@@ -13,43 +11,23 @@ namespace mycelium::agent {
 namespace {
 constexpr const char *kCannotConnect = "cannot connect to the database: ";
 constexpr const char *kConnectionLost = "lost the connection to the database: ";
+// A failed statement as one log line: the server's message, code, detail and hint.
+std::string error_text(const pgclient::Error &e) {
+  std::string text = pgclient::one_line(e.what());
+  if (!e.sqlstate().empty())
+    text += " (SQLSTATE " + e.sqlstate() + ")";
+  if (!e.detail().empty())
+    text += "; " + pgclient::one_line(e.detail());
+  if (!e.hint().empty())
+    text += "; hint: " + pgclient::one_line(e.hint());
+  return text;
+}
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 } // namespace
-
-Rows Session::query(const std::string &sql, const std::vector<std::optional<std::string>> &params) {
-  std::vector<const char *> values;
-  values.reserve(params.size());
-  for (const auto &p : params)
-    values.push_back(p ? p->c_str() : nullptr);
-  PGresult *res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
-  const ExecStatusType status = PQresultStatus(res);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    const std::string message =
-        pgclient::one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
-    std::string sqlstate = state ? state : "";
-    PQclear(res);
-    throw DbError(sqlstate, message.empty() ? "query failed" : message);
-  }
-  Rows rows;
-  const int n = PQntuples(res), cols = PQnfields(res);
-  rows.reserve(static_cast<std::size_t>(n));
-  for (int r = 0; r < n; ++r) {
-    Row row;
-    row.reserve(static_cast<std::size_t>(cols));
-    for (int c = 0; c < cols; ++c)
-      row.push_back(PQgetisnull(res, r, c) ? std::nullopt
-                                           : std::optional<std::string>(PQgetvalue(res, r, c)));
-    rows.push_back(std::move(row));
-  }
-  PQclear(res);
-  return rows;
-}
 
 Database::Database(uv_loop_t *loop, std::string dsn) : dsn_(std::move(dsn)) {
   async_ = new uv_async_t;
@@ -80,7 +58,7 @@ void Database::stop() {
   }
 }
 
-void Database::submit(std::function<void(Session &)> work,
+void Database::submit(std::function<void(pgclient::Connection &)> work,
                       std::function<void(const std::optional<std::string> &)> done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -92,7 +70,7 @@ void Database::submit(std::function<void(Session &)> work,
 }
 
 void Database::run() {
-  PGconn *conn = nullptr;
+  std::unique_ptr<pgclient::Connection> conn;
   for (;;) {
     Job job;
     {
@@ -104,25 +82,25 @@ void Database::run() {
       queue_.pop_front();
     }
     try {
-      if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        if (conn)
-          PQfinish(conn);
-        conn = nullptr;
+      if (!conn || !conn->ok()) {
+        conn.reset();
         try {
-          conn = pgclient::connect(dsn_, "mycelium-agent").release();
+          conn = std::make_unique<pgclient::Connection>(dsn_, "mycelium-agent");
         } catch (const pgclient::ConnectError &e) {
-          throw DbError("", std::string(kCannotConnect) + e.what());
+          throw std::runtime_error(std::string(kCannotConnect) + e.what());
         }
       }
-      Session session(conn);
-      job.work(session);
+      job.work(*conn);
+    } catch (const pgclient::Error &e) {
+      job.error = error_text(e);
     } catch (const std::exception &e) {
       job.error = e.what();
-      // A failed statement inside an explicit transaction leaves it aborted: start clean.
-      if (conn && PQtransactionStatus(conn) == PQTRANS_INERROR)
-        PQclear(PQexec(conn, "ROLLBACK"));
     }
-    job.connected = conn && PQstatus(conn) == CONNECTION_OK;
+    // A job that failed inside its transaction (a statement refused, or its own code threw
+    // between statements) leaves the block open or aborted: the next job starts clean.
+    if (job.error && conn && conn->ok() && conn->in_transaction())
+      conn->rollback();
+    job.connected = conn && conn->ok();
     // A job that lost the connection failed because the database went away, whatever the
     // statement was: said so, so that callers leave the logging to note() (once).
     if (!job.connected && job.error && !is_unreachable(*job.error))
@@ -133,8 +111,6 @@ void Database::run() {
     }
     uv_async_send(async_);
   }
-  if (conn)
-    PQfinish(conn);
 }
 
 void Database::on_async(uv_async_t *handle) {

@@ -1,9 +1,10 @@
-// The agent's database access: one libpq connection on a thread of its own, so the event loop
-// never blocks on PostgreSQL. Work is queued as functions run on that thread; their results
-// come back to the loop thread through a uv_async handle.
+// The agent's database access: one libpq connection (pgclient) on a thread of its own, so the
+// event loop never blocks on PostgreSQL. Only NodeStore submits work; it holds the SQL. Work is
+// queued as functions run on that thread; their results come back to the loop thread through a
+// uv_async handle.
 #pragma once
 
-#include <libpq-fe.h>
+#include "mycelium/pgclient/connection.hpp"
 
 #include <condition_variable>
 #include <cstdint>
@@ -21,32 +22,6 @@ typedef struct uv_async_s uv_async_t;
 
 namespace mycelium::agent {
 
-// A database error with its SQLSTATE (empty for connection problems).
-class DbError : public std::runtime_error {
-public:
-  DbError(std::string sqlstate, const std::string &message)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
-  const std::string &sqlstate() const { return sqlstate_; }
-
-private:
-  std::string sqlstate_;
-};
-
-// Rows as text (NULL is nullopt), enough for the agent's few queries.
-using Row = std::vector<std::optional<std::string>>;
-using Rows = std::vector<Row>;
-
-// A thin synchronous session, used only on the database thread.
-class Session {
-public:
-  explicit Session(PGconn *conn) : conn_(conn) {}
-  Rows query(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
-  void exec(const std::string &sql) { query(sql); }
-
-private:
-  PGconn *conn_;
-};
-
 class Database {
 public:
   Database(uv_loop_t *loop, std::string dsn);
@@ -56,7 +31,8 @@ public:
 
   // Runs `work` on the database thread (reconnecting first if needed), then `done` on the loop
   // thread with the error message if it failed (nullopt on success).
-  void submit(std::function<void(Session &)> work,
+  // Statements inside `work` throw pgclient::Error; its text becomes the error.
+  void submit(std::function<void(pgclient::Connection &)> work,
               std::function<void(const std::optional<std::string> &error)> done);
   // Stops the thread after the queued work; pending `done` callbacks are dropped.
   void stop();
@@ -76,7 +52,7 @@ public:
 
 private:
   struct Job {
-    std::function<void(Session &)> work;
+    std::function<void(pgclient::Connection &)> work;
     std::function<void(const std::optional<std::string> &)> done;
     std::optional<std::string> error;
     bool connected = true; // the connection was up after the job

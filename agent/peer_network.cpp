@@ -35,10 +35,6 @@ std::int64_t wall_clock_us() {
       .count();
 }
 
-std::optional<std::string> opt(const std::string &s) {
-  return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
-
 } // namespace
 
 // --- the periodic part ---------------------------------------------------------------------
@@ -180,77 +176,47 @@ void Agent::share_entries(const std::vector<p::BlacklistEntry> &entries, ConnId 
 // The database verifies the entry again (mycelium.blacklist_add) before it stores it.
 void Agent::store_entry(const p::BlacklistEntry &entry, const std::string &received_from) {
   const p::BlacklistEntry e = entry;
-  db_.submit(
-      [e, received_from](Session &s) {
-        s.query("SELECT mycelium.blacklist_add($1, $2, $3, $4, $5, $6, $7)",
-                {e.node_id, e.reason, e.created_by, std::to_string(e.created_at_ms),
-                 std::to_string(e.expires_at_ms), to_hex(e.signature.data(), e.signature.size()),
-                 opt(received_from)});
-      },
-      [e](const std::optional<std::string> &error) {
-        if (error)
-          log_warn("cannot record the blacklist entry against " + e.node_id + " by " +
-                   e.created_by + ": " + *error);
-      });
+  store_.store_blacklist_entry(entry, received_from, [e](const std::optional<std::string> &error) {
+    if (error)
+      log_warn("cannot record the blacklist entry against " + e.node_id + " by " + e.created_by +
+               ": " + *error);
+  });
 }
 
 // Operators add and lift entries with SQL (mycelium.blacklist_add, mycelium.blacklist_lift);
 // the agent picks those up here, and drops expired rows.
 void Agent::refresh_blacklist() {
-  struct Snapshot {
-    std::vector<p::BlacklistEntry> entries;
-    std::vector<std::pair<std::string, std::int64_t>> lifts;
-  };
-  auto snapshot = std::make_shared<Snapshot>();
-  db_.submit(
-      [snapshot](Session &s) {
-        s.query("SELECT mycelium.blacklist_expire()");
-        for (const Row &r : s.query("SELECT node_id, lifted_at_ms FROM mycelium.blacklist_lifts"))
-          snapshot->lifts.emplace_back(r[0].value_or(""), std::stoll(r[1].value_or("0")));
-        for (const Row &r : s.query("SELECT node_id, reason, created_by, created_at_ms, "
-                                    "expires_at_ms, signature FROM mycelium.blacklist")) {
-          p::BlacklistEntry e;
-          e.node_id = r[0].value_or("");
-          e.reason = r[1].value_or("");
-          e.created_by = r[2].value_or("");
-          e.created_at_ms = std::stoll(r[3].value_or("0"));
-          e.expires_at_ms = std::stoll(r[4].value_or("0"));
-          const Bytes sig = from_hex(r[5].value_or(""), kSignatureSize, "signature");
-          std::copy(sig.begin(), sig.end(), e.signature.begin());
-          snapshot->entries.push_back(std::move(e));
-        }
-      },
-      [this, snapshot](const std::optional<std::string> &error) {
-        if (error) {
-          if (!Database::is_unreachable(*error))
-            blacklist_problem_.failed(*error);
-          return;
-        }
-        blacklist_problem_.succeeded();
-        const std::int64_t now = p::now_ms();
-        for (const auto &[node, lifted_at] : snapshot->lifts) {
-          auto it = lifts_seen_.find(node);
-          if (it != lifts_seen_.end() && it->second >= lifted_at)
-            continue;
-          lifts_seen_[node] = lifted_at;
-          blacklist_.lift(node, now);
-          scores_.forget(node);
-          // Lifts made before this start are history, not news: said at debug only.
-          if (lifts_loaded_)
-            log_info("blacklist lifted for " + node + " (at " + format_unix_ms(lifted_at) + ")");
-          else
-            log_debug("blacklist lift for " + node + " from " + format_unix_ms(lifted_at) +
-                      " applied");
-        }
-        lifts_loaded_ = true;
-        std::vector<p::BlacklistEntry> fresh;
-        for (const p::BlacklistEntry &e : snapshot->entries)
-          if (blacklist_.offer(e, now) == p2p::OfferResult::Accepted)
-            fresh.push_back(e);
-        if (!fresh.empty())
-          share_entries(fresh, 0);
-        enforce_bans(now);
-      });
+  store_.read_blacklist([this](const std::optional<std::string> &error,
+                               BlacklistSnapshot snapshot) {
+    if (error) {
+      if (!NodeStore::is_unreachable(*error))
+        blacklist_problem_.failed(*error);
+      return;
+    }
+    blacklist_problem_.succeeded();
+    const std::int64_t now = p::now_ms();
+    for (const auto &[node, lifted_at] : snapshot.lifts) {
+      auto it = lifts_seen_.find(node);
+      if (it != lifts_seen_.end() && it->second >= lifted_at)
+        continue;
+      lifts_seen_[node] = lifted_at;
+      blacklist_.lift(node, now);
+      scores_.forget(node);
+      // Lifts made before this start are history, not news: said at debug only.
+      if (lifts_loaded_)
+        log_info("blacklist lifted for " + node + " (at " + format_unix_ms(lifted_at) + ")");
+      else
+        log_debug("blacklist lift for " + node + " from " + format_unix_ms(lifted_at) + " applied");
+    }
+    lifts_loaded_ = true;
+    std::vector<p::BlacklistEntry> fresh;
+    for (const p::BlacklistEntry &e : snapshot.entries)
+      if (blacklist_.offer(e, now) == p2p::OfferResult::Accepted)
+        fresh.push_back(e);
+    if (!fresh.empty())
+      share_entries(fresh, 0);
+    enforce_bans(now);
+  });
 }
 
 // --- discovery -----------------------------------------------------------------------------
@@ -487,16 +453,12 @@ void Agent::on_peer_status(Link &link, const p::Sync &sync) {
                            ",\"memory_bytes\":" + std::to_string(sync.memory_bytes) +
                            ",\"cpu_percent_milli\":" + std::to_string(sync.cpu_percent_milli) + "}";
   const std::string peer = link.peer_id;
-  db_.submit(
-      [peer, json](Session &s) {
-        s.query("SELECT mycelium.note_peer_status($1, $2::jsonb)", {peer, json});
-      },
-      [this, peer](const std::optional<std::string> &error) {
-        if (!error)
-          peer_record_problem_.succeeded();
-        else if (!Database::is_unreachable(*error))
-          peer_record_problem_.failed(peer + ": " + *error);
-      });
+  store_.note_peer_status(peer, json, [this, peer](const std::optional<std::string> &error) {
+    if (!error)
+      peer_record_problem_.succeeded();
+    else if (!NodeStore::is_unreachable(*error))
+      peer_record_problem_.failed(peer + ": " + *error);
+  });
 }
 
 // --- gossip --------------------------------------------------------------------------------

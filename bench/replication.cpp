@@ -5,7 +5,7 @@
 // for bench/RESULTS.md. Run it through bench/replication.sh, which starts the two clusters:
 //   primary  database mycelium (extension), database logical_pub (publication)
 //   replica  database mycelium (extension), database logical_sub (subscription)
-#include "mycelium/pgclient/connect.hpp"
+#include "mycelium/pgclient/connection.hpp"
 #include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
@@ -150,64 +150,7 @@ std::string conninfo(int port, const std::string &dbname) {
   return "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=" + dbname;
 }
 
-// One libpq connection. Every failed statement throws with the server's message.
-class Connection {
-public:
-  explicit Connection(const std::string &info)
-      : conn_(mycelium::pgclient::connect(info, "mycelium-bench").release()) {}
-  ~Connection() { PQfinish(conn_); }
-  Connection(const Connection &) = delete;
-  Connection &operator=(const Connection &) = delete;
-
-  // Runs `sql` with text parameters; returns every row (NULL as "").
-  std::vector<std::vector<std::string>> rows(const std::string &sql,
-                                             const std::vector<std::string> &params = {}) {
-    std::vector<const char *> values;
-    for (const std::string &p : params)
-      values.push_back(p.c_str());
-    PGresult *res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0);
-    check(res, sql);
-    std::vector<std::vector<std::string>> out(PQntuples(res));
-    for (int r = 0; r < PQntuples(res); ++r)
-      for (int c = 0; c < PQnfields(res); ++c)
-        out[r].emplace_back(PQgetvalue(res, r, c));
-    PQclear(res);
-    return out;
-  }
-
-  // The first column of the first row, or "" when there is none.
-  std::string query(const std::string &sql, const std::vector<std::string> &params = {}) {
-    const auto result = rows(sql, params);
-    return result.empty() || result[0].empty() ? "" : result[0][0];
-  }
-
-  void prepare(const std::string &name, const std::string &sql) {
-    PGresult *res = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
-    check(res, sql);
-    PQclear(res);
-  }
-
-  void run_prepared(const std::string &name, int count, const char *const *values) {
-    PGresult *res = PQexecPrepared(conn_, name.c_str(), count, values, nullptr, nullptr, 0);
-    check(res, name);
-    PQclear(res);
-  }
-
-  int backend_pid() const { return PQbackendPID(conn_); }
-
-private:
-  // Throws (and frees `res`) unless the statement succeeded; the caller frees it then.
-  void check(PGresult *res, const std::string &what) {
-    const ExecStatusType status = PQresultStatus(res);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-      return;
-    std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
-    PQclear(res);
-    throw std::runtime_error("statement failed: " + what.substr(0, 200) + "\n" + message);
-  }
-  PGconn *conn_;
-};
+using mycelium::pgclient::Connection;
 
 struct Record {
   std::string key, value, signature;
@@ -257,11 +200,11 @@ void insert_records(Connection &db, const std::string &table, const std::string 
         params.push_back(v);
     }
     if (n == static_cast<std::size_t>(kBulkRows)) {
-      db.run_prepared(full, static_cast<int>(params.size()), params.data());
+      db.exec_prepared(full, static_cast<int>(params.size()), params.data());
     } else {
       const std::string name = full + "_tail";
       db.prepare(name, insert_sql(table, n));
-      db.run_prepared(name, static_cast<int>(params.size()), params.data());
+      db.exec_prepared(name, static_cast<int>(params.size()), params.data());
     }
     next += n;
   }
@@ -295,9 +238,9 @@ struct Node {
 // a login for the peer's pushes (as in regress/multinode/setup_node.sql) and the credentials
 // this node uses to reach the other one.
 void setup_mycelium(Connection &db, const Node &self, const std::vector<const Node *> &nodes) {
-  db.query("CREATE EXTENSION mycelium");
-  db.query("CREATE EXTENSION postgres_fdw");
-  db.query("SELECT mycelium.set_local_node($1)", {self.id});
+  db.scalar("CREATE EXTENSION mycelium");
+  db.scalar("CREATE EXTENSION postgres_fdw");
+  db.scalar("SELECT mycelium.set_local_node($1)", {self.id});
   for (const Node *node : nodes) {
     mycelium::NodeRegistration r;
     r.node_id = node->id;
@@ -307,21 +250,21 @@ void setup_mycelium(Connection &db, const Node &self, const std::vector<const No
     r.port = node->port;
     r.version = "bench";
     r.canonical_capabilities = "{}";
-    db.query("SELECT mycelium.register_node($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
-             {r.node_id, r.node_type, r.public_key, r.ip, std::to_string(r.port), r.version,
-              r.canonical_capabilities, hex(node->key.sign(mycelium::registration_payload(r)))});
+    db.scalar("SELECT mycelium.register_node($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
+              {r.node_id, r.node_type, r.public_key, r.ip, std::to_string(r.port), r.version,
+               r.canonical_capabilities, hex(node->key.sign(mycelium::registration_payload(r)))});
   }
-  db.query("CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator");
+  db.scalar("CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator");
   for (const Node *node : nodes)
     if (node != &self)
-      db.query("SELECT mycelium.set_peer_credentials($1, 'sync', 'mycelium_sync')", {node->id});
+      db.scalar("SELECT mycelium.set_peer_credentials($1, 'sync', 'mycelium_sync')", {node->id});
 }
 
 // ALTER SYSTEM + reload: the worker picks the new interval up on its next wake-up (the reload
 // wakes it), runs one round and then waits the new interval.
 void set_sync_interval(Connection &db, const std::string &interval) {
-  db.query("ALTER SYSTEM SET mycelium.sync_interval = '" + interval + "'");
-  db.query("SELECT pg_reload_conf()");
+  db.scalar("ALTER SYSTEM SET mycelium.sync_interval = '" + interval + "'");
+  db.scalar("SELECT pg_reload_conf()");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 }
 
@@ -330,7 +273,7 @@ double wait_until(Connection &db, const std::string &sql, const std::string &exp
                   double timeout, const std::string &what) {
   const auto start = Clock::now();
   for (;;) {
-    if (db.query(sql) == expected)
+    if (db.scalar(sql) == expected)
       return seconds_since(start);
     if (seconds_since(start) > timeout)
       throw std::runtime_error("timed out after " + std::to_string(timeout) + " s waiting for " +
@@ -426,8 +369,8 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   for (const SyncRun &run : runs) {
     // Replica added while the shard is empty: the rows written next take the incremental path
     // (the worker is paused, so nothing moves until sync_now).
-    p.query("SELECT mycelium.create_shard($1, replicas => 0)", {run.shard});
-    p.query("SELECT mycelium.add_replica($1, $2)", {run.shard, kReplicaId});
+    p.scalar("SELECT mycelium.create_shard($1, replicas => 0)", {run.shard});
+    p.scalar("SELECT mycelium.add_replica($1, $2)", {run.shard, kReplicaId});
     total += run.rows;
   }
   std::fprintf(stderr, "throughput: signing %zu rows for %zu shard(s)\n", total, runs.size());
@@ -442,7 +385,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   t.prewrite_rate = static_cast<double>(total) / seconds_since(write_start);
   std::fprintf(stderr, "  %.0f signed rows/s\n", t.prewrite_rate);
   for (const SyncRun &run : runs)
-    if (p.query("SELECT lag_changes FROM mycelium.sync_status WHERE shard_id = $1", {run.shard}) !=
+    if (p.scalar("SELECT lag_changes FROM mycelium.sync_status WHERE shard_id = $1", {run.shard}) !=
         std::to_string(run.rows))
       throw std::runtime_error("the paused worker pushed rows of " + run.shard + " early");
 
@@ -453,15 +396,15 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
     // database-wide VACUUM: its invalidations wake the idle sync worker (a catch-up interrupt
     // sets its latch), which then runs a round whatever mycelium.sync_interval says.
     for (Connection *db : {&p, &r}) {
-      db->query("VACUUM mycelium.shards");
-      db->query("CHECKPOINT");
+      db->scalar("VACUUM mycelium.shards");
+      db->scalar("CHECKPOINT");
     }
-    if (p.query("SELECT lag_changes FROM mycelium.sync_status WHERE shard_id = $1", {run.shard}) !=
+    if (p.scalar("SELECT lag_changes FROM mycelium.sync_status WHERE shard_id = $1", {run.shard}) !=
         std::to_string(run.rows))
       throw std::runtime_error("the sync worker pushed " + run.shard + " before sync_now");
     wait_for_idle_worker(p);
-    Connection pusher(conninfo(o.primary_port, "mycelium"));
-    pusher.query("SET mycelium.sync_batch_size = " + std::to_string(run.batch_size));
+    Connection pusher(conninfo(o.primary_port, "mycelium"), "mycelium-bench");
+    pusher.scalar("SET mycelium.sync_batch_size = " + std::to_string(run.batch_size));
     std::string pushed;
     const double primary_cpu = process_cpu_seconds(pusher.backend_pid());
     CpuMeter cpu(o.primary_postmaster, o.replica_postmaster);
@@ -471,7 +414,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
       profile = profile && !run.profiled;
       PerfRecording perf(run.profiled ? o.perf_output : "");
       const auto start = Clock::now();
-      pushed = pusher.query("SELECT mycelium.sync_now($1)", {run.shard});
+      pushed = pusher.scalar("SELECT mycelium.sync_now($1)", {run.shard});
       run.seconds = seconds_since(start);
     }
     cpu.stop();
@@ -479,8 +422,8 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
     run.machine_cpu = cpu.machine;
     run.primary_cpu = process_cpu_seconds(pusher.backend_pid()) - primary_cpu;
     // The pusher's postgres_fdw connection is the replica's newest mycelium_sync session.
-    const std::string applier = r.query("SELECT pid FROM pg_stat_activity WHERE usename = "
-                                        "'mycelium_sync' ORDER BY backend_start DESC LIMIT 1");
+    const std::string applier = r.scalar("SELECT pid FROM pg_stat_activity WHERE usename = "
+                                         "'mycelium_sync' ORDER BY backend_start DESC LIMIT 1");
     run.replica_cpu = applier.empty() ? 0 : process_cpu_seconds(std::stoi(applier));
     run.rate = static_cast<double>(run.rows) / run.seconds;
     std::fprintf(stderr,
@@ -491,27 +434,27 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
                  run.primary_cpu, run.replica_cpu, run.clusters_cpu, run.machine_cpu);
     if (run.profiled) {
       const std::string replica_pid =
-          r.query("SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE usename = "
-                  "'mycelium_sync'");
+          r.scalar("SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE usename = "
+                   "'mycelium_sync'");
       std::ofstream(o.perf_output + ".pids")
           << "primary=" << pusher.backend_pid() << "\nreplica=" << replica_pid << "\n";
     }
     if (pushed != std::to_string(run.rows))
       throw std::runtime_error(
           "sync_now pushed " + pushed + " entries, expected " + std::to_string(run.rows) + ": " +
-          p.query("SELECT string_agg(format('%s pushed %s at %s (now %s), lag %s, error %s', "
-                  "shard_id, last_pushed_seq, pushed_at, now(), lag_changes, last_error), '; ') "
-                  "FROM mycelium.sync_status"));
-    const auto check = p.rows("SELECT local_records, remote_records, match FROM "
-                              "mycelium.verify_replica($1, $2)",
-                              {run.shard, kReplicaId});
+          p.scalar("SELECT string_agg(format('%s pushed %s at %s (now %s), lag %s, error %s', "
+                   "shard_id, last_pushed_seq, pushed_at, now(), lag_changes, last_error), '; ') "
+                   "FROM mycelium.sync_status"));
+    const auto check = p.query("SELECT local_records, remote_records, match FROM "
+                               "mycelium.verify_replica($1, $2)",
+                               {run.shard, kReplicaId});
     if (check.empty() || check[0][1] != std::to_string(run.rows) || check[0][2] != "t")
       throw std::runtime_error("the replica of " + run.shard + " does not match its primary");
     t.runs.push_back(run);
   }
   const std::vector<Record> &baseline_records = records.back();
   const std::string baseline_shard = runs.back().shard;
-  if (r.query("SELECT count(*) FROM mycelium.inbox_rejections") != "0")
+  if (r.scalar("SELECT count(*) FROM mycelium.inbox_rejections") != "0")
     throw std::runtime_error("the replica rejected entries");
 
   // Native logical replication of the same rows (those of the last shard), into a plain table
@@ -519,41 +462,42 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   // (copy_data = false), is disabled while the publisher takes the rows in the same 500-row
   // transactions, and is timed from ENABLE until the subscriber holds all N rows.
   std::fprintf(stderr, "logical replication: %zu rows\n", o.rows);
-  Connection pub(conninfo(o.primary_port, "logical_pub"));
-  Connection sub(conninfo(o.replica_port, "logical_sub"));
-  sub.query("SET client_min_messages = warning"); // no NOTICEs about the slot
+  Connection pub(conninfo(o.primary_port, "logical_pub"), "mycelium-bench");
+  Connection sub(conninfo(o.replica_port, "logical_sub"), "mycelium-bench");
+  sub.scalar("SET client_min_messages = warning"); // no NOTICEs about the slot
   const std::string table = "CREATE TABLE bench_data (key text NOT NULL, value jsonb NOT NULL, "
                             "version integer NOT NULL, created_by text NOT NULL, "
                             "signature text NOT NULL, shard_id text NOT NULL, "
                             "PRIMARY KEY (shard_id, key))";
-  pub.query(table);
-  sub.query(table);
-  pub.query("CREATE PUBLICATION bench_pub FOR TABLE bench_data");
-  sub.query("CREATE SUBSCRIPTION bench_sub CONNECTION '" + conninfo(o.primary_port, "logical_pub") +
-            "' PUBLICATION bench_pub WITH (copy_data = false)");
+  pub.scalar(table);
+  sub.scalar(table);
+  pub.scalar("CREATE PUBLICATION bench_pub FOR TABLE bench_data");
+  sub.scalar("CREATE SUBSCRIPTION bench_sub CONNECTION '" +
+             conninfo(o.primary_port, "logical_pub") +
+             "' PUBLICATION bench_pub WITH (copy_data = false)");
   const std::string worker_running =
       "SELECT count(*) FROM pg_stat_subscription WHERE subname = 'bench_sub' AND pid IS NOT NULL";
   wait_until(sub, worker_running, "1", 30, "the subscription's apply worker");
   const auto worker_started = Clock::now();
-  sub.query("ALTER SUBSCRIPTION bench_sub DISABLE");
+  sub.scalar("ALTER SUBSCRIPTION bench_sub DISABLE");
   wait_until(sub, worker_running, "0", 30, "the apply worker to stop");
   const auto insert_start = Clock::now();
   insert_records(pub, "bench_data", baseline_shard, baseline_records);
   t.logical_insert_rate = static_cast<double>(o.rows) / seconds_since(insert_start);
-  pub.query("CHECKPOINT");
-  sub.query("CHECKPOINT");
+  pub.scalar("CHECKPOINT");
+  sub.scalar("CHECKPOINT");
   // The launcher starts no apply worker within wal_retrieve_retry_interval of its last start:
   // wait that out, so that the time measured is replication, not the launcher's throttle.
-  const double retry = std::stod(sub.query("SELECT setting FROM pg_settings WHERE name = "
-                                           "'wal_retrieve_retry_interval'")) /
+  const double retry = std::stod(sub.scalar("SELECT setting FROM pg_settings WHERE name = "
+                                            "'wal_retrieve_retry_interval'")) /
                        1000;
   std::this_thread::sleep_until(worker_started + std::chrono::duration_cast<Clock::duration>(
                                                      std::chrono::duration<double>(retry + 0.5)));
   const auto start = Clock::now();
-  sub.query("ALTER SUBSCRIPTION bench_sub ENABLE");
+  sub.scalar("ALTER SUBSCRIPTION bench_sub ENABLE");
   sub.prepare("progress", "SELECT (SELECT count(*) FROM bench_data), (" + worker_running + ")");
   for (bool seen = false;;) {
-    const auto row = sub.rows("EXECUTE progress").at(0);
+    const auto row = sub.query("EXECUTE progress").at(0);
     if (!seen && row[1] == "1") {
       seen = true;
       t.logical_worker_start = seconds_since(start);
@@ -572,7 +516,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
                o.rows, t.logical_seconds, t.logical_rate, t.logical_worker_start,
                t.logical_insert_rate);
   // Its slot would otherwise keep decoding the primary's WAL during the lag phase.
-  sub.query("DROP SUBSCRIPTION bench_sub");
+  sub.scalar("DROP SUBSCRIPTION bench_sub");
   return t;
 }
 
@@ -627,7 +571,8 @@ Writes run_writers(const Options &o, const std::vector<std::string> &shards,
   std::vector<std::exception_ptr> errors(clients);
   std::vector<std::unique_ptr<Connection>> &conns = w.conns;
   for (int c = 0; c < clients; ++c) {
-    conns.push_back(std::make_unique<Connection>(conninfo(o.primary_port, "mycelium")));
+    conns.push_back(
+        std::make_unique<Connection>(conninfo(o.primary_port, "mycelium"), "mycelium-bench"));
     conns.back()->prepare("put", "SELECT mycelium.put($1, $2, $3::jsonb, 1, $4, $5)");
   }
   double cpu_before = 0;
@@ -657,7 +602,7 @@ Writes run_writers(const Options &o, const std::vector<std::string> &shards,
           const Record &r = records[c][i];
           const char *values[5] = {shards[c].c_str(), r.key.c_str(), r.value.c_str(), kPrimaryId,
                                    r.signature.c_str()};
-          conns[c]->run_prepared("put", 5, values);
+          conns[c]->exec_prepared("put", 5, values);
           const auto done = Clock::now();
           w.committed[c].push_back(done);
           latencies[c].push_back(seconds_between(sent, done));
@@ -698,8 +643,8 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
   std::vector<std::string> shards;
   for (int c = 0; c < clients; ++c) {
     shards.push_back("lag" + std::to_string(c));
-    p.query("SELECT mycelium.create_shard($1, replicas => 0)", {shards.back()});
-    p.query("SELECT mycelium.add_replica($1, $2)", {shards.back(), kReplicaId});
+    p.scalar("SELECT mycelium.create_shard($1, replicas => 0)", {shards.back()});
+    p.scalar("SELECT mycelium.add_replica($1, $2)", {shards.back(), kReplicaId});
   }
   const auto per_client = static_cast<std::size_t>(o.rate * o.duration / clients + 1);
   std::fprintf(stderr, "lag: signing %zu rows for each of %d writer(s)\n", per_client, clients);
@@ -718,10 +663,10 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
         static_cast<std::size_t>(std::max(2 * o.rate, 4000.0) * kSoloSeconds / clients);
     for (int c = 0; c < clients; ++c) {
       solo.push_back("solo" + std::to_string(c));
-      p.query("SELECT mycelium.create_shard($1, replicas => 0)", {solo.back()});
+      p.scalar("SELECT mycelium.create_shard($1, replicas => 0)", {solo.back()});
       solo_records.push_back(sign_records(solo.back(), count, primary.key));
     }
-    p.query("CHECKPOINT");
+    p.scalar("CHECKPOINT");
     CpuMeter cpu(o.primary_postmaster, o.replica_postmaster);
     cpu.start();
     const Writes w = run_writers(o, solo, solo_records, 0, kSoloSeconds);
@@ -735,9 +680,9 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
                  "  primary alone, unpaced, no replica: %" PRIu64 " puts in %.1f s = %.0f/s\n",
                  w.rows, w.seconds, w.rate);
   }
-  p.query("CHECKPOINT");
+  p.scalar("CHECKPOINT");
   set_sync_interval(p, std::to_string(o.sync_interval) + "ms");
-  lag.batch_size = p.query("SHOW mycelium.sync_batch_size");
+  lag.batch_size = p.scalar("SHOW mycelium.sync_batch_size");
   std::fprintf(stderr, "lag: %.0f signed puts/s for %.0f s, sync_interval %d ms\n", o.rate,
                o.duration, o.sync_interval);
 
@@ -753,17 +698,17 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
   Clock::time_point caught_up;
   std::thread poller([&] {
     try {
-      Connection replica(conninfo(o.replica_port, "mycelium"));
+      Connection replica(conninfo(o.replica_port, "mycelium"), "mycelium-bench");
       replica.prepare("heads", "SELECT shard_id, head_seq FROM mycelium.shards "
                                "WHERE shard_id LIKE 'lag%' AND kind = 'replica'");
       std::vector<std::int64_t> last(clients, 0);
       auto next = Clock::now();
       while (!poller_stop) {
-        const auto result = replica.rows("EXECUTE heads");
+        const auto result = replica.query("EXECUTE heads");
         const auto at = Clock::now();
         for (const auto &row : result) {
-          const int c = std::stoi(row[0].substr(3));
-          const std::int64_t head = std::stoll(row[1]);
+          const int c = std::stoi(row[0].value_or("").substr(3));
+          const std::int64_t head = std::stoll(row[1].value_or("0"));
           if (c >= 0 && c < clients && head != last[c]) {
             samples[c].push_back({at, head});
             last[c] = head;
@@ -788,7 +733,7 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
   });
 
   const std::string worker =
-      p.query("SELECT pid FROM pg_stat_activity WHERE backend_type = 'mycelium sync worker'");
+      p.scalar("SELECT pid FROM pg_stat_activity WHERE backend_type = 'mycelium sync worker'");
   const double worker_cpu = worker.empty() ? 0 : process_cpu_seconds(std::stoi(worker));
   CpuMeter cpu(o.primary_postmaster, o.replica_postmaster);
   cpu.start();
@@ -814,10 +759,10 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
   lag.writers_cpu = w.writers_cpu;
   {
     // The worker's postgres_fdw session on the replica, opened by its first push in this phase.
-    Connection replica(conninfo(o.replica_port, "mycelium"));
+    Connection replica(conninfo(o.replica_port, "mycelium"), "mycelium-bench");
     const std::string applier =
-        replica.query("SELECT pid FROM pg_stat_activity WHERE usename = "
-                      "'mycelium_sync' ORDER BY backend_start DESC LIMIT 1");
+        replica.scalar("SELECT pid FROM pg_stat_activity WHERE usename = "
+                       "'mycelium_sync' ORDER BY backend_start DESC LIMIT 1");
     lag.replica_cpu = applier.empty() ? 0 : process_cpu_seconds(std::stoi(applier));
   }
   set_sync_interval(p, "1h");
@@ -836,13 +781,13 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
     if (samples[c].empty() || samples[c].back().head < targets[c])
       throw std::runtime_error("the replica of " + shards[c] + " did not catch up within 60 s");
     const auto seqs =
-        p.rows("SELECT key, seq FROM mycelium.sync_changes WHERE shard_id = $1", {shards[c]});
+        p.query("SELECT key, seq FROM mycelium.sync_changes WHERE shard_id = $1", {shards[c]});
     if (seqs.size() != w.committed[c].size())
       throw std::runtime_error("shard " + shards[c] + " holds " + std::to_string(seqs.size()) +
                                " entries, expected " + std::to_string(w.committed[c].size()));
     for (const auto &row : seqs) {
-      const std::size_t i = std::stoul(row[0].substr(1));
-      const std::int64_t seq = std::stoll(row[1]);
+      const std::size_t i = std::stoul(row[0].value_or("").substr(1));
+      const std::int64_t seq = std::stoll(row[1].value_or("0"));
       const auto arrived =
           std::lower_bound(samples[c].begin(), samples[c].end(), seq,
                            [](const Sample &s, std::int64_t value) { return s.head < value; });
@@ -938,8 +883,8 @@ int run(int argc, char **argv) {
   Node replica{kReplicaId, o.replica_port, mycelium::SecretKey::generate()};
   const std::vector<const Node *> nodes = {&primary, &replica};
 
-  Connection p(conninfo(o.primary_port, "mycelium"));
-  Connection r(conninfo(o.replica_port, "mycelium"));
+  Connection p(conninfo(o.primary_port, "mycelium"), "mycelium-bench");
+  Connection r(conninfo(o.replica_port, "mycelium"), "mycelium-bench");
   std::fprintf(stderr, "setup: %s (port %d) and %s (port %d)\n", kPrimaryId, o.primary_port,
                kReplicaId, o.replica_port);
   setup_mycelium(p, primary, nodes);
@@ -949,11 +894,11 @@ int run(int argc, char **argv) {
   // The worker is paused until the lag phase: sync_now alone pushes.
   set_sync_interval(p, "1h");
 
-  const std::string pg_version = p.query("SHOW server_version");
-  const std::string settings = "shared_buffers=" + p.query("SHOW shared_buffers") +
-                               ", fsync=" + p.query("SHOW fsync") +
-                               ", synchronous_commit=" + p.query("SHOW synchronous_commit") +
-                               ", wal_level=" + p.query("SHOW wal_level");
+  const std::string pg_version = p.scalar("SHOW server_version");
+  const std::string settings = "shared_buffers=" + p.scalar("SHOW shared_buffers") +
+                               ", fsync=" + p.scalar("SHOW fsync") +
+                               ", synchronous_commit=" + p.scalar("SHOW synchronous_commit") +
+                               ", wal_level=" + p.scalar("SHOW wal_level");
 
   std::fprintf(stderr, "verify rate: %zu distinct payloads on one thread\n", kVerifyCount);
   const double verify_rate = measure_verify_rate(primary.key);

@@ -3,7 +3,7 @@
 // signed INSERTs into mycelium.data, one row per transaction and in 500-row statements, against
 // the Ed25519 verify rate of one core measured in the same run. Prints a Markdown table.
 // Run it through bench/signed-writes.sh, which starts a throwaway cluster (bench/RESULTS.md).
-#include "mycelium/pgclient/connect.hpp"
+#include "mycelium/pgclient/connection.hpp"
 #include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
@@ -48,47 +48,7 @@ constexpr std::size_t kPlainPoolCap = 1000000; // per client (about 350 MB)
 constexpr int kColumns = 6;
 const char *const kColumnList = "(shard_id, key, value, version, created_by, signature)";
 
-// One libpq connection (PG* environment variables). Every failed statement throws with the
-// server's message.
-class Connection {
-public:
-  Connection() : conn_(mycelium::pgclient::connect("", "mycelium-bench").release()) {}
-  ~Connection() { PQfinish(conn_); }
-  Connection(const Connection &) = delete;
-  Connection &operator=(const Connection &) = delete;
-
-  // Runs `sql` with text parameters; returns the first column of the first row, if any.
-  std::string query(const std::string &sql, const std::vector<std::string> &params = {}) {
-    std::vector<const char *> values;
-    for (const std::string &p : params)
-      values.push_back(p.c_str());
-    PGresult *res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0);
-    check(res, sql);
-    std::string first = PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "";
-    PQclear(res);
-    return first;
-  }
-
-  void prepare(const std::string &sql) {
-    check(PQprepare(conn_, "w", sql.c_str(), 0, nullptr), sql);
-  }
-
-  void run_prepared(int count, const char *const *values, const std::string &what) {
-    check(PQexecPrepared(conn_, "w", count, values, nullptr, nullptr, 0), what);
-  }
-
-private:
-  void check(PGresult *res, const std::string &what) {
-    const ExecStatusType status = PQresultStatus(res);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-      return;
-    std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
-    PQclear(res);
-    throw std::runtime_error("statement failed: " + what.substr(0, 200) + "\n" + message);
-  }
-  PGconn *conn_;
-};
+using mycelium::pgclient::Connection;
 
 struct Record {
   const char *shard = nullptr;
@@ -145,8 +105,8 @@ Phase run_phase(const std::string &name, const std::string &sql, int rows_per_st
   const int clients = static_cast<int>(pools.size());
   std::vector<std::unique_ptr<Connection>> conns;
   for (int c = 0; c < clients; ++c) {
-    conns.push_back(std::make_unique<Connection>());
-    conns.back()->prepare(sql);
+    conns.push_back(std::make_unique<Connection>("", "mycelium-bench"));
+    conns.back()->prepare("w", sql);
   }
   std::vector<std::uint64_t> rows(clients, 0);
   std::vector<double> seconds(clients, 0);
@@ -166,7 +126,7 @@ Phase run_phase(const std::string &name, const std::string &sql, int rows_per_st
                                             "1",     kNodeId,       r.signature.c_str()};
             std::copy(values, values + kColumns, params.begin() + row * kColumns);
           }
-          conns[c]->run_prepared(static_cast<int>(params.size()), params.data(), name);
+          conns[c]->exec_prepared("w", static_cast<int>(params.size()), params.data());
           next += rows_per_statement;
         }
         seconds[c] = seconds_since(start);
@@ -212,7 +172,7 @@ double measure_verify_rate(const mycelium::SecretKey &key) {
 }
 
 void setup(Connection &db, const mycelium::SecretKey &key) {
-  db.query("CREATE EXTENSION mycelium");
+  db.scalar("CREATE EXTENSION mycelium");
   mycelium::NodeRegistration node;
   node.node_id = kNodeId;
   node.node_type = "validator";
@@ -222,18 +182,18 @@ void setup(Connection &db, const mycelium::SecretKey &key) {
   node.version = "bench";
   node.canonical_capabilities = "{}";
   const std::string signature = hex(key.sign(mycelium::registration_payload(node)));
-  db.query("SELECT mycelium.register_node($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
-           {node.node_id, node.node_type, node.public_key, node.ip, std::to_string(node.port),
-            node.version, node.canonical_capabilities, signature});
+  db.scalar("SELECT mycelium.register_node($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
+            {node.node_id, node.node_type, node.public_key, node.ip, std::to_string(node.port),
+             node.version, node.canonical_capabilities, signature});
   // The baseline: the same columns and partitions, a unique key per partition, no triggers.
-  db.query("CREATE SCHEMA bench_plain");
-  db.query("CREATE TABLE bench_plain.data (LIKE mycelium.data) PARTITION BY LIST (shard_id)");
+  db.scalar("CREATE SCHEMA bench_plain");
+  db.scalar("CREATE TABLE bench_plain.data (LIKE mycelium.data) PARTITION BY LIST (shard_id)");
   for (const char *shard : kShardIds) {
-    db.query("SELECT mycelium.create_shard($1)", {shard});
+    db.scalar("SELECT mycelium.create_shard($1)", {shard});
     const std::string partition = std::string("bench_plain.data_") + shard;
-    db.query("CREATE TABLE " + partition + " PARTITION OF bench_plain.data FOR VALUES IN ('" +
-             shard + "')");
-    db.query("CREATE UNIQUE INDEX ON " + partition + " (key)");
+    db.scalar("CREATE TABLE " + partition + " PARTITION OF bench_plain.data FOR VALUES IN ('" +
+              shard + "')");
+    db.scalar("CREATE UNIQUE INDEX ON " + partition + " (key)");
   }
 }
 
@@ -275,14 +235,14 @@ int run(int argc, char **argv) {
   const mycelium::SecretKey key = mycelium::SecretKey::generate();
   const std::string filler = hex(key.sign(mycelium::put_payload("b0", "filler", 1, kNodeId, "{}")));
 
-  Connection db;
+  Connection db("", "mycelium-bench");
   std::fprintf(stderr, "setup: extension, validator %s, shards b0..b3, bench_plain.data\n",
                kNodeId);
   setup(db, key);
-  const std::string pg_version = db.query("SHOW server_version");
-  const std::string settings = "shared_buffers=" + db.query("SHOW shared_buffers") +
-                               ", synchronous_commit=" + db.query("SHOW synchronous_commit") +
-                               ", fsync=" + db.query("SHOW fsync");
+  const std::string pg_version = db.scalar("SHOW server_version");
+  const std::string settings = "shared_buffers=" + db.scalar("SHOW shared_buffers") +
+                               ", synchronous_commit=" + db.scalar("SHOW synchronous_commit") +
+                               ", fsync=" + db.scalar("SHOW fsync");
 
   std::fprintf(stderr, "verify rate: %zu distinct payloads on one thread\n", kVerifyCount);
   const double verify_rate = measure_verify_rate(key);
@@ -304,7 +264,7 @@ int run(int argc, char **argv) {
                  clients, count, sign ? " (signing)" : "");
     const Pools pools =
         make_pools(tag, clients, count, rows_per_statement, sign ? &key : nullptr, filler);
-    db.query("CHECKPOINT"); // each phase starts without the previous one's dirty pages
+    db.scalar("CHECKPOINT"); // each phase starts without the previous one's dirty pages
     return run_phase(name, sql, rows_per_statement, pools, duration);
   };
 
@@ -326,8 +286,8 @@ int run(int argc, char **argv) {
   std::uint64_t plain_rows = bulk_plain.rows, signed_rows = bulk_signed.rows;
   for (std::size_t i = 0; i < single.size(); ++i)
     (i % 3 == 0 ? plain_rows : signed_rows) += single[i].rows;
-  if (db.query("SELECT count(*) FROM bench_plain.data") != std::to_string(plain_rows) ||
-      db.query("SELECT count(*) FROM mycelium.data") != std::to_string(signed_rows))
+  if (db.scalar("SELECT count(*) FROM bench_plain.data") != std::to_string(plain_rows) ||
+      db.scalar("SELECT count(*) FROM mycelium.data") != std::to_string(signed_rows))
     throw std::runtime_error("row counts in the database differ from the rows written");
 
   std::time_t now = std::time(nullptr);

@@ -49,13 +49,13 @@ int run_get(const Options &options) {
   const std::string shard = options.get("shard");
   const std::string key = options.get("key");
 
-  Connection db(options.get_or("dsn", ""));
+  Connection db = connect_database(options.get_or("dsn", ""));
   Result result = [&] {
     try {
       return db.exec(
           "SELECT key, value::text, version, created_by, signature FROM mycelium.get($1, $2)",
           {shard, key});
-    } catch (const DbError &e) {
+    } catch (const pgclient::Error &e) {
       throw Failure(e.describe("get"));
     }
   }();

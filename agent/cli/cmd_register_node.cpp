@@ -35,12 +35,12 @@ int run_register_node(const Options &options) {
     signature_hex = to_hex(signature.data(), signature.size());
   }
 
-  Connection db(options.get_or("dsn", ""));
+  Connection db = connect_database(options.get_or("dsn", ""));
   try {
     db.exec("SELECT mycelium.register_node($1, $2, $3, $4, $5::int, $6, $7::jsonb, $8)",
             {node.node_id, node.node_type, node.public_key, node.ip, std::to_string(node.port),
              node.version, node.canonical_capabilities, signature_hex});
-  } catch (const DbError &e) {
+  } catch (const pgclient::Error &e) {
     throw Failure(e.describe("registration"));
   }
   std::cout << "registered " << node.node_type << " " << node.node_id << " (public key "

@@ -34,15 +34,14 @@ struct SignedWrite {
   // the signature's hex.
   std::function<Bytes(std::int64_t version)> payload;
   const char *sql;
-  std::function<std::vector<std::string>(std::int64_t version, const std::string &signature)>
-      params;
+  std::function<pgclient::Params(std::int64_t version, const std::string &signature)> params;
 };
 
 // SQLSTATEs after which a write is retried with a fresh version: the extension's stale version
 // (someone else wrote the key between our read and our write), and the two ways PostgreSQL
 // reports the same race under default_transaction_isolation = serializable or when two writers
 // lock in opposite orders.
-bool is_retryable(const DbError &e) {
+bool is_retryable(const pgclient::Error &e) {
   return e.sqlstate() == sqlstate::kStaleVersion || e.sqlstate() == "40001" ||
          e.sqlstate() == "40P01";
 }
@@ -93,7 +92,7 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
       step = "committing the " + w.action;
       db.commit();
       return version;
-    } catch (const DbError &e) {
+    } catch (const pgclient::Error &e) {
       db.rollback();
       if (is_retryable(e) && attempt < kMaxAttempts) {
         back_off(attempt);
@@ -152,11 +151,11 @@ int run_put(const Options &options) {
   w.sql = "SELECT mycelium.put($1, $2, $3::jsonb, $4::int, $5, $6)";
   // The canonical text, exactly what was signed.
   w.params = [&](std::int64_t version, const std::string &signature) {
-    return std::vector<std::string>{w.shard,          w.key,    value, std::to_string(version),
-                                    w.signer.node_id, signature};
+    return pgclient::Params{w.shard,          w.key,    value, std::to_string(version),
+                            w.signer.node_id, signature};
   };
 
-  Connection db(options.get_or("dsn", ""));
+  Connection db = connect_database(options.get_or("dsn", ""));
   const std::int64_t version = write(db, secret, w);
   std::cout << "put " << w.shard << "/" << w.key << " version " << version << "\n";
   return kExitOk;
@@ -175,11 +174,10 @@ int run_delete(const Options &options) {
   };
   w.sql = "SELECT mycelium.delete($1, $2, $3::int, $4, $5)";
   w.params = [&](std::int64_t version, const std::string &signature) {
-    return std::vector<std::string>{w.shard, w.key, std::to_string(version), w.signer.node_id,
-                                    signature};
+    return pgclient::Params{w.shard, w.key, std::to_string(version), w.signer.node_id, signature};
   };
 
-  Connection db(options.get_or("dsn", ""));
+  Connection db = connect_database(options.get_or("dsn", ""));
   const std::int64_t version = write(db, secret, w);
   std::cout << "delete " << w.shard << "/" << w.key << " version " << version << "\n";
   return kExitOk;

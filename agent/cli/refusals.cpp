@@ -14,12 +14,13 @@ std::string unknown_shard(const std::string &shard) {
 bool shard_exists(Connection &db, const std::string &shard) {
   try {
     return db.exec("SELECT 1 FROM mycelium.shards WHERE shard_id = $1", {shard}).rows() == 1;
-  } catch (const DbError &) {
+  } catch (const pgclient::Error &) {
     return true; // unknown: the caller reports what it has rather than a guess
   }
 }
 
-std::string explain_signer_refusal(Connection &db, const DbError &refusal, const Signer &signer) {
+std::string explain_signer_refusal(Connection &db, const pgclient::Error &refusal,
+                                   const Signer &signer) {
   if (refusal.sqlstate() != sqlstate::kSignatureInvalid &&
       refusal.sqlstate() != sqlstate::kUnknownSigner)
     return "";
@@ -37,7 +38,7 @@ std::string explain_signer_refusal(Connection &db, const DbError &refusal, const
     if (!result.is_null(0, 0))
       registered = result.text(0, 0);
     owner = result.text(0, 1);
-  } catch (const DbError &) {
+  } catch (const pgclient::Error &) {
     return ""; // the refusal itself is still reported
   }
   if (registered == mine)

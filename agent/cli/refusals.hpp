@@ -29,6 +29,7 @@ struct Signer {
 // "; key file F holds public key P, which is not ..." with what to do, when the registry shows
 // that the key file is not the one registered for the node. Empty otherwise (the refusal has
 // another cause, or the registry cannot be read). Runs outside a transaction.
-std::string explain_signer_refusal(Connection &db, const DbError &refusal, const Signer &signer);
+std::string explain_signer_refusal(Connection &db, const pgclient::Error &refusal,
+                                   const Signer &signer);
 
 } // namespace mycelium::cli

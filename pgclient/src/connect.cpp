@@ -4,7 +4,7 @@
 
 namespace mycelium::pgclient {
 
-Connection connect(const std::string &dsn, const char *application_name) {
+Handle connect(const std::string &dsn, const char *application_name) {
   std::vector<const char *> keywords, values;
   if (!dsn.empty()) {
     // With expand_dbname, a "dbname" holding a conninfo string or URI is expanded in place.
@@ -18,8 +18,7 @@ Connection connect(const std::string &dsn, const char *application_name) {
   values.push_back("UTF8");
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  Connection conn(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1),
-                  &PQfinish);
+  Handle conn(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1), &PQfinish);
   if (!conn)
     throw ConnectError("out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK)

@@ -3,6 +3,7 @@
 // suite; the forced UTF-8 encoding by tests/integration/cli_roundtrip.sh under
 // PGCLIENTENCODING=LATIN1.)
 #include "mycelium/pgclient/connect.hpp"
+#include "mycelium/pgclient/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +11,9 @@
 
 namespace {
 
-using mycelium::pgclient::ConnectError;
 using mycelium::pgclient::connect;
+using mycelium::pgclient::ConnectError;
+using mycelium::pgclient::Error;
 using mycelium::pgclient::one_line;
 
 TEST(PgClient, OneLineJoinsTheNonBlankLinesOfAMessage) {
@@ -38,6 +40,22 @@ TEST(PgClient, AConnectionThatCannotBeMadeThrowsOneLine) {
 
 TEST(PgClient, ABadConninfoIsAConnectError) {
   EXPECT_THROW(connect("hots=127.0.0.1", "test"), ConnectError);
+}
+
+TEST(PgClient, AStatementErrorDescribesCodeMessageDetailAndHint) {
+  const Error refused("42501", "permission denied for function put", "signer node-2\nis inactive",
+                      "register it again");
+  EXPECT_EQ(refused.describe("put"),
+            "put rejected by the database (42501): permission denied for function put; signer "
+            "node-2; is inactive; hint: register it again");
+  EXPECT_EQ(Error("P0001", "no such shard").describe("get"),
+            "get rejected by the database (P0001): no such shard");
+}
+
+TEST(PgClient, AClientSideErrorHasNoCodeAndSaysFailed) {
+  const Error lost("", "server closed the connection unexpectedly\n");
+  EXPECT_EQ(lost.sqlstate(), "");
+  EXPECT_EQ(lost.describe("put"), "put failed: server closed the connection unexpectedly");
 }
 
 } // namespace

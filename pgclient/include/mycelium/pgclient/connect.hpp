@@ -11,7 +11,8 @@
 
 namespace mycelium::pgclient {
 
-using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+// An open libpq connection, finished when dropped.
+using Handle = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 
 // A connection that could not be made; what() is libpq's message on one line.
 class ConnectError : public std::runtime_error {
@@ -24,7 +25,7 @@ public:
 // the DSN or PGCLIENTENCODING say: signatures cover the UTF-8 bytes of text fields, so the
 // server must read parameters, and return values, as UTF-8. `application_name` is the fallback
 // the server shows in pg_stat_activity when the DSN names none. Throws ConnectError.
-Connection connect(const std::string &dsn, const char *application_name);
+Handle connect(const std::string &dsn, const char *application_name);
 
 // libpq's multi-line messages (ERROR text, DETAIL, connection failures) on one line, parts
 // joined with "; ", for log lines and one-line CLI errors.

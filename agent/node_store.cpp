@@ -1,0 +1,247 @@
+#include "node_store.hpp"
+
+#include "mycelium/ed25519.hpp"
+#include "mycelium/hex.hpp"
+
+#include <algorithm>
+
+namespace mycelium::agent {
+
+namespace p = mycelium::protocol;
+using pgclient::Connection;
+using pgclient::Row;
+
+namespace {
+
+// The privileges behind every statement below; the roles README "Roles" gives the agent's login
+// (mycelium_replicator, mycelium_miner) hold them. Keep in step with the statements.
+constexpr const char *kMissingPrivileges = R"sql(
+  SELECT 'USAGE on schema mycelium' WHERE NOT pg_catalog.has_schema_privilege('mycelium', 'USAGE')
+  UNION ALL
+  SELECT t.privilege || ' on mycelium.' || t.name
+    FROM (VALUES ('node_metadata', 'SELECT'), ('local_node', 'SELECT'),
+                 ('chain_heads', 'SELECT'), ('sync_changes', 'SELECT'),
+                 ('inbox', 'INSERT'), ('inbox_rejections', 'SELECT'),
+                 ('blacklist', 'SELECT'), ('blacklist_lifts', 'SELECT')) AS t(name, privilege)
+    JOIN pg_catalog.pg_class c
+      ON c.relname = t.name AND c.relnamespace = 'mycelium'::regnamespace
+   WHERE NOT pg_catalog.has_table_privilege(c.oid, t.privilege)
+  UNION ALL
+  SELECT 'EXECUTE on ' || p.oid::regprocedure::text
+    FROM pg_catalog.pg_proc p
+   WHERE p.pronamespace = 'mycelium'::regnamespace
+     AND p.proname IN ('note_peer', 'note_peer_status', 'blacklist_add', 'blacklist_expire')
+     AND NOT pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
+   ORDER BY 1)sql";
+
+std::string text(const Row &row, std::size_t column) {
+  return row[column].value_or("");
+}
+std::int64_t integer(const Row &row, std::size_t column) {
+  return std::stoll(row[column].value_or("0"));
+}
+bool boolean(const Row &row, std::size_t column) {
+  return row[column].value_or("f") == "t";
+}
+
+StartupFacts startup_facts(Connection &db, const std::string &node_id) {
+  StartupFacts facts;
+  const Row who = db.query("SELECT current_user, current_database(), EXISTS (SELECT 1 FROM "
+                           "pg_catalog.pg_extension WHERE extname = 'mycelium')")
+                      .at(0);
+  facts.login = text(who, 0);
+  facts.database = text(who, 1);
+  facts.extension = boolean(who, 2);
+  if (!facts.extension)
+    return facts;
+  for (const Row &r : db.query(kMissingPrivileges))
+    facts.missing.push_back(text(r, 0));
+  if (!facts.missing.empty())
+    return facts;
+  const pgclient::Rows rows = db.query(
+      "SELECT public_key, node_type, is_active FROM mycelium.node_metadata WHERE node_id = $1",
+      {node_id});
+  if (!rows.empty()) {
+    facts.public_key = rows[0][0];
+    facts.node_type = rows[0][1];
+    facts.active = boolean(rows[0], 2);
+  }
+  facts.local_node = text(db.query("SELECT node_id FROM mycelium.local_node").at(0), 0);
+  return facts;
+}
+
+std::vector<RegisteredNode> registry(Connection &db) {
+  std::vector<RegisteredNode> nodes;
+  for (const Row &row : db.query("SELECT node_id, public_key, node_type, is_active, "
+                                 "stake::float8 FROM mycelium.node_metadata"))
+    nodes.push_back(RegisteredNode{text(row, 0), text(row, 1), text(row, 2), boolean(row, 3),
+                                   std::stod(row[4].value_or("0"))});
+  return nodes;
+}
+
+std::vector<p::SyncCursor> cursors_from(Connection &db, const std::string &primary) {
+  std::vector<p::SyncCursor> cursors;
+  for (const Row &row : db.query("SELECT shard_id, head_seq FROM mycelium.chain_heads "
+                                 "WHERE kind = 'replica' AND primary_node = $1",
+                                 {primary}))
+    cursors.push_back(p::SyncCursor{text(row, 0), primary, integer(row, 1)});
+  return cursors;
+}
+
+p::AuditEntry audit_entry(const Row &r) {
+  p::AuditEntry e;
+  e.shard_id = text(r, 0);
+  e.seq = integer(r, 1);
+  e.op = text(r, 2);
+  e.key = text(r, 3);
+  e.version = static_cast<std::int32_t>(integer(r, 4));
+  e.value_json = text(r, 5);
+  e.created_by = text(r, 6);
+  e.signature = text(r, 7);
+  e.created_at_us = integer(r, 8);
+  e.origin_node = text(r, 9);
+  const Bytes prev = from_hex(text(r, 10), 32, "prev_hash");
+  const Bytes hash = from_hex(text(r, 11), 32, "entry_hash");
+  std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
+  std::copy(hash.begin(), hash.end(), e.entry_hash.begin());
+  e.link_signature = parse_signature(text(r, 12), "link_signature");
+  return e;
+}
+
+SyncPage page_after(Connection &db, const std::vector<p::SyncCursor> &cursors,
+                    std::uint32_t page_size) {
+  SyncPage page;
+  std::uint32_t left = page_size;
+  for (const p::SyncCursor &cursor : cursors) {
+    if (left == 0) {
+      page.more = true;
+      break;
+    }
+    // One row more than fits tells whether this shard has more.
+    pgclient::Rows rows =
+        db.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
+                 "       (extract(epoch FROM created_at) * 1000000)::bigint, origin_node, "
+                 "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature "
+                 "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 "
+                 " ORDER BY seq LIMIT $3",
+                 {cursor.shard_id, std::to_string(cursor.last_seq), std::to_string(left + 1)});
+    if (rows.size() > left) {
+      rows.pop_back();
+      page.more = true;
+    }
+    for (const Row &r : rows)
+      page.entries.push_back(audit_entry(r));
+    left -= static_cast<std::uint32_t>(rows.size());
+  }
+  return page;
+}
+
+long long apply(Connection &db, const std::vector<p::AuditEntry> &entries) {
+  if (entries.empty())
+    return 0;
+  db.begin();
+  for (const p::AuditEntry &e : entries)
+    db.exec("INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
+            "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
+            "link_signature) "
+            "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, "
+            // Exact to the microsecond (a float8 of Unix microseconds is not): the entry
+            // hash and the link signature cover created_at.
+            "'epoch'::timestamptz + $9::bigint * interval '1 microsecond', $10, "
+            "decode($11, 'hex'), decode($12, 'hex'), $13)",
+            {e.shard_id, std::to_string(e.seq), e.op, e.key, std::to_string(e.version),
+             e.value_json.empty() ? std::nullopt : pgclient::Param(e.value_json), e.created_by,
+             e.signature, std::to_string(e.created_at_us), e.origin_node,
+             to_hex(e.prev_hash.data(), e.prev_hash.size()),
+             to_hex(e.entry_hash.data(), e.entry_hash.size()),
+             to_hex(e.link_signature.data(), e.link_signature.size())});
+  // The rejections this transaction recorded: the push (postgres_fdw) may record its own at the
+  // same time, and they are not this peer's.
+  const long long refused = integer(db.query("SELECT count(*) FROM mycelium.inbox_rejections "
+                                             "WHERE xmin = pg_catalog.pg_current_xact_id()::xid")
+                                        .at(0),
+                                    0);
+  db.commit();
+  return refused;
+}
+
+BlacklistSnapshot blacklist(Connection &db) {
+  BlacklistSnapshot snapshot;
+  db.exec("SELECT mycelium.blacklist_expire()");
+  for (const Row &r : db.query("SELECT node_id, lifted_at_ms FROM mycelium.blacklist_lifts"))
+    snapshot.lifts.emplace_back(text(r, 0), integer(r, 1));
+  for (const Row &r : db.query("SELECT node_id, reason, created_by, created_at_ms, "
+                               "expires_at_ms, signature FROM mycelium.blacklist")) {
+    p::BlacklistEntry e;
+    e.node_id = text(r, 0);
+    e.reason = text(r, 1);
+    e.created_by = text(r, 2);
+    e.created_at_ms = integer(r, 3);
+    e.expires_at_ms = integer(r, 4);
+    const Bytes sig = from_hex(text(r, 5), kSignatureSize, "signature");
+    std::copy(sig.begin(), sig.end(), e.signature.begin());
+    snapshot.entries.push_back(std::move(e));
+  }
+  return snapshot;
+}
+
+} // namespace
+
+void NodeStore::read_startup_facts(std::string node_id, Done<StartupFacts> done) {
+  run<StartupFacts>([node_id](Connection &db) { return startup_facts(db, node_id); },
+                    std::move(done));
+}
+
+void NodeStore::read_registry(Done<std::vector<RegisteredNode>> done) {
+  run<std::vector<RegisteredNode>>(registry, std::move(done));
+}
+
+void NodeStore::note_peer(std::string peer, std::string protocol_version, DoneVoid done) {
+  db_.submit(
+      [peer, protocol_version](Connection &db) {
+        db.exec("SELECT mycelium.note_peer($1, $2)", {peer, protocol_version});
+      },
+      std::move(done));
+}
+
+void NodeStore::note_peer_status(std::string peer, std::string status_json, DoneVoid done) {
+  db_.submit(
+      [peer, status_json](Connection &db) {
+        db.exec("SELECT mycelium.note_peer_status($1, $2::jsonb)", {peer, status_json});
+      },
+      std::move(done));
+}
+
+void NodeStore::replica_cursors(std::string primary, Done<std::vector<p::SyncCursor>> done) {
+  run<std::vector<p::SyncCursor>>([primary](Connection &db) { return cursors_from(db, primary); },
+                                  std::move(done));
+}
+
+void NodeStore::changes_after(std::vector<p::SyncCursor> cursors, std::uint32_t page_size,
+                              Done<SyncPage> done) {
+  run<SyncPage>([cursors, page_size](Connection &db) { return page_after(db, cursors, page_size); },
+                std::move(done));
+}
+
+void NodeStore::apply_entries(std::shared_ptr<const std::vector<p::AuditEntry>> entries,
+                              Done<long long> done) {
+  run<long long>([entries](Connection &db) { return apply(db, *entries); }, std::move(done));
+}
+
+void NodeStore::store_blacklist_entry(p::BlacklistEntry e, std::string received_from,
+                                      DoneVoid done) {
+  db_.submit(
+      [e, received_from](Connection &db) {
+        db.exec("SELECT mycelium.blacklist_add($1, $2, $3, $4, $5, $6, $7)",
+                {e.node_id, e.reason, e.created_by, std::to_string(e.created_at_ms),
+                 std::to_string(e.expires_at_ms), to_hex(e.signature.data(), e.signature.size()),
+                 received_from.empty() ? std::nullopt : pgclient::Param(received_from)});
+      },
+      std::move(done));
+}
+
+void NodeStore::read_blacklist(Done<BlacklistSnapshot> done) {
+  run<BlacklistSnapshot>(blacklist, std::move(done));
+}
+
+} // namespace mycelium::agent

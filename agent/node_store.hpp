@@ -1,0 +1,88 @@
+// Every statement the agent runs against its node's database, typed: the agent's one owner of SQL
+// text. Each operation runs on the Database thread and reports back on the loop thread with the
+// error (nullopt on success) and its typed result, so the rest of the agent never sees a row.
+#pragma once
+
+#include "database.hpp"
+#include "node_store_facts.hpp"
+
+#include "mycelium/protocol/messages.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mycelium::agent {
+
+// One row of mycelium.node_metadata.
+struct RegisteredNode {
+  std::string node_id;
+  std::string public_key; // hex, as registered
+  std::string node_type;
+  bool active = false;
+  double stake = 0;
+};
+
+// mycelium.blacklist (after dropping expired rows) and mycelium.blacklist_lifts.
+struct BlacklistSnapshot {
+  std::vector<protocol::BlacklistEntry> entries;
+  std::vector<std::pair<std::string, std::int64_t>> lifts; // node_id, lifted_at_ms
+};
+
+// A page of audit entries for a DB sync request.
+struct SyncPage {
+  std::vector<protocol::AuditEntry> entries;
+  bool more = false; // the page filled before every cursor was served to its end
+};
+
+class NodeStore {
+public:
+  template <class T>
+  using Done = std::function<void(const std::optional<std::string> &error, T result)>;
+  using DoneVoid = std::function<void(const std::optional<std::string> &error)>;
+
+  NodeStore(uv_loop_t *loop, std::string dsn) : db_(loop, std::move(dsn)) {}
+
+  void read_startup_facts(std::string node_id, Done<StartupFacts> done);
+  void read_registry(Done<std::vector<RegisteredNode>> done);
+  // mycelium.note_peer: a peer authenticated with this protocol version.
+  void note_peer(std::string peer, std::string protocol_version, DoneVoid done);
+  // mycelium.note_peer_status: the peer's last status message, as JSON.
+  void note_peer_status(std::string peer, std::string status_json, DoneVoid done);
+  // The cursors of the replica shards `primary` serves to this node: where DB sync resumes.
+  void replica_cursors(std::string primary, Done<std::vector<protocol::SyncCursor>> done);
+  // The entries after each cursor, in cursor then seq order, at most `page_size` in all.
+  void changes_after(std::vector<protocol::SyncCursor> cursors, std::uint32_t page_size,
+                     Done<SyncPage> done);
+  // Offers the entries to the verifying inbox in one transaction; the result is how many the
+  // inbox refused in that transaction (mycelium.inbox_rejections).
+  void apply_entries(std::shared_ptr<const std::vector<protocol::AuditEntry>> entries,
+                     Done<long long> done);
+  // mycelium.blacklist_add, which verifies the entry's signature again.
+  void store_blacklist_entry(protocol::BlacklistEntry entry, std::string received_from,
+                             DoneVoid done);
+  // Drops expired entries (mycelium.blacklist_expire), then reads entries and lifts.
+  void read_blacklist(Done<BlacklistSnapshot> done);
+
+  const Database::Reachability &reachability() const { return db_.reachability(); }
+  static bool is_unreachable(const std::string &error) { return Database::is_unreachable(error); }
+  void stop() { db_.stop(); }
+
+private:
+  // Runs `work` on the database thread; `done` gets its result (default-constructed on error).
+  template <class T> void run(std::function<T(pgclient::Connection &)> work, Done<T> done) {
+    auto result = std::make_shared<T>();
+    db_.submit([work = std::move(work), result](pgclient::Connection &db) { *result = work(db); },
+               [done = std::move(done), result](const std::optional<std::string> &error) {
+                 if (done)
+                   done(error, std::move(*result));
+               });
+  }
+
+  Database db_;
+};
+
+} // namespace mycelium::agent
