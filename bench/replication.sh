@@ -133,7 +133,7 @@ fsync = $FSYNC
 EOF
 done
 # The primary signs its chain links with its node key; the driver registers it with the same key.
-"$BUILD_DIR/agent/cli/mycelium" keygen --out "$DIR/primary.key" >/dev/null
+"$BUILD_DIR/cli/mycelium" keygen --out "$DIR/primary.key" >/dev/null
 install -o postgres -g postgres -m 600 "$DIR/primary.key" "$DIR/primary/mycelium_node.key"
 echo "mycelium.node_key_file = 'mycelium_node.key'" >>"$DIR/primary/postgresql.conf"
 export MYCELIUM_PRIMARY_KEY_FILE="$DIR/primary.key"

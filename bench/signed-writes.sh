@@ -36,7 +36,7 @@ export DRIVER
 # The node signs each audit entry's link with its node key (mycelium.node_key_file).
 KEYDIR=$(mktemp -d /tmp/mycelium-bench-key.XXXXXX)
 trap 'rm -rf "$KEYDIR"' EXIT
-"$BUILD_DIR/agent/cli/mycelium" keygen --out "$KEYDIR/node.key" >/dev/null
+"$BUILD_DIR/cli/mycelium" keygen --out "$KEYDIR/node.key" >/dev/null
 chown -R postgres: "$KEYDIR"
 
 # shellcheck disable=SC2016 # $DRIVER expands inside the cluster's shell

@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CLI=${MYCELIUM_CLI:-$PWD/build/agent/cli/mycelium}
+CLI=${MYCELIUM_CLI:-$PWD/build/cli/mycelium}
 AGENT=${MYCELIUM_AGENT:-$PWD/build/agent/mycelium-agent}
 for bin in "$CLI" "$AGENT"; do
   if [ ! -x "$bin" ]; then

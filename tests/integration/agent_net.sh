@@ -48,7 +48,7 @@ agent_net_create() {
     if [ "${AGENT_NET_SEEDED_KEYS:-0}" = 1 ]; then
       /usr/bin/python3 regress/sign.py keyfile "node-$i" "$MYCELIUM_MN_DIR/node-$i.key"
     else
-      "$build/agent/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
+      "$build/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
     fi
   done
   for target in $(seq 1 "$agent_net_nodes"); do
@@ -61,7 +61,7 @@ agent_net_create() {
 
 # agent_net_register NODE_ID KEY_FILE TYPE PORT TARGET: registers a node in TARGET's metadata.
 agent_net_register() {
-  "$build/agent/cli/mycelium" register-node --key-file "$2" --node-id "$1" --type "$3" \
+  "$build/cli/mycelium" register-node --key-file "$2" --node-id "$1" --type "$3" \
     --ip 127.0.0.1 --port "$4" --dsn "host=127.0.0.1 port=${pg[$5]} user=postgres dbname=mycelium" \
     >/dev/null
 }

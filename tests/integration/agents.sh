@@ -16,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 build=${BUILD_DIR:-$root/build}
-cli="$build/agent/cli/mycelium"
+cli="$build/cli/mycelium"
 agent_bin="$build/agent/mycelium-agent"
 # shellcheck source=regress/multinode/lib.sh
 . regress/multinode/lib.sh

@@ -29,7 +29,7 @@ failed=0
 N=5
 trap agent_net_finish EXIT
 agent_net_create $N
-"$build/agent/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/mallory.key" >/dev/null
+"$build/cli/mycelium" keygen --out "$MYCELIUM_MN_DIR/mallory.key" >/dev/null
 for target in $(seq 1 $N); do
   agent_net_register mallory "$MYCELIUM_MN_DIR/mallory.key" miner 1 "$target"
   sql "$target" "UPDATE mycelium.node_metadata SET stake = 10" >/dev/null

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-CLI=${MYCELIUM_CLI:-$PWD/build/agent/cli/mycelium}
+CLI=${MYCELIUM_CLI:-$PWD/build/cli/mycelium}
 if [ ! -x "$CLI" ]; then
   echo "cli roundtrip: $CLI not found; build it first (make build)" >&2
   exit 1

@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 build=${BUILD_DIR:-$root/build}
-cli="$build/agent/cli/mycelium"
+cli="$build/cli/mycelium"
 CYCLES=${CYCLES:-10}
 WRITERS=${WRITERS:-3}
 [[ $CYCLES =~ ^[1-9][0-9]*$ ]] || { echo "crash: CYCLES must be a positive number" >&2; exit 2; }
