@@ -202,6 +202,7 @@ void Agent::refresh_registry() {
       return;
     }
     registry_problem_.succeeded();
+    registry_loaded_ = true;
     registry_.clear();
     for (RegisteredNode &node : nodes)
       registry_[node.node_id] =
@@ -227,7 +228,7 @@ void Agent::refresh_registry() {
 // its links within one registry refresh, and admission_refusal() refuses it when it dials again.
 void Agent::close_unregistered_links() {
   for (const auto &[id, link] : links_)
-    if (link->channel && !link->closing && !registered(link->peer_id, link->peer_key)) {
+    if (link->established() && !link->closing && !registered(link->peer_id, link->peer_key)) {
       link->closing = true;
       log_info("closing the link to " + link->peer_id +
                ": no longer an admitted node in mycelium.node_metadata");
@@ -292,8 +293,10 @@ void Agent::tick() {
     last_registry_ms_ = now;
     refresh_registry();
   }
+  // Not before the registry is read: our side of the handshake admits the peer against it, and
+  // would refuse every node until then.
   for (Dial &dial : dials_)
-    if (dial.conn == 0 && now >= dial.next_ms &&
+    if (registry_loaded_ && dial.conn == 0 && now >= dial.next_ms &&
         (dial.node_id.empty() ||
          (!link_to(dial.node_id) && !blacklist_.is_banned(dial.node_id, now))))
       dial.conn =
@@ -313,7 +316,7 @@ void Agent::tick() {
       dead.push_back(id);
       continue;
     }
-    if (!link->channel) {
+    if (!link->established()) {
       if (now - link->opened_ms > config_.handshake.timeout_ms) {
         link->closing = true;
         metrics_.handshake_failed("timeout");
@@ -351,7 +354,7 @@ void Agent::on_open(ConnId id, bool outgoing, bool json, const std::string &remo
   if (!outgoing) {
     std::size_t pending = 0;
     for (const auto &[other, l] : links_)
-      pending += !l->outgoing && !l->channel;
+      pending += !l->outgoing && !l->established();
     const p2p::Admission admission = handshakes_.admit(remote, pending, now);
     if (admission != p2p::Admission::Admit) {
       // Counted, logged only at debug: a flood must not also flood the log.
@@ -368,210 +371,99 @@ void Agent::on_open(ConnId id, bool outgoing, bool json, const std::string &remo
   link->remote = remote;
   link->opened_ms = now;
   link->last_rx_ms = now;
-  const p::Version version{p::kProtocolMajor, p::kProtocolMinor};
-  auto admit = [this, id](const std::string &node_id, const PublicKey &key) {
-    std::string why = admission_refusal(node_id, key);
-    if (why.empty())
-      return true;
-    if (auto it = links_.find(id); it != links_.end())
-      it->second->refusal = std::move(why);
-    return false;
-  };
   Link &l = *link;
   links_[id] = std::move(link);
   try {
-    if (outgoing) {
-      l.initiator =
-          std::make_unique<p::Initiator>(key_, config_.node_id, version, features(), admit);
-      p::Envelope hello;
-      hello.sender_id = config_.node_id;
-      hello.timestamp_ms = p::now_ms();
-      hello.nonce = p::random_nonce();
-      hello.payload = p::HandshakeMsg{l.initiator->start()};
-      send_raw_envelope(l, hello);
-    } else {
-      l.responder =
-          std::make_unique<p::Responder>(key_, config_.node_id, version, features(), admit);
-    }
+    p::DecodeLimits limits;
+    limits.max_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
+    l.peer = std::make_unique<p::PeerLink>(
+        outgoing ? p::Role::Initiator : p::Role::Responder, json,
+        p::LinkIdentity{&key_, config_.node_id, {p::kProtocolMajor, p::kProtocolMinor}, features()},
+        limits, [this](const std::string &node_id, const PublicKey &key) {
+          return admission_refusal(node_id, key);
+        });
+    if (outgoing)
+      send_frame(l, l.peer->hello(now));
   } catch (const std::exception &e) {
     log_error(std::string("handshake set-up failed: ") + e.what());
     transport_->close(id);
   }
 }
 
-void Agent::send_raw_envelope(Link &link, const p::Envelope &envelope) {
-  Bytes wire = p::encode(envelope);
-  if (link.json) {
-    const std::string text = p::to_json(wire);
-    wire.assign(text.begin(), text.end());
-  }
-  if (link.channel)
-    wire = link.channel->seal(wire);
-  metrics_.message_out(std::string(p::type_name(envelope.payload)));
-  transport_->send(link.id, std::move(wire));
+void Agent::send_frame(Link &link, p::OutgoingFrame frame) {
+  metrics_.message_out(std::string(frame.type));
+  transport_->send(link.id, std::move(frame.bytes));
 }
 
 // One-hop messages carry no envelope signature: the session's AEAD already authenticates the
 // sender (PROTOCOL.md, "Signatures on a session"); multi-hop payloads carry their origin's
 // signature.
 void Agent::send(Link &link, p::Payload payload) {
-  p::Envelope envelope;
-  envelope.sender_id = config_.node_id;
-  envelope.timestamp_ms = p::now_ms();
-  envelope.nonce = p::random_nonce();
-  envelope.payload = std::move(payload);
-  send_raw_envelope(link, envelope);
+  send_frame(link, link.peer->seal(std::move(payload), p::now_ms()));
 }
 
 // Every rejection on an authenticated link counts against the peer's score (PROTOCOL.md
 // "Peer scores"); before the handshake there is no identity to score, so strikes close it.
-void Agent::reject(Link &link, const std::string &reason, const std::string &detail) {
-  metrics_.message_rejected(reason);
+void Agent::reject(Link &link, p::RejectReason reason, const std::string &detail) {
+  metrics_.message_rejected(p::to_string(reason));
   log_warn("dropped a message from " + (link.peer_id.empty() ? link.remote : link.peer_id) + " (" +
-           reason + "): " + detail);
-  if (!link.channel) {
+           p::to_string(reason) + "): " + detail);
+  if (!link.established()) {
     if (++link.strikes >= kMaxStrikes) {
       log_warn("closing the link to " + link.remote + ": too many rejected messages");
       transport_->close(link.id);
     }
     return;
   }
-  if (reason == "bad-signature")
-    penalize(link, p2p::Offence::InvalidSignature, detail);
-  else if (reason == "malformed" || reason == "missing-field" || reason == "wrong-version" ||
-           reason == "oversized")
-    penalize(link, p2p::Offence::Malformed, detail);
-  else if (reason == "stale" || reason == "replayed")
-    penalize(link, p2p::Offence::Replay, detail);
-  else if (reason == "protocol-violation")
-    penalize(link, p2p::Offence::ProtocolViolation, detail);
-  else if (reason == "rate-limited")
-    penalize(link, p2p::Offence::RateLimited, detail);
-  // unknown-message and overloaded are nobody's fault.
+  if (const auto offence = p2p::offence_of(reason))
+    penalize(link, *offence, detail);
 }
 
 void Agent::on_frame(ConnId id, const Bytes &frame) {
   auto it = links_.find(id);
-  if (it == links_.end())
+  if (it == links_.end() || !it->second->peer)
     return;
   Link &link = *it->second;
-  link.last_rx_ms = p::now_ms();
-
-  Bytes plaintext;
-  if (link.channel) {
-    std::optional<Bytes> opened = link.channel->open(frame);
-    if (!opened && link.outgoing && !link.authenticated_rx) {
-      // The responder checks who we are only after our msg3; a refusal arrives in place of
-      // its first channel frame, unauthenticated (anyone on the path could as well cut us off).
-      if (const auto why = p::refusal_in_frame(frame, link.json)) {
-        metrics_.handshake_failed("peer-refused");
-        dial_failed(id, *why);
-        transport_->close(id);
-        return;
-      }
-    }
-    if (!opened) {
-      // A frame that fails to open breaks the channel: nothing after it can be trusted.
-      metrics_.message_rejected("undecryptable");
-      log_warn("closing the link to " + link.peer_id + ": a frame failed authentication");
-      transport_->close(id);
-      return;
-    }
-    plaintext = std::move(*opened);
-    if (!link.authenticated_rx) {
-      link.authenticated_rx = true;
-      on_accepted_by_peer(link);
-    }
-  } else {
-    plaintext = frame;
+  const std::int64_t now = p::now_ms();
+  link.last_rx_ms = now;
+  p::LinkEvents events = link.peer->receive(frame, replay_guard_, now);
+  if (events.peer_refused) {
+    metrics_.handshake_failed("peer-refused");
+    dial_failed(id, *events.peer_refused);
+  } else if (events.broken) {
+    // A frame that fails to open breaks the channel: nothing after it can be trusted.
+    metrics_.message_rejected(p::to_string(p::RejectReason::Undecryptable));
+    log_warn("closing the link to " + link.peer_id + ": a frame failed authentication");
   }
-
-  p::DecodeLimits limits;
-  limits.max_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
-  p::DecodeResult result =
-      link.json ? p::decode_json(std::string_view(reinterpret_cast<const char *>(plaintext.data()),
-                                                  plaintext.size()),
-                                 limits)
-                : p::decode(plaintext, limits);
-  if (!result) {
-    reject(link, p::to_string(result.reason()), result.detail());
-    if (!link.channel)
-      transport_->close(id); // garbage instead of a handshake: no second chance
-    return;
-  }
-  p::Envelope &envelope = result.envelope();
-  // On a session the channel's frame counter already refuses a replayed frame, so only the
-  // timestamp window is checked there; the nonce memory guards the unauthenticated handshake
-  // messages (and would otherwise cap a peer at max_per_sender per window).
-  const auto why = link.channel ? replay_guard_.check_time(envelope.timestamp_ms, p::now_ms())
-                                : replay_guard_.accept(envelope, p::now_ms());
-  if (why) {
-    reject(link, p::to_string(*why), "timestamp " + std::to_string(envelope.timestamp_ms));
-    return;
-  }
-  metrics_.message_in(std::string(p::type_name(envelope.payload)));
-  if (!link.channel) {
-    on_handshake_message(link, envelope.payload);
-    return;
-  }
-  if (envelope.sender_id != link.peer_id) {
-    reject(link, "malformed",
-           "sender_id " + envelope.sender_id + " on the link of " + link.peer_id);
-    return;
-  }
-  on_message(link, envelope);
-}
-
-void Agent::on_handshake_message(Link &link, const p::Payload &payload) {
-  try {
-    p::Envelope out;
-    out.sender_id = config_.node_id;
-    out.timestamp_ms = p::now_ms();
-    out.nonce = p::random_nonce();
-    if (link.initiator) {
-      const auto *reply = std::get_if<p::HandshakeResponseMsg>(&payload);
-      if (!reply)
-        throw p::HandshakeError(p::HandshakeError::Reason::UnexpectedMessage,
-                                "expected the handshake response");
-      out.payload = p::HandshakeMsg{link.initiator->on_response(reply->data)};
-      send_raw_envelope(link, out);
-      on_session(link, link.initiator->session());
-      return;
-    }
-    const auto *msg = std::get_if<p::HandshakeMsg>(&payload);
-    if (!msg)
-      throw p::HandshakeError(p::HandshakeError::Reason::UnexpectedMessage,
-                              "expected a handshake message");
-    if (!link.hello_seen) {
-      link.hello_seen = true;
-      out.payload = p::HandshakeResponseMsg{link.responder->on_hello(msg->data)};
-      send_raw_envelope(link, out);
-      return;
-    }
-    link.responder->on_finish(msg->data);
-    on_session(link, link.responder->session());
-  } catch (const p::HandshakeError &e) {
+  if (events.accepted_by_peer)
+    on_accepted_by_peer(link);
+  if (events.decoded_type)
+    metrics_.message_in(std::string(*events.decoded_type));
+  for (p::OutgoingFrame &reply : events.replies)
+    send_frame(link, std::move(reply));
+  if (events.rejected)
+    reject(link, events.rejected->reason, events.rejected->detail);
+  if (events.handshake_failed) {
+    const p::HandshakeError &e = *events.handshake_failed;
     metrics_.handshake_failed(p::to_string(e.reason()));
-    if (e.reason() == p::HandshakeError::Reason::Refused && !link.refusal.empty()) {
-      // The peer's msg3 was its last handshake message and it believes the session is up:
-      // tell it why not, in place of the first channel frame (PROTOCOL.md "Failures and
-      // refusals"). admission_refusal() has logged it.
-      p::Envelope out;
-      out.sender_id = config_.node_id;
-      out.timestamp_ms = p::now_ms();
-      out.nonce = p::random_nonce();
-      out.payload = p::HandshakeResponseMsg{
-          p::refusal(p::HandshakeError(p::HandshakeError::Reason::Refused, link.refusal))};
-      send_raw_envelope(link, out);
-    } else if (link.outgoing) {
-      dial_failed(link.id,
-                  std::string("handshake failed (") + p::to_string(e.reason()) + "): " + e.what());
-    } else {
-      log_warn("handshake with " + link.remote + " failed (" + p::to_string(e.reason()) +
-               "): " + e.what());
+    // A refusal sent to the peer was logged by admission_refusal().
+    if (!events.refusal_sent) {
+      if (link.outgoing)
+        dial_failed(id, std::string("handshake failed (") + p::to_string(e.reason()) +
+                            "): " + e.what());
+      else
+        log_warn("handshake with " + link.remote + " failed (" + p::to_string(e.reason()) +
+                 "): " + e.what());
     }
-    transport_->close(link.id);
   }
+  if (events.close) {
+    transport_->close(id);
+    return;
+  }
+  if (events.session_started)
+    on_session(link, link.peer->session());
+  else if (events.message)
+    on_message(link, *events.message);
 }
 
 void Agent::on_session(Link &link, const p::Session &session) {
@@ -579,10 +471,6 @@ void Agent::on_session(Link &link, const p::Session &session) {
   link.peer_key = session.peer_key;
   auto it = registry_.find(link.peer_id);
   link.peer_is_validator = it != registry_.end() && it->second.node_type == "validator";
-  link.channel = std::make_unique<p::SecureChannel>(
-      session.keys, static_cast<std::size_t>(config_.max_frame_bytes));
-  link.initiator.reset();
-  link.responder.reset();
   last_heartbeat_ = std::chrono::system_clock::now();
   link.description =
       link.peer_id + " (" + link.remote + ", " + (link.outgoing ? "outgoing" : "incoming") + ", " +
@@ -606,7 +494,7 @@ void Agent::on_session(Link &link, const p::Session &session) {
   // Two links to one peer (both dialled at once): keep the one the smaller node id dialled, a
   // rule both ends apply alike.
   for (auto &[id, other] : links_)
-    if (id != link.id && other->channel && other->peer_id == link.peer_id) {
+    if (id != link.id && other->established() && other->peer_id == link.peer_id) {
       const bool keep_this = link.outgoing == (config_.node_id < link.peer_id);
       Link &dropped = keep_this ? *other : link;
       // A request sent on the dropped link gets no reply: the kept one may ask at once.
@@ -631,9 +519,6 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
     serve_sync(link, *request);
   } else if (const auto *response = std::get_if<p::DBSyncResp>(&envelope.payload)) {
     apply_sync(link, *response);
-  } else if (std::holds_alternative<p::HandshakeMsg>(envelope.payload) ||
-             std::holds_alternative<p::HandshakeResponseMsg>(envelope.payload)) {
-    reject(link, "protocol-violation", "a handshake message on an established link");
   } else if (const auto *gossip = std::get_if<p::Gossip>(&envelope.payload)) {
     on_gossip(link, *gossip);
   } else if (const auto *sync = std::get_if<p::Sync>(&envelope.payload)) {
@@ -651,7 +536,7 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
 
 Agent::Link *Agent::link_to(const std::string &node_id) {
   for (auto &[id, link] : links_)
-    if (link->channel && link->peer_id == node_id)
+    if (link->established() && link->peer_id == node_id)
       return link.get();
   return nullptr;
 }
@@ -659,7 +544,7 @@ Agent::Link *Agent::link_to(const std::string &node_id) {
 std::vector<std::string> Agent::connected_peers() const {
   std::vector<std::string> peers;
   for (const auto &[id, link] : links_)
-    if (link->channel)
+    if (link->established())
       peers.push_back(link->peer_id);
   return peers;
 }
@@ -779,7 +664,7 @@ void Agent::on_close(ConnId id) {
   auto it = links_.find(id);
   if (it != links_.end() && !it->second->peer_id.empty()) {
     const Link &l = *it->second;
-    if (l.outgoing && !l.authenticated_rx)
+    if (l.outgoing && !l.accepted_by_peer())
       log_debug("unaccepted link to " + l.peer_id + " closed");
     else
       log_info("link to " + l.peer_id + " closed");
@@ -859,7 +744,7 @@ std::int64_t Agent::sync_stale_after_ms() const {
 std::string Agent::health_problem(std::int64_t now_ms) const {
   bool validator_linked = false;
   for (const auto &[id, link] : links_)
-    validator_linked = validator_linked || (link->channel && link->peer_is_validator);
+    validator_linked = validator_linked || (link->established() && link->peer_is_validator);
   const std::int64_t since = std::max(last_sync_ms_, started_ms_);
   const bool sync_stale = validator_linked && now_ms - since > sync_stale_after_ms();
   // A database outage stalls DB sync too: then the database is the reason to give.
@@ -889,7 +774,7 @@ NodeStatus Agent::status() const {
              : health_problem(p::now_ms()).empty() ? "serving"
                                                    : "degraded";
   for (const auto &[id, link] : links_)
-    if (link->channel)
+    if (link->established())
       ++s.peer_count;
   double rtt_sum = 0;
   int rtt_n = 0;

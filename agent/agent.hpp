@@ -21,6 +21,7 @@
 #include "mycelium/p2p/registry.hpp"
 #include "mycelium/protocol/envelope.hpp"
 #include "mycelium/protocol/handshake.hpp"
+#include "mycelium/protocol/peer_link.hpp"
 #include "mycelium/protocol/replay_guard.hpp"
 #include "mycelium/protocol/secure_channel.hpp"
 
@@ -96,12 +97,11 @@ private:
   // The registry part of admit(): registered, active, this key, and allowed by type and stake.
   bool registered(const std::string &node_id, const PublicKey &key) const;
   void close_unregistered_links();
-  void on_handshake_message(Link &link, const protocol::Payload &payload);
   void on_session(Link &link, const protocol::Session &session);
   void on_message(Link &link, const protocol::Envelope &envelope);
-  void reject(Link &link, const std::string &reason, const std::string &detail);
+  void reject(Link &link, protocol::RejectReason reason, const std::string &detail);
   void send(Link &link, protocol::Payload payload);
-  void send_raw_envelope(Link &link, const protocol::Envelope &envelope);
+  void send_frame(Link &link, protocol::OutgoingFrame frame);
   void request_sync(Link &link);
   void serve_sync(Link &link, const protocol::DBSyncReq &request);
   void apply_sync(Link &link, protocol::DBSyncResp response);
@@ -158,6 +158,7 @@ private:
   std::optional<NodeStatus::Time> last_sync_, last_heartbeat_;
   CpuMeter cpu_;
   std::int64_t last_registry_ms_ = 0;
+  bool registry_loaded_ = false; // read once: dials wait for it
   std::int64_t last_sync_round_ms_ = 0;
   std::int64_t started_ms_ = protocol::now_ms();
   std::int64_t last_sync_ms_ = 0;            // the last completed DB sync round (0: none yet)

@@ -11,9 +11,8 @@ struct Agent::Link {
   bool outgoing = false;
   bool json = false;
   std::string remote;
-  std::unique_ptr<protocol::Initiator> initiator;
-  std::unique_ptr<protocol::Responder> responder;
-  std::unique_ptr<protocol::SecureChannel> channel; // set once the handshake is done
+  // The protocol state: handshake, secure channel, decoding and the checks on receipt.
+  std::unique_ptr<protocol::PeerLink> peer;
   std::string peer_id;
   std::string
       description;      // "node-2 (127.0.0.1:7001, outgoing, ...)" for the log, set at the session
@@ -27,15 +26,16 @@ struct Agent::Link {
   bool sync_pending = false;
   std::int64_t sync_requested_ms = 0;   // when the pending DB sync request started
   std::vector<std::string> sync_shards; // the shards of the DB sync request in flight, in order
-  bool hello_seen = false;              // responder: msg1 arrived, msg3 is next
   int strikes = 0;                      // rejected frames before the handshake completed
-  // The initiator's handshake ends with its own msg3, before the responder has checked who it
-  // is; only the first frame that opens under the session keys shows the peer accepted it.
-  bool authenticated_rx = false;
   bool asked_addresses = false;         // the peer sent an AddressRequest on this session
   std::uint64_t address_request_id = 0; // our last AddressRequest on this link
-  std::string refusal;                  // responder: why admit() refused the peer, sent to it
   bool closing = false; // the tick or a registry refresh closed it; on_close is to come
+
+  // The session is up (the handshake completed).
+  bool established() const { return peer && peer->established(); }
+  // The initiator's handshake ends with its own msg3, before the responder has checked who it
+  // is; only the first frame that opens under the session keys shows the peer accepted it.
+  bool accepted_by_peer() const { return peer && peer->accepted_by_peer(); }
 };
 
 } // namespace mycelium::agent

@@ -56,7 +56,7 @@ void Agent::p2p_tick(std::int64_t now) {
   const p::AddressRecord &mine = own_record(now);
   if (mine.port != announced_port || mine.expires_at_ms != announced_expiry) {
     for (auto &[id, link] : links_)
-      if (link->channel)
+      if (link->established())
         send(*link, p::AddressAnnounce{mine});
   }
   if (now - last_status_ms_ >= config_.status_interval_ms) {
@@ -68,7 +68,7 @@ void Agent::p2p_tick(std::int64_t now) {
     if (book_.wants_more(now)) {
       std::vector<Link *> ready;
       for (auto &[id, link] : links_)
-        if (link->channel)
+        if (link->established())
           ready.push_back(link.get());
       if (!ready.empty())
         ask_addresses(*ready[randombytes_uniform(static_cast<std::uint32_t>(ready.size()))], now);
@@ -133,7 +133,7 @@ void Agent::ban_peer(const std::string &node_id, const std::string &reason) {
 
 void Agent::enforce_bans(std::int64_t now) {
   for (auto &[id, link] : links_)
-    if (link->channel && blacklist_.is_banned(link->peer_id, now)) {
+    if (link->established() && blacklist_.is_banned(link->peer_id, now)) {
       log_info("closing the link to blacklisted node " + link->peer_id);
       transport_->close(id);
     }
@@ -169,7 +169,7 @@ void Agent::on_blacklist_sync(Link &link, const p::BlacklistSync &sync) {
 // Duplicate and stop the flood.
 void Agent::share_entries(const std::vector<p::BlacklistEntry> &entries, ConnId except) {
   for (auto &[id, link] : links_)
-    if (link->channel && id != except && !blacklist_.is_banned(link->peer_id, p::now_ms()))
+    if (link->established() && id != except && !blacklist_.is_banned(link->peer_id, p::now_ms()))
       send(*link, p::BlacklistSync{entries});
 }
 
@@ -270,7 +270,8 @@ void Agent::on_address_request(Link &link, const p::AddressRequest &request) {
   // comes too soon is an offence.
   const bool first_of_session = !std::exchange(link.asked_addresses, true);
   if (!book_.allow_request(link.peer_id, now) && !first_of_session) {
-    reject(link, "rate-limited", "address request sooner than the discovery interval allows");
+    reject(link, p::RejectReason::RateLimited,
+           "address request sooner than the discovery interval allows");
     return;
   }
   std::vector<p::AddressRecord> records = book_.reply_records(link.peer_id, now);
@@ -286,7 +287,7 @@ void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
       book_.accept_reply(link.peer_id, reply.request_id, reply.records, now);
   if (outcome.status == p2p::ReplyStatus::Unsolicited ||
       outcome.status == p2p::ReplyStatus::TooMany) {
-    reject(link, "protocol-violation",
+    reject(link, p::RejectReason::ProtocolViolation,
            std::string("address reply: ") + p2p::to_string(outcome.status));
     return;
   }
@@ -301,7 +302,8 @@ void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
 
 void Agent::on_address_announce(Link &link, const p::AddressAnnounce &announce) {
   if (announce.record.node_id != link.peer_id) {
-    reject(link, "protocol-violation", "announced the address of " + announce.record.node_id);
+    reject(link, p::RejectReason::ProtocolViolation,
+           "announced the address of " + announce.record.node_id);
     return;
   }
   const p2p::RecordResult result = book_.add(announce.record, p::now_ms());
@@ -341,7 +343,7 @@ void Agent::dial_known_peers(std::int64_t now) {
   dials_.erase(std::remove_if(dials_.begin(), dials_.end(), gone), dials_.end());
   int linked = 0;
   for (const auto &[id, link] : links_)
-    if (link->channel)
+    if (link->established())
       ++linked;
   for (const p::AddressRecord &record : book_.records(now)) {
     if (linked >= config_.peer_target)
@@ -425,13 +427,13 @@ p::Sync Agent::status_message() const {
 void Agent::send_status(std::int64_t) {
   const p::Sync m = status_message();
   for (auto &[id, link] : links_)
-    if (link->channel)
+    if (link->established())
       send(*link, m);
 }
 
 void Agent::on_peer_status(Link &link, const p::Sync &sync) {
   if (sync.node_id != link.peer_id) {
-    reject(link, "protocol-violation", "a status for " + sync.node_id);
+    reject(link, p::RejectReason::ProtocolViolation, "a status for " + sync.node_id);
     return;
   }
   peer_status_[link.peer_id] = sync;
@@ -468,7 +470,7 @@ void Agent::on_gossip(Link &link, const p::Gossip &gossip) {
   const p2p::GossipOutcome out = gossip_.receive(gossip, link.peer_id, now, connected_peers());
   metrics_.gossip(p2p::to_string(out.verdict));
   if (out.verdict == p2p::GossipVerdict::BadSignature) {
-    reject(link, "bad-signature", "gossip claiming origin " + gossip.origin);
+    reject(link, p::RejectReason::BadSignature, "gossip claiming origin " + gossip.origin);
     return;
   }
   if (out.verdict != p2p::GossipVerdict::Deliver)

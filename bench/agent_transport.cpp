@@ -1,9 +1,9 @@
 // Agent transport: what one authenticated peer connection carries on loopback, and how long its
 // handshake takes. One process, one libuv loop, two agent Transports (a listener and a dialler,
-// real sockets on 127.0.0.1) that run the agent's handshake (Initiator/Responder in Handshake /
-// HandshakeResponse envelopes) and then exchange sealed envelopes over the SecureChannel, with
-// the agent's receive path on the far side: open, decode, replay guard, sender check, metrics,
-// and for Gossip the origin's signature (verify_gossip). Measures handshake latency, one-hop
+// real sockets on 127.0.0.1), each connection driven by the agent's own protocol::PeerLink: the
+// handshake, then sealed envelopes, with the agent's receive path on the far side (open, decode,
+// replay window, sender check), its metrics, and for Gossip the origin's signature
+// (verify_gossip). Measures handshake latency, one-hop
 // Ping, signed Gossip and ~4 KiB DBSyncResp pages per second (plus the same codec + AEAD path in
 // memory, without sockets, as an upper bound) and the Ed25519 verify rate of one core, and prints
 // a Markdown table for bench/RESULTS.md. Run it through bench/agent-transport.sh.
@@ -13,10 +13,7 @@
 #include "bench_common.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
-#include "mycelium/protocol/envelope.hpp"
-#include "mycelium/protocol/handshake.hpp"
-#include "mycelium/protocol/replay_guard.hpp"
-#include "mycelium/protocol/secure_channel.hpp"
+#include "mycelium/protocol/peer_link.hpp"
 #include "mycelium/signing.hpp"
 
 #include <arpa/inet.h>
@@ -119,35 +116,10 @@ void consume(const p::Envelope &envelope, const Registry &registry, Counters &co
   }
 }
 
-// Agent::send + send_raw_envelope: a fresh envelope (time, random nonce), encoded, sealed.
-Bytes seal_envelope(const std::string &sender, p::Payload payload, p::SecureChannel *channel,
-                    ag::AgentMetrics &metrics) {
-  p::Envelope envelope;
-  envelope.sender_id = sender;
-  envelope.timestamp_ms = p::now_ms();
-  envelope.nonce = p::random_nonce();
-  envelope.payload = std::move(payload);
-  Bytes wire = p::encode(envelope);
-  if (channel)
-    wire = channel->seal(wire);
-  metrics.message_out(std::string(p::type_name(envelope.payload)));
-  return wire;
-}
-
-// One agent's side of the benchmark: its Transport and the handshake and receive logic of
-// agent.cpp (Agent::on_open, on_frame, on_handshake_message, on_session).
+// One agent's side of the benchmark: its Transport, a PeerLink per connection, and what
+// Agent::on_frame does with the events (metrics, replies, rejections, consume).
 class Side : public ag::TransportHandler {
 public:
-  struct Link {
-    bool outgoing = false;
-    std::unique_ptr<p::Initiator> initiator;
-    std::unique_ptr<p::Responder> responder;
-    std::unique_ptr<p::SecureChannel> channel;
-    std::string peer_id;
-    std::int64_t last_rx_ms = 0;
-    bool hello_seen = false;
-  };
-
   Side(uv_loop_t *loop, std::string node_id, const mycelium::SecretKey &key,
        const Registry &registry, int port)
       : node_id_(std::move(node_id)), key_(key), registry_(registry), guard_(bench_limits()) {
@@ -164,11 +136,7 @@ public:
   std::size_t last_frame_bytes() const { return last_frame_bytes_; }
   bool has_session(ag::ConnId id) const {
     const auto it = links_.find(id);
-    return it != links_.end() && it->second.channel;
-  }
-  bool channel_broken(ag::ConnId id) const {
-    const auto it = links_.find(id);
-    return it == links_.end() || !it->second.channel || it->second.channel->broken();
+    return it != links_.end() && it->second->established();
   }
   std::size_t links() const { return links_.size(); }
   void shutdown() {
@@ -184,76 +152,57 @@ public:
   // Agent::send on an established link.
   bool send(ag::ConnId id, p::Payload payload) {
     const auto it = links_.find(id);
-    if (it == links_.end() || !it->second.channel)
+    if (it == links_.end() || !it->second->established())
       return false;
-    Bytes frame = seal_envelope(node_id_, std::move(payload), it->second.channel.get(), metrics_);
-    last_frame_bytes_ = frame.size();
-    return transport_->send(id, std::move(frame));
+    p::OutgoingFrame frame = it->second->seal(std::move(payload), p::now_ms());
+    metrics_.message_out(std::string(frame.type));
+    last_frame_bytes_ = frame.bytes.size();
+    return transport_->send(id, std::move(frame.bytes));
   }
 
   void on_open(ag::ConnId id, bool outgoing, bool json, const std::string &) override {
     if (json)
       fail("the benchmark speaks the binary subprotocol only");
-    Link &link = links_[id];
-    link.outgoing = outgoing;
-    link.last_rx_ms = p::now_ms();
-    const p::Version version{p::kProtocolMajor, p::kProtocolMinor};
-    auto admit_peer = [this](const std::string &node_id, const mycelium::PublicKey &key) {
-      return admit(registry_, node_id_, node_id, key);
-    };
-    if (outgoing) {
-      link.initiator =
-          std::make_unique<p::Initiator>(key_, node_id_, version, features(), admit_peer);
-      transport_->send(
-          id, seal_envelope(node_id_, p::HandshakeMsg{link.initiator->start()}, nullptr, metrics_));
-    } else {
-      link.responder =
-          std::make_unique<p::Responder>(key_, node_id_, version, features(), admit_peer);
-    }
+    auto &link = links_[id];
+    link = std::make_unique<p::PeerLink>(
+        outgoing ? p::Role::Initiator : p::Role::Responder, false,
+        p::LinkIdentity{&key_, node_id_, {p::kProtocolMajor, p::kProtocolMinor}, {"db-sync"}},
+        limits_, [this](const std::string &node_id, const mycelium::PublicKey &key) {
+          return admit(registry_, node_id_, node_id, key) ? "" : "not in the registry";
+        });
+    if (outgoing)
+      send_frame(id, link->hello(p::now_ms()));
   }
 
   void on_frame(ag::ConnId id, const Bytes &frame) override {
     const auto it = links_.find(id);
     if (it == links_.end())
       return;
-    Link &link = it->second;
-    link.last_rx_ms = p::now_ms();
-    Bytes plaintext;
-    if (link.channel) {
-      std::optional<Bytes> opened = link.channel->open(frame);
-      if (!opened) {
-        reject("undecryptable", "a frame failed authentication");
-        transport_->close(id);
-        return;
-      }
-      plaintext = std::move(*opened);
-    } else {
-      plaintext = frame;
+    p::PeerLink &link = *it->second;
+    p::LinkEvents events = link.receive(frame, guard_, p::now_ms());
+    if (events.broken || events.peer_refused)
+      reject("undecryptable", events.peer_refused.value_or("a frame failed authentication"));
+    if (events.decoded_type)
+      metrics_.message_in(std::string(*events.decoded_type));
+    for (p::OutgoingFrame &reply : events.replies)
+      send_frame(id, std::move(reply));
+    if (events.rejected)
+      reject(p::to_string(events.rejected->reason), events.rejected->detail);
+    if (events.handshake_failed) {
+      metrics_.handshake_failed(p::to_string(events.handshake_failed->reason()));
+      fail(std::string("handshake failed: ") + events.handshake_failed->what());
     }
-    p::DecodeResult result = p::decode(plaintext, limits_);
-    if (!result) {
-      reject(p::to_string(result.reason()), result.detail());
-      if (!link.channel)
-        transport_->close(id);
+    if (events.close) {
+      transport_->close(id);
       return;
     }
-    p::Envelope &envelope = result.envelope();
-    if (auto why = guard_.accept(envelope, p::now_ms())) {
-      reject(p::to_string(*why), "timestamp " + std::to_string(envelope.timestamp_ms));
-      return;
+    if (events.session_started && established)
+      established(id);
+    if (events.message) {
+      consume(*events.message, registry_, counters_);
+      if (delivered)
+        delivered();
     }
-    metrics_.message_in(std::string(p::type_name(envelope.payload)));
-    if (!link.channel) {
-      on_handshake_message(id, link, envelope.payload);
-      return;
-    }
-    if (envelope.sender_id != link.peer_id) {
-      reject("malformed", "sender_id " + envelope.sender_id + " on the link of " + link.peer_id);
-      return;
-    }
-    consume(envelope, registry_, counters_);
-    if (delivered)
-      delivered();
   }
 
   void on_close(ag::ConnId id) override {
@@ -276,60 +225,20 @@ public:
   std::string error;
 
 private:
-  static std::vector<std::string> features() { return {"db-sync"}; }
-
   void fail(const std::string &message) {
     if (error.empty())
       error = node_id_ + ": " + message;
+  }
+
+  void send_frame(ag::ConnId id, p::OutgoingFrame frame) {
+    metrics_.message_out(std::string(frame.type));
+    transport_->send(id, std::move(frame.bytes));
   }
 
   void reject(const std::string &reason, const std::string &detail) {
     ++counters_.rejected;
     counters_.last_reject = reason + ": " + detail;
     metrics_.message_rejected(reason);
-  }
-
-  void on_handshake_message(ag::ConnId id, Link &link, const p::Payload &payload) {
-    try {
-      if (link.initiator) {
-        const auto *reply = std::get_if<p::HandshakeResponseMsg>(&payload);
-        if (!reply)
-          throw p::HandshakeError(p::HandshakeError::Reason::UnexpectedMessage,
-                                  "expected the handshake response");
-        transport_->send(
-            id, seal_envelope(node_id_, p::HandshakeMsg{link.initiator->on_response(reply->data)},
-                              nullptr, metrics_));
-        on_session(id, link, link.initiator->session());
-        return;
-      }
-      const auto *msg = std::get_if<p::HandshakeMsg>(&payload);
-      if (!msg)
-        throw p::HandshakeError(p::HandshakeError::Reason::UnexpectedMessage,
-                                "expected a handshake message");
-      if (!link.hello_seen) {
-        link.hello_seen = true;
-        transport_->send(id,
-                         seal_envelope(node_id_,
-                                       p::HandshakeResponseMsg{link.responder->on_hello(msg->data)},
-                                       nullptr, metrics_));
-        return;
-      }
-      link.responder->on_finish(msg->data);
-      on_session(id, link, link.responder->session());
-    } catch (const p::HandshakeError &e) {
-      metrics_.handshake_failed(p::to_string(e.reason()));
-      fail(std::string("handshake failed: ") + e.what());
-      transport_->close(id);
-    }
-  }
-
-  void on_session(ag::ConnId id, Link &link, const p::Session &session) {
-    link.peer_id = session.peer_node_id;
-    link.channel = std::make_unique<p::SecureChannel>(session.keys, limits_.max_bytes);
-    link.initiator.reset();
-    link.responder.reset();
-    if (established)
-      established(id);
   }
 
   std::string node_id_;
@@ -339,7 +248,7 @@ private:
   p::DecodeLimits limits_;
   ag::AgentMetrics metrics_;
   Counters counters_;
-  std::map<ag::ConnId, Link> links_;
+  std::map<ag::ConnId, std::unique_ptr<p::PeerLink>> links_;
   std::size_t last_frame_bytes_ = 0;
   std::unique_ptr<ag::Transport> transport_; // last: destroyed first, while the rest is alive
 };
@@ -549,8 +458,8 @@ Rate stream(Loop &loop, Side &tx, ag::ConnId tx_id, Side &rx, ag::ConnId rx_id,
   loop.run_until([&] { return done && received == sent; }, duration + 60, what);
   rx.delivered = nullptr;
   check_counters(rx.counters(), what);
-  if (rx.channel_broken(rx_id) || tx.channel_broken(tx_id))
-    throw std::runtime_error(std::string(what) + ": the secure channel broke");
+  if (!rx.has_session(rx_id) || !tx.has_session(tx_id))
+    throw std::runtime_error(std::string(what) + ": the session ended (a frame failed to open?)");
   Rate r;
   r.messages = counted;
   r.seconds = duration;
@@ -560,15 +469,42 @@ Rate stream(Loop &loop, Side &tx, ag::ConnId tx_id, Side &rx, ag::ConnId rx_id,
   return r;
 }
 
-// The same work without sockets, on this thread: seal_envelope on the sending side, then
-// open, decode, replay guard, metrics, sender check and consume on the receiving side, with
-// channels keyed like the connection's.
-Rate in_memory(const p::Session &initiator, const p::Session &responder, const Registry &registry,
-               const Generator &next, double duration, const char *what) {
-  p::SecureChannel tx(initiator.keys), rx(responder.keys);
+// Two PeerLinks joined in memory: the handshake frames handed across until both have a session.
+struct LinkPair {
+  p::PeerLink tx, rx;
+  LinkPair(const mycelium::SecretKey &dialler_key, const mycelium::SecretKey &listener_key)
+      : tx(p::Role::Initiator, false,
+           p::LinkIdentity{
+               &dialler_key, kDiallerId, {p::kProtocolMajor, p::kProtocolMinor}, {"db-sync"}},
+           {}, nullptr),
+        rx(p::Role::Responder, false,
+           p::LinkIdentity{
+               &listener_key, kListenerId, {p::kProtocolMajor, p::kProtocolMinor}, {"db-sync"}},
+           {}, nullptr) {
+    p::ReplayGuard guard;
+    std::vector<p::OutgoingFrame> to_rx{tx.hello(p::now_ms())}, to_tx;
+    for (int step = 0; step < 4 && !(tx.established() && rx.established()); ++step) {
+      for (p::OutgoingFrame &f : to_rx)
+        for (p::OutgoingFrame &reply : rx.receive(f.bytes, guard, p::now_ms()).replies)
+          to_tx.push_back(std::move(reply));
+      to_rx.clear();
+      for (p::OutgoingFrame &f : to_tx)
+        for (p::OutgoingFrame &reply : tx.receive(f.bytes, guard, p::now_ms()).replies)
+          to_rx.push_back(std::move(reply));
+      to_tx.clear();
+    }
+    if (!tx.established() || !rx.established())
+      throw std::runtime_error("the in-memory handshake did not complete");
+  }
+};
+
+// The same work without sockets, on this thread: PeerLink::seal on the sending side, then
+// PeerLink::receive, metrics and consume on the receiving side.
+Rate in_memory(const mycelium::SecretKey &dialler_key, const mycelium::SecretKey &listener_key,
+               const Registry &registry, const Generator &next, double duration, const char *what) {
+  LinkPair links(dialler_key, listener_key);
   p::ReplayGuard guard(bench_limits());
   ag::AgentMetrics tx_metrics, rx_metrics;
-  const p::DecodeLimits limits;
   Counters counters;
   Rate r;
   const double cpu_start = cpu_seconds();
@@ -576,22 +512,17 @@ Rate in_memory(const p::Session &initiator, const p::Session &responder, const R
   double elapsed = 0;
   for (;;) {
     for (int i = 0; i < 64; ++i) {
-      const Bytes frame = seal_envelope(kDiallerId, next(), &tx, tx_metrics);
-      r.frame_bytes = frame.size();
-      std::optional<Bytes> opened = rx.open(frame);
-      if (!opened)
+      p::OutgoingFrame frame = links.tx.seal(next(), p::now_ms());
+      tx_metrics.message_out(std::string(frame.type));
+      r.frame_bytes = frame.bytes.size();
+      p::LinkEvents events = links.rx.receive(frame.bytes, guard, p::now_ms());
+      if (events.rejected)
+        throw std::runtime_error(std::string(what) + ": " + p::to_string(events.rejected->reason) +
+                                 ": " + events.rejected->detail);
+      if (!events.message)
         throw std::runtime_error(std::string(what) + ": a frame did not open");
-      const Bytes plaintext = std::move(*opened);
-      p::DecodeResult result = p::decode(plaintext, limits);
-      if (!result)
-        throw std::runtime_error(std::string(what) + ": " + result.detail());
-      const p::Envelope &envelope = result.envelope();
-      if (auto why = guard.accept(envelope, p::now_ms()))
-        throw std::runtime_error(std::string(what) + ": replay guard: " + p::to_string(*why));
-      rx_metrics.message_in(std::string(p::type_name(envelope.payload)));
-      if (envelope.sender_id != kDiallerId)
-        throw std::runtime_error(std::string(what) + ": wrong sender");
-      consume(envelope, registry, counters);
+      rx_metrics.message_in(std::string(*events.decoded_type));
+      consume(*events.message, registry, counters);
       ++r.messages;
     }
     elapsed = seconds_since(start);
@@ -792,18 +723,11 @@ int run() {
   const ag::ConnId tx_id = reverse ? accept_id : dial_id;
   const ag::ConnId rx_id = reverse ? dial_id : accept_id;
 
-  // Session keys for the in-memory runs (a handshake of their own).
-  const p::Version version{p::kProtocolMajor, p::kProtocolMinor};
-  p::Initiator initiator(dialler_key, kDiallerId, version, {"db-sync"});
-  p::Responder responder(listener_key, kListenerId, version, {"db-sync"});
-  responder.on_finish(initiator.on_response(responder.on_hello(initiator.start())));
-
   // 2. One-hop Pings.
   std::uint64_t seq = 0;
   const Generator ping = [&] { return p::Payload(p::Ping{++seq, p::now_ms()}); };
   std::fprintf(stderr, "Ping: in memory, %.0f s\n", duration);
-  const Rate ping_mem =
-      in_memory(initiator.session(), responder.session(), registry, ping, duration, "Ping");
+  const Rate ping_mem = in_memory(dialler_key, listener_key, registry, ping, duration, "Ping");
   std::fprintf(stderr, "  %.0f /s\nPing: over loopback, window %d, %.0f s\n", ping_mem.rate, window,
                duration);
   const Rate ping_net = stream(loop, tx, tx_id, rx, rx_id, ping, window, duration, "Ping");
@@ -817,8 +741,7 @@ int run() {
   std::size_t next_gossip = 0;
   const Generator relay = [&] { return p::Payload(gossip[next_gossip++ % gossip.size()]); };
   std::fprintf(stderr, "Gossip: in memory, %.0f s\n", duration);
-  const Rate gossip_mem =
-      in_memory(initiator.session(), responder.session(), registry, relay, duration, "Gossip");
+  const Rate gossip_mem = in_memory(dialler_key, listener_key, registry, relay, duration, "Gossip");
   std::fprintf(stderr, "  %.0f /s\n", gossip_mem.rate);
   const std::size_t reused_mem = next_gossip > gossip.size() ? next_gossip - gossip.size() : 0;
   next_gossip = 0;
@@ -847,7 +770,7 @@ int run() {
   };
   std::fprintf(stderr, "DBSyncResp (%zu-byte envelope): in memory, %.0f s\n", page_bytes, duration);
   const Rate page_mem =
-      in_memory(initiator.session(), responder.session(), registry, pages, duration, "DBSyncResp");
+      in_memory(dialler_key, listener_key, registry, pages, duration, "DBSyncResp");
   std::fprintf(stderr, "  %.0f /s\nDBSyncResp: over loopback, window %d, %.0f s\n", page_mem.rate,
                window, duration);
   const Rate page_net = stream(loop, tx, tx_id, rx, rx_id, pages, window, duration, "DBSyncResp");
@@ -918,8 +841,9 @@ int run() {
   rate_row("DB sync page (DBSyncResp, 6 entries)", page_mem, page_net,
            "none (" + mib_per_second(page_net.rate, page_bytes) + ")", "",
            num(per_cpu(page_net)) + " /s (" + mib_per_second(per_cpu(page_net), page_bytes) + ")");
-  std::printf("\nRates count messages through the whole receive path (open, decode, replay "
-              "guard, sender check, metrics, and verify_gossip for Gossip); \"in memory\" is the "
+  std::printf("\nRates count messages through the whole receive path (PeerLink::receive: open, "
+              "decode, replay window, sender check; then metrics, and verify_gossip for Gossip); "
+              "\"in memory\" is the "
               "same send and receive code without sockets, on one thread. In brackets: process CPU "
               "time per message (both ends). Loop CPU: process CPU time / wall time during the "
               "loopback run (100 %% = one core); per CPU-second: the loopback rate divided by it, "

@@ -1,7 +1,7 @@
 // A misbehaving peer for tests/integration/agents_p2p.sh: a registered node that completes
 // the real handshake with each target agent and then sends Gossip whose origin signature is
-// forged. Built from the agent's own transport and protocol code, so everything but the
-// forgery is what an honest agent sends.
+// forged. Built from the agent's own transport and link (protocol::PeerLink), so everything but
+// the forgery is what an honest agent sends.
 //
 //   forger KEY_FILE NODE_ID COUNT HOST:PORT...
 //
@@ -17,10 +17,7 @@
 #include "agent/transport.hpp"
 
 #include "mycelium/key_file.hpp"
-#include "mycelium/protocol/envelope.hpp"
-#include "mycelium/protocol/handshake.hpp"
-#include "mycelium/protocol/refusal.hpp"
-#include "mycelium/protocol/secure_channel.hpp"
+#include "mycelium/protocol/peer_link.hpp"
 
 #include <uv.h>
 
@@ -37,8 +34,7 @@ namespace p = mycelium::protocol;
 
 struct Target {
   std::string name;
-  std::unique_ptr<p::Initiator> initiator;
-  std::unique_ptr<p::SecureChannel> channel;
+  std::unique_ptr<p::PeerLink> link;
   int sent = 0;
   bool admitted = false; // the target sent a frame on the session: it accepted us
   bool done = false;
@@ -68,31 +64,41 @@ public:
   void finish_all() {
     for (auto &[id, t] : targets_)
       if (!t.done)
-        report(t, t.channel ? "open after " + std::to_string(t.sent) : "refused");
+        report(t, t.link && t.link->established() ? "open after " + std::to_string(t.sent)
+                                                  : "refused");
     transport_->shutdown();
   }
 
   void on_open(ConnId id, bool, bool, const std::string &) override {
     Target &t = targets_[id];
-    t.initiator = std::make_unique<p::Initiator>(
-        key_, node_id_, p::Version{p::kProtocolMajor, p::kProtocolMinor},
-        std::vector<std::string>{"db-sync"},
-        [](const std::string &, const PublicKey &) { return true; });
-    send(id, t, p::HandshakeMsg{t.initiator->start()});
+    // Admits whoever answers: the forger tests the target's checks, not its own.
+    t.link = std::make_unique<p::PeerLink>(
+        p::Role::Initiator, false,
+        p::LinkIdentity{&key_, node_id_, {p::kProtocolMajor, p::kProtocolMinor}, {"db-sync"}},
+        p::DecodeLimits{}, nullptr);
+    transport_->send(id, t.link->hello(p::now_ms()).bytes);
   }
 
   void on_frame(ConnId id, const Bytes &frame) override {
     Target &t = targets_[id];
-    if (t.done)
+    if (t.done || !t.link)
       return;
-    if (t.channel) {
-      // The responder learns who we are from our last handshake message, so only its first
-      // frame on the session says it accepted us; a refusal comes instead of that frame.
-      if (!t.admitted && !t.channel->open(frame)) {
-        report(t, "refused (" + p::refusal_in_frame(frame, false).value_or("unreadable") + ")");
-        transport_->close(id);
-        return;
-      }
+    p::LinkEvents events = t.link->receive(frame, guard_, p::now_ms());
+    for (p::OutgoingFrame &reply : events.replies)
+      transport_->send(id, std::move(reply.bytes));
+    // The responder learns who we are from our last handshake message, so only its first frame
+    // on the session says it accepted us; a refusal comes instead of that frame.
+    if (events.peer_refused || (events.broken && !t.admitted)) {
+      report(t, "refused (" + events.peer_refused.value_or("unreadable") + ")");
+      transport_->close(id);
+      return;
+    }
+    if (events.close || (events.rejected && !t.link->established())) {
+      report(t, "refused");
+      transport_->close(id);
+      return;
+    }
+    if (events.accepted_by_peer) {
       t.admitted = true;
       if (count_ == 0) {
         report(t, "admitted");
@@ -100,21 +106,8 @@ public:
       }
       return;
     }
-    const p::DecodeResult r = p::decode(frame, {});
-    const auto *reply = r ? std::get_if<p::HandshakeResponseMsg>(&r.envelope().payload) : nullptr;
-    if (!reply) {
-      report(t, "refused");
-      transport_->close(id);
+    if (!events.session_started)
       return;
-    }
-    try {
-      send(id, t, p::HandshakeMsg{t.initiator->on_response(reply->data)});
-      t.channel = std::make_unique<p::SecureChannel>(t.initiator->session().keys, 1 << 20);
-    } catch (const std::exception &) {
-      report(t, "refused");
-      transport_->close(id);
-      return;
-    }
     for (int i = 0; i < count_; ++i) {
       p::Gossip g;
       g.origin = node_id_;
@@ -124,7 +117,7 @@ public:
       g.origin_timestamp_ms = p::now_ms();
       g.message_id = p::gossip_message_id(g);
       g.origin_signature[0] = 1; // not a signature by anyone
-      send(id, t, g);
+      transport_->send(id, t.link->seal(g, p::now_ms()).bytes);
       ++t.sent;
     }
   }
@@ -144,18 +137,6 @@ public:
   HttpResponse on_http(const HttpRequest &) override { return {404, "text/plain", ""}; }
 
 private:
-  void send(ConnId id, Target &t, p::Payload payload) {
-    p::Envelope e;
-    e.sender_id = node_id_;
-    e.timestamp_ms = p::now_ms();
-    e.nonce = p::random_nonce();
-    e.payload = std::move(payload);
-    Bytes wire = p::encode(e);
-    if (t.channel)
-      wire = t.channel->seal(wire);
-    transport_->send(id, std::move(wire));
-  }
-
   void report(Target &t, const std::string &what) {
     t.done = true;
     std::printf("%s %s\n", t.name.c_str(), what.c_str());
@@ -166,6 +147,7 @@ private:
   SecretKey key_;
   std::string node_id_;
   int count_;
+  p::ReplayGuard guard_;
   std::unique_ptr<Transport> transport_;
   std::map<ConnId, Target> targets_;
 };

@@ -22,6 +22,31 @@ const char *to_string(Offence offence) {
   return "unknown";
 }
 
+std::optional<Offence> offence_of(protocol::RejectReason reason) {
+  using protocol::RejectReason;
+  switch (reason) {
+  case RejectReason::BadSignature:
+    return Offence::InvalidSignature;
+  case RejectReason::Malformed:
+  case RejectReason::MissingField:
+  case RejectReason::WrongVersion:
+  case RejectReason::Oversized:
+    return Offence::Malformed;
+  case RejectReason::Stale:
+  case RejectReason::Replayed:
+    return Offence::Replay;
+  case RejectReason::ProtocolViolation:
+    return Offence::ProtocolViolation;
+  case RejectReason::RateLimited:
+    return Offence::RateLimited;
+  case RejectReason::UnknownMessage:
+  case RejectReason::Overloaded:
+  case RejectReason::Undecryptable:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 PeerScores::PeerScores(ScoreParams params) : params_(params) {
   for (const double w : params_.weights)
     if (!std::isfinite(w) || w < 0)

@@ -30,6 +30,12 @@ const char *to_string(RejectReason reason) {
     return "overloaded";
   case RejectReason::BadSignature:
     return "bad-signature";
+  case RejectReason::ProtocolViolation:
+    return "protocol-violation";
+  case RejectReason::RateLimited:
+    return "rate-limited";
+  case RejectReason::Undecryptable:
+    return "undecryptable";
   }
   return "unknown";
 }

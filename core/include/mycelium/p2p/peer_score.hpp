@@ -10,9 +10,12 @@
 // Pure and deterministic: the caller passes the time. Not thread-safe.
 #pragma once
 
+#include "mycelium/protocol/envelope.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +33,10 @@ inline constexpr std::size_t kOffenceCount = 5;
 
 // "invalid-signature", "malformed", ...: stable names for logs and metrics labels.
 const char *to_string(Offence offence);
+
+// What a rejected message counts as against its sender (PROTOCOL.md "Peer scores"); nullopt for
+// UnknownMessage and Overloaded, which are nobody's fault. Undecryptable closes the link instead.
+std::optional<Offence> offence_of(protocol::RejectReason reason);
 
 struct ScoreParams {
   // Penalty per offence, indexed by Offence. Non-negative and finite.

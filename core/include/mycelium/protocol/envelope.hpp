@@ -51,6 +51,11 @@ enum class RejectReason {
   Replayed,       // (sender_id, nonce) seen within the window
   Overloaded,     // the replay guard is full (ReplayGuard::Limits); the message is not remembered
   BadSignature,   // the envelope's (or a gossip origin's) signature does not verify
+  // Judged above decoding, by the link or the agent:
+  ProtocolViolation, // a message this peer may not send now (a handshake message on a session,
+                     // an address record or status for another node)
+  RateLimited,       // sooner than the protocol allows (an address request within the interval)
+  Undecryptable,     // a sealed frame that fails to open (the link closes)
 };
 
 // "oversized", "malformed", "wrong-version", ... : stable names for logs and metrics labels.
