@@ -164,7 +164,7 @@ TEST(ScaleCompact, NarrowTypesRefuseWhatDoesNotFit) {
   EXPECT_EQ(ScaleDecoder(u8_max).compact_as<std::uint8_t>(), 255);
   expect_refused(compact_hex(256),
                  [](ScaleDecoder &d) { return d.compact_as<std::uint8_t>("uid"); },
-                 {"uid: compact value 256 does not fit in u8"});
+                 {"uid: compact value 256 does not fit in u8 (at byte 0 of 2)"});
   expect_refused(compact_hex(65536),
                  [](ScaleDecoder &d) { return d.compact_as<std::uint16_t>("netuid"); },
                  {"compact value 65536 does not fit in u16"});

@@ -24,6 +24,7 @@
 #include "mycelium/chain/account_id.hpp"
 #include "mycelium/chain/u128.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -60,11 +61,15 @@ public:
   U128 compact(std::string_view field = {});
   // Compact<T> for T = u8, u16, u32 or u64: a value above T's maximum is refused.
   template <class T> T compact_as(std::string_view field = {}) {
-    static_assert(std::is_unsigned_v<T> && sizeof(T) <= 8, "compact_as<u8|u16|u32|u64>");
+    static_assert(std::is_unsigned_v<T> && !std::is_same_v<T, bool> && sizeof(T) <= 8,
+                  "compact_as<u8|u16|u32|u64>");
+    const std::size_t at = offset_;
     const U128 value = compact(field);
     if (value > U128(std::numeric_limits<T>::max()))
-      fail_at(field, "compact value " + to_string(value) + " does not fit in u" +
-                         std::to_string(8 * sizeof(T)));
+      fail(field,
+           "compact value " + to_string(value) + " does not fit in u" +
+               std::to_string(8 * sizeof(T)),
+           at);
     return static_cast<T>(value.low);
   }
 
@@ -94,7 +99,9 @@ public:
     PathScope in_field(*this, field);
     const std::size_t count = length({}, min_item_size);
     std::vector<T> items;
-    items.reserve(count);
+    // Capped: length() bounds the count by bytes, but an item in memory can be much larger than
+    // its encoding, so a hostile count must not be multiplied by sizeof(T) up front.
+    items.reserve(std::min<std::size_t>(count, kMaxReserve));
     for (std::size_t i = 0; i < count; ++i) {
       PathScope in_item(*this, i);
       items.push_back(decode_item(*this));
@@ -137,6 +144,8 @@ public:
   [[noreturn]] void fail_at(std::string_view field, const std::string &what) const;
 
 private:
+  static constexpr std::size_t kMaxReserve = 1024;
+
   // One step of the path: a field name, or the index of an item in a vec.
   struct PathStep {
     std::string_view name;
