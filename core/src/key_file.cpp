@@ -2,6 +2,7 @@
 
 #include "mycelium/error.hpp"
 #include "mycelium/hex.hpp"
+#include "mycelium/key_material_file.hpp"
 
 #include <sodium.h>
 
@@ -20,11 +21,8 @@ namespace {
   throw Error(sqlstate::kInvalidParameterValue, "key file " + path + ": " + what);
 }
 
-// Holds secret text and zeroes it on every exit path.
-struct SecretText {
-  std::string text;
-  ~SecretText() { sodium_memzero(text.data(), text.size()); }
-};
+// A key file is about 150 bytes; anything much larger is not one.
+constexpr std::size_t kMaxKeyFileSize = 4096;
 
 class Fd {
 public:
@@ -47,7 +45,8 @@ void write_key_file(const std::string &path, const SecretKey &key) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0)
     fail(path, std::strerror(errno));
-  SecretText seed{key.seed_hex()};
+  SecretText seed;
+  seed.text = key.seed_hex();
   SecretText file;
   file.text.reserve(200); // no reallocation: no unzeroed copies of the seed left behind
   file.text += "# mycelium ed25519 key file: keep it secret\npublic_key: ";
@@ -75,33 +74,8 @@ void write_key_file(const std::string &path, const SecretKey &key) {
 }
 
 SecretKey read_key_file(const std::string &path) {
-  // Open first, then check the mode of what was opened (no check-then-open race, no symlinks).
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0)
-    fail(path, std::strerror(errno));
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0)
-    fail(path, std::strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    fail(path, "not a regular file");
-  if (st.st_mode & 077)
-    fail(path, "readable by group or others (mode " + std::to_string((st.st_mode >> 6) & 7) +
-                   std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
-                   "); run: chmod 600 " + path);
-  if (st.st_size > 4096)
-    fail(path, "too large to be a key file");
-
-  SecretText file;
-  file.text.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t done = 0;
-  while (done < file.text.size()) {
-    const ssize_t n = ::read(fd.get(), file.text.data() + done, file.text.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      fail(path, "cannot be read");
-    done += static_cast<std::size_t>(n);
-  }
+  const SecretText file =
+      read_key_material_file(path, "key file", kMaxKeyFileSize, AllowedReaders::owner_only);
 
   // Views into the zeroed-on-exit buffer: the seed is never copied into another string.
   std::string_view public_hex, seed_hex;
