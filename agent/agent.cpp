@@ -73,6 +73,15 @@ std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
 Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
     : loop_(loop), config_(std::move(config)), key_(std::move(key)),
       store_(loop, config_.database_dsn),
+      db_sync_(store_, metrics_, static_cast<std::uint32_t>(config_.db_sync_page_size),
+               config_.db_sync_interval_ms,
+               [this](ConnId id, p::Payload payload) {
+                 auto it = links_.find(id);
+                 if (it == links_.end() || !it->second->established())
+                   return false;
+                 send(*it->second, std::move(payload));
+                 return true;
+               }),
       replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
       started_at_(std::chrono::system_clock::now()), handshakes_(handshake_limits(config_)),
       scores_(score_params(config_)), blacklist_(directory_, blacklist_policy(config_)),
@@ -331,14 +340,7 @@ void Agent::tick() {
       link->last_ping_ms = now;
       send(*link, p::Ping{++link->ping_seq, now});
     }
-    // A peer that keeps the link alive but never answers must not stall its shards for ever.
-    if (link->sync_pending && now - link->sync_requested_ms > sync_stale_after_ms()) {
-      log_warn("no answer from " + link->peer_id + " to a DB sync request in " +
-               std::to_string((now - link->sync_requested_ms) / 1000) + " s: asking again");
-      link->sync_pending = false;
-    }
-    if (sync_round && link->peer_is_validator && !link->sync_pending)
-      request_sync(*link);
+    db_sync_.on_tick(id, link->peer_id, link->peer_is_validator, sync_round, now);
   }
   for (ConnId id : dead) {
     log_warn("peer link " + std::to_string(id) + " silent for " +
@@ -516,9 +518,9 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
     link.rtt_ms = static_cast<double>(now - pong->sent_ms);
     last_heartbeat_ = std::chrono::system_clock::now();
   } else if (const auto *request = std::get_if<p::DBSyncReq>(&envelope.payload)) {
-    serve_sync(link, *request);
+    db_sync_.on_request(link.id, *request);
   } else if (const auto *response = std::get_if<p::DBSyncResp>(&envelope.payload)) {
-    apply_sync(link, *response);
+    db_sync_.on_response(link.id, *response);
   } else if (const auto *gossip = std::get_if<p::Gossip>(&envelope.payload)) {
     on_gossip(link, *gossip);
   } else if (const auto *sync = std::get_if<p::Sync>(&envelope.payload)) {
@@ -549,108 +551,11 @@ std::vector<std::string> Agent::connected_peers() const {
   return peers;
 }
 
-// Asks a validator peer for the audit entries of the shards this node replicates from it,
-// after the last entry this node holds.
-void Agent::request_sync(Link &link) {
-  link.sync_pending = true;
-  link.sync_requested_ms = p::now_ms();
-  const std::string peer = link.peer_id;
-  const ConnId id = link.id;
-  store_.replica_cursors(peer, [this, id](const std::optional<std::string> &error,
-                                          std::vector<p::SyncCursor> cursors) {
-    auto it = links_.find(id);
-    if (it == links_.end())
-      return;
-    Link &l = *it->second;
-    if (error || cursors.empty()) {
-      l.sync_pending = false;
-      if (error) {
-        if (!NodeStore::is_unreachable(*error))
-          cursors_problem_.failed(*error);
-      } else {
-        cursors_problem_.succeeded();
-        note_sync_round();
-      }
-      return;
-    }
-    cursors_problem_.succeeded();
-    l.sync_shards.clear();
-    for (const p::SyncCursor &cursor : cursors)
-      l.sync_shards.push_back(cursor.shard_id);
-    send(l, p::DBSyncReq{next_request_id_++, std::move(cursors),
-                         static_cast<std::uint32_t>(config_.db_sync_page_size)});
-  });
-}
-
-// Answers with the entries after each cursor, in seq order, at most page_size in all.
-void Agent::serve_sync(Link &link, const p::DBSyncReq &request) {
-  const ConnId id = link.id;
-  const std::uint32_t page =
-      std::min<std::uint32_t>(request.page_size ? request.page_size : 1, 5000);
-  const std::uint64_t request_id = request.request_id;
-  store_.changes_after(
-      request.cursors, page,
-      [this, id, request_id](const std::optional<std::string> &error, SyncPage found) {
-        auto it = links_.find(id);
-        if (it == links_.end())
-          return;
-        p::DBSyncResp response{request_id, std::move(found.entries), found.more};
-        if (error) {
-          if (!NodeStore::is_unreachable(*error))
-            serve_problem_.failed(*error);
-          response.entries.clear();
-          response.more = false;
-        } else {
-          serve_problem_.succeeded();
-        }
-        send(*it->second, std::move(response));
-      });
-}
-
-// Applies a page through the extension's verifying inbox (the same path as the fdw push):
-// the database checks every entry; the agent trusts nothing it received.
-void Agent::apply_sync(Link &link, p::DBSyncResp response) {
-  const ConnId id = link.id;
-  auto entries = std::make_shared<const std::vector<p::AuditEntry>>(std::move(response.entries));
-  const bool more = response.more;
-  store_.apply_entries(entries, [this, id, entries, more](const std::optional<std::string> &error,
-                                                          long long refused) {
-    auto it = links_.find(id);
-    if (it == links_.end())
-      return;
-    Link &l = *it->second;
-    l.sync_pending = false;
-    if (error) {
-      if (!NodeStore::is_unreachable(*error))
-        apply_problem_.failed(*error);
-      return;
-    }
-    apply_problem_.succeeded();
-    if (refused > 0) {
-      metrics_.message_rejected("inbox-refused");
-      log_warn("the inbox refused " + std::to_string(refused) + " entries from " + l.peer_id +
-               " (see mycelium.inbox_rejections)");
-    }
-    // The primary serves the cursors in order and stops when the page is full: the shards
-    // before the last one in the page were served to their end; the rest may not be.
-    const std::string last = entries->empty() ? "" : entries->back().shard_id;
-    bool behind = false;
-    for (const std::string &shard : l.sync_shards) {
-      if (more && (shard == last || last.empty()))
-        behind = true;
-      metrics_.set_sync_behind(shard, behind);
-      shard_behind_[shard] = behind;
-    }
-    note_sync_round();
-    if (more && refused == 0)
-      request_sync(l);
-  });
-}
-
 void Agent::lost(ConnId id) {
   if (auto it = links_.find(id); it != links_.end() && it->second->address_request_id != 0)
     book_.forget_request(it->second->peer_id, it->second->address_request_id);
   links_.erase(id);
+  db_sync_.forget(id);
   const std::int64_t now = p::now_ms();
   for (Dial &dial : dials_)
     if (dial.conn == id) {
@@ -728,25 +633,15 @@ void Agent::dial_failed(ConnId id, const std::string &problem) {
   }
 }
 
-void Agent::note_sync_round() {
-  last_sync_ = std::chrono::system_clock::now();
-  last_sync_ms_ = p::now_ms();
-}
-
-// Ten rounds, and never less than 5 s: a round that took this long is not slow, it is stuck.
-std::int64_t Agent::sync_stale_after_ms() const {
-  return std::max<std::int64_t>(5000, 10LL * config_.db_sync_interval_ms);
-}
-
 // Why this node is not healthy, or "": the database unreachable for more than 5 s, no peer
 // linked for more than 30 s although bootstrap peers are configured, or no DB sync round
-// completed for sync_stale_after_ms() while a validator peer is linked.
+// completed for DbSync::stale_after_ms() while a validator peer is linked.
 std::string Agent::health_problem(std::int64_t now_ms) const {
   bool validator_linked = false;
   for (const auto &[id, link] : links_)
     validator_linked = validator_linked || (link->established() && link->peer_is_validator);
-  const std::int64_t since = std::max(last_sync_ms_, started_ms_);
-  const bool sync_stale = validator_linked && now_ms - since > sync_stale_after_ms();
+  const std::int64_t since = std::max(db_sync_.last_round_ms(), started_ms_);
+  const bool sync_stale = validator_linked && now_ms - since > db_sync_.stale_after_ms();
   // A database outage stalls DB sync too: then the database is the reason to give.
   const Database::Reachability &db = store_.reachability();
   if (!db.reachable && (now_ms - db.since_ms > 5000 || sync_stale))
@@ -765,7 +660,7 @@ NodeStatus Agent::status() const {
   s.id = config_.node_id;
   s.version = kVersion;
   s.start_time = started_at_;
-  s.last_sync = last_sync_;
+  s.last_sync = db_sync_.last_round();
   s.last_heartbeat = last_heartbeat_;
   auto it = registry_.find(config_.node_id);
   s.active = it != registry_.end() && it->second.active;
@@ -785,16 +680,7 @@ NodeStatus Agent::status() const {
     }
   s.response_latency =
       std::chrono::microseconds(rtt_n ? static_cast<long long>(rtt_sum * 1000 / rtt_n) : 0);
-  // Nothing synced yet is 0, not "complete".
-  // The fraction of replicated shards whose latest round fetched everything; before any shard
-  // is known, whether a round has completed at all.
-  std::size_t caught_up = 0;
-  for (const auto &[shard, behind] : shard_behind_)
-    caught_up += !behind;
-  s.sync_progress = !shard_behind_.empty()
-                        ? static_cast<double>(caught_up) / static_cast<double>(shard_behind_.size())
-                    : last_sync_ ? 1.0
-                                 : 0.0;
+  s.sync_progress = db_sync_.progress();
   s.memory_bytes = process_rss_bytes();
   return s;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "db_sync.hpp"
 #include "node_store.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
@@ -102,17 +103,12 @@ private:
   void reject(Link &link, protocol::RejectReason reason, const std::string &detail);
   void send(Link &link, protocol::Payload payload);
   void send_frame(Link &link, protocol::OutgoingFrame frame);
-  void request_sync(Link &link);
-  void serve_sync(Link &link, const protocol::DBSyncReq &request);
-  void apply_sync(Link &link, protocol::DBSyncResp response);
   void lost(ConnId id);
   void on_accepted_by_peer(Link &link);
   void dial_failed(ConnId id, const std::string &problem);
   std::vector<std::string> features() const;
   NodeStatus status() const;
   std::string health_problem(std::int64_t now_ms) const;
-  void note_sync_round();
-  std::int64_t sync_stale_after_ms() const;
   Link *link_to(const std::string &node_id);
   std::vector<std::string> connected_peers() const;
 
@@ -148,6 +144,7 @@ private:
   SecretKey key_;
   AgentMetrics metrics_;
   NodeStore store_; // every statement the agent runs
+  DbSync db_sync_;  // DBSyncReq and DBSyncResp: asking, serving, applying
   std::unique_ptr<Transport> transport_;
   uv_timer_t *timer_ = nullptr;
   std::map<ConnId, std::unique_ptr<Link>> links_;
@@ -155,16 +152,13 @@ private:
   std::map<std::string, NodeInfo> registry_;
   protocol::ReplayGuard replay_guard_;
   NodeStatus::Time started_at_;
-  std::optional<NodeStatus::Time> last_sync_, last_heartbeat_;
+  std::optional<NodeStatus::Time> last_heartbeat_;
   CpuMeter cpu_;
   std::int64_t last_registry_ms_ = 0;
   bool registry_loaded_ = false; // read once: dials wait for it
   std::int64_t last_sync_round_ms_ = 0;
   std::int64_t started_ms_ = protocol::now_ms();
-  std::int64_t last_sync_ms_ = 0;            // the last completed DB sync round (0: none yet)
-  std::map<std::string, bool> shard_behind_; // shard -> the latest round did not fetch all
-  std::int64_t last_linked_ms_ = 0;          // the last tick with a peer linked (or the first tick)
-  std::uint64_t next_request_id_ = 1;
+  std::int64_t last_linked_ms_ = 0; // the last tick with a peer linked (or the first tick)
 
   p2p::HandshakeLimiter handshakes_; // admission of incoming connections before they authenticate
 
@@ -189,9 +183,6 @@ private:
   std::uint64_t next_address_request_ = 1;
   // Statements that run every round: each failure episode logged once, and its end.
   RepeatedProblem registry_problem_{"cannot read the node registry"};
-  RepeatedProblem cursors_problem_{"cannot read the DB sync cursors (mycelium.chain_heads)"};
-  RepeatedProblem serve_problem_{"cannot serve DB sync requests (mycelium.sync_changes)"};
-  RepeatedProblem apply_problem_{"cannot apply synced entries (mycelium.inbox)"};
   RepeatedProblem blacklist_problem_{"cannot read mycelium.blacklist"};
   RepeatedProblem peer_record_problem_{"cannot record a peer or its status in mycelium.peers"};
   bool startup_pending_ = false;     // the start-up checks are running

@@ -23,9 +23,6 @@ struct Agent::Link {
   std::int64_t last_ping_ms = 0;
   std::uint64_t ping_seq = 0;
   double rtt_ms = -1;
-  bool sync_pending = false;
-  std::int64_t sync_requested_ms = 0;   // when the pending DB sync request started
-  std::vector<std::string> sync_shards; // the shards of the DB sync request in flight, in order
   int strikes = 0;                      // rejected frames before the handshake completed
   bool asked_addresses = false;         // the peer sent an AddressRequest on this session
   std::uint64_t address_request_id = 0; // our last AddressRequest on this link
