@@ -1,6 +1,6 @@
 // Our SS58 and SCALE against an independent implementation, polkadot-js (@polkadot/util-crypto
 // and @polkadot/types at the versions tests/chain/package.json pins). Run by ctest as
-// chain_codec_cross_polkadot_js:
+// chain_codec_cross:
 //
 //   node tests/chain/codec_cross.mjs <codec_tool>
 //

@@ -159,6 +159,8 @@ Hotkey read_hotkey_file(const std::string &path) {
     SecretBytes<kPrivateKeySize> scratch;
     file.decode_hex(*private_key, "privateKey", scratch.data(), scratch.size());
   }
+  if (sr25519::SecretKey::from_mini_secret(hotkey.secret_seed).public_key() != hotkey.public_key)
+    file.fail("publicKey is not the sr25519 public key of secretSeed");
   return hotkey;
 }
 
@@ -176,12 +178,6 @@ ColdkeyPub read_coldkeypub_file(const std::string &path) {
       file.fail(std::string("holds ") + secret +
                 ", a secret, in a file anyone may read: remove it and move the key elsewhere");
   return coldkey;
-}
-
-void check_hotkey_matches(const Hotkey &hotkey, const Sr25519PublicKeyOf &public_key_of) {
-  if (public_key_of(hotkey.secret_seed) != hotkey.public_key)
-    WalletFile("hotkey file", hotkey.file)
-        .fail("publicKey is not the sr25519 public key of secretSeed");
 }
 
 } // namespace mycelium::chain

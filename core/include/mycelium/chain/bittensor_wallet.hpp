@@ -9,7 +9,7 @@
 #pragma once
 
 #include "mycelium/chain/account_id.hpp"
-#include "mycelium/chain/secret_bytes.hpp"
+#include "mycelium/chain/sr25519.hpp"
 
 #include <functional>
 #include <string>
@@ -34,10 +34,10 @@ std::string hotkey_file_path(std::string_view wallets_path, std::string_view wal
 std::string coldkeypub_file_path(std::string_view wallets_path, std::string_view wallet);
 
 struct Hotkey {
-  std::string file;         // where it was read, for messages
-  AccountId public_key{};   // = accountId
-  std::string ss58_address; // as in the file; checked to encode public_key
-  MiniSecret secret_seed;   // the sr25519 mini secret the key pair is expanded from
+  std::string file;                   // where it was read, for messages
+  AccountId public_key{};             // = accountId
+  std::string ss58_address;           // as in the file; checked to encode public_key
+  sr25519::MiniSecretKey secret_seed; // the sr25519 mini secret the key pair is expanded from
 };
 
 struct ColdkeyPub {
@@ -50,23 +50,14 @@ struct ColdkeyPub {
 // unreadable, readable by group or others (the rules of node key files, key_material_file.hpp),
 // encrypted, not a JSON object of strings, lacks accountId, publicKey, secretSeed or
 // ss58Address (or has null for one), has a key of the wrong hex length (privateKey, optional,
-// included), accountId different from publicKey, or an ss58Address that is not publicKey's.
-// Whether publicKey is the sr25519 public key of secretSeed needs sr25519: check_hotkey_matches.
+// included), accountId different from publicKey, an ss58Address that is not publicKey's, or a
+// publicKey that is not the sr25519 public key of secretSeed (a file whose keys disagree would
+// make us sign as one account while claiming another).
 Hotkey read_hotkey_file(const std::string &path);
 
 // Reads coldkeypub.txt (no mode check: it holds nothing secret). Same errors as a hotkey's for
 // its three fields, and a coldkeypub.txt holding a secret field that is not null is refused: a
 // secret does not belong in a file anyone may read.
 ColdkeyPub read_coldkeypub_file(const std::string &path);
-
-// The sr25519 public key of a mini secret (schnorrkel's expansion in Ed25519 mode, as Substrate
-// and Bittensor use it): supplied by the sr25519 code, so that the wallet reader does not
-// depend on it.
-using Sr25519PublicKeyOf = std::function<AccountId(const MiniSecret &)>;
-
-// Throws Error 22023 "hotkey file <path>: publicKey is not the sr25519 public key of secretSeed"
-// unless public_key_of(hotkey.secret_seed) == hotkey.public_key: a file whose keys disagree would
-// make us sign as one account while claiming another.
-void check_hotkey_matches(const Hotkey &hotkey, const Sr25519PublicKeyOf &public_key_of);
 
 } // namespace mycelium::chain
