@@ -185,7 +185,9 @@ JsonValue RpcClient::request_locked(const std::string &method, const std::string
       return exchange(method, params_json, deadline, context);
     } catch (const ChainUnreachable &e) {
       // Nothing was sent: trying again cannot submit anything twice.
-      again(e, ". Is the node running, and its RPC port reachable from here?");
+      again(e, url_.tls ? ". Is the node running, its RPC port reachable from here, and its "
+                          "certificate signed by a CA this machine (or ca_file) trusts?"
+                        : ". Is the node running, and its RPC port reachable from here?");
     } catch (const ChainConnectionLost &e) {
       if (retry == Retry::never)
         throw;

@@ -4,10 +4,11 @@
 // encoded by polkadot-js (@polkadot/types, @polkadot/util-crypto), never by Mycelium's code, so
 // the tests check our client against an independent implementation.
 //
-//   node fake_chain.mjs [--port N] [--expected FILE]
+//   node fake_chain.mjs [--port N] [--expected FILE] [--tls-cert PEM --tls-key PEM]
 //
 // Listens on 127.0.0.1:N (0: any free port) and prints "fake_chain listening on PORT" when
-// ready. --expected writes what a client should read (block hashes and numbers, the runtime
+// ready; with a certificate and key, also on a free port with TLS, printed after "tls" (the
+// tests use tls/test-only-cert.pem, a self-signed certificate for 127.0.0.1 and localhost). --expected writes what a client should read (block hashes and numbers, the runtime
 // version, the metadata, storage keys and values, an account's next index) as JSON.
 //
 // The test drives it with one command a line on standard input; each is acknowledged with a
@@ -30,8 +31,9 @@
 // A submitted extrinsic goes into a new block 100 ms later, finalized 100 ms after that.
 
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createInterface } from 'node:readline';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 import { WebSocketServer } from 'ws';
 import { Metadata, TypeRegistry } from '@polkadot/types';
@@ -293,55 +295,71 @@ function sendFragmented(ws, text) {
     ws.send(text.slice(i, i + fragmentBytes), { fin: i + fragmentBytes >= text.length });
 }
 
-let server = null;
-let wss = null;
+// The plain port and, with --tls-cert and --tls-key, a TLS one (wss:// and https://).
+const tlsCert = option('--tls-cert', '');
+const tlsKey = option('--tls-key', '');
+let tlsPort = 0;
+let servers = []; // [{server, wss}]
 
-function listen(onReady) {
-  server = createServer((req, res) => {
-    if (req.method !== 'POST') {
-      res.writeHead(405, { 'content-type': 'text/plain' }).end('POST JSON-RPC requests here\n');
+function onHttpRequest(req, res) {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { 'content-type': 'text/plain' }).end('POST JSON-RPC requests here\n');
+    return;
+  }
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const out = handle(Buffer.concat(chunks).toString('utf8'), null);
+    if (out === null) {
+      req.socket.destroy();
       return;
     }
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const out = handle(Buffer.concat(chunks).toString('utf8'), null);
-      if (out === null) {
-        req.socket.destroy();
-        return;
-      }
-      if (out.length === 0) return; // hanging: the client times out
-      // Over HTTP the decoy is not sent: one request, one answer.
-      const body = out[out.length - 1];
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  wss = new WebSocketServer({ server, maxPayload: 16 << 20 });
-  wss.on('connection', (ws) => {
-    const send = (message) => {
-      if (ws.readyState === ws.OPEN) sendFragmented(ws, JSON.stringify(message));
-    };
-    ws.on('message', (data) => {
-      const out = handle(data.toString('utf8'), send);
-      if (out === null) {
-        ws.terminate();
-        return;
-      }
-      for (const text of out) sendFragmented(ws, text);
-    });
-  });
-  server.listen(port, '127.0.0.1', () => {
-    port = server.address().port;
-    onReady();
+    if (out.length === 0) return; // hanging: the client times out
+    // Over HTTP the decoy is not sent: one request, one answer.
+    const body = out[out.length - 1];
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   });
 }
 
+function onWebSocket(ws) {
+  const send = (message) => {
+    if (ws.readyState === ws.OPEN) sendFragmented(ws, JSON.stringify(message));
+  };
+  ws.on('message', (data) => {
+    const out = handle(data.toString('utf8'), send);
+    if (out === null) {
+      ws.terminate();
+      return;
+    }
+    for (const text of out) sendFragmented(ws, text);
+  });
+}
+
+function serve(server, listenPort) {
+  const wss = new WebSocketServer({ server, maxPayload: 16 << 20 });
+  wss.on('connection', onWebSocket);
+  servers.push({ server, wss });
+  return new Promise((resolve) => server.listen(listenPort, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+async function listen(onReady) {
+  port = await serve(createServer(onHttpRequest), port);
+  if (tlsCert && tlsKey)
+    tlsPort = await serve(createHttpsServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }, onHttpRequest), tlsPort);
+  onReady();
+}
+
 function close(done) {
-  for (const ws of wss.clients) ws.terminate();
-  wss.close();
-  server.closeAllConnections();
-  server.close(done);
+  const closing = servers;
+  servers = [];
+  let left = closing.length;
+  for (const { server, wss } of closing) {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    server.closeAllConnections();
+    server.close(() => --left === 0 && done());
+  }
 }
 
 function writeExpected() {
@@ -365,7 +383,7 @@ function command(line) {
       hanging = rest[0] === 'on';
       break;
     case 'drop':
-      for (const ws of wss.clients) ws.terminate();
+      for (const { wss } of servers) for (const ws of wss.clients) ws.terminate();
       break;
     case 'drop-next':
       dropNext = Number(rest[0]);
@@ -409,6 +427,6 @@ function command(line) {
 
 listen(() => {
   writeExpected();
-  console.log(`fake_chain listening on ${port}`);
+  console.log(`fake_chain listening on ${port}` + (tlsPort ? ` tls ${tlsPort}` : ''));
   createInterface({ input: process.stdin }).on('line', command).on('close', () => process.exit(0));
 });

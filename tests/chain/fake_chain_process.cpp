@@ -29,7 +29,9 @@ void write_all(int fd, const std::string &text) {
 } // namespace
 
 FakeChainProcess::FakeChainProcess(const std::string &node, const std::string &script,
-                                   const std::string &expected_file) {
+                                   const std::string &expected_file, const std::string &tls_dir) {
+  const std::string cert = tls_dir + "/test-only-cert.pem";
+  const std::string key = tls_dir + "/test-only-key.pem";
   int in[2];
   int out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
@@ -44,15 +46,21 @@ FakeChainProcess::FakeChainProcess(const std::string &node, const std::string &s
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
     ::execl(node.c_str(), node.c_str(), script.c_str(), "--port", "0", "--expected",
-            expected_file.c_str(), static_cast<char *>(nullptr));
+            expected_file.c_str(), "--tls-cert", cert.c_str(), "--tls-key", key.c_str(),
+            static_cast<char *>(nullptr));
     ::_exit(127);
   }
   ::close(in[0]);
   ::close(out[1]);
   to_child_ = in[1];
   from_child_ = out[0];
+  // "fake_chain listening on PORT tls TLS_PORT"
   const std::string ready = wait_for("fake_chain listening on ", std::chrono::seconds(30));
+  const std::size_t tls = ready.find(" tls ");
   port_ = std::stoi(ready.substr(std::string("fake_chain listening on ").size()));
+  if (tls == std::string::npos)
+    throw std::runtime_error("fake chain: no TLS port in '" + ready + "'");
+  tls_port_ = std::stoi(ready.substr(tls + 5));
 }
 
 FakeChainProcess::~FakeChainProcess() {

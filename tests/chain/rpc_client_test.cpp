@@ -384,6 +384,38 @@ TEST(ChainRpcWebSocket, ThreadsShareOneClient) {
   EXPECT_EQ(good.load(), 100);
 }
 
+// wss:// and https:// to the fake's TLS port, whose self-signed certificate (for 127.0.0.1) the
+// client trusts through ca_file, and refuses without it.
+TEST(ChainRpcTls, TrustedCertificate) {
+  ch::RpcClientOptions options = quick();
+  options.ca_file = std::string(MYCELIUM_CHAIN_TESTS_DIR) + "/tls/test-only-cert.pem";
+  for (const char *scheme : {"wss", "https"}) {
+    ch::RpcClient c(std::string(scheme) + "://127.0.0.1:" + std::to_string(fake->tls_port()),
+                    options);
+    EXPECT_TRUE(c.chain_get_header()) << scheme;
+    EXPECT_EQ(hex(c.state_get_metadata()), want("metadata").as_string("metadata")) << scheme;
+  }
+}
+
+TEST(ChainRpcTls, UntrustedCertificateIsRefused) {
+  ch::RpcClientOptions options = quick();
+  options.attempts = 1;
+  for (const char *scheme : {"wss", "https"}) {
+    const std::string url =
+        std::string(scheme) + "://127.0.0.1:" + std::to_string(fake->tls_port());
+    ch::RpcClient c(url, options);
+    try {
+      c.chain_get_header();
+      ADD_FAILURE() << scheme << ": no exception";
+    } catch (const ch::ChainUnreachable &e) {
+      EXPECT_NE(std::string(e.what()).find("chain_getHeader on " + url + ": cannot connect"),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Transports, ChainRpc, ::testing::Values(true, false), transport_name);
 
 } // namespace
@@ -404,7 +436,8 @@ int main(int argc, char **argv) {
           .string();
   int status = 1;
   try {
-    FakeChainProcess process(MYCELIUM_NODE, (dir / "fake_chain.mjs").string(), expected_file);
+    FakeChainProcess process(MYCELIUM_NODE, (dir / "fake_chain.mjs").string(), expected_file,
+                             (dir / "tls").string());
     std::ifstream in(expected_file);
     std::stringstream text;
     text << in.rdbuf();
