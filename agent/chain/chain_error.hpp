@@ -63,7 +63,8 @@ public:
 };
 
 // A submitted extrinsic that the node reports will not be included (invalid, dropped, usurped,
-// finality timeout), or that was not seen in a block before the deadline.
+// finality timeout). Not seeing it in a block by the deadline is a ChainTimeout instead: it may
+// still be included.
 class ExtrinsicNotIncluded : public ChainError {
 public:
   using ChainError::ChainError;

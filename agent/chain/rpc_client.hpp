@@ -112,8 +112,9 @@ public:
   // Submits `extrinsic` and blocks until it is in a block (or finalized), for at most `timeout`.
   // Over a WebSocket it follows author_submitAndWatchExtrinsic's notifications; over HTTP, or if
   // the WebSocket drops after the submission, it polls the chain's new blocks for the
-  // extrinsic's bytes. Throws ExtrinsicNotIncluded when the node reports it invalid, dropped or
-  // usurped, ChainTimeout when it is not in a block in time, and what the calls throw.
+  // extrinsic's bytes. Throws ExtrinsicNotIncluded when the node reports it invalid, dropped,
+  // usurped or not finalized in time, ChainTimeout when it is not in a block (or final) by the
+  // timeout, and what the calls throw (a submission is never sent twice).
   Inclusion submit_and_watch(const Bytes &extrinsic, WaitFor wait_for,
                              std::chrono::milliseconds timeout);
 

@@ -16,6 +16,7 @@
 //   hang on|off                  stop / resume answering JSON-RPC requests
 //   drop                         close every open WebSocket now, without a close frame
 //   drop-next N                  the next N requests lose their connection instead of an answer
+//   drop-after METHOD            the next METHOD call is answered, then its connection dropped
 //   error METHOD CODE MESSAGE    the next METHOD call answers with this JSON-RPC error
 //   malformed METHOD KIND        the next METHOD answer is broken: KIND is "text" (not JSON),
 //                                "no-result" (neither result nor error), "decoy" (an answer
@@ -118,6 +119,7 @@ const versionJson = {
 // Test controls.
 let hanging = false;
 let dropNext = 0;
+const dropAfter = new Set(); // methods
 let fragmentBytes = 0;
 let nextWatchEnd = null;
 const injectedErrors = new Map(); // method -> {code, message}
@@ -240,8 +242,8 @@ function answer(method, params, send) {
   }
 }
 
-// Handles one request text. Returns the texts to send back, in order; null: drop the connection;
-// [] : no answer (hanging).
+// Handles one request text. Returns the texts to send back, in order (a null among them: drop
+// the connection there); null: drop the connection without an answer; []: no answer (hanging).
 function handle(text, send) {
   let request;
   try {
@@ -269,6 +271,7 @@ function handle(text, send) {
     if (!(e instanceof RpcError)) throw e;
     body = { error: { code: e.code, message: e.message } };
   }
+  if (dropAfter.delete(method)) return [reply(body), null];
   const broken = malformed.get(method);
   malformed.delete(method);
   switch (broken) {
@@ -316,7 +319,7 @@ function onHttpRequest(req, res) {
     }
     if (out.length === 0) return; // hanging: the client times out
     // Over HTTP the decoy is not sent: one request, one answer.
-    const body = out[out.length - 1];
+    const body = out.filter((text) => text !== null).pop();
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
@@ -332,7 +335,13 @@ function onWebSocket(ws) {
       ws.terminate();
       return;
     }
-    for (const text of out) sendFragmented(ws, text);
+    for (const text of out) {
+      if (text === null) {
+        ws.terminate();
+        return;
+      }
+      sendFragmented(ws, text);
+    }
   });
 }
 
@@ -387,6 +396,9 @@ function command(line) {
       break;
     case 'drop-next':
       dropNext = Number(rest[0]);
+      break;
+    case 'drop-after':
+      dropAfter.add(rest[0]);
       break;
     case 'error':
       injectedErrors.set(rest[0], { code: Number(rest[1]), message: rest.slice(2).join(' ') });

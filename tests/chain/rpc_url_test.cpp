@@ -17,7 +17,7 @@ TEST(ChainRpcUrl, SchemesPortsAndPaths) {
   EXPECT_EQ(u.port, 9944);
   EXPECT_EQ(u.path, "/");
 
-  u = ch::parse_rpc_url("wss://entrypoint-finney.opentensor.ai:443/rpc?x=1");
+  u = ch::parse_rpc_url("wss://subtensor.example:443/rpc?x=1");
   EXPECT_TRUE(u.websocket && u.tls);
   EXPECT_EQ(u.path, "/rpc?x=1");
 
