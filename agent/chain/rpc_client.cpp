@@ -447,7 +447,12 @@ Inclusion RpcClient::submit_and_watch(const Bytes &extrinsic, WaitFor wait_for,
                                ")");
       }
     }
-    const JsonValue &status = update.at("params", "notification").at("result", "params");
+    const JsonValue *update_params = update.find("params");
+    const JsonValue *status_member = update_params ? update_params->find("result") : nullptr;
+    if (!status_member)
+      throw ChainBadResponse(
+          context + ": a status update without params.result: " + update.to_json().substr(0, 200));
+    const JsonValue &status = *status_member;
     std::string kind;
     const JsonValue *block = nullptr;
     if (status.is_string()) {
