@@ -7,6 +7,7 @@
 #include "mycelium/audit.hpp"
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/ext/shard_catalog.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/node_key.hpp"
 #include "mycelium/replica_signing.hpp"
@@ -254,14 +255,14 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
   Verdict verdict;
   {
     pg::SpiConnection spi;
-    static pg::Statement head(
-        "SELECT head_seq, head_hash, base_seq, kind FROM mycelium.shards WHERE shard_id = $1");
-    const bool shard_exists = head.execute({pg::text_param(shard_id)}) == 1;
-    const std::int64_t head_seq = shard_exists ? pg::result_int(0, 1).value_or(0) : 0;
-    const mycelium::Hash head_hash = to_hash(shard_exists ? pg::result_bytes(0, 2) : std::nullopt);
-    const std::int64_t base_seq = shard_exists ? pg::result_int(0, 3).value_or(0) : 0;
+    const std::optional<ext::ShardRow> shard = ext::find_shard(shard_id, ext::RowLock::none);
+    const bool shard_exists = shard.has_value();
+    const std::int64_t head_seq = shard_exists ? shard->head_seq : 0;
+    const mycelium::Hash head_hash =
+        to_hash(shard_exists ? std::optional<std::string>(shard->head_hash) : std::nullopt);
+    const std::int64_t base_seq = shard_exists ? shard->base_seq : 0;
     // A remote shard's records live on its primary, which verifies them there.
-    const bool has_records = shard_exists && pg::result_text(0, 4) != "remote";
+    const bool has_records = shard_exists && shard->kind != ext::ShardKind::Remote;
 
     // Read in pages keyed by seq so that a large shard is never held in memory at once.
     static pg::Statement page(

@@ -58,12 +58,6 @@ void check_node_id(const std::string &id, const char *field) {
                     "with a letter or digit)");
 }
 
-std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field) {
-  if (pg::arg_is_null(fcinfo, n))
-    throw Error(sqlstate::kInvalidParameterValue, std::string(field) + " must not be NULL");
-  return PG_GETARG_INT64(n);
-}
-
 // Wall-clock time, not the transaction's start: validity is judged against the creator's signed
 // times, and an agent's transaction may have begun a while ago. SQL uses clock_timestamp() for
 // the same reason (blacklist_lift, blacklist_expire, list_blacklist).
@@ -85,8 +79,8 @@ Entry entry_args(FunctionCallInfo fcinfo) {
   e.node_id = pg::text_arg(fcinfo, 0, "node_id");
   e.reason = pg::text_arg(fcinfo, 1, "reason");
   e.created_by = pg::text_arg(fcinfo, 2, "created_by");
-  e.created_at_ms = int8_arg(fcinfo, 3, "created_at_ms");
-  e.expires_at_ms = int8_arg(fcinfo, 4, "expires_at_ms");
+  e.created_at_ms = pg::int8_arg(fcinfo, 3, "created_at_ms");
+  e.expires_at_ms = pg::int8_arg(fcinfo, 4, "expires_at_ms");
 
   check_node_id(e.node_id, "node_id");
   if (e.reason.empty())

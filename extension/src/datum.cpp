@@ -19,6 +19,24 @@ std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field) {
   return std::string(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
 }
 
+namespace {
+void refuse_null(FunctionCallInfo fcinfo, int n, const char *field) {
+  if (arg_is_null(fcinfo, n))
+    throw Error(sqlstate::kInvalidParameterValue, std::string(field) + " must not be NULL");
+}
+} // namespace
+
+// PG_GETARG_INT32/INT64 cannot raise: they read a by-value Datum the caller checked is not NULL.
+std::int32_t int4_arg(FunctionCallInfo fcinfo, int n, const char *field) {
+  refuse_null(fcinfo, n, field);
+  return PG_GETARG_INT32(n);
+}
+
+std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field) {
+  refuse_null(fcinfo, n, field);
+  return PG_GETARG_INT64(n);
+}
+
 Datum text_datum(std::string_view value) {
   return call([&] {
     return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));

@@ -27,7 +27,6 @@ extern "C" {
 #include <cstring>
 #include <iterator>
 #include <map>
-#include <sstream>
 #include <vector>
 
 using namespace mycelium;
@@ -108,11 +107,8 @@ void forget_heads_sub(SubXactEvent event, SubTransactionId aborted, SubTransacti
 }
 
 void write_head(const std::string &shard_id, const Head &head) {
-  static pg::Statement move_head(
-      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
-  move_head.execute({pg::text_param(shard_id), pg::int8_param(head.seq),
-                     pg::bytea_param(reinterpret_cast<const std::uint8_t *>(head.hash.data()),
-                                     head.hash.size())});
+  ext::write_shard_head(shard_id, head.seq,
+                        reinterpret_cast<const std::uint8_t *>(head.hash.data()), head.hash.size());
 }
 
 void head_of_callbacks() {
@@ -130,29 +126,20 @@ Head &head_of(const std::string &shard_id) {
   auto it = statement_heads.find(shard_id);
   if (it != statement_heads.end())
     return it->second;
-  static pg::Statement lock(
-      "SELECT s.kind, s.head_seq, s.head_hash, s.partition::oid, s.primary_node, m.public_key, "
-      "       array_to_string(s.validators, ' ') "
-      "  FROM mycelium.shards s LEFT JOIN mycelium.node_metadata m ON m.node_id = s.primary_node "
-      " WHERE s.shard_id = $1 FOR UPDATE OF s");
-  if (lock.execute({pg::text_param(shard_id)}) == 0)
+  std::optional<ext::ShardRow> row = ext::find_shard(shard_id, ext::RowLock::for_update);
+  if (!row)
     refuse("shard \"" + shard_id + "\" has no replica on this node");
-  if (pg::result_text(0, 1) != "replica")
-    refuse("shard \"" + shard_id + "\" is a " + pg::result_text(0, 1).value_or("?") +
+  if (row->kind != ext::ShardKind::Replica)
+    refuse("shard \"" + shard_id + "\" is a " + ext::to_string(row->kind) +
            " on this node, not a replica");
   Head head;
-  head.seq = pg::result_int(0, 2).value_or(0);
-  head.hash = pg::result_bytes(0, 3).value_or("");
-  head.partition = static_cast<Oid>(pg::result_int(0, 4).value_or(InvalidOid));
-  head.primary_node = pg::result_text(0, 5).value_or("");
-  if (const std::optional<std::string> key = pg::result_text(0, 6))
-    head.primary_key = parse_public_key(*key);
-  // Node ids hold no spaces (node_id.hpp), so a space-joined list splits back exactly.
-  if (const std::optional<std::string> joined = pg::result_text(0, 7)) {
-    std::istringstream names(*joined);
-    head.validators.emplace(std::istream_iterator<std::string>(names),
-                            std::istream_iterator<std::string>());
-  }
+  head.seq = row->head_seq;
+  head.hash = std::move(row->head_hash);
+  head.partition = row->partition;
+  head.primary_node = row->primary_node.value_or("");
+  if (row->primary_key)
+    head.primary_key = parse_public_key(*row->primary_key);
+  head.validators = std::move(row->validators);
   return statement_heads.emplace(shard_id, std::move(head)).first->second;
 }
 
@@ -193,9 +180,7 @@ void apply_control(const Entry &e) {
       write_head(e.shard_id, cached->second);
     statement_heads.erase(cached);
   }
-  static pg::Statement local("SELECT node_id FROM mycelium.local_node");
-  local.execute({});
-  const std::string self = pg::result_text(0, 1).value_or("");
+  const std::string self = ext::local_node_id();
   if (e.key != self)
     refuse(e.op + " of shard \"" + e.shard_id + "\" is meant for node \"" + e.key +
            "\", and this node is \"" + self + "\"");
@@ -218,19 +203,15 @@ void apply_control(const Entry &e) {
   // GetCurrentTimestamp cannot raise: it reads the clock.
   check_control_time(unix_us(e.created_at), unix_us(GetCurrentTimestamp()), last_us);
 
-  static pg::Statement lookup("SELECT kind, partition::text, primary_node "
-                              "  FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  const bool exists = lookup.execute({pg::text_param(e.shard_id)}) > 0;
-  const std::string kind = exists ? pg::result_text(0, 1).value_or("") : "";
-  const std::string partition = exists ? pg::result_text(0, 2).value_or("") : "";
-  const std::string primary = exists ? pg::result_text(0, 3).value_or("") : "";
-  if (exists && kind != "replica")
-    refuse("shard \"" + e.shard_id + "\" exists on this node as a " + kind + ", not as a replica");
-  if (exists && primary != e.origin_node)
-    refuse("shard \"" + e.shard_id + "\" is held here as a replica of \"" + primary +
-           "\", not of \"" + e.origin_node + "\"");
+  const std::optional<ext::ShardRow> held = ext::find_shard(e.shard_id, ext::RowLock::for_update);
+  if (held && held->kind != ext::ShardKind::Replica)
+    refuse("shard \"" + e.shard_id + "\" exists on this node as a " + ext::to_string(held->kind) +
+           ", not as a replica");
+  if (held && held->primary_node != e.origin_node)
+    refuse("shard \"" + e.shard_id + "\" is held here as a replica of \"" +
+           held->primary_node.value_or("") + "\", not of \"" + e.origin_node + "\"");
   if (e.op == "open") {
-    if (!exists) {
+    if (!held) {
       if (!e.value_null) {
         static pg::Statement shape(
             "SELECT jsonb_typeof($1) = 'array' AND NOT EXISTS ("
@@ -239,16 +220,12 @@ void apply_control(const Entry &e) {
         if (!pg::result_bool(0, 1).value_or(false))
           refuse("an open message's validators must be an array of node ids");
       }
-      ext::create_shard_storage(e.shard_id, "replica", e.origin_node, 0, Datum(0), true);
-      static pg::Statement set_validators(
-          "UPDATE mycelium.shards SET validators = "
-          "  CASE WHEN $2::jsonb IS NULL THEN NULL "
-          "       ELSE ARRAY(SELECT jsonb_array_elements_text($2)) END WHERE shard_id = $1");
-      set_validators.execute(
-          {pg::text_param(e.shard_id), pg::datum_param(JSONBOID, e.value, e.value_null)});
+      ext::create_shard_storage(e.shard_id, ext::ShardKind::Replica, e.origin_node, 0, Datum(0),
+                                true);
+      ext::set_shard_validators(e.shard_id, e.value, e.value_null);
     }
-  } else if (exists) {
-    ext::drop_shard_storage(e.shard_id, partition, true);
+  } else if (held) {
+    ext::drop_shard_storage(e.shard_id, held->partition_name, true);
   }
   static pg::Statement remember(
       "INSERT INTO mycelium.replica_controls AS c (shard_id, primary_node, op, issued_at_us, "

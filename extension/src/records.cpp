@@ -2,6 +2,7 @@
 // that plain INSERT/UPDATE and tombstone inserts pass. They run as the caller.
 #include "mycelium/error.hpp"
 #include "mycelium/signing.hpp"
+#include "mycelium/ext/shard_catalog.hpp"
 #include "mycelium/ext/write_checks.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -12,36 +13,24 @@ extern "C" {
 
 using namespace mycelium;
 
-namespace {
-
-std::int32_t int_arg(FunctionCallInfo fcinfo, int n, const char *field) {
-  if (pg::arg_is_null(fcinfo, n))
-    throw Error(sqlstate::kInvalidParameterValue, std::string(field) + " must not be NULL");
-  return PG_GETARG_INT32(n);
-}
-
-} // namespace
-
 MYCELIUM_SQL_FUNCTION(mycelium_put) {
   const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
   const std::string key = pg::text_arg(fcinfo, 1, "key");
   if (pg::arg_is_null(fcinfo, 2))
     throw Error(sqlstate::kInvalidParameterValue, "value must not be NULL");
   const Datum value = PG_GETARG_DATUM(2);
-  const std::int32_t version = int_arg(fcinfo, 3, "version");
+  const std::int32_t version = pg::int4_arg(fcinfo, 3, "version");
   const std::string created_by = pg::text_arg(fcinfo, 4, "created_by");
   const std::string signature = pg::text_arg(fcinfo, 5, "signature");
 
   pg::SpiConnection spi;
-  static pg::Statement partition_of(
-      "SELECT partition::oid, kind FROM mycelium.shards WHERE shard_id = $1");
-  if (partition_of.execute({pg::text_param(shard_id)}) == 0)
-    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-  const Oid partition = static_cast<Oid>(pg::result_int(0, 1).value_or(InvalidOid));
+  const ext::ShardRow shard = ext::existing_shard(shard_id, ext::RowLock::none);
+  const Oid partition = shard.partition;
   // Refused here with the same error the triggers give, before a statement is tried on a
   // replica's or a remote shard's partition (a foreign table answers with its own errors).
-  if (const std::string kind = pg::result_text(0, 2).value_or(""); kind != "primary")
-    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " + kind +
+  if (shard.kind != ext::ShardKind::Primary)
+    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " +
+                                           std::string(ext::to_string(shard.kind)) +
                                            " on this node: it is written on its primary node only");
   // Both statements name the partition (see PerRelationStatements). The verifying trigger runs
   // on whichever row is really written; ON CONFLICT DO NOTHING makes a key that exists already
@@ -75,7 +64,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
 MYCELIUM_SQL_FUNCTION(mycelium_delete) {
   const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
   const std::string key = pg::text_arg(fcinfo, 1, "key");
-  const std::int32_t version = int_arg(fcinfo, 2, "version");
+  const std::int32_t version = pg::int4_arg(fcinfo, 2, "version");
   const std::string created_by = pg::text_arg(fcinfo, 3, "created_by");
   const std::string signature = pg::text_arg(fcinfo, 4, "signature");
 

@@ -16,6 +16,7 @@
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/settings.hpp"
+#include "mycelium/ext/shard_catalog.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -41,15 +42,6 @@ pg::Statement &statement(const std::string &sql) {
   if (it == cache.end())
     it = cache.emplace(sql, pg::Statement(sql)).first;
   return it->second;
-}
-
-std::string literal(const std::string &value) {
-  const char *quoted = pg::call([&] { return quote_literal_cstr(value.c_str()); });
-  return quoted;
-}
-
-std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field) {
-  return pg::text_arg(fcinfo, n, field);
 }
 
 struct Peer {
@@ -84,7 +76,8 @@ void map_user(const std::string &node_id, const char *purpose, const std::string
   // the read server's are read by ordinary roles through their foreign partitions, hence
   // password_required 'false' (the remote side decides how it authenticates).
   pg::execute_sql("CREATE USER MAPPING FOR PUBLIC SERVER " + server + " OPTIONS (user " +
-                  literal(user) + (password ? ", password " + literal(*password) : "") +
+                  pg::quote_literal(user) +
+                  (password ? ", password " + pg::quote_literal(*password) : "") +
                   ", password_required 'false')");
 }
 
@@ -122,8 +115,8 @@ Peer ensure_peer(const std::string &node_id) {
   const Peer peer{pg::quote_identifier(schema_name), pg::quote_identifier(sync_name),
                   pg::quote_identifier(read_name)};
 
-  const std::string options =
-      "host " + literal(ip) + ", port " + literal(port) + ", dbname " + literal(dbname);
+  const std::string options = "host " + pg::quote_literal(ip) + ", port " +
+                              pg::quote_literal(port) + ", dbname " + pg::quote_literal(dbname);
   static pg::Statement server_exists("SELECT 1 FROM pg_foreign_server WHERE srvname = $1");
   for (const auto &[server_name, server] :
        {std::pair{sync_name, peer.sync_server}, std::pair{read_name, peer.read_server}}) {
@@ -131,8 +124,9 @@ Peer ensure_peer(const std::string &node_id) {
       pg::execute_sql("CREATE SERVER " + server + " FOREIGN DATA WRAPPER postgres_fdw OPTIONS (" +
                       options + ", connect_timeout '5')");
     else
-      pg::execute_sql("ALTER SERVER " + server + " OPTIONS (SET host " + literal(ip) +
-                      ", SET port " + literal(port) + ", SET dbname " + literal(dbname) + ")");
+      pg::execute_sql("ALTER SERVER " + server + " OPTIONS (SET host " + pg::quote_literal(ip) +
+                      ", SET port " + pg::quote_literal(port) + ", SET dbname " +
+                      pg::quote_literal(dbname) + ")");
   }
   map_user(node_id, "sync", sync_name, peer.sync_server);
   map_user(node_id, "read", read_name, peer.read_server);
@@ -199,13 +193,9 @@ std::optional<std::string> local_hash_at(const std::string &shard_id, std::int64
 // that node, this shard and now (SIGNING.md, "Replica control").
 void send_control(const Peer &peer, const std::string &shard_id, const std::string &node_id,
                   const char *op) {
-  static pg::Statement about(
-      "SELECT (SELECT node_id FROM mycelium.local_node), "
-      "       CASE WHEN $2 = 'open' THEN to_jsonb(s.validators)::text END "
-      "  FROM (SELECT NULL) one LEFT JOIN mycelium.shards s ON s.shard_id = $1");
-  about.execute({pg::text_param(shard_id), pg::text_param(op)});
-  const std::string self = pg::result_text(0, 1).value_or("");
-  const std::optional<std::string> validators = pg::result_text(0, 2);
+  const std::string self = ext::local_node_id();
+  const std::optional<std::string> validators =
+      std::string(op) == "open" ? ext::shard_validators_json(shard_id) : std::nullopt;
   const std::string canonical_validators = validators ? canonical_json(*validators) : "null";
   const TimestampTz now = GetCurrentTimestamp(); // cannot raise: reads the clock
   const std::int64_t issued_at_us = pg::unix_us(now);
@@ -244,9 +234,8 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
                              "WHERE shard_id = $1 AND node_id = $2 FOR UPDATE");
   claim.execute({pg::text_param(shard_id), pg::text_param(node_id)});
   const std::int64_t pushed_before = pg::result_int(0, 1).value_or(0);
-  static pg::Statement local("SELECT head_seq FROM mycelium.shards WHERE shard_id = $1");
-  local.execute({pg::text_param(shard_id)});
-  const std::int64_t local_head = pg::result_int(0, 1).value_or(0);
+  const std::optional<ext::ShardRow> mine = ext::find_shard(shard_id, ext::RowLock::none);
+  const std::int64_t local_head = mine ? mine->head_seq : 0;
 
   PushResult result;
   RemoteHead head = remote_head(*peer, shard_id);
@@ -423,12 +412,10 @@ std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_b
 }
 
 void require_primary(const std::string &shard_id) {
-  static pg::Statement kind("SELECT kind FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  if (kind.execute({pg::text_param(shard_id)}) == 0)
-    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-  if (pg::result_text(0, 1) != "primary")
+  const ext::ShardKind kind = ext::existing_shard(shard_id, ext::RowLock::for_update).kind;
+  if (kind != ext::ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a " +
-                                           pg::result_text(0, 1).value_or("?") +
+                                           std::string(ext::to_string(kind)) +
                                            " on this node; replicas are managed on its primary");
 }
 
@@ -444,8 +431,8 @@ void refresh_peer_servers(const std::string &node_id) {
 } // namespace mycelium::ext
 
 MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
-  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
-  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
   require_primary(shard_id);
   // Who the node is comes first: "no sync credentials" would send an operator after the wrong
@@ -489,8 +476,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_remove_replica) {
-  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
-  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
   require_primary(shard_id);
   static pg::Statement remove("DELETE FROM mycelium.replicas WHERE shard_id = $1 AND node_id = $2");
@@ -505,7 +492,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_remove_replica) {
 MYCELIUM_SQL_FUNCTION(mycelium_sync_now) {
   std::optional<std::string> shard;
   if (!pg::arg_is_null(fcinfo, 0))
-    shard = text_arg(fcinfo, 0, "shard_id");
+    shard = pg::text_arg(fcinfo, 0, "shard_id");
   std::int64_t total;
   {
     pg::SpiConnection spi;
@@ -527,8 +514,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_sync_round) {
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
-  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
-  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
+  const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   std::int64_t local_records = 0, remote_records = 0, local_head = 0, remote_head_seq = 0;
   std::string local_digest, remote_digest, local_head_hash, remote_head_hash;
   {
@@ -544,11 +531,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
       local_records = pg::result_int(0, 1).value_or(0);
       local_digest = pg::result_text(0, 2).value_or("");
     }
-    static pg::Statement head("SELECT head_seq, encode(head_hash, 'hex') FROM mycelium.shards "
-                              "WHERE shard_id = $1");
-    head.execute({pg::text_param(shard_id)});
-    local_head = pg::result_int(0, 1).value_or(0);
-    local_head_hash = pg::result_text(0, 2).value_or("");
+    if (const std::optional<ext::ShardRow> mine = ext::find_shard(shard_id, ext::RowLock::none)) {
+      local_head = mine->head_seq;
+      local_head_hash = to_hex(reinterpret_cast<const std::uint8_t *>(mine->head_hash.data()),
+                               mine->head_hash.size());
+    }
     pg::Statement &remote = statement("SELECT records, encode(digest, 'hex') FROM " + peer->schema +
                                       ".shard_digests WHERE shard_id = $1");
     if (remote.execute({pg::text_param(shard_id)}) > 0) {
@@ -584,14 +571,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
-  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
   check_shard_id(shard_id);
-  const std::string node_id = text_arg(fcinfo, 1, "node_id");
+  const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
-  static pg::Statement exists("SELECT kind FROM mycelium.shards WHERE shard_id = $1");
-  if (exists.execute({pg::text_param(shard_id)}) > 0)
+  if (const std::optional<ext::ShardRow> existing = ext::find_shard(shard_id, ext::RowLock::none))
     throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists here (as " +
-                                                pg::result_text(0, 1).value_or("?") + ")");
+                                                std::string(ext::to_string(existing->kind)) + ")");
   static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
                                    "WHERE node_id = $1 AND purpose = 'read'");
   if (credentials.execute({pg::text_param(node_id)}) == 0)
@@ -599,36 +585,30 @@ MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
                 "no read credentials for node \"" + node_id +
                     "\": run mycelium.set_peer_credentials(node_id, 'read', user, password)");
   const Peer peer = ensure_peer(node_id);
-  const std::string partition = "mycelium." + pg::quote_identifier("data_" + shard_id);
+  const std::string partition = ext::partition_name(shard_id);
   // The remote parent table with shard_id = … pushed down: the remote node prunes to its own
   // partition of the shard.
   pg::execute_sql("CREATE FOREIGN TABLE " + partition +
-                  " PARTITION OF mycelium.data FOR VALUES IN (" + literal(shard_id) + ") SERVER " +
-                  peer.read_server + " OPTIONS (schema_name 'mycelium', table_name 'data')");
+                  " PARTITION OF mycelium.data FOR VALUES IN (" + pg::quote_literal(shard_id) +
+                  ") SERVER " + peer.read_server +
+                  " OPTIONS (schema_name 'mycelium', table_name 'data')");
   for (const char *trigger : {"guard_data_change", "verify_data_change"})
     pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER " + trigger);
   pg::execute_sql("GRANT SELECT ON " + partition +
                   " TO mycelium_admin, mycelium_validator, mycelium_miner");
-  static pg::Statement insert(
-      "INSERT INTO mycelium.shards (shard_id, partition, replicas, kind, primary_node) "
-      "VALUES ($1, $2::regclass, 0, 'remote', $3)");
-  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::text_param(node_id)});
+  ext::insert_shard(shard_id, partition, ext::ShardKind::Remote, node_id, 0, Datum(0), true);
   PG_RETURN_VOID();
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_detach_remote_shard) {
-  const std::string shard_id = text_arg(fcinfo, 0, "shard_id");
+  const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
   pg::SpiConnection spi;
-  static pg::Statement lookup(
-      "SELECT kind, partition::text FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  if (lookup.execute({pg::text_param(shard_id)}) == 0)
-    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-  if (pg::result_text(0, 1) != "remote")
+  const ext::ShardRow shard = ext::existing_shard(shard_id, ext::RowLock::for_update);
+  if (shard.kind != ext::ShardKind::Remote)
     throw Error(sqlstate::kNotRemoteShard, "shard \"" + shard_id + "\" is a " +
-                                               pg::result_text(0, 1).value_or("?") +
+                                               std::string(ext::to_string(shard.kind)) +
                                                " here, not an attached remote shard");
-  pg::execute_sql("DROP FOREIGN TABLE " + pg::result_text(0, 2).value_or(""));
-  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
-  remove.execute({pg::text_param(shard_id)});
+  pg::execute_sql("DROP FOREIGN TABLE " + shard.partition_name);
+  ext::delete_shard(shard_id);
   PG_RETURN_VOID();
 }

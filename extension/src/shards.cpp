@@ -27,30 +27,20 @@ std::string generate_shard_id() {
   return "shard_" + to_hex(random, sizeof random);
 }
 
-std::string partition_name(const std::string &shard_id) {
-  return "mycelium." + pg::quote_identifier("data_" + shard_id);
-}
-
-std::string literal(const std::string &value) {
-  const char *quoted = pg::call([&] { return quote_literal_cstr(value.c_str()); });
-  return quoted;
-}
-
 } // namespace
 
 namespace mycelium::ext {
 
-std::string create_shard_storage(const std::string &shard_id, const std::string &kind,
+std::string create_shard_storage(const std::string &shard_id, ShardKind kind,
                                  const std::optional<std::string> &primary_node,
                                  std::int32_t replicas, Datum validators, bool any_validator) {
-  static pg::Statement exists("SELECT kind FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  if (exists.execute({pg::text_param(shard_id)}) > 0)
+  if (const std::optional<ShardRow> existing = find_shard(shard_id, RowLock::for_update))
     throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists (as " +
-                                                pg::result_text(0, 1).value_or("?") + ")");
+                                                std::string(to_string(existing->kind)) + ")");
 
   const std::string partition = partition_name(shard_id);
   pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
-                  literal(shard_id) + ")");
+                  pg::quote_literal(shard_id) + ")");
   // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
   pg::execute_sql("CREATE UNIQUE INDEX ON " + partition + " (key)");
   // Cloned row triggers must fire under session_replication_role = replica too; TRUNCATE of a
@@ -66,24 +56,7 @@ std::string create_shard_storage(const std::string &shard_id, const std::string 
                   " TO mycelium_admin, mycelium_validator, mycelium_miner");
   pg::execute_sql("GRANT INSERT, UPDATE, DELETE ON " + partition + " TO mycelium_validator");
 
-  // A primary shard id used before continues its audit chain rather than forking it; a replica
-  // starts empty and receives the primary's chain from its first entry.
-  static pg::Statement insert(
-      "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, kind, "
-      "  primary_node, head_seq, base_seq, head_hash) "
-      "SELECT $1, $2::regclass, $3, $4, $5, $6, "
-      "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
-      "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
-      "       CASE WHEN $5 = 'primary' AND last.entry_hash IS NOT NULL THEN last.entry_hash "
-      "            ELSE '\\x" +
-      std::string(64, '0') +
-      "'::bytea END "
-      "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
-      "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
-      "     ORDER BY seq DESC LIMIT 1) last ON true");
-  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
-                  pg::datum_param(TEXTARRAYOID, validators, any_validator), pg::text_param(kind),
-                  pg::optional_text_param(primary_node)});
+  insert_shard(shard_id, partition, kind, primary_node, replicas, validators, any_validator);
   return partition;
 }
 
@@ -97,8 +70,7 @@ void drop_shard_storage(const std::string &shard_id, const std::string &partitio
     static pg::Statement log("DELETE FROM mycelium.sync_changes WHERE shard_id = $1");
     log.execute({pg::text_param(shard_id)});
   }
-  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
-  remove.execute({pg::text_param(shard_id)});
+  delete_shard(shard_id);
 }
 
 } // namespace mycelium::ext
@@ -127,7 +99,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
                                                     pg::result_text(0, 1).value_or("NULL") +
                                                     "\" is not a registered validator");
     }
-    ext::create_shard_storage(shard_id, "primary", std::nullopt, replicas, validators,
+    ext::create_shard_storage(shard_id, ext::ShardKind::Primary, std::nullopt, replicas, validators,
                               any_validator);
     // Replicas on the nodes this node can reach (set_replica_count picks them); with none
     // reachable the shard is recorded as under-replicated in shard_health.
@@ -143,15 +115,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_drop_shard) {
   const bool force = !pg::arg_is_null(fcinfo, 1) && PG_GETARG_BOOL(1);
 
   pg::SpiConnection spi;
-  static pg::Statement lock(
-      "SELECT partition::text, kind FROM mycelium.shards WHERE shard_id = $1 FOR UPDATE");
-  if (lock.execute({pg::text_param(shard_id)}) == 0)
-    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-  const std::string partition = pg::result_text(0, 1).value_or("");
-  const std::string kind = pg::result_text(0, 2).value_or("");
-  if (kind != "primary")
+  const ext::ShardRow shard = ext::existing_shard(shard_id, ext::RowLock::for_update);
+  const std::string partition = shard.partition_name;
+  if (shard.kind != ext::ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary,
-                "shard \"" + shard_id + "\" is a " + kind +
+                "shard \"" + shard_id + "\" is a " + ext::to_string(shard.kind) +
                     " here: remove it on its primary (remove_replica) or detach_remote_shard()");
 
   static pg::Statement count("SELECT count(*) FROM mycelium.data WHERE shard_id = $1");

@@ -222,4 +222,10 @@ std::string quote_identifier(std::string_view name) {
   return quoted;
 }
 
+std::string quote_literal(std::string_view value) {
+  const std::string copy(value);
+  const char *quoted = call([&] { return ::quote_literal_cstr(copy.c_str()); });
+  return quoted;
+}
+
 } // namespace mycelium::pg

@@ -33,35 +33,6 @@ PublicKey check_signer(const std::string &node_id) {
   return parse_public_key(pg::result_text(0, 1).value_or(""), "public_key");
 }
 
-ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
-  static Statement lock(
-      "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
-      "       l.node_id, s.partition::oid, s.kind, m.public_key "
-      "  FROM mycelium.shards s CROSS JOIN mycelium.local_node l "
-      "  LEFT JOIN mycelium.node_metadata m ON m.node_id = l.node_id "
-      " WHERE s.shard_id = $1 FOR UPDATE OF s");
-  if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
-    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-  const std::string kind = pg::result_text(0, 6).value_or("");
-  if (kind != "primary")
-    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " + kind +
-                                           " on this node: it is written on its primary node only");
-  if (!pg::result_bool(0, 3).value_or(false))
-    throw Error(sqlstate::kSignerNotResponsible,
-                "signer \"" + signer + "\" is not a responsible validator of shard \"" + shard_id +
-                    "\"");
-  ShardHead head;
-  head.seq = pg::result_int(0, 1).value_or(0);
-  const std::string hash = pg::result_bytes(0, 2).value_or("");
-  if (hash.size() != head.hash.size())
-    throw Error(sqlstate::kInternalError, "shard \"" + shard_id + "\" has a corrupt chain head");
-  std::memcpy(head.hash.data(), hash.data(), hash.size());
-  head.origin_node = pg::result_text(0, 4).value_or("");
-  head.partition = static_cast<Oid>(pg::result_int(0, 5).value_or(InvalidOid));
-  head.registered_key = pg::result_text(0, 7);
-  return head;
-}
-
 std::int64_t current_version(Oid partition, const std::string &shard_id, const std::string &key) {
   // The same rule as the SQL function mycelium.current_version, inlined (a SQL function called
   // from a prepared statement is planned again on every call) and aimed at the one partition.
@@ -124,8 +95,6 @@ void append_audit(const Change &change, const ShardHead &head) {
       "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
       "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
-  static Statement move_head(
-      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
 
   const TimestampTz now = GetCurrentTimestamp(); // cannot raise: reads the clock
   // TimestampTz counts microseconds from 2000-01-01; the chain uses the Unix epoch.
@@ -158,8 +127,7 @@ void append_audit(const Change &change, const ShardHead &head) {
        pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(now)), pg::text_param(head.origin_node),
        pg::bytea_param(head.hash.data(), head.hash.size()),
        pg::bytea_param(entry.data(), entry.size()), pg::text_param(link_signature)});
-  move_head.execute({pg::text_param(change.shard_id), pg::int8_param(seq),
-                     pg::bytea_param(entry.data(), entry.size())});
+  write_shard_head(change.shard_id, seq, entry.data(), entry.size());
 }
 
 } // namespace mycelium::ext

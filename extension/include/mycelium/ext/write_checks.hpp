@@ -5,6 +5,7 @@
 
 #include "mycelium/audit.hpp"
 #include "mycelium/ed25519.hpp"
+#include "mycelium/ext/shard_catalog.hpp"
 #include "mycelium/pg/postgres.hpp"
 
 #include <cstdint>
@@ -15,17 +16,6 @@ namespace mycelium::ext {
 
 // created_by must be a registered, active validator; returns its public key.
 PublicKey check_signer(const std::string &node_id);
-
-// Locks the shard's row until the end of the transaction (writes of one shard are serialised so
-// that its audit chain is linear) and checks that `signer` may write it.
-struct ShardHead {
-  Oid partition = InvalidOid;
-  std::int64_t seq = 0;
-  Hash hash{};
-  std::string origin_node;                   // this node: local_node
-  std::optional<std::string> registered_key; // its registered public key, if registered
-};
-ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer);
 
 // The version the next write must follow: the live row's (in the shard's partition), else the
 // tombstone's, else 0.

@@ -17,8 +17,11 @@ namespace mycelium::pg {
 
 bool arg_is_null(FunctionCallInfo fcinfo, int n);
 
-// The text argument n as a std::string. A NULL argument throws Error 22023 naming `field`.
+// Argument n, NULL refused: each throws Error 22023 "<field> must not be NULL". (The argument
+// helpers of every SQL function: one place, one message.)
 std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field);
+std::int32_t int4_arg(FunctionCallInfo fcinfo, int n, const char *field);
+std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field);
 
 Datum text_datum(std::string_view value);
 Datum bytea_datum(const std::vector<std::uint8_t> &bytes);

@@ -91,7 +91,9 @@ std::optional<std::int64_t> result_int(std::uint64_t row, int column);
 std::optional<bool> result_bool(std::uint64_t row, int column);
 std::optional<std::string> result_bytes(std::uint64_t row, int column);
 
-// PostgreSQL quoting of an identifier.
+// PostgreSQL quoting of an identifier, and of a string literal (for DDL, which takes no
+// parameters).
 std::string quote_identifier(std::string_view name);
+std::string quote_literal(std::string_view value);
 
 } // namespace mycelium::pg

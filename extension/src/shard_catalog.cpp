@@ -1,0 +1,178 @@
+#include "mycelium/ext/shard_catalog.hpp"
+
+#include "mycelium/error.hpp"
+#include "mycelium/pg/spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+}
+
+#include <cstring>
+#include <iterator>
+#include <sstream>
+
+namespace mycelium::ext {
+
+namespace {
+
+ShardKind kind_of(const std::optional<std::string> &text, const std::string &shard_id) {
+  if (text == "primary")
+    return ShardKind::Primary;
+  if (text == "replica")
+    return ShardKind::Replica;
+  if (text == "remote")
+    return ShardKind::Remote;
+  // The column's CHECK allows only these three.
+  throw Error(sqlstate::kInternalError,
+              "shard \"" + shard_id + "\" has an unknown kind \"" + text.value_or("NULL") + "\"");
+}
+
+// The columns every read returns, in this order; the primary's key from node_metadata.
+constexpr const char *kShardColumns =
+    "SELECT s.kind, s.partition::oid, s.partition::text, s.primary_node, s.head_seq, s.base_seq, "
+    "       s.head_hash, array_to_string(s.validators, ' '), s.validators IS NULL, m.public_key "
+    "  FROM mycelium.shards s LEFT JOIN mycelium.node_metadata m ON m.node_id = s.primary_node "
+    " WHERE s.shard_id = $1";
+
+ShardRow row_of(const std::string &shard_id) {
+  ShardRow row;
+  row.kind = kind_of(pg::result_text(0, 1), shard_id);
+  row.partition = static_cast<Oid>(pg::result_int(0, 2).value_or(InvalidOid));
+  row.partition_name = pg::result_text(0, 3).value_or("");
+  row.primary_node = pg::result_text(0, 4);
+  row.head_seq = pg::result_int(0, 5).value_or(0);
+  row.base_seq = pg::result_int(0, 6).value_or(0);
+  row.head_hash = pg::result_bytes(0, 7).value_or("");
+  if (!pg::result_bool(0, 9).value_or(true)) {
+    // Node ids hold no spaces (node_id.hpp), so a space-joined list splits back exactly.
+    std::istringstream names(pg::result_text(0, 8).value_or(""));
+    row.validators.emplace(std::istream_iterator<std::string>(names),
+                           std::istream_iterator<std::string>());
+  }
+  row.primary_key = pg::result_text(0, 10);
+  return row;
+}
+
+} // namespace
+
+const char *to_string(ShardKind kind) {
+  switch (kind) {
+  case ShardKind::Primary:
+    return "primary";
+  case ShardKind::Replica:
+    return "replica";
+  case ShardKind::Remote:
+    return "remote";
+  }
+  return "?";
+}
+
+std::optional<ShardRow> find_shard(const std::string &shard_id, RowLock lock) {
+  static pg::Statement read(kShardColumns);
+  static pg::Statement locked(std::string(kShardColumns) + " FOR UPDATE OF s");
+  pg::Statement &statement = lock == RowLock::for_update ? locked : read;
+  if (statement.execute({pg::text_param(shard_id)}) == 0)
+    return std::nullopt;
+  return row_of(shard_id);
+}
+
+ShardRow existing_shard(const std::string &shard_id, RowLock lock) {
+  std::optional<ShardRow> row = find_shard(shard_id, lock);
+  if (!row)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  return std::move(*row);
+}
+
+std::string partition_name(const std::string &shard_id) {
+  return "mycelium." + pg::quote_identifier("data_" + shard_id);
+}
+
+void insert_shard(const std::string &shard_id, const std::string &partition, ShardKind kind,
+                  const std::optional<std::string> &primary_node, std::int32_t replicas,
+                  Datum validators, bool any_validator) {
+  static pg::Statement insert(
+      "INSERT INTO mycelium.shards (shard_id, partition, replicas, validators, kind, "
+      "  primary_node, head_seq, base_seq, head_hash) "
+      "SELECT $1, $2::regclass, $3, $4, $5, $6, "
+      "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
+      "       CASE WHEN $5 = 'primary' THEN COALESCE(last.seq, 0) ELSE 0 END, "
+      "       CASE WHEN $5 = 'primary' AND last.entry_hash IS NOT NULL THEN last.entry_hash "
+      "            ELSE '\\x" +
+      std::string(64, '0') +
+      "'::bytea END "
+      "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
+      "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
+      "     ORDER BY seq DESC LIMIT 1) last ON true");
+  insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
+                  pg::datum_param(TEXTARRAYOID, validators, any_validator),
+                  pg::text_param(to_string(kind)), pg::optional_text_param(primary_node)});
+}
+
+void delete_shard(const std::string &shard_id) {
+  static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
+  remove.execute({pg::text_param(shard_id)});
+}
+
+void write_shard_head(const std::string &shard_id, std::int64_t seq, const std::uint8_t *hash,
+                      std::size_t hash_size) {
+  static pg::Statement move_head(
+      "UPDATE mycelium.shards SET head_seq = $2, head_hash = $3 WHERE shard_id = $1");
+  move_head.execute(
+      {pg::text_param(shard_id), pg::int8_param(seq), pg::bytea_param(hash, hash_size)});
+}
+
+void set_shard_validators(const std::string &shard_id, Datum validators_jsonb, bool is_null) {
+  static pg::Statement set_validators(
+      "UPDATE mycelium.shards SET validators = "
+      "  CASE WHEN $2::jsonb IS NULL THEN NULL "
+      "       ELSE ARRAY(SELECT jsonb_array_elements_text($2)) END WHERE shard_id = $1");
+  set_validators.execute(
+      {pg::text_param(shard_id), pg::datum_param(JSONBOID, validators_jsonb, is_null)});
+}
+
+std::optional<std::string> shard_validators_json(const std::string &shard_id) {
+  static pg::Statement validators(
+      "SELECT to_jsonb(validators)::text FROM mycelium.shards WHERE shard_id = $1");
+  if (validators.execute({pg::text_param(shard_id)}) == 0)
+    return std::nullopt;
+  return pg::result_text(0, 1);
+}
+
+ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
+  static pg::Statement lock(
+      "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
+      "       l.node_id, s.partition::oid, s.kind, m.public_key "
+      "  FROM mycelium.shards s CROSS JOIN mycelium.local_node l "
+      "  LEFT JOIN mycelium.node_metadata m ON m.node_id = l.node_id "
+      " WHERE s.shard_id = $1 FOR UPDATE OF s");
+  if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
+    throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
+  const ShardKind kind = kind_of(pg::result_text(0, 6), shard_id);
+  if (kind != ShardKind::Primary)
+    throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " +
+                                           std::string(to_string(kind)) +
+                                           " on this node: it is written on its primary node only");
+  if (!pg::result_bool(0, 3).value_or(false))
+    throw Error(sqlstate::kSignerNotResponsible,
+                "signer \"" + signer + "\" is not a responsible validator of shard \"" + shard_id +
+                    "\"");
+  ShardHead head;
+  head.seq = pg::result_int(0, 1).value_or(0);
+  const std::string hash = pg::result_bytes(0, 2).value_or("");
+  if (hash.size() != head.hash.size())
+    throw Error(sqlstate::kInternalError, "shard \"" + shard_id + "\" has a corrupt chain head");
+  std::memcpy(head.hash.data(), hash.data(), hash.size());
+  head.origin_node = pg::result_text(0, 4).value_or("");
+  head.partition = static_cast<Oid>(pg::result_int(0, 5).value_or(InvalidOid));
+  head.registered_key = pg::result_text(0, 7);
+  return head;
+}
+
+std::string local_node_id() {
+  static pg::Statement local("SELECT node_id FROM mycelium.local_node");
+  if (local.execute({}) == 0)
+    return {};
+  return pg::result_text(0, 1).value_or("");
+}
+
+} // namespace mycelium::ext
