@@ -176,7 +176,7 @@ void Agent::check_startup() {
     // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
     metrics_.set_listening_ports(1);
     for (const Peer &peer : config_.bootstrap_peers)
-      dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, 0, ""});
+      dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, {}, false});
     log_info("node " + config_.node_id + " identity verified; listening for peers on " +
              config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
              config_.http.address + ":" + std::to_string(config_.http.port));
@@ -601,13 +601,13 @@ void Agent::on_accepted_by_peer(Link &link) {
   // Every dial to this node: the link may be the one the peer dialled to us.
   for (Dial &dial : dials_)
     if (dial.conn == link.id || (!dial.node_id.empty() && dial.node_id == link.peer_id)) {
-      if (!dial.reported.empty())
-        log_info("linked to " + link.peer_id + " again after " + std::to_string(dial.failures) +
+      const long long failures = dial.failures.succeeded();
+      if (dial.announced)
+        log_info("linked to " + link.peer_id + " again after " + std::to_string(failures) +
                  " failed attempts to reach " + dial.peer.host + ":" +
                  std::to_string(dial.peer.port));
+      dial.announced = false;
       dial.backoff_ms = config_.redial_min_ms;
-      dial.failures = 0;
-      dial.reported.clear();
     }
 }
 
@@ -617,18 +617,19 @@ void Agent::dial_failed(ConnId id, const std::string &problem) {
   for (Dial &dial : dials_) {
     if (dial.conn != id)
       continue;
-    ++dial.failures;
+    const FailureEpisode::News news = dial.failures.failed(problem);
     const std::string where = dial.peer.host + ":" + std::to_string(dial.peer.port) +
                               (dial.node_id.empty() ? "" : " (" + dial.node_id + ")");
     const int next_s = std::max(1, std::min(dial.backoff_ms, config_.redial_max_ms) / 1000);
-    if (problem != dial.reported && (dial.bootstrap || !dial.node_id.empty())) {
-      dial.reported = problem;
+    // A peer learnt from an address record and never reached is not worth a line.
+    if (news != FailureEpisode::News::none && (dial.bootstrap || !dial.node_id.empty())) {
+      dial.announced = true;
       log_info("peer " + where + ": " + problem + "; redialling with backoff (now " +
                std::to_string(next_s) + " s, at most " +
                std::to_string(config_.redial_max_ms / 1000) + " s)");
     } else {
-      log_debug("peer " + where + ": " + problem + " (attempt " + std::to_string(dial.failures) +
-                ")");
+      log_debug("peer " + where + ": " + problem + " (attempt " +
+                std::to_string(dial.failures.failures()) + ")");
     }
   }
 }

@@ -68,8 +68,10 @@ private:
     int backoff_ms = 0;
     std::string node_id;   // known once a handshake over this dial succeeded, or from the book
     bool bootstrap = true; // from the configuration: never given up
-    int failures = 0;      // attempts since the last session the peer accepted
-    std::string reported;  // the failure last logged above debug: a repeat goes to debug
+    // Attempts since the last session the peer accepted: a new problem is logged at info, a
+    // repeat at debug.
+    FailureEpisode failures;
+    bool announced = false; // a failure was logged at info: the recovery will be too
   };
   // A gossip message delivered here, for GET /gossip.
   struct Delivered {

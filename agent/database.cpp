@@ -133,27 +133,29 @@ bool Database::is_unreachable(const std::string &error) {
   return error.rfind(kCannotConnect, 0) == 0 || error.rfind(kConnectionLost, 0) == 0;
 }
 
+// An outage is one episode (failure_episode.hpp): its first failure is logged, later ones are
+// counted, even when their text differs (a database restarting says several things on its way
+// up); its end is logged with the count and the duration.
 void Database::note(const Job &job) {
-  Reachability &r = reachability_;
   const std::int64_t now = wall_ms();
   if (job.connected) {
-    if (!r.reachable)
-      log_info("database reachable again after " + std::to_string(r.failures) + " failed attempt" +
-               (r.failures == 1 ? "" : "s") + " over " + std::to_string((now - r.since_ms) / 1000) +
-               " s");
-    if (!r.reachable || r.since_ms == 0)
-      r = Reachability{true, now, 0, {}};
+    const std::int64_t down_since = outage_.started_ms();
+    if (const long long n = outage_.succeeded())
+      log_info("database reachable again after " + std::to_string(n) + " failed attempt" +
+               (n == 1 ? "" : "s") + " over " + std::to_string((now - down_since) / 1000) + " s");
+    if (!reachability_.reachable || reachability_.since_ms == 0)
+      reachability_ = Reachability{true, now, 0, {}};
     return;
   }
-  if (r.reachable) {
-    // The first line of libpq's message: it ends with a newline and may hold a second line.
-    std::string error = job.error.value_or("connection lost");
-    if (const auto nl = error.find('\n'); nl != std::string::npos)
-      error.resize(nl);
-    r = Reachability{false, now, 0, error};
+  // The first line of libpq's message: it ends with a newline and may hold a second line.
+  std::string error = job.error.value_or("connection lost");
+  if (const auto nl = error.find('\n'); nl != std::string::npos)
+    error.resize(nl);
+  if (outage_.failed(error, now) == FailureEpisode::News::started)
     log_warn(error + " (retrying; further failures are counted, not logged)");
-  }
-  ++r.failures;
+  reachability_ =
+      Reachability{false, outage_.started_ms(), static_cast<std::uint64_t>(outage_.failures()),
+                   outage_.first_detail()};
 }
 
 } // namespace mycelium::agent

@@ -4,6 +4,8 @@
 // uv_async handle.
 #pragma once
 
+#include "failure_episode.hpp"
+
 #include "mycelium/pgclient/connection.hpp"
 
 #include <condition_variable>
@@ -70,6 +72,7 @@ private:
   bool stopping_ = false;
   std::thread thread_;
   Reachability reachability_;
+  FailureEpisode outage_; // the database unreachable: logged when it starts and when it ends
 };
 
 } // namespace mycelium::agent

@@ -138,23 +138,18 @@ void log(LogLevel level, std::string_view message) {
 }
 
 void RepeatedProblem::failed(const std::string &detail) {
-  ++failures_;
-  if (failures_ == 1 || detail != last_) {
-    log_warn(what_ + ": " + detail +
-             (failures_ == 1 ? "" : " (failure " + std::to_string(failures_) + ")"));
-    last_ = detail;
-  } else {
-    log_debug(what_ + ": " + detail + " (failure " + std::to_string(failures_) + ")");
-  }
+  const FailureEpisode::News news = episode_.failed(detail);
+  const long long n = episode_.failures();
+  if (news == FailureEpisode::News::none)
+    log_debug(what_ + ": " + detail + " (failure " + std::to_string(n) + ")");
+  else
+    log_warn(what_ + ": " + detail + (n == 1 ? "" : " (failure " + std::to_string(n) + ")"));
 }
 
 void RepeatedProblem::succeeded() {
-  if (failures_ == 0)
-    return;
-  log_info(what_ + ": working again after " + std::to_string(failures_) +
-           (failures_ == 1 ? " failure" : " failures"));
-  failures_ = 0;
-  last_.clear();
+  if (const long long n = episode_.succeeded())
+    log_info(what_ + ": working again after " + std::to_string(n) +
+             (n == 1 ? " failure" : " failures"));
 }
 
 } // namespace mycelium::agent

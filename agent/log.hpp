@@ -2,6 +2,8 @@
 // journald, `docker logs` and grep all see the same thing and no log shipper is needed.
 #pragma once
 
+#include "failure_episode.hpp"
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -61,12 +63,11 @@ public:
   explicit RepeatedProblem(std::string what) : what_(std::move(what)) {}
   void failed(const std::string &detail);
   void succeeded();
-  long long failures() const { return failures_; }
+  long long failures() const { return episode_.failures(); }
 
 private:
   std::string what_;
-  std::string last_;
-  long long failures_ = 0;
+  FailureEpisode episode_;
 };
 
 } // namespace mycelium::agent
