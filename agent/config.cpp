@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "mycelium/node_id.hpp"
+
 #include "http_token.hpp"
 
 #include "config_reader.hpp"
@@ -84,11 +86,11 @@ std::string resolve(const std::string &config_path, const std::string &path) {
   return (std::filesystem::path(config_path).parent_path() / p).lexically_normal().string();
 }
 
-// Node ids follow mycelium.node_metadata's CHECK, so that a node id the database would refuse is
-// caught here, before any peer sees it.
+// Node ids follow the one rule (core/include/mycelium/node_id.hpp, which the database's CHECKs
+// spell too), so that a node id the database would refuse is caught here, before any peer sees
+// it.
 void check_node_id(const Field &field, const std::string &id) {
-  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-  if (!std::regex_match(id, pattern))
+  if (!is_node_id(id))
     field.fail("must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or "
                "digit, got \"" +
                id + "\"");

@@ -11,6 +11,7 @@
 // which case it met.
 #include "mycelium/ed25519.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/node_id.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
 #include "mycelium/signing.hpp"
@@ -35,28 +36,6 @@ constexpr std::int64_t kMaxClockSkewMs = 60'000;
 // Reasons are shown to operators and relayed to every node: long enough for a sentence, short
 // enough that a valid signature cannot make every node store a large blob.
 constexpr std::size_t kMaxReasonBytes = 1000;
-
-// The CHECK of node_metadata.node_id and blacklist.node_id, spelled out so that a bad id fails
-// with 22023 and a message before any lookup, not with a CHECK violation at the INSERT.
-bool is_node_id(std::string_view id) {
-  if (id.empty() || id.size() > 63)
-    return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const char c = id[i];
-    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
-      return false;
-  }
-  return true;
-}
-
-void check_node_id(const std::string &id, const char *field) {
-  if (!is_node_id(id))
-    throw Error(sqlstate::kInvalidParameterValue,
-                std::string(field) + " \"" + id +
-                    "\" is not a node id (1 to 63 letters, digits, '.', '_' or '-', starting "
-                    "with a letter or digit)");
-}
 
 // Wall-clock time, not the transaction's start: validity is judged against the creator's signed
 // times, and an agent's transaction may have begun a while ago. SQL uses clock_timestamp() for

@@ -1,6 +1,7 @@
 #include "mycelium/ext/copy_progress.hpp"
 
 #include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/shared_memory.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -34,29 +35,6 @@ struct Progress {
 
 Progress *progress = nullptr;
 int my_slot = -1;
-shmem_request_hook_type previous_request_hook = nullptr;
-shmem_startup_hook_type previous_startup_hook = nullptr;
-
-// The shared-memory hooks run in the postmaster as plain C (no C++ object alive): unguarded.
-void request_shmem() {
-  if (previous_request_hook)
-    previous_request_hook();
-  RequestAddinShmemSpace(sizeof(Progress));
-}
-
-void startup_shmem() {
-  if (previous_startup_hook)
-    previous_startup_hook();
-  bool found = false;
-  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-  progress =
-      static_cast<Progress *>(ShmemInitStruct("mycelium copy progress", sizeof(Progress), &found));
-  if (!found) {
-    std::memset(progress, 0, sizeof(Progress));
-    SpinLockInit(&progress->mutex);
-  }
-  LWLockRelease(AddinShmemInitLock);
-}
 
 void release_slot() {
   if (!progress || my_slot < 0)
@@ -84,10 +62,9 @@ void copy_text(char (&to)[64], const std::string &from) {
 namespace mycelium::ext {
 
 void install_copy_progress() {
-  previous_request_hook = shmem_request_hook;
-  shmem_request_hook = request_shmem;
-  previous_startup_hook = shmem_startup_hook;
-  shmem_startup_hook = startup_shmem;
+  pg::add_shared_struct(
+      "mycelium copy progress", sizeof(Progress), reinterpret_cast<void **>(&progress),
+      [](void *memory) { SpinLockInit(&static_cast<Progress *>(memory)->mutex); });
   RegisterXactCallback(at_transaction_end, nullptr);
 }
 

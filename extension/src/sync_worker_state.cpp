@@ -1,6 +1,7 @@
 #include "mycelium/ext/sync_worker_state.hpp"
 
 #include "mycelium/pg/datum.hpp"
+#include "mycelium/pg/shared_memory.hpp"
 
 extern "C" {
 #include "storage/ipc.h"
@@ -28,39 +29,15 @@ struct State {
 };
 
 State *state = nullptr;
-shmem_request_hook_type previous_request_hook = nullptr;
-shmem_startup_hook_type previous_startup_hook = nullptr;
-
-// The shared-memory hooks run in the postmaster as plain C (no C++ object alive): unguarded.
-void request_shmem() {
-  if (previous_request_hook)
-    previous_request_hook();
-  RequestAddinShmemSpace(sizeof(State));
-}
-
-void startup_shmem() {
-  if (previous_startup_hook)
-    previous_startup_hook();
-  bool found = false;
-  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-  state =
-      static_cast<State *>(ShmemInitStruct("mycelium sync worker state", sizeof(State), &found));
-  if (!found) {
-    std::memset(state, 0, sizeof(State));
-    SpinLockInit(&state->mutex);
-  }
-  LWLockRelease(AddinShmemInitLock);
-}
 
 } // namespace
 
 namespace mycelium::ext {
 
 void install_sync_worker_state() {
-  previous_request_hook = shmem_request_hook;
-  shmem_request_hook = request_shmem;
-  previous_startup_hook = shmem_startup_hook;
-  shmem_startup_hook = startup_shmem;
+  pg::add_shared_struct("mycelium sync worker state", sizeof(State),
+                        reinterpret_cast<void **>(&state),
+                        [](void *memory) { SpinLockInit(&static_cast<State *>(memory)->mutex); });
 }
 
 void sync_worker_started(const char *database) {
