@@ -12,6 +12,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CORE_LIB = $(abspath $(BUILD_DIR))/core/libmycelium_core.a
+CHAIN_LIB = $(abspath $(BUILD_DIR))/core/libmycelium_chain.a
 
 # Recipes pipe the builds through a filter: the pipe must not hide a failed build.
 SHELL := /bin/bash
@@ -58,7 +59,7 @@ cmake: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS) 2>&1 | $(CMAKE_PROGRESS)
 
 core: configure
-	@cmake --build $(BUILD_DIR) -j$(JOBS) --target mycelium_core 2>&1 | $(CMAKE_PROGRESS)
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target mycelium_core mycelium_chain 2>&1 | $(CMAKE_PROGRESS)
 
 # The programs scripts/demo.sh runs besides the installed extension: the CLI and the agent
 # (CMake target programs).
@@ -66,14 +67,14 @@ programs: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS) --target programs 2>&1 | $(CMAKE_PROGRESS)
 
 extension: core
-	@$(MAKE) -C extension -j$(JOBS) CORE_LIB=$(CORE_LIB) 2>&1 | $(EXTENSION_PROGRESS)
+	@$(MAKE) -C extension -j$(JOBS) CORE_LIB=$(CORE_LIB) CHAIN_LIB=$(CHAIN_LIB) 2>&1 | $(EXTENSION_PROGRESS)
 
 build: cmake extension
 
 # Installs the extension into the PostgreSQL installation found by pg_config, after building it
 # and the programs (README: `make install`, then `cmake --install build` copies the programs).
 install: programs extension
-	@$(MAKE) -C extension -s CORE_LIB=$(CORE_LIB) install
+	@$(MAKE) -C extension -s CORE_LIB=$(CORE_LIB) CHAIN_LIB=$(CHAIN_LIB) install
 	@echo "install: extension mycelium into $$(pg_config --pkglibdir) and $$(pg_config --sharedir)/extension"
 
 test: build install
@@ -97,4 +98,4 @@ format:
 
 clean:
 	@rm -rf $(BUILD_DIR)
-	@$(MAKE) -C extension -s clean CORE_LIB=$(CORE_LIB) 2>/dev/null || true
+	@$(MAKE) -C extension -s clean CORE_LIB=$(CORE_LIB) CHAIN_LIB=$(CHAIN_LIB) 2>/dev/null || true

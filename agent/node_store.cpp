@@ -19,7 +19,7 @@ constexpr const char *kMissingPrivileges = R"sql(
   SELECT 'USAGE on schema mycelium' WHERE NOT pg_catalog.has_schema_privilege('mycelium', 'USAGE')
   UNION ALL
   SELECT t.privilege || ' on mycelium.' || t.name
-    FROM (VALUES ('node_metadata', 'SELECT'), ('local_node', 'SELECT'),
+    FROM (VALUES ('node_metadata', 'SELECT'), ('node_stake', 'SELECT'), ('local_node', 'SELECT'),
                  ('chain_heads', 'SELECT'), ('sync_changes', 'SELECT'),
                  ('inbox', 'INSERT'), ('inbox_rejections', 'SELECT'),
                  ('blacklist', 'SELECT'), ('blacklist_lifts', 'SELECT')) AS t(name, privilege)
@@ -72,8 +72,11 @@ StartupFacts startup_facts(Connection &db, const std::string &node_id) {
 
 std::vector<RegisteredNode> registry(Connection &db) {
   std::vector<RegisteredNode> nodes;
-  for (const Row &row : db.query("SELECT node_id, public_key, node_type, is_active, "
-                                 "stake::float8 FROM mycelium.node_metadata"))
+  // Stake from mycelium.node_stake: the chain's for a node bound to a hotkey, once the subnet
+  // was read; the registry's otherwise (one stake source for admission and the blacklist).
+  for (const Row &row : db.query("SELECT m.node_id, m.public_key, m.node_type, m.is_active, "
+                                 "s.stake FROM mycelium.node_metadata m "
+                                 "JOIN mycelium.node_stake s USING (node_id)"))
     nodes.push_back(RegisteredNode{text(row, 0), text(row, 1), text(row, 2), boolean(row, 3),
                                    std::stod(row[4].value_or("0"))});
   return nodes;

@@ -904,3 +904,136 @@ CREATE FUNCTION mycelium._boundary_probe(mode text) RETURNS integer
   AS 'MODULE_PATHNAME', 'mycelium_boundary_probe'
   LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION mycelium._boundary_probe(text) FROM PUBLIC;
+
+------------------------------------------------------------------------------------------------
+-- The chain (schemas/CHAIN.md, "Hotkey binding" and "Stake from the chain").
+--
+-- A node's Ed25519 node key bound to a Bittensor hotkey: the hotkey's sr25519 signature over the
+-- node id, the node key and the hotkey (mycelium.hotkey_binding_payload), verified by
+-- mycelium.bind_hotkey. A binding holds only while the node keeps the key it was made for: the
+-- stake view ignores one whose node_public_key is no longer the registered key.
+CREATE TABLE mycelium.node_hotkeys (
+  node_id         text PRIMARY KEY REFERENCES mycelium.node_metadata (node_id) ON DELETE CASCADE,
+  hotkey          text NOT NULL UNIQUE,                                 -- SS58, prefix 42
+  hotkey_public_key text NOT NULL UNIQUE CHECK (hotkey_public_key ~ '^[0-9a-f]{64}$'),
+  node_public_key text NOT NULL CHECK (node_public_key ~ '^[0-9a-f]{64}$'),
+  signature       text NOT NULL CHECK (signature ~ '^[0-9a-f]{128}$'),  -- sr25519, by the hotkey
+  bound_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+-- The subnet's neurons as the local agent last read them from the chain (its chain: section),
+-- all from one block. Written only by mycelium.store_metagraph, which only the role
+-- mycelium_chain may run: a role for the local agent's login alone (not mycelium_replicator,
+-- which remote nodes' push logins hold), since these rows decide stake.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_chain') THEN
+    CREATE ROLE mycelium_chain NOLOGIN;
+  END IF;
+END $$;
+GRANT USAGE ON SCHEMA mycelium TO mycelium_chain;
+
+CREATE TABLE mycelium.chain_neurons (
+  netuid        integer NOT NULL CHECK (netuid BETWEEN 0 AND 65535),
+  uid           integer NOT NULL CHECK (uid BETWEEN 0 AND 65535),
+  hotkey        text NOT NULL,
+  coldkey       text NOT NULL,
+  stake_rao     numeric(39, 0) NOT NULL CHECK (stake_rao >= 0),
+  active        boolean NOT NULL,
+  validator_permit boolean NOT NULL,
+  incentive     integer NOT NULL,
+  trust         double precision NOT NULL,
+  vtrust        double precision NOT NULL,
+  last_update   bigint NOT NULL,
+  ip            text NOT NULL,
+  ip_type       integer NOT NULL,
+  port          integer NOT NULL,
+  protocol      integer NOT NULL,
+  block_number  bigint NOT NULL,
+  block_hash    text NOT NULL CHECK (block_hash ~ '^0x[0-9a-f]{64}$'),
+  read_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (netuid, uid)
+);
+CREATE INDEX ON mycelium.chain_neurons (hotkey);
+
+-- Replaces the subnet's neurons with those read at one block, in one transaction (readers see
+-- the old set or the new one, never a mix). `neurons` is a JSON array of objects with the
+-- columns above from uid to protocol (stake_rao as a decimal string).
+CREATE FUNCTION mycelium.store_metagraph(netuid integer, block_number bigint, block_hash text,
+                                         neurons jsonb) RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  stored integer;
+BEGIN
+  IF $1 IS NULL OR $2 IS NULL OR $3 IS NULL OR $4 IS NULL THEN
+    RAISE EXCEPTION 'store_metagraph: netuid, block_number, block_hash and neurons must not be NULL'
+      USING ERRCODE = '22023';
+  END IF;
+  IF $1 NOT BETWEEN 0 AND 65535 THEN
+    RAISE EXCEPTION 'store_metagraph: netuid must be 0 to 65535, got %', $1 USING ERRCODE = '22023';
+  END IF;
+  IF $3 !~ '^0x[0-9a-f]{64}$' THEN
+    RAISE EXCEPTION 'store_metagraph: block_hash must be 0x and 64 lowercase hex characters, got "%"',
+      left($3, 80) USING ERRCODE = '22023';
+  END IF;
+  IF jsonb_typeof($4) <> 'array' THEN
+    RAISE EXCEPTION 'store_metagraph: neurons must be a JSON array, got %', jsonb_typeof($4)
+      USING ERRCODE = '22023';
+  END IF;
+  DELETE FROM mycelium.chain_neurons;
+  INSERT INTO mycelium.chain_neurons (netuid, uid, hotkey, coldkey, stake_rao, active,
+         validator_permit, incentive, trust, vtrust, last_update, ip, ip_type, port, protocol,
+         block_number, block_hash)
+  SELECT $1, n.uid, n.hotkey, n.coldkey, n.stake_rao::numeric, n.active, n.validator_permit,
+         n.incentive, n.trust, n.vtrust, n.last_update, n.ip, n.ip_type, n.port, n.protocol,
+         $2, $3
+    FROM jsonb_to_recordset($4) AS n(uid integer, hotkey text, coldkey text, stake_rao text,
+         active boolean, validator_permit boolean, incentive integer, trust double precision,
+         vtrust double precision, last_update bigint, ip text, ip_type integer, port integer,
+         protocol integer);
+  GET DIAGNOSTICS stored = ROW_COUNT;
+  RETURN stored;
+END $$;
+REVOKE ALL ON FUNCTION mycelium.store_metagraph(integer, bigint, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mycelium.store_metagraph(integer, bigint, text, jsonb) TO mycelium_chain;
+
+CREATE FUNCTION mycelium.hotkey_binding_payload(node_id text, hotkey text) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'mycelium_hotkey_binding_payload'
+  LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.bind_hotkey(node_id text, hotkey text, signature text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_bind_hotkey'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.unbind_hotkey(node_id text) RETURNS boolean
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ WITH gone AS (DELETE FROM mycelium.node_hotkeys WHERE node_id = $1 RETURNING 1)
+        SELECT EXISTS (SELECT FROM gone) $$;
+REVOKE ALL ON FUNCTION mycelium.bind_hotkey(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mycelium.unbind_hotkey(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mycelium.bind_hotkey(text, text, text) TO mycelium_admin;
+GRANT EXECUTE ON FUNCTION mycelium.unbind_hotkey(text) TO mycelium_admin;
+
+-- One stake per node, from one place. A node whose binding holds (made for its current key),
+-- once the agent has read the subnet: the chain's stake of its hotkey on that subnet (Σ rao /
+-- 1e9, as Fiber reports it; 0 when the hotkey is not a neuron there). Any other node: the
+-- registry's stake column (set by an admin; the default without a chain). Admission (min_stake),
+-- the shared blacklist's stake share and consensus weights read this view.
+CREATE VIEW mycelium.node_stake AS
+  SELECT m.node_id,
+         CASE WHEN chain.bound THEN COALESCE(c.stake, 0) ELSE m.stake::double precision END
+           AS stake,
+         CASE WHEN chain.bound THEN 'chain' ELSE 'registry' END AS source,
+         h.hotkey,
+         CASE WHEN chain.bound THEN (SELECT max(n.block_number) FROM mycelium.chain_neurons n)
+           END AS block_number
+    FROM mycelium.node_metadata m
+    LEFT JOIN mycelium.node_hotkeys h
+      ON h.node_id = m.node_id AND h.node_public_key = m.public_key
+    CROSS JOIN LATERAL (
+      SELECT h.hotkey IS NOT NULL AND EXISTS (SELECT FROM mycelium.chain_neurons) AS bound) chain
+    LEFT JOIN LATERAL (
+      SELECT sum(n.stake_rao)::double precision / 1e9 AS stake
+        FROM mycelium.chain_neurons n WHERE n.hotkey = h.hotkey) c ON chain.bound;
+
+GRANT SELECT ON mycelium.node_hotkeys, mycelium.chain_neurons, mycelium.node_stake
+  TO mycelium_admin, mycelium_validator, mycelium_miner, mycelium_replicator, mycelium_chain;

@@ -18,6 +18,9 @@ END $$;
 
 -- The client-side test signer (regress/sign.py): `:sign public NAME`, `:sign sign NAME HEX`.
 \set sign '/usr/bin/python3 ' :abs_srcdir '/regress/sign.py'
+-- A Bittensor hotkey's signer, polkadot-js (tests/chain/polkadot_sign.mjs, an implementation
+-- independent of ours): `:polkadot address //Alice`, `:polkadot sign //Alice HEX`.
+\set polkadot 'node ' :abs_srcdir '/tests/chain/polkadot_sign.mjs'
 
 \set QUIET off
 \set ECHO all
