@@ -206,6 +206,19 @@ TEST(NeuronInfo, EmptySubnetInBothForms) {
   EXPECT_TRUE(wrapped.neurons.empty());
 }
 
+// The smallest neuron: hotkey Bob, coldkey Alice, everything else zero or empty (polkadot-js).
+// Its size is the bound the list's length is checked against.
+TEST(NeuronInfo, SmallestNeuronIsTheMinimumSize) {
+  const std::string smallest = "04" + kBob + kAlice + std::string(2 * 79, '0');
+  ASSERT_EQ(bytes(smallest).size(), 1 + kMinNeuronInfoLiteSize);
+  const NeuronsLite result = decode(smallest);
+  ASSERT_EQ(result.neurons.size(), 1u);
+  EXPECT_EQ(chain_test::hex(result.neurons[0].hotkey), kBob);
+  EXPECT_EQ(chain_test::hex(result.neurons[0].coldkey), kAlice);
+  EXPECT_TRUE(result.neurons[0].stake.empty());
+  EXPECT_EQ(to_neuron(result.neurons[0]).ip, "0.0.0.0");
+}
+
 TEST(NeuronInfo, NoBytesIsNeitherForm) {
   expect_refused("", {"test result: the result is neither of its forms: ", "truncated"});
 }
