@@ -23,6 +23,11 @@
 //                                with another id and result first, then the real one), "bad-hex"
 //   fragment BYTES               WebSocket answers in frames of at most BYTES (0: one frame)
 //   state-call METHOD PARAMS RESULT   state_call(METHOD, PARAMS) answers RESULT (hex)
+//   subnet JSON                  installs a subnet (fake_subnet.mjs says how): its
+//                                NeuronInfoRuntimeApi_get_neurons_lite answers what polkadot-js
+//                                encodes; acknowledged with "ok subnet HEX", the answer
+//   state-calls                  prints "state-calls [[METHOD, PARAMS, AT], ...]": the calls
+//                                received so far
 //   watch-status STATUS          the next watched extrinsic ends with STATUS (e.g. invalid)
 //   submitted                    prints "submitted [{hex, hash}, ...]": what the node received
 //   restart MS                   close the port and every connection ("ok restart"), listen
@@ -43,6 +48,8 @@ import metadataHex from '@polkadot/types-support/metadata/v14/substrate-hex';
 import runtimeVersion from '@polkadot/types-support/metadata/v14/substrate-ver';
 import { compactStripLength, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, decodeAddress } from '@polkadot/util-crypto';
+
+import { neuronsLiteAnswer, netuidParam } from './fake_subnet.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -125,6 +132,7 @@ let nextWatchEnd = null;
 const injectedErrors = new Map(); // method -> {code, message}
 const malformed = new Map(); // method -> kind
 const stateCalls = new Map(); // `${method} ${params}` -> result
+const stateCallLog = []; // [method, params, at]
 const submitted = [];
 const watchers = new Map(); // subscription id -> {send, hash}
 let nextSubscription = 1;
@@ -211,6 +219,7 @@ function answer(method, params, send) {
       return storageValues.get(params[0]) ?? null;
     case 'state_call': {
       atBlock(params[2]);
+      stateCallLog.push([params[0], params[1], params[2] ?? null]);
       const result = stateCalls.get(`${params[0]} ${params[1]}`);
       if (result === undefined) throw new RpcError(-32000, `Client error: Execution failed: Exported method ${params[0]} is not found`);
       return result;
@@ -415,6 +424,22 @@ function command(line) {
     case 'watch-status':
       nextWatchEnd = rest[0];
       break;
+    case 'subnet': {
+      let answer;
+      try {
+        const subnet = JSON.parse(line.trim().slice('subnet'.length));
+        answer = neuronsLiteAnswer(subnet);
+        stateCalls.set(`NeuronInfoRuntimeApi_get_neurons_lite ${netuidParam(subnet.netuid)}`, answer);
+      } catch (e) {
+        console.log(`error subnet: ${e.message}`);
+        return;
+      }
+      console.log(`ok subnet ${answer}`);
+      return;
+    }
+    case 'state-calls':
+      console.log('state-calls ' + JSON.stringify(stateCallLog));
+      return;
     case 'submitted':
       console.log('submitted ' + JSON.stringify(submitted));
       return;

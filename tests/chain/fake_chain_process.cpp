@@ -7,6 +7,10 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -127,4 +131,34 @@ std::string FakeChainProcess::command(const std::string &line, const std::string
   write_all(to_child_, line + "\n");
   const std::string expected = reply.empty() ? "ok " + line.substr(0, line.find(' ')) : reply;
   return wait_for(expected, std::chrono::seconds(10));
+}
+
+int run_with_fake_chain(const std::string &program, const std::string &node,
+                        const std::string &tests_dir,
+                        const std::function<int(FakeChainProcess &, const std::string &)> &run) {
+  const std::filesystem::path dir = tests_dir;
+  if (!std::filesystem::exists(dir / "node_modules" / "@polkadot" / "types") ||
+      !std::filesystem::exists(dir / "node_modules" / "ws")) {
+    std::cerr << program << ": " << (dir / "node_modules").string()
+              << " is missing or incomplete: run scripts/install-deps.sh (it installs polkadot-js "
+                 "there with npm ci)\n";
+    return 1;
+  }
+  const std::string expected_file =
+      (std::filesystem::temp_directory_path() /
+       ("mycelium-fake-chain-" + std::to_string(::getpid()) + ".json"))
+          .string();
+  int status = 1;
+  try {
+    FakeChainProcess process(node, (dir / "fake_chain.mjs").string(), expected_file,
+                             (dir / "tls").string());
+    std::ifstream in(expected_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    status = run(process, text.str());
+  } catch (const std::exception &e) {
+    std::cerr << program << ": " << e.what() << "\n";
+  }
+  std::filesystem::remove(expected_file);
+  return status;
 }

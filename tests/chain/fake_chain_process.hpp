@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <sys/types.h>
 
@@ -36,3 +37,12 @@ private:
   int port_ = 0;
   int tls_port_ = 0;
 };
+
+// The main() of a test program whose tests share one fake chain (node takes about two seconds to
+// load polkadot-js): checks that `tests_dir`/node_modules has polkadot-js and ws (failing, saying
+// to run scripts/install-deps.sh, when not: these tests never skip), starts `node`
+// `tests_dir`/fake_chain.mjs, and returns what `run` returns, given the fake and the text of its
+// expected-values file. `program` names the tests in messages. Any exception: 1.
+int run_with_fake_chain(const std::string &program, const std::string &node,
+                        const std::string &tests_dir,
+                        const std::function<int(FakeChainProcess &, const std::string &)> &run);

@@ -17,10 +17,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 #include <thread>
 
 namespace {
@@ -439,34 +435,14 @@ INSTANTIATE_TEST_SUITE_P(Transports, ChainRpc, ::testing::Values(true, false), t
 
 int main(int argc, char **argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  const std::filesystem::path dir = MYCELIUM_CHAIN_TESTS_DIR;
-  if (!std::filesystem::exists(dir / "node_modules" / "@polkadot" / "types") ||
-      !std::filesystem::exists(dir / "node_modules" / "ws")) {
-    std::cerr << "chain RPC tests: " << (dir / "node_modules").string()
-              << " is missing or incomplete: run scripts/install-deps.sh (it installs polkadot-js "
-                 "there with npm ci)\n";
-    return 1;
-  }
-  const std::string expected_file =
-      (std::filesystem::temp_directory_path() /
-       ("mycelium-fake-chain-" + std::to_string(::getpid()) + ".json"))
-          .string();
-  int status = 1;
-  try {
-    FakeChainProcess process(MYCELIUM_NODE, (dir / "fake_chain.mjs").string(), expected_file,
-                             (dir / "tls").string());
-    std::ifstream in(expected_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    ch::JsonValue values = ch::parse_json(text.str());
-    fake = &process;
-    expected = &values;
-    status = RUN_ALL_TESTS();
-    fake = nullptr;
-    expected = nullptr;
-  } catch (const std::exception &e) {
-    std::cerr << "chain RPC tests: " << e.what() << "\n";
-  }
-  std::filesystem::remove(expected_file);
-  return status;
+  return run_with_fake_chain("chain RPC tests", MYCELIUM_NODE, MYCELIUM_CHAIN_TESTS_DIR,
+                             [](FakeChainProcess &process, const std::string &expected_text) {
+                               ch::JsonValue values = ch::parse_json(expected_text);
+                               fake = &process;
+                               expected = &values;
+                               const int status = RUN_ALL_TESTS();
+                               fake = nullptr;
+                               expected = nullptr;
+                               return status;
+                             });
 }
