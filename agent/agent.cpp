@@ -72,7 +72,7 @@ std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
 
 Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
     : loop_(loop), config_(std::move(config)), key_(std::move(key)),
-      store_(loop, config_.database_dsn),
+      store_(loop, config_.database_dsn), chain_(config_.chain, store_),
       db_sync_(store_, metrics_, static_cast<std::uint32_t>(config_.db_sync_page_size),
                config_.db_sync_interval_ms,
                [this](ConnId id, p::Payload payload) {
@@ -120,68 +120,71 @@ void Agent::start() {
 
 void Agent::check_startup() {
   startup_pending_ = true;
-  store_.read_startup_facts(config_.node_id, [this](const std::optional<std::string> &error,
-                                                    StartupFacts facts) {
-    startup_pending_ = false;
-    if (error && NodeStore::is_unreachable(*error)) {
-      // Started before its database (boot order, a restart of PostgreSQL): wait for it.
-      // The outage itself is logged once by Database.
-      if (!waiting_logged_)
-        log_info("waiting for the database to check node " + config_.node_id +
-                 " before listening (retrying every 2 s)");
-      waiting_logged_ = true;
-      next_startup_ms_ = p::now_ms() + 2000;
-      return;
-    }
-    const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
-    const std::string problem = error ? "cannot check this node in the database (" +
-                                            redact_dsn(config_.database_dsn) + "): " + *error
-                                      : startup_problem(facts, config_, mine);
-    if (!problem.empty()) {
-      log_error(problem);
-      exit_code_ = 1;
-      stop();
-      return;
-    }
-    try {
-      if (config_.port_rotation.enabled) {
-        std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
-        if (!in)
-          throw std::runtime_error("cannot read port_rotation.secret_file " +
-                                   config_.port_rotation.secret_file);
-        const Bytes secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        p2p::PortScheduleConfig schedule;
-        schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
-        schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
-        schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
-        schedule.grace_seconds = config_.port_rotation.grace_seconds;
-        schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
-        schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
-        ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
-      }
-      TransportOptions options;
-      options.listen_address = config_.listen.address;
-      options.listen_port = config_.listen.port;
-      options.http_address = config_.http.address;
-      options.http_port = config_.http.port;
-      options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
-      transport_ = std::make_unique<Transport>(loop_, options, *this);
-    } catch (const std::exception &e) {
-      log_error(e.what());
-      exit_code_ = 1;
-      stop();
-      return;
-    }
-    running_ = true;
-    // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
-    metrics_.set_listening_ports(1);
-    for (const Peer &peer : config_.bootstrap_peers)
-      dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, {}, false});
-    log_info("node " + config_.node_id + " identity verified; listening for peers on " +
-             config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
-             config_.http.address + ":" + std::to_string(config_.http.port));
-    refresh_registry();
-  });
+  store_.read_startup_facts(
+      config_.node_id, config_.chain.enabled,
+      [this](const std::optional<std::string> &error, StartupFacts facts) {
+        startup_pending_ = false;
+        if (error && NodeStore::is_unreachable(*error)) {
+          // Started before its database (boot order, a restart of PostgreSQL): wait for it.
+          // The outage itself is logged once by Database.
+          if (!waiting_logged_)
+            log_info("waiting for the database to check node " + config_.node_id +
+                     " before listening (retrying every 2 s)");
+          waiting_logged_ = true;
+          next_startup_ms_ = p::now_ms() + 2000;
+          return;
+        }
+        const std::string mine = to_hex(key_.public_key().data(), key_.public_key().size());
+        const std::string problem = error ? "cannot check this node in the database (" +
+                                                redact_dsn(config_.database_dsn) + "): " + *error
+                                          : startup_problem(facts, config_, mine);
+        if (!problem.empty()) {
+          log_error(problem);
+          exit_code_ = 1;
+          stop();
+          return;
+        }
+        try {
+          if (config_.port_rotation.enabled) {
+            std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
+            if (!in)
+              throw std::runtime_error("cannot read port_rotation.secret_file " +
+                                       config_.port_rotation.secret_file);
+            const Bytes secret((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+            p2p::PortScheduleConfig schedule;
+            schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
+            schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
+            schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
+            schedule.grace_seconds = config_.port_rotation.grace_seconds;
+            schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
+            schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
+            ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
+          }
+          TransportOptions options;
+          options.listen_address = config_.listen.address;
+          options.listen_port = config_.listen.port;
+          options.http_address = config_.http.address;
+          options.http_port = config_.http.port;
+          options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
+          transport_ = std::make_unique<Transport>(loop_, options, *this);
+        } catch (const std::exception &e) {
+          log_error(e.what());
+          exit_code_ = 1;
+          stop();
+          return;
+        }
+        running_ = true;
+        // The bootstrap port; rotated ports are added by rotate_ports when rotation is on.
+        metrics_.set_listening_ports(1);
+        for (const Peer &peer : config_.bootstrap_peers)
+          dials_.push_back(Dial{peer, 0, 0, config_.redial_min_ms, "", true, {}, false});
+        log_info("node " + config_.node_id + " identity verified; listening for peers on " +
+                 config_.listen.address + ":" + std::to_string(config_.listen.port) + ", HTTP on " +
+                 config_.http.address + ":" + std::to_string(config_.http.port));
+        refresh_registry();
+        chain_.start();
+      });
 }
 
 void Agent::stop() {
@@ -199,6 +202,7 @@ void Agent::stop() {
   if (transport_)
     transport_->shutdown();
   links_.clear();
+  chain_.stop();
   store_.stop();
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "chain_sync.hpp"
 #include "db_sync.hpp"
 #include "node_store.hpp"
 #include "log.hpp"
@@ -146,6 +147,7 @@ private:
   SecretKey key_;
   AgentMetrics metrics_;
   NodeStore store_; // every statement the agent runs
+  ChainSync chain_; // the chain: section: the subnet's metagraph into the database
   DbSync db_sync_;  // DBSyncReq and DBSyncResp: asking, serving, applying
   std::unique_ptr<Transport> transport_;
   uv_timer_t *timer_ = nullptr;

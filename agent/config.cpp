@@ -58,7 +58,8 @@ const std::vector<std::string> kTopLevelKeys = {"node_id",
                                                 "gossip",
                                                 "peer_target",
                                                 "blacklist",
-                                                "port_rotation"};
+                                                "port_rotation",
+                                                "chain"};
 
 std::string read_file(const std::string &path) {
   std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "re"), &std::fclose);
@@ -269,6 +270,26 @@ void read_features(const Field &field, std::vector<std::string> &out) {
   section.source().fail(section.mark(), section.child_path(key), problem + " (default value)");
 }
 
+// chain: present means enabled; url and netuid are then required.
+void read_chain(const Section &top, AgentConfig &c) {
+  if (!top.get("chain"))
+    return;
+  const Section chain =
+      top.section("chain", {"url", "netuid", "sync_interval_seconds", "timeout_ms"});
+  c.chain.enabled = true;
+  const Field url = chain.require("url");
+  c.chain.url = read_string(url);
+  bool known_scheme = false;
+  for (const char *scheme : {"ws://", "wss://", "http://", "https://"})
+    known_scheme = known_scheme || c.chain.url.rfind(scheme, 0) == 0;
+  if (!known_scheme)
+    url.fail("expected a ws://, wss://, http:// or https:// URL of a Substrate node, got \"" +
+             c.chain.url + "\"");
+  c.chain.netuid = static_cast<int>(read_integer(chain.require("netuid"), 0, 65535));
+  optional_int(chain, "sync_interval_seconds", c.chain.sync_interval_seconds, 1, 86400);
+  optional_int(chain, "timeout_ms", c.chain.timeout_ms, 100, 600000);
+}
+
 void read_reserved(const Section &top, const Field &http_port, AgentConfig &c) {
   const Section handshake = top.section(
       "handshake", {"timeout_ms", "per_address_per_second", "per_address_burst", "max_pending"});
@@ -444,6 +465,7 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
     read_features(*f, c.features);
 
   read_reserved(top, http_port, c);
+  read_chain(top, c);
   return c;
 }
 
@@ -537,7 +559,10 @@ std::string describe(const AgentConfig &c) {
          (c.port_rotation.enabled
               ? " port_rotation=" + std::to_string(c.port_rotation.range) + " ports every " +
                     std::to_string(c.port_rotation.epoch_seconds) + "s"
-              : std::string());
+              : std::string()) +
+         (c.chain.enabled ? " chain=" + c.chain.url + " netuid=" + std::to_string(c.chain.netuid) +
+                                " every " + std::to_string(c.chain.sync_interval_seconds) + "s"
+                          : std::string());
 }
 
 } // namespace mycelium::agent

@@ -94,6 +94,16 @@ struct AgentConfig {
     int announce_seconds = 300; // the next port is opened and announced this long before
     std::string secret_file;    // required when enabled; relative: from the config's folder
   } port_rotation;
+  // The chain (schemas/CHAIN.md, "Stake from the chain"): when the section is present, the agent
+  // reads the subnet's metagraph every sync_interval_seconds and stores it in the database
+  // (mycelium.store_metagraph; the login needs mycelium_chain).
+  struct Chain {
+    bool enabled = false;           // the section is present
+    std::string url;                // ws://, wss://, http:// or https://
+    int netuid = 0;                 // the subnet
+    int sync_interval_seconds = 60; // how often the metagraph is read
+    int timeout_ms = 10000;         // each JSON-RPC call
+  } chain;
 };
 
 // Everything that is wrong with a configuration file. what() is

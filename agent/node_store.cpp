@@ -44,7 +44,7 @@ bool boolean(const Row &row, std::size_t column) {
   return row[column].value_or("f") == "t";
 }
 
-StartupFacts startup_facts(Connection &db, const std::string &node_id) {
+StartupFacts startup_facts(Connection &db, const std::string &node_id, bool chain) {
   StartupFacts facts;
   const Row who = db.query("SELECT current_user, current_database(), EXISTS (SELECT 1 FROM "
                            "pg_catalog.pg_extension WHERE extname = 'mycelium')")
@@ -56,6 +56,14 @@ StartupFacts startup_facts(Connection &db, const std::string &node_id) {
     return facts;
   for (const Row &r : db.query(kMissingPrivileges))
     facts.missing.push_back(text(r, 0));
+  // The chain: section writes the metagraph, which only mycelium_chain may.
+  if (chain &&
+      !boolean(db.query("SELECT pg_catalog.has_function_privilege("
+                        "'mycelium.store_metagraph(integer, bigint, text, jsonb)', 'EXECUTE')")
+                   .at(0),
+               0))
+    facts.missing.push_back("EXECUTE on mycelium.store_metagraph (role mycelium_chain, for the "
+                            "chain: section)");
   if (!facts.missing.empty())
     return facts;
   const pgclient::Rows rows = db.query(
@@ -190,9 +198,20 @@ BlacklistSnapshot blacklist(Connection &db) {
 
 } // namespace
 
-void NodeStore::read_startup_facts(std::string node_id, Done<StartupFacts> done) {
-  run<StartupFacts>([node_id](Connection &db) { return startup_facts(db, node_id); },
+void NodeStore::read_startup_facts(std::string node_id, bool chain, Done<StartupFacts> done) {
+  run<StartupFacts>([node_id, chain](Connection &db) { return startup_facts(db, node_id, chain); },
                     std::move(done));
+}
+
+void NodeStore::store_metagraph(int netuid, std::uint64_t block_number, std::string block_hash_hex,
+                                std::string neurons_json, Done<long long> done) {
+  run<long long>(
+      [netuid, block_number, block_hash_hex, neurons_json](Connection &db) {
+        return std::stoll(db.scalar(
+            "SELECT mycelium.store_metagraph($1, $2, $3, $4::jsonb)",
+            {std::to_string(netuid), std::to_string(block_number), block_hash_hex, neurons_json}));
+      },
+      std::move(done));
 }
 
 void NodeStore::read_registry(Done<std::vector<RegisteredNode>> done) {

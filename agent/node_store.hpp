@@ -46,7 +46,9 @@ public:
 
   NodeStore(uv_loop_t *loop, std::string dsn) : db_(loop, std::move(dsn)) {}
 
-  void read_startup_facts(std::string node_id, Done<StartupFacts> done);
+  // `chain`: the configuration has a chain: section, so the login also needs to store the
+  // metagraph (mycelium_chain).
+  void read_startup_facts(std::string node_id, bool chain, Done<StartupFacts> done);
   void read_registry(Done<std::vector<RegisteredNode>> done);
   // mycelium.note_peer: a peer authenticated with this protocol version.
   void note_peer(std::string peer, std::string protocol_version, DoneVoid done);
@@ -64,6 +66,10 @@ public:
   // mycelium.blacklist_add, which verifies the entry's signature again.
   void store_blacklist_entry(protocol::BlacklistEntry entry, std::string received_from,
                              DoneVoid done);
+  // mycelium.store_metagraph: the subnet's neurons at one block, replacing the previous set;
+  // `neurons_json` is the JSON array the function takes. The result is how many it stored.
+  void store_metagraph(int netuid, std::uint64_t block_number, std::string block_hash_hex,
+                       std::string neurons_json, Done<long long> done);
   // Drops expired entries (mycelium.blacklist_expire), then reads entries and lifts.
   void read_blacklist(Done<BlacklistSnapshot> done);
 

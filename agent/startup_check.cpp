@@ -14,7 +14,9 @@ std::string startup_problem(const StartupFacts &f, const AgentConfig &c,
     for (const std::string &m : f.missing)
       list += (list.empty() ? "" : ", ") + m;
     return "login " + f.login + " lacks privileges the agent needs in " + where + ": " + list +
-           "; run GRANT mycelium_replicator, mycelium_miner TO " + f.login + ";";
+           "; run GRANT mycelium_replicator, mycelium_miner" +
+           (c.chain.enabled ? std::string(", mycelium_chain") : std::string()) + " TO " + f.login +
+           ";";
   }
   if (!f.public_key)
     return "node " + c.node_id + " is not registered in mycelium.node_metadata of " + where +

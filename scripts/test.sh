@@ -7,7 +7,8 @@
 # Expects the build and the installed extension (the Makefile's test target does both).
 #   scripts/test.sh                every suite
 #   scripts/test.sh unit crash     some of them, by key: unit regress multinode cli agents
-#                                  agents_p2p agents_operator crash sync_worker quickstart
+#                                  agents_p2p agents_operator agent_chain crash sync_worker
+#                                  quickstart
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -24,6 +25,7 @@ suites=(
   "agents|agents on loopback|checks|tests/integration/agents.sh"
   "agents_p2p|five agents: gossip, blacklist, port rotation|checks|tests/integration/agents_p2p.sh"
   "agents_operator|two agents by hand: start-up, restarts, bans|checks|tests/integration/agents_operator.sh"
+  "agent_chain|an agent and a chain: metagraph, stake, admission|checks|tests/integration/agent_chain.sh"
   "crash|crash: kill -9 under signed writes|checks|tests/integration/crash.sh"
   "sync_worker|sync worker: its database, by reload|checks|tests/integration/sync_worker.sh"
   "quickstart|README quickstart by hand, run as written|checks|tests/integration/quickstart.sh"

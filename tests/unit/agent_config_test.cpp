@@ -227,7 +227,7 @@ TEST_F(AgentConfig, UnknownKeys) {
                "redial_max_ms, max_frame_bytes, replay_window_ms, "
                "db_sync_interval_ms, db_sync_page_size, features, status_interval_ms, "
                "discovery_interval_ms, "
-               "gossip, peer_target, blacklist, port_rotation)");
+               "gossip, peer_target, blacklist, port_rotation, chain)");
   expect_error(kMinimal + "gossip:\n  fanuot: 3\n",
                ":10:3: gossip.fanuot: unknown key; did you mean \"fanout\"?");
   expect_error(kMinimal + "bootstrap_peers: [{host: a, port: 1, weight: 2}]\n",

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The agent's chain: section against a fake chain (tests/chain/fake_chain.mjs, whose answers
+# polkadot-js encodes), two nodes on loopback:
+#   - agent 1 reads subnet 1 and stores its neurons (mycelium.chain_neurons, at one block);
+#   - node-2 is bound, on node 1, to the hotkey //Alice (its sr25519 signature by polkadot-js),
+#     so node 1 weighs node-2 by Alice's stake on the chain (mycelium.node_stake), not by the
+#     registry's (0 here);
+#   - agent 1 admits node-2 while that stake is at least its min_stake, closes the link and
+#     refuses it once the chain says less, and admits it again when the stake is back;
+#   - a chain that stops answering keeps the last metagraph, logged once, and its return too;
+#   - a login without mycelium_chain is refused at start-up with the GRANT to run.
+# Prints `agent-chain: N passed, N failed`; exits nonzero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
+root=$PWD
+build=${BUILD_DIR:-$root/build}
+# shellcheck source=regress/multinode/lib.sh
+. regress/multinode/lib.sh
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+# shellcheck source=tests/integration/agent_net.sh
+. tests/integration/agent_net.sh
+passed=0
+failed=0
+
+polkadot() { node tests/chain/polkadot_sign.mjs "$@"; }
+alice=$(polkadot address //Alice)
+bob=$(polkadot address //Bob)
+
+# The fake chain, driven through a coprocess: a command a line in, "ok ..." lines out.
+coproc FAKE { exec node tests/chain/fake_chain.mjs --port 0 2>&1; }
+fake_pid=$FAKE_PID
+finish() {
+  kill "$fake_pid" 2>/dev/null
+  agent_net_finish
+}
+trap finish EXIT
+read -r -t 30 ready <&"${FAKE[0]}" || { echo "the fake chain did not start"; exit 2; }
+chain_port=${ready##* }
+fake() { # fake COMMAND...: sends a command, waits for its acknowledgement
+  echo "$*" >&"${FAKE[1]}"
+  local line
+  read -r -t 10 line <&"${FAKE[0]}" && [[ $line == ok* ]]
+}
+subnet_with_alice_stake() { # subnet_with_alice_stake RAO: subnet 1, Alice as uid 0 with this stake
+  fake "subnet {\"netuid\": 1, \"neurons\": [{\"hotkey\": \"$alice\", \"coldkey\": \"$bob\", \"uid\": 0, \"netuid\": 1, \"active\": true, \"validator_permit\": true, \"stake\": [[\"$bob\", \"$1\"]], \"axon_info\": {\"ip\": \"10.0.0.1\", \"ip_type\": 4, \"port\": 8091, \"protocol\": 4}}]}"
+}
+check "the fake chain serves subnet 1 with //Alice staking 10 TAO" subnet_with_alice_stake 10000000000
+
+agent_net_create 2
+# On node 1, node-2's registry stake is 0: only the chain can let it in (min_stake 5).
+sql 1 "UPDATE mycelium.node_metadata SET stake = 0 WHERE node_id = 'node-2';
+       GRANT mycelium_chain TO mycelium_agent;" >/dev/null
+payload=$(sql 1 "SELECT encode(mycelium.hotkey_binding_payload('node-2', '$alice'), 'hex')")
+signature=$(polkadot sign //Alice "$payload")
+sql 1 "SELECT mycelium.bind_hotkey('node-2', '$alice', '$signature')" >/dev/null
+stake_of_node2() { sql 1 "SELECT stake || ' ' || source FROM mycelium.node_stake WHERE node_id = 'node-2'"; }
+check "before the chain is read, node-2's stake on node 1 is the registry's" \
+  test "$(stake_of_node2)" = "0 registry"
+
+chain_yaml="min_stake: 5
+chain: {url: \"ws://127.0.0.1:$chain_port\", netuid: 1, sync_interval_seconds: 1, timeout_ms: 1500}"
+agent_start 1 "$(agent_config 1 "$chain_yaml")"
+agent_start 2 "$(agent_config 2 "" 1)"
+log1="$MYCELIUM_MN_DIR/agent1.log"
+stored() { [ "$(sql 1 "SELECT count(*) FROM mycelium.chain_neurons WHERE netuid = 1 AND hotkey = '$alice' AND stake_rao = 10000000000")" = 1 ]; }
+check "agent 1 stores subnet 1's neurons in mycelium.chain_neurons" wait_for 15 stored
+check "...and says so once, with the block" \
+  test "$(grep -c 'stored the metagraph of subnet 1: 1 neurons at block [0-9]' "$log1")" = 1
+check "node-2's stake on node 1 is now //Alice's on the chain" test "$(stake_of_node2)" = "10 chain"
+linked() { [ "$(linked_peers "$1" 2>/dev/null)" = "$2" ]; }
+check "agent 1 admits node-2 (10 >= min_stake 5) and they link" wait_for 15 linked 1 1
+
+# The chain says //Alice's stake fell to 1 TAO: node-2 is below min_stake on node 1.
+subnet_with_alice_stake 1000000000
+fell() { [ "$(stake_of_node2)" = "1 chain" ]; }
+check "the new stake reaches node 1 within a sync interval" wait_for 10 fell
+check "agent 1 closes its link to node-2" wait_for 10 linked 1 0
+check "...saying why" grep -q "closing the link to node-2: no longer an admitted node" "$log1"
+sleep 2
+check "...and keeps refusing it while it redials" linked 1 0
+subnet_with_alice_stake 10000000000
+check "once the chain says 10 TAO again, node-2 is admitted again" wait_for 20 linked 1 1
+
+# The chain stops answering: the last metagraph stays; one line, and one when it is back.
+fake hang on
+sleep 5
+check "a chain that does not answer is logged once" \
+  test "$(grep -c 'cannot read subnet 1 from the chain' "$log1")" = 1
+check "...and the last metagraph stays stored" test "$(stake_of_node2)" = "10 chain"
+fake hang off
+answers_again() { grep -q "the chain answers again after [0-9]* failed read" "$log1"; }
+check "...and its return is logged" wait_for 10 answers_again
+
+# A login without mycelium_chain cannot run the chain: section: refused at start-up, with the
+# GRANT that fixes it.
+kill -TERM "${agent_pids[1]}"
+wait "${agent_pids[1]}" 2>/dev/null
+sql 1 "REVOKE mycelium_chain FROM mycelium_agent" >/dev/null
+timeout 30 "$build/agent/mycelium-agent" --config "$MYCELIUM_MN_DIR/agent1.yaml" >"$MYCELIUM_MN_DIR/agent1-nochain.log" 2>&1
+status=$?
+check "without mycelium_chain the agent exits nonzero (status $status)" test "$status" -ne 0 -a "$status" -ne 124
+check "...naming the privilege and the GRANT to run" grep -q \
+  "EXECUTE on mycelium.store_metagraph (role mycelium_chain, for the chain: section); run GRANT mycelium_replicator, mycelium_miner, mycelium_chain TO mycelium_agent;" \
+  "$MYCELIUM_MN_DIR/agent1-nochain.log"
+
+check "SIGTERM stops the agents" agent_stop_all
+fake stop
+echo "agent-chain: $passed passed, $failed failed"
+[ "$failed" = 0 ]
