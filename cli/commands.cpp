@@ -60,6 +60,27 @@ const std::vector<CommandSpec> &commands() {
         kDsn,
         {"json", "", false, "print key, value, version, created_by and signature as JSON"}},
        run_get},
+      {"chain metagraph",
+       "show a subnet's neurons, read from the chain",
+       "Reads subnet NETUID's neurons from a Substrate node (NeuronInfoRuntimeApi, all at the\n"
+       "node's best block) and prints them: uid, stake, validator trust and permit, hotkey,\n"
+       "axon. With --json, Fiber's Node fields.",
+       {{"url", "URL", true, "the chain node: ws://, wss://, http:// or https://"},
+        {"netuid", "NETUID", true, "the subnet, 0 to 65535"},
+        {"json", "", false, "print JSON: netuid, block, block_hash and the nodes"}},
+       run_chain_metagraph},
+      {"chain bind-hotkey",
+       "bind a node to its Bittensor hotkey",
+       "Signs the node's binding payload with the hotkey of a Bittensor wallet (sr25519) and\n"
+       "has the database verify and store it (mycelium.bind_hotkey, an admin's login): the\n"
+       "chain's stake of the hotkey then stands for the node. The hotkey file must be\n"
+       "unencrypted and readable by its owner only.",
+       {kNodeId,
+        {"wallet-path", "DIR", false, "the wallets folder (default: ~/.bittensor/wallets)"},
+        {"wallet", "NAME", false, "the wallet (default: default)"},
+        {"hotkey", "NAME", false, "the hotkey (default: default)"},
+        kDsn},
+       run_chain_bind_hotkey},
   };
   return table;
 }

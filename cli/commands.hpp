@@ -18,5 +18,7 @@ int run_register_node(const Options &options);
 int run_put(const Options &options);
 int run_delete(const Options &options);
 int run_get(const Options &options);
+int run_chain_metagraph(const Options &options);
+int run_chain_bind_hotkey(const Options &options);
 
 } // namespace mycelium::cli

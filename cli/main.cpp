@@ -22,7 +22,7 @@ void print_usage(std::ostream &out) {
          "Commands:\n";
   for (const CommandSpec &command : commands()) {
     const std::string name(command.name);
-    out << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ')
+    out << "  " << name << std::string(name.size() < 20 ? 20 - name.size() : 1, ' ')
         << command.summary << "\n";
   }
   out << "\n"
@@ -63,11 +63,16 @@ int run(const std::vector<std::string> &args) {
   }
   if (!first.empty() && first[0] == '-')
     throw UsageError("unknown option '" + first + "'");
-  const CommandSpec *command = find_command(first);
+  // Two-word commands: "chain metagraph", "chain bind-hotkey".
+  const bool two_words = first == "chain";
+  if (two_words && (args.size() < 2 || args[1].empty() || args[1][0] == '-'))
+    throw UsageError("chain needs a command: metagraph or bind-hotkey");
+  const std::string name = two_words ? first + " " + args[1] : first;
+  const CommandSpec *command = find_command(name);
   if (command == nullptr)
-    throw UsageError("unknown command '" + first + "'");
+    throw UsageError("unknown command '" + name + "'");
 
-  Parsed parsed = parse_options(*command, {args.begin() + 1, args.end()});
+  Parsed parsed = parse_options(*command, {args.begin() + (two_words ? 2 : 1), args.end()});
   if (parsed.help) {
     std::cout << command_help(*command);
     return kExitOk;

@@ -82,6 +82,32 @@ check "...and keeps refusing it while it redials" linked 1 0
 subnet_with_alice_stake 10000000000
 check "once the chain says 10 TAO again, node-2 is admitted again" wait_for 20 linked 1 1
 
+# The CLI: the metagraph as the chain serves it, and a binding made from a Bittensor wallet
+# (//Bob's hotkey file: the reader checks its publicKey against secretSeed with our sr25519;
+# the database verifies our signature).
+metagraph=$("$build/cli/mycelium" chain metagraph --url "http://127.0.0.1:$chain_port" --netuid 1 --json)
+check "mycelium chain metagraph --json lists //Alice as uid 0 with 10 TAO" \
+  /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); n=d['nodes'][0]; sys.exit(not (d['netuid'] == 1 and n['hotkey'] == sys.argv[2] and n['node_id'] == 0 and n['stake'] == 10 and n['ip'] == '10.0.0.1'))" "$metagraph" "$alice"
+wallets="$MYCELIUM_MN_DIR/wallets"
+mkdir -p "$wallets/bob/hotkeys"
+(umask 077 && cat >"$wallets/bob/hotkeys/default" <<JSON
+{"accountId": "0x8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48",
+ "publicKey": "0x8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48",
+ "secretSeed": "0x398f0c28f98885e046333d4a41c19cee4c37368a9832c6502f6cfd182e2aef89",
+ "secretPhrase": null, "ss58Address": "$bob"}
+JSON
+)
+bind_out=$("$build/cli/mycelium" chain bind-hotkey --node-id node-1 --wallet-path "$wallets" --wallet bob \
+  --dsn "host=127.0.0.1 port=${pg[1]} user=postgres dbname=mycelium" 2>&1)
+check "mycelium chain bind-hotkey binds node-1 to the //Bob wallet's hotkey" \
+  test "$bind_out" = "bound node node-1 to hotkey $bob"
+check "...which the database verified and stored" \
+  test "$(sql 1 "SELECT hotkey FROM mycelium.node_hotkeys WHERE node_id = 'node-1'")" = "$bob"
+chmod 644 "$wallets/bob/hotkeys/default"
+bind_out=$("$build/cli/mycelium" chain bind-hotkey --node-id node-1 --wallet-path "$wallets" --wallet bob \
+  --dsn "host=127.0.0.1 port=${pg[1]} user=postgres dbname=mycelium" 2>&1)
+check "...and refuses a hotkey file others can read" grep -q "chmod 600" <<<"$bind_out"
+
 # The chain stops answering: the last metagraph stays; one line, and one when it is back.
 fake hang on
 sleep 5
