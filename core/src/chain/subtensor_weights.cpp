@@ -103,7 +103,7 @@ Bytes value_or_default(const RuntimeMetadata::StorageItem &item, std::uint16_t n
 
 } // namespace
 
-Bytes encode_set_weights_call(const RuntimeMetadata &metadata, const SetWeights &call) {
+void check_set_weights(const SetWeights &call) {
   if (call.dests.size() != call.weights.size())
     refuse("set_weights: " + std::to_string(call.dests.size()) + " dests but " +
            std::to_string(call.weights.size()) + " weights; there must be one weight per uid");
@@ -112,6 +112,10 @@ Bytes encode_set_weights_call(const RuntimeMetadata &metadata, const SetWeights 
     if (!seen.insert(uid).second)
       refuse("set_weights: dests has uid " + std::to_string(uid) +
              " more than once; the chain rejects duplicate uids");
+}
+
+Bytes encode_set_weights_call(const RuntimeMetadata &metadata, const SetWeights &call) {
+  check_set_weights(call);
   const PalletCall set_weights = metadata.call(kSubtensorPallet, kSetWeights);
   check_arguments(metadata, set_weights);
   Bytes bytes;

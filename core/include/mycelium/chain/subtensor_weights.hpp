@@ -25,11 +25,15 @@ struct SetWeights {
   std::uint64_t version_key = 0;      // at least the subnet's WeightsVersionKey
 };
 
-// pallet index ‖ call index ‖ netuid ‖ dests ‖ weights ‖ version_key. Throws Error 22023 when
-// dests and weights differ in length or a uid repeats (the chain would reject both), or when the
-// metadata's set_weights does not take exactly (netuid: u16, dests: Vec<u16>, weights: Vec<u16>,
-// version_key: u64), newtypes such as NetUid(u16) allowed, naming the argument that differs;
-// Error 42704 when the runtime has no SubtensorModule.set_weights.
+// Throws Error 22023 when dests and weights differ in length or a uid repeats: the chain would
+// reject both. Needs no metadata, so a caller can check before talking to the chain.
+void check_set_weights(const SetWeights &call);
+
+// pallet index ‖ call index ‖ netuid ‖ dests ‖ weights ‖ version_key. Throws what
+// check_set_weights throws, and Error 22023 when the metadata's set_weights does not take exactly
+// (netuid: u16, dests: Vec<u16>, weights: Vec<u16>, version_key: u64), newtypes such as NetUid(u16)
+// allowed, naming the argument that differs; Error 42704 when the runtime has no
+// SubtensorModule.set_weights.
 Bytes encode_set_weights_call(const RuntimeMetadata &metadata, const SetWeights &call);
 
 // The state_getStorage key of CommitRevealWeightsEnabled(netuid), and the value read from what
