@@ -10,7 +10,6 @@
 #include "fake_chain_process.hpp"
 
 #include "mycelium/chain/sr25519_uri.hpp"
-#include "mycelium/chain/ss58.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/hex.hpp"
 
