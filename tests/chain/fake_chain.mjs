@@ -123,7 +123,7 @@ const accountInfo = registry.createType('AccountInfo', {
 });
 const storageValues = new Map([
   [storageKey(storage.system.account, alice), accountInfo.toHex()],
-  [storageKey(storage.system.number), registry.createType('u32', blocks.length - 1).toHex()],
+  [storageKey(storage.system.number), u8aToHex(registry.createType('u32', blocks.length - 1).toU8a())],
 ]);
 const absentKey = storageKey(storage.system.account, '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty');
 const nonces = new Map([[u8aToHex(decodeAddress(alice)), accountInfo.nonce.toNumber()]]);
