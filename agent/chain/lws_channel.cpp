@@ -4,10 +4,31 @@
 
 #include <libwebsockets.h>
 
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace mycelium::chain {
+
+namespace {
+
+// The timer service_until sets at a call's deadline. lws runs the timers already due when it
+// works out how long to poll, then polls until the next one; a deadline that falls due right
+// then is run there, and the poll waits for lws's own next timer (its connection timeouts, 5 or
+// 30 s away). The callback therefore also wakes the poll itself (lws_cancel_service), so a
+// deadline is never overrun by more than one round of the loop.
+struct DeadlineTimer {
+  lws_sorted_usec_list_t sul; // first member: the callback is given its address
+  lws_context *context = nullptr;
+};
+static_assert(std::is_standard_layout_v<DeadlineTimer> && offsetof(DeadlineTimer, sul) == 0);
+
+void on_deadline(lws_sorted_usec_list_t *sul) {
+  lws_cancel_service(reinterpret_cast<DeadlineTimer *>(sul)->context);
+}
+
+} // namespace
 
 // The WebSocket between calls. `wsi` is null when there is no connection.
 struct LwsChannel::WebSocketState {
@@ -114,8 +135,9 @@ LwsChannel::~LwsChannel() {
 template <typename Done> bool LwsChannel::service_until(Done done, Clock::time_point deadline) {
   // lws's poll waits until its next timer (lws_service's timeout argument only says wait or
   // not), so a timer at the deadline bounds the wait.
-  lws_sorted_usec_list_t wake;
-  std::memset(&wake, 0, sizeof wake);
+  DeadlineTimer wake;
+  std::memset(&wake.sul, 0, sizeof wake.sul);
+  wake.context = context_;
   bool ok = true;
   while (!done()) {
     const auto left = deadline - Clock::now();
@@ -123,12 +145,11 @@ template <typename Done> bool LwsChannel::service_until(Done done, Clock::time_p
       ok = false;
       break;
     }
-    lws_sul_schedule(
-        context_, 0, &wake, [](lws_sorted_usec_list_t *) {},
-        std::chrono::duration_cast<std::chrono::microseconds>(left).count() + 1);
+    lws_sul_schedule(context_, 0, &wake.sul, on_deadline,
+                     std::chrono::duration_cast<std::chrono::microseconds>(left).count() + 1);
     lws_service(context_, 0);
   }
-  lws_sul_schedule(context_, 0, &wake, nullptr, LWS_SET_TIMER_USEC_CANCEL);
+  lws_sul_schedule(context_, 0, &wake.sul, nullptr, LWS_SET_TIMER_USEC_CANCEL);
   return ok;
 }
 

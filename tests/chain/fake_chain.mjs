@@ -5,11 +5,16 @@
 // the tests check our client against an independent implementation.
 //
 //   node fake_chain.mjs [--port N] [--expected FILE] [--tls-cert PEM --tls-key PEM]
+//                       [--runtime FIXTURE]
 //
 // Listens on 127.0.0.1:N (0: any free port) and prints "fake_chain listening on PORT" when
 // ready; with a certificate and key, also on a free port with TLS, printed after "tls" (the
 // tests use tls/test-only-cert.pem, a self-signed certificate for 127.0.0.1 and localhost). --expected writes what a client should read (block hashes and numbers, the runtime
 // version, the metadata, storage keys and values, an account's next index) as JSON.
+// The runtime is Substrate's node as @polkadot/types-support records it, or with --runtime a
+// recorded one (fixtures/*.json: "metadata", "specVersion", "transactionVersion", "genesisHash"):
+// its metadata, its System.Version (with the fixture's versions checked against it) and its
+// genesis hash as block 0's hash.
 //
 // The test drives it with one command a line on standard input; each is acknowledged with a
 // line "ok <command>" on standard output (or "error <why>"):
@@ -29,7 +34,18 @@
 //   state-calls                  prints "state-calls [[METHOD, PARAMS, AT], ...]": the calls
 //                                received so far
 //   watch-status STATUS          the next watched extrinsic ends with STATUS (e.g. invalid)
-//   submitted                    prints "submitted [{hex, hash}, ...]": what the node received
+//   submitted                    prints "submitted [{hex, hash, best}, ...]": what the node
+//                                received, and its best block number then
+//   decode-submitted             prints "decoded [...]": each submitted extrinsic as polkadot-js
+//                                decodes it ({hash, section, method, args, signer, nonce, tip,
+//                                era: {period, phase}, birth, signatureValid}); the signature is
+//                                checked over the payload polkadot-js builds from the extrinsic,
+//                                the runtime's versions and genesis and the era's birth block
+//   storage ENTRY ARGS VALUE     sets the storage item ENTRY ("subtensorModule.weightsVersionKey")
+//                                at the keys ARGS (a JSON array) to VALUE (JSON, encoded as the
+//                                item's type), or removes it with VALUE "none"
+//   next-index SS58 N            system_accountNextIndex answers N for the account
+//   calls METHOD                 prints "calls N": how many METHOD requests have come
 //   restart MS                   close the port and every connection ("ok restart"), listen
 //                                again after MS ("listening again")
 //   stop                         exit
@@ -43,11 +59,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 import { WebSocketServer } from 'ws';
 import { Metadata, TypeRegistry } from '@polkadot/types';
-import { decorateStorage } from '@polkadot/types/metadata/decorate';
+import { decorateConstants, decorateStorage } from '@polkadot/types/metadata/decorate';
 import metadataHex from '@polkadot/types-support/metadata/v14/substrate-hex';
 import runtimeVersion from '@polkadot/types-support/metadata/v14/substrate-ver';
 import { compactStripLength, u8aToHex } from '@polkadot/util';
-import { blake2AsHex, decodeAddress } from '@polkadot/util-crypto';
+import { blake2AsHex, blake2AsU8a, cryptoWaitReady, decodeAddress, sr25519Verify } from '@polkadot/util-crypto';
 
 import { neuronsLiteAnswer, netuidParam } from './fake_subnet.mjs';
 
@@ -58,11 +74,19 @@ const option = (name, fallback) => {
 };
 let port = Number(option('--port', '0'));
 const expectedFile = option('--expected', '');
+const runtimeFile = option('--runtime', '');
+const recordedRuntime = runtimeFile ? JSON.parse(readFileSync(runtimeFile, 'utf8')) : null;
+await cryptoWaitReady();
 
-// The chain's types: Substrate's own node metadata (v14) as @polkadot/types-support ships it.
+// The chain's types: Substrate's own node metadata (v14) as @polkadot/types-support ships it, or
+// the recorded runtime's. Subtensor's own signed extensions are unit structs (no data): said so,
+// polkadot-js encodes nothing for them without warning that it does not know them.
 const registry = new TypeRegistry();
-const metadata = new Metadata(registry, metadataHex);
-registry.setMetadata(metadata);
+const metadata = new Metadata(registry, recordedRuntime ? recordedRuntime.metadata : metadataHex);
+registry.setMetadata(metadata, undefined, {
+  SubtensorSignedExtension: { extrinsic: {}, payload: {} },
+  CommitmentsSignedExtension: { extrinsic: {}, payload: {} },
+});
 const storage = decorateStorage(registry, metadata.asLatest, metadata.version);
 const storageKey = (entry, ...keyArgs) => u8aToHex(compactStripLength(entry(...keyArgs))[1]);
 
@@ -79,7 +103,9 @@ function addBlock(extrinsics) {
     extrinsicsRoot: blake2AsHex(extrinsics.join('')),
     digest: { logs: number === 0 ? [] : [{ PreRuntime: ['0x61757261', blake2AsHex(`slot ${number}`)] }] },
   });
-  const block = { number, header, hash: header.hash.toHex(), extrinsics };
+  // A recorded runtime's block 0 has its chain's genesis hash (its header here is not the real one).
+  const hash = number === 0 && recordedRuntime ? recordedRuntime.genesisHash : header.hash.toHex();
+  const block = { number, header, hash, extrinsics };
   blocks.push(block);
   return block;
 }
@@ -104,14 +130,25 @@ const accountInfo = registry.createType('AccountInfo', {
 });
 const storageValues = new Map([
   [storageKey(storage.system.account, alice), accountInfo.toHex()],
-  [storageKey(storage.system.number), registry.createType('u32', blocks.length - 1).toHex()],
+  [storageKey(storage.system.number), u8aToHex(registry.createType('u32', blocks.length - 1).toU8a())],
 ]);
 const absentKey = storageKey(storage.system.account, '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty');
 const nonces = new Map([[u8aToHex(decodeAddress(alice)), accountInfo.nonce.toNumber()]]);
 
-// The metadata and runtime version, re-encoded by polkadot-js from what it decoded.
+// The metadata and runtime version, re-encoded by polkadot-js from what it decoded. A recorded
+// runtime's version is its System.Version constant, which must agree with the fixture.
 const metadataBytes = metadata.toHex();
-const version = registry.createType('RuntimeVersion', runtimeVersion);
+function recordedVersion() {
+  const constant = decorateConstants(registry, metadata.asLatest, metadata.version).system.version;
+  const recorded = registry.createType('RuntimeVersion', constant.toJSON());
+  if (recorded.specVersion.toNumber() !== recordedRuntime.specVersion ||
+      recorded.transactionVersion.toNumber() !== recordedRuntime.transactionVersion)
+    throw new Error(`${runtimeFile}: System.Version says spec ${recorded.specVersion}, transaction ` +
+                    `${recorded.transactionVersion}; the fixture says ${recordedRuntime.specVersion}, ` +
+                    `${recordedRuntime.transactionVersion}`);
+  return recorded;
+}
+const version = recordedRuntime ? recordedVersion() : registry.createType('RuntimeVersion', runtimeVersion);
 const versionJson = {
   specName: version.specName.toString(),
   implName: version.implName.toString(),
@@ -134,6 +171,7 @@ const malformed = new Map(); // method -> kind
 const stateCalls = new Map(); // `${method} ${params}` -> result
 const stateCallLog = []; // [method, params, at]
 const submitted = [];
+const callCounts = new Map(); // method -> requests
 const watchers = new Map(); // subscription id -> {send, hash}
 let nextSubscription = 1;
 
@@ -171,7 +209,7 @@ function notifyAll(hash, status) {
 function submit(hex) {
   const bytes = registry.createType('Bytes', hex); // validates the hex
   const hash = blake2AsHex(bytes.toU8a(true));
-  submitted.push({ hex, hash });
+  submitted.push({ hex, hash, best: blocks.length - 1 });
   const end = nextWatchEnd;
   nextWatchEnd = null;
   if (end) {
@@ -187,6 +225,42 @@ function submit(hex) {
     }, 100);
   }, 100);
   return hash;
+}
+
+// A submitted extrinsic as polkadot-js reads it, its signature checked over the payload
+// polkadot-js builds for it: the call, the extrinsic's era, nonce and tip, this chain's versions
+// and genesis, and the hash of the era's birth block seen from the best block at submission.
+function decodeSubmitted({ hex, hash, best }) {
+  const extrinsic = registry.createType('Extrinsic', hex);
+  const { method, signature } = extrinsic;
+  const names = method.meta.fields.map((field) => field.name.unwrap().toString());
+  const era = extrinsic.era.asMortalEra;
+  const birth = era.birth(best);
+  const payload = registry.createType('ExtrinsicPayload', {
+    method: method.toHex(),
+    era: extrinsic.era,
+    nonce: extrinsic.nonce,
+    tip: extrinsic.tip,
+    specVersion: version.specVersion,
+    transactionVersion: version.transactionVersion,
+    genesisHash: blocks[0].hash,
+    blockHash: blocks[birth]?.hash ?? '0x' + '00'.repeat(32),
+    mode: 0,
+  }, { version: extrinsic.version & 0x7f });
+  const signed = payload.toU8a({ method: true });
+  const message = signed.length > 256 ? blake2AsU8a(signed, 256) : signed;
+  return {
+    hash,
+    section: method.section,
+    method: method.method,
+    args: Object.fromEntries(names.map((name, i) => [name, method.args[i].toJSON()])),
+    signer: extrinsic.signer.toString(),
+    nonce: extrinsic.nonce.toNumber(),
+    tip: extrinsic.tip.toString(),
+    era: { period: era.period.toNumber(), phase: era.phase.toNumber() },
+    birth,
+    signatureValid: sr25519Verify(message, signature.toU8a(), decodeAddress(extrinsic.signer.toString())),
+  };
 }
 
 // The answer to one call: its result, or an RpcError.
@@ -267,6 +341,7 @@ function handle(text, send) {
   if (hanging) return [];
   const { id, method } = request;
   const params = request.params ?? [];
+  callCounts.set(method, (callCounts.get(method) ?? 0) + 1);
   const reply = (body) => JSON.stringify({ jsonrpc: '2.0', id, ...body });
   const injected = injectedErrors.get(method);
   if (injected) {
@@ -395,6 +470,14 @@ function writeExpected() {
 }
 
 function command(line) {
+  try {
+    runCommand(line);
+  } catch (e) {
+    console.log(`error ${e.message}`);
+  }
+}
+
+function runCommand(line) {
   const [word, ...rest] = line.trim().split(/\s+/);
   switch (word) {
     case 'hang':
@@ -442,6 +525,30 @@ function command(line) {
       return;
     case 'submitted':
       console.log('submitted ' + JSON.stringify(submitted));
+      return;
+    case 'decode-submitted':
+      console.log('decoded ' + JSON.stringify(submitted.map(decodeSubmitted)));
+      return;
+    case 'storage': {
+      const [section, item] = rest[0].split('.');
+      const entry = storage[section]?.[item];
+      if (!entry) throw new Error(`no storage item ${rest[0]}`);
+      const key = storageKey(entry, ...JSON.parse(rest[1]));
+      const value = rest.slice(2).join(' ');
+      if (value === 'none') {
+        storageValues.delete(key);
+        break;
+      }
+      const type = entry.meta.type.isMap ? entry.meta.type.asMap.value : entry.meta.type.asPlain;
+      // toU8a, not toHex: an integer's toHex is its big-endian number, not its SCALE bytes.
+      storageValues.set(key, u8aToHex(registry.createType(registry.createLookupType(type), JSON.parse(value)).toU8a()));
+      break;
+    }
+    case 'next-index':
+      nonces.set(u8aToHex(decodeAddress(rest[0])), Number(rest[1]));
+      break;
+    case 'calls':
+      console.log(`calls ${callCounts.get(rest[0]) ?? 0}`);
       return;
     case 'restart':
       // Acknowledged once closed; "listening again" follows.

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -33,9 +34,18 @@ void write_all(int fd, const std::string &text) {
 } // namespace
 
 FakeChainProcess::FakeChainProcess(const std::string &node, const std::string &script,
-                                   const std::string &expected_file, const std::string &tls_dir) {
+                                   const std::string &expected_file, const std::string &tls_dir,
+                                   const std::vector<std::string> &extra_args) {
   const std::string cert = tls_dir + "/test-only-cert.pem";
   const std::string key = tls_dir + "/test-only-key.pem";
+  std::vector<std::string> args = {node,          script,       "--port", "0",         "--expected",
+                                   expected_file, "--tls-cert", cert,     "--tls-key", key};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // Built before fork: the child only calls async-signal-safe functions.
+  std::vector<char *> argv;
+  for (std::string &arg : args)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
   int in[2];
   int out[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
@@ -49,9 +59,7 @@ FakeChainProcess::FakeChainProcess(const std::string &node, const std::string &s
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
-    ::execl(node.c_str(), node.c_str(), script.c_str(), "--port", "0", "--expected",
-            expected_file.c_str(), "--tls-cert", cert.c_str(), "--tls-key", key.c_str(),
-            static_cast<char *>(nullptr));
+    ::execv(node.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(in[0]);

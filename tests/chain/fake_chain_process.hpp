@@ -6,14 +6,16 @@
 #include <functional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 class FakeChainProcess {
 public:
   // Starts `node script --port 0 --expected expected_file` (with `tls_dir`'s test certificate
-  // and key, also a TLS port) and waits (up to 30 s) for it to say it listens. Throws
-  // std::runtime_error with node's output if it does not.
+  // and key, also a TLS port), then `extra_args` (e.g. --runtime FIXTURE), and waits (up to 30 s)
+  // for it to say it listens. Throws std::runtime_error with node's output if it does not.
   FakeChainProcess(const std::string &node, const std::string &script,
-                   const std::string &expected_file, const std::string &tls_dir);
+                   const std::string &expected_file, const std::string &tls_dir,
+                   const std::vector<std::string> &extra_args = {});
   ~FakeChainProcess();
   FakeChainProcess(const FakeChainProcess &) = delete;
   FakeChainProcess &operator=(const FakeChainProcess &) = delete;
