@@ -5,9 +5,11 @@
 
 #include "agent/chain/metagraph.hpp"
 #include "agent/chain/rpc_client.hpp"
+#include "agent/chain/set_weights.hpp"
 
 #include "mycelium/chain/bittensor_wallet.hpp"
 #include "mycelium/chain/ss58.hpp"
+#include "mycelium/chain/weight_quantization.hpp"
 #include "mycelium/hex.hpp"
 
 #include <algorithm>
@@ -28,6 +30,30 @@ std::uint16_t parse_netuid(const std::string &text, const std::string &command) 
   } catch (const std::exception &) {
   }
   throw UsageError("--netuid must be 0 to 65535, got '" + text + "'", command);
+}
+
+// "0,1,2": a comma-separated list, each item parsed by `parse`; UsageError naming the option.
+template <class T, class Parse>
+std::vector<T> parse_list(const std::string &text, const char *option, const std::string &command,
+                          Parse parse) {
+  std::vector<T> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    try {
+      std::size_t used = 0;
+      const T value = parse(item, used);
+      if (used != item.size() || item.empty())
+        throw std::invalid_argument(item);
+      out.push_back(value);
+    } catch (const std::exception &) {
+      throw UsageError(std::string("--") + option + ": '" + item + "' is not a valid item",
+                       command);
+    }
+    start = comma + 1;
+  }
+  return out;
 }
 
 std::string json_text(const std::string &text) {
@@ -80,6 +106,55 @@ int run_chain_metagraph(const Options &options) {
                   n.stake, n.vtrust, n.validator_permit ? "yes" : "no");
     std::cout << line << n.hotkey << "  " << n.ip << ":" << n.port << "\n";
   }
+  return kExitOk;
+}
+
+// The hotkey of a Bittensor wallet, read and checked (permissions, publicKey against secretSeed).
+chain::Hotkey wallet_hotkey(const Options &options) {
+  return chain::read_hotkey_file(
+      chain::hotkey_file_path(options.get_or("wallet-path", chain::kDefaultWalletsPath),
+                              options.get_or("wallet", chain::kDefaultWalletName),
+                              options.get_or("hotkey", chain::kDefaultHotkeyName)));
+}
+
+int run_chain_set_weights(const Options &options) {
+  const std::string command(options.command().name);
+  const std::uint16_t netuid = parse_netuid(options.get("netuid"), command);
+  const std::vector<std::uint16_t> uids = parse_list<std::uint16_t>(
+      options.get("uids"), "uids", command, [](const std::string &item, std::size_t &used) {
+        const unsigned long v = std::stoul(item, &used);
+        if (v > 65535)
+          throw std::out_of_range(item);
+        return static_cast<std::uint16_t>(v);
+      });
+  const std::vector<double> weights = parse_list<double>(
+      options.get("weights"), "weights", command,
+      [](const std::string &item, std::size_t &used) { return std::stod(item, &used); });
+  std::optional<std::uint64_t> version_key;
+  if (options.flag("version-key"))
+    version_key = parse_list<std::uint64_t>(options.get("version-key"), "version-key", command,
+                                            [](const std::string &item, std::size_t &used) {
+                                              return std::stoull(item, &used);
+                                            })
+                      .at(0);
+  const std::string wait = options.get_or("wait", "in-block");
+  if (wait != "in-block" && wait != "finalized")
+    throw UsageError("--wait must be in-block or finalized, got '" + wait + "'", command);
+  // Fiber's quantisation: the largest weight becomes 65535, zero weights are left out.
+  const chain::QuantizedWeights quantized = chain::quantize_weights(uids, weights);
+
+  const chain::Hotkey hotkey = wallet_hotkey(options);
+  const chain::sr25519::SecretKey key =
+      chain::sr25519::SecretKey::from_mini_secret(hotkey.secret_seed);
+  chain::RpcClient client(options.get("url"));
+  const chain::WeightsSubmission done = chain::set_weights(
+      client, key, netuid, quantized.uids, quantized.weights, version_key,
+      wait == "finalized" ? chain::WaitFor::finalized : chain::WaitFor::in_block);
+  std::cout << "set weights of " << quantized.uids.size() << " uids on subnet " << netuid << " as "
+            << chain::ss58_encode(hotkey.public_key) << ": extrinsic 0x"
+            << to_hex(done.extrinsic_hash.data(), done.extrinsic_hash.size()) << " in block 0x"
+            << to_hex(done.block_hash.data(), done.block_hash.size()) << " (nonce " << done.nonce
+            << ", version_key " << done.version_key << ")\n";
   return kExitOk;
 }
 

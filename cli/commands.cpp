@@ -81,6 +81,22 @@ const std::vector<CommandSpec> &commands() {
         {"hotkey", "NAME", false, "the hotkey (default: default)"},
         kDsn},
        run_chain_bind_hotkey},
+      {"chain set-weights",
+       "set the hotkey's weights on a subnet",
+       "Signs SubtensorModule.set_weights with the wallet's hotkey (sr25519) and submits it,\n"
+       "waiting for its block. WEIGHTS are quantised as Fiber does: the largest becomes 65535\n"
+       "and zero weights are left out. A subnet with commit-reveal weights is refused:\n"
+       "commit-reveal is not supported.",
+       {{"url", "URL", true, "the chain node: ws://, wss://, http:// or https://"},
+        {"netuid", "NETUID", true, "the subnet, 0 to 65535"},
+        {"uids", "LIST", true, "the neurons' uids, comma-separated: 0,1,2"},
+        {"weights", "LIST", true, "one non-negative weight per uid: 0.5,0.3,0.2"},
+        {"version-key", "N", false, "default: the subnet's WeightsVersionKey"},
+        {"wait", "WHEN", false, "in-block (default) or finalized"},
+        {"wallet-path", "DIR", false, "the wallets folder (default: ~/.bittensor/wallets)"},
+        {"wallet", "NAME", false, "the wallet (default: default)"},
+        {"hotkey", "NAME", false, "the hotkey (default: default)"}},
+       run_chain_set_weights},
   };
   return table;
 }

@@ -20,5 +20,6 @@ int run_delete(const Options &options);
 int run_get(const Options &options);
 int run_chain_metagraph(const Options &options);
 int run_chain_bind_hotkey(const Options &options);
+int run_chain_set_weights(const Options &options);
 
 } // namespace mycelium::cli

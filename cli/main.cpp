@@ -66,7 +66,7 @@ int run(const std::vector<std::string> &args) {
   // Two-word commands: "chain metagraph", "chain bind-hotkey".
   const bool two_words = first == "chain";
   if (two_words && (args.size() < 2 || args[1].empty() || args[1][0] == '-'))
-    throw UsageError("chain needs a command: metagraph or bind-hotkey");
+    throw UsageError("chain needs a command: metagraph, bind-hotkey or set-weights");
   const std::string name = two_words ? first + " " + args[1] : first;
   const CommandSpec *command = find_command(name);
   if (command == nullptr)

@@ -7,6 +7,9 @@
 #     registry's (0 here);
 #   - agent 1 admits node-2 while that stake is at least its min_stake, closes the link and
 #     refuses it once the chain says less, and admits it again when the stake is back;
+#   - the CLI: `chain metagraph`, `chain bind-hotkey` from a btcli wallet file, and
+#     `chain set-weights` (what the chain received decoded by polkadot-js; refused, with nothing
+#     sent, when the subnet has commit-reveal on);
 #   - a chain that stops answering keeps the last metagraph, logged once, and its return too;
 #   - a login without mycelium_chain is refused at start-up with the GRANT to run.
 # Prints `agent-chain: N passed, N failed`; exits nonzero on any failure.
@@ -28,7 +31,8 @@ alice=$(polkadot address //Alice)
 bob=$(polkadot address //Bob)
 
 # The fake chain, driven through a coprocess: a command a line in, "ok ..." lines out.
-coproc FAKE { exec node tests/chain/fake_chain.mjs --port 0 2>&1; }
+# Bittensor's recorded runtime (tests/chain/fixtures/), for set_weights.
+coproc FAKE { exec node tests/chain/fake_chain.mjs --port 0 --runtime tests/chain/fixtures/subtensor-metadata-v14.json 2>&1; }
 fake_pid=$FAKE_PID
 finish() {
   kill "$fake_pid" 2>/dev/null
@@ -41,6 +45,11 @@ fake() { # fake COMMAND...: sends a command, waits for its acknowledgement
   echo "$*" >&"${FAKE[1]}"
   local line
   read -r -t 10 line <&"${FAKE[0]}" && [[ $line == ok* ]]
+}
+fake_ask() { # fake_ask COMMAND: sends a command and prints the fake's one-line answer
+  echo "$1" >&"${FAKE[1]}"
+  local line
+  read -r -t 10 line <&"${FAKE[0]}" && echo "$line"
 }
 subnet_with_alice_stake() { # subnet_with_alice_stake RAO: subnet 1, Alice as uid 0 with this stake
   fake "subnet {\"netuid\": 1, \"neurons\": [{\"hotkey\": \"$alice\", \"coldkey\": \"$bob\", \"uid\": 0, \"netuid\": 1, \"active\": true, \"validator_permit\": true, \"stake\": [[\"$bob\", \"$1\"]], \"axon_info\": {\"ip\": \"10.0.0.1\", \"ip_type\": 4, \"port\": 8091, \"protocol\": 4}}]}"
@@ -107,6 +116,41 @@ chmod 644 "$wallets/bob/hotkeys/default"
 bind_out=$("$build/cli/mycelium" chain bind-hotkey --node-id node-1 --wallet-path "$wallets" --wallet bob \
   --dsn "host=127.0.0.1 port=${pg[1]} user=postgres dbname=mycelium" 2>&1)
 check "...and refuses a hotkey file others can read" grep -q "chmod 600" <<<"$bind_out"
+
+# Weights: //Alice's wallet signs SubtensorModule.set_weights; polkadot-js decodes what the
+# chain received and checks the signature. With commit-reveal on, nothing is submitted.
+mkdir -p "$wallets/alice/hotkeys"
+(umask 077 && cat >"$wallets/alice/hotkeys/default" <<JSON
+{"accountId": "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d",
+ "publicKey": "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d",
+ "secretSeed": "0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a",
+ "secretPhrase": null, "ss58Address": "$alice"}
+JSON
+)
+fake "next-index $alice 3" >/dev/null
+weights_out=$("$build/cli/mycelium" chain set-weights --url "ws://127.0.0.1:$chain_port" --netuid 1 \
+  --uids 0,1,2 --weights 1,0.5,0 --wallet-path "$wallets" --wallet alice 2>&1)
+check "mycelium chain set-weights submits //Alice's weights" \
+  grep -q "set weights of 2 uids on subnet 1 as $alice: extrinsic 0x[0-9a-f]* in block 0x[0-9a-f]* (nonce 3" <<<"$weights_out"
+decoded=$(fake_ask decode-submitted)
+check "...which polkadot-js decodes as set_weights with Fiber's quantised weights, signed by //Alice" \
+  /usr/bin/python3 -c "
+import json, sys
+d = json.loads(sys.argv[1].split(' ', 1)[1])[-1]
+a = d['args']
+ok = (d['section'] == 'subtensorModule' and d['method'] == 'setWeights' and d['signatureValid']
+      and d['signer'] == sys.argv[2] and d['nonce'] == 3 and int(a['netuid']) == 1
+      and [int(x) for x in a['dests']] == [0, 1] and [int(x) for x in a['weights']] == [65535, 32768])
+sys.exit(0 if ok else print(d) or 1)" "$decoded" "$alice"
+fake "storage subtensorModule.commitRevealWeightsEnabled [1] true" >/dev/null
+weights_out=$("$build/cli/mycelium" chain set-weights --url "ws://127.0.0.1:$chain_port" --netuid 1 \
+  --uids 0 --weights 1 --wallet-path "$wallets" --wallet alice 2>&1)
+status=$?
+check "with commit-reveal on, set-weights is refused (status $status), saying so" \
+  bash -c "[ $status = 1 ] && grep -q 'commit-reveal is enabled on subnet 1' <<<\"\$1\"" _ "$weights_out"
+after_refusal=$(fake_ask decode-submitted)
+check "...and nothing more was submitted" \
+  test "$(/usr/bin/python3 -c "import json,sys; print(len(json.loads(sys.argv[1].split(' ', 1)[1])))" "$after_refusal")" = 1
 
 # The chain stops answering: the last metagraph stays; one line, and one when it is back.
 fake hang on
