@@ -25,7 +25,7 @@ suites=(
   "agents|agents on loopback|checks|tests/integration/agents.sh"
   "agents_p2p|five agents: gossip, blacklist, port rotation|checks|tests/integration/agents_p2p.sh"
   "agents_operator|two agents by hand: start-up, restarts, bans|checks|tests/integration/agents_operator.sh"
-  "agent_chain|an agent and a chain: metagraph, stake, admission|checks|tests/integration/agent_chain.sh"
+  "agent_chain|agent and chain: metagraph, stake, admission|checks|tests/integration/agent_chain.sh"
   "crash|crash: kill -9 under signed writes|checks|tests/integration/crash.sh"
   "sync_worker|sync worker: its database, by reload|checks|tests/integration/sync_worker.sh"
   "quickstart|README quickstart by hand, run as written|checks|tests/integration/quickstart.sh"
