@@ -3,6 +3,7 @@
 #include "agent/chain/metagraph.hpp"
 #include "agent/chain/rpc_client.hpp"
 
+#include "mycelium/canonical_json.hpp"
 #include "mycelium/hex.hpp"
 
 #include <chrono>
@@ -19,18 +20,6 @@ std::int64_t wall_ms() {
       .count();
 }
 
-std::string json_string(const std::string &text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20)
-      continue; // SS58 addresses and IP text hold none; dropped rather than trusted
-    out += c;
-  }
-  return out + "\"";
-}
-
 // The array mycelium.store_metagraph takes: the columns of mycelium.chain_neurons.
 std::string neurons_json(const chain::Metagraph &metagraph) {
   std::ostringstream out;
@@ -39,14 +28,16 @@ std::string neurons_json(const chain::Metagraph &metagraph) {
   out << '[';
   bool first = true;
   for (const chain::Neuron &n : metagraph.neurons) {
-    out << (first ? "" : ",") << "{\"uid\":" << n.node_id << ",\"hotkey\":" << json_string(n.hotkey)
-        << ",\"coldkey\":" << json_string(n.coldkey) << ",\"stake_rao\":\""
+    out << (first ? "" : ",") << "{\"uid\":" << n.node_id
+        << ",\"hotkey\":" << mycelium::json_string(n.hotkey)
+        << ",\"coldkey\":" << mycelium::json_string(n.coldkey) << ",\"stake_rao\":\""
         << chain::to_string(n.stake_rao) << "\",\"active\":" << (n.active ? "true" : "false")
         << ",\"validator_permit\":" << (n.validator_permit ? "true" : "false")
         << ",\"incentive\":" << n.incentive << ",\"trust\":" << n.trust
         << ",\"vtrust\":" << n.vtrust << ",\"last_update\":" << n.last_updated
-        << ",\"ip\":" << json_string(n.ip) << ",\"ip_type\":" << static_cast<int>(n.ip_type)
-        << ",\"port\":" << n.port << ",\"protocol\":" << static_cast<int>(n.protocol) << '}';
+        << ",\"ip\":" << mycelium::json_string(n.ip)
+        << ",\"ip_type\":" << static_cast<int>(n.ip_type) << ",\"port\":" << n.port
+        << ",\"protocol\":" << static_cast<int>(n.protocol) << '}';
     first = false;
   }
   out << ']';

@@ -10,6 +10,7 @@
 #include "mycelium/chain/bittensor_wallet.hpp"
 #include "mycelium/chain/ss58.hpp"
 #include "mycelium/chain/weight_quantization.hpp"
+#include "mycelium/canonical_json.hpp"
 #include "mycelium/hex.hpp"
 
 #include <algorithm>
@@ -56,16 +57,6 @@ std::vector<T> parse_list(const std::string &text, const char *option, const std
   return out;
 }
 
-std::string json_text(const std::string &text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 } // namespace
 
 int run_chain_metagraph(const Options &options) {
@@ -82,11 +73,11 @@ int run_chain_metagraph(const Options &options) {
         << "\",\"nodes\":[";
     bool first = true;
     for (const chain::Neuron &n : graph.neurons) {
-      out << (first ? "" : ",") << "{\"hotkey\":" << json_text(n.hotkey)
-          << ",\"coldkey\":" << json_text(n.coldkey) << ",\"node_id\":" << n.node_id
+      out << (first ? "" : ",") << "{\"hotkey\":" << mycelium::json_string(n.hotkey)
+          << ",\"coldkey\":" << mycelium::json_string(n.coldkey) << ",\"node_id\":" << n.node_id
           << ",\"incentive\":" << n.incentive << ",\"netuid\":" << n.netuid
           << ",\"stake\":" << n.stake << ",\"trust\":" << n.trust << ",\"vtrust\":" << n.vtrust
-          << ",\"last_updated\":" << n.last_updated << ",\"ip\":" << json_text(n.ip)
+          << ",\"last_updated\":" << n.last_updated << ",\"ip\":" << mycelium::json_string(n.ip)
           << ",\"ip_type\":" << static_cast<int>(n.ip_type) << ",\"port\":" << n.port
           << ",\"protocol\":" << static_cast<int>(n.protocol) << "}";
       first = false;
