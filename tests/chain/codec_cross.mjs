@@ -10,6 +10,7 @@
 // refused by both or accepted by both with one answer. tests/chain/codec_tool.cpp describes the
 // request lines.
 import {spawnSync} from 'node:child_process';
+import { seededRandom } from './seeded_random.mjs';
 
 let encodeAddress, decodeAddress, cryptoWaitReady, TypeRegistry, u8aToHex;
 try {
@@ -29,18 +30,7 @@ if (!tool) {
 }
 await cryptoWaitReady();
 
-// xorshift32: small, seeded, the same sequence on every run.
-let state = Number(process.env.CODEC_CROSS_SEED ?? 16) >>> 0 || 1;
-const next32 = () => {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-};
-const below = (n) => next32() % n;
-const randomBytes = (n) => Uint8Array.from({length : n}, () => below(256));
+const { next32, below, randomBytes } = seededRandom(process.env.CODEC_CROSS_SEED ?? 16);
 // A value of up to `bits` bits, its length itself random so that every compact mode is reached.
 const randomBig = (bits) => {
   const length = below(bits + 1);

@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { seededRandom } from './seeded_random.mjs';
 
 let Metadata, TypeRegistry, decorateExtrinsics, decorateStorage, Keyring, cryptoWaitReady;
 let stringCamelCase, blake2AsU8a, keyExtractSuri, keyFromPath, mnemonicToMiniSecret, sr25519PairFromSeed, sr25519Verify, xxhashAsU8a, compactStripLength, hexToU8a, u8aConcat, u8aToHex;
@@ -46,18 +47,7 @@ const runtimes = {
   kusama: recorded('v14/kusama'),
 };
 
-// xorshift32: small, seeded, the same sequence on every run.
-let state = Number(process.env.WEIGHTS_CROSS_SEED ?? 14) >>> 0 || 1;
-const next32 = () => {
-  state ^= state << 13;
-  state >>>= 0;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  state >>>= 0;
-  return state;
-};
-const below = (n) => next32() % n;
-const randomBytes = (n) => Uint8Array.from({ length: n }, () => below(256));
+const { next32, below, randomBytes } = seededRandom(process.env.WEIGHTS_CROSS_SEED ?? 14);
 const randomBig = (bits) => {
   let value = 0n;
   for (let i = 0; i < bits; i += 16) value = (value << 16n) | BigInt(below(1 << 16));
