@@ -330,14 +330,8 @@ void apply(const Entry &e) {
            pg::int4_param(static_cast<std::int32_t>(e.version)), pg::text_param(e.created_by),
            pg::text_param(e.signature_hex)});
     } else {
-      static pg::Statement tombstone(
-          "INSERT INTO mycelium.tombstones (shard_id, key, version, created_by, signature) "
-          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shard_id, key) DO UPDATE SET "
-          "version = EXCLUDED.version, created_by = EXCLUDED.created_by, "
-          "signature = EXCLUDED.signature, deleted_at = now()");
-      tombstone.execute({pg::text_param(e.shard_id), pg::text_param(e.key),
-                         pg::int4_param(static_cast<std::int32_t>(e.version)),
-                         pg::text_param(e.created_by), pg::text_param(e.signature_hex)});
+      ext::upsert_tombstone(e.shard_id, e.key, static_cast<std::int32_t>(e.version), e.created_by,
+                            e.signature_hex);
       ext::remove_record(partition, e.shard_id, e.key);
     }
   }

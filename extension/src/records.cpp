@@ -70,12 +70,6 @@ MYCELIUM_SQL_FUNCTION(mycelium_delete) {
 
   pg::SpiConnection spi;
   // The tombstone trigger verifies the delete, logs it and removes the record's row.
-  static pg::Statement tombstone(
-      "INSERT INTO mycelium.tombstones AS t (shard_id, key, version, created_by, signature) "
-      "VALUES ($1, $2, $3, $4, $5) "
-      "ON CONFLICT (shard_id, key) DO UPDATE SET version = EXCLUDED.version, "
-      "  created_by = EXCLUDED.created_by, signature = EXCLUDED.signature, deleted_at = now()");
-  tombstone.execute({pg::text_param(shard_id), pg::text_param(key), pg::int4_param(version),
-                     pg::text_param(created_by), pg::text_param(signature)});
+  ext::upsert_tombstone(shard_id, key, version, created_by, signature);
   PG_RETURN_VOID();
 }

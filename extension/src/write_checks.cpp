@@ -83,6 +83,17 @@ void check_next_version(std::int64_t version, std::int64_t current, const std::s
                                            std::to_string(current + 1));
 }
 
+void upsert_tombstone(const std::string &shard_id, const std::string &key, std::int32_t version,
+                      const std::string &created_by, const std::string &signature_hex) {
+  static Statement tombstone(
+      "INSERT INTO mycelium.tombstones AS t (shard_id, key, version, created_by, signature) "
+      "VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (shard_id, key) DO UPDATE SET version = EXCLUDED.version, "
+      "  created_by = EXCLUDED.created_by, signature = EXCLUDED.signature, deleted_at = now()");
+  tombstone.execute({pg::text_param(shard_id), pg::text_param(key), pg::int4_param(version),
+                     pg::text_param(created_by), pg::text_param(signature_hex)});
+}
+
 void check_signature(const Signature &signature, const Bytes &payload, const PublicKey &key,
                      const char *what) {
   if (!verify(signature, payload, key))

@@ -32,6 +32,11 @@ std::optional<std::int64_t> live_version(Oid partition, const std::string &key);
 // row go).
 void remove_record(Oid partition, const std::string &shard_id, const std::string &key);
 
+// The key's tombstone at `version`, inserted or replacing an older one. The tombstone triggers
+// verify it (mycelium.delete) or see it applied inside the inbox's scope (a replica).
+void upsert_tombstone(const std::string &shard_id, const std::string &key, std::int32_t version,
+                      const std::string &created_by, const std::string &signature_hex);
+
 // version must be exactly current + 1.
 void check_next_version(std::int64_t version, std::int64_t current, const std::string &what);
 
