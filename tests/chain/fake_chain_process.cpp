@@ -59,7 +59,10 @@ FakeChainProcess::FakeChainProcess(const std::string &node, const std::string &s
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
-    ::execv(node.c_str(), argv.data());
+    // execvp: `node` is a path found at configure time, or "node" looked up on PATH now.
+    ::execvp(node.c_str(), argv.data());
+    const char message[] = "fake chain: cannot run node: run scripts/install-deps.sh\n";
+    (void)!::write(1, message, sizeof message - 1);
     ::_exit(127);
   }
   ::close(in[0]);
