@@ -9,6 +9,8 @@
 // news (held already, older than the creator's newer decision, or older than a lift) is not an
 // error: the agent receives the same entries from every peer, and the return value tells it
 // which case it met.
+#include "mycelium/catalog/blacklist.hpp"
+#include "mycelium/catalog/nodes.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/node_id.hpp"
@@ -87,20 +89,18 @@ std::string describe(const Entry &e) {
 
 // created_by must be, now, a registered active validator; returns its key.
 PublicKey creator_key(const Entry &e) {
-  static pg::Statement lookup("SELECT public_key, node_type, is_active "
-                              "  FROM mycelium.node_metadata WHERE node_id = $1");
-  if (lookup.execute({pg::text_param(e.created_by)}) == 0)
+  const std::optional<catalog::NodeRow> creator = catalog::find_node(e.created_by);
+  if (!creator)
     throw Error(sqlstate::kUnknownSigner,
                 describe(e) + ": creator \"" + e.created_by + "\" is not a registered node");
-  if (!pg::result_bool(0, 3).value_or(false))
+  if (!creator->active)
     throw Error(sqlstate::kInactiveSigner,
                 describe(e) + ": creator \"" + e.created_by + "\" is not active");
-  const std::string type = pg::result_text(0, 2).value_or("?");
-  if (type != "validator")
+  if (creator->type != catalog::NodeType::Validator)
     throw Error(sqlstate::kSignerNotValidator, describe(e) + ": creator \"" + e.created_by +
-                                                   "\" is a " + type +
+                                                   "\" is a " + catalog::to_string(creator->type) +
                                                    ", only validators may blacklist");
-  return parse_public_key(pg::result_text(0, 1).value_or(""), "public_key");
+  return parse_public_key(creator->public_key, "public_key");
 }
 
 } // namespace
@@ -126,9 +126,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_blacklist_add) {
   // A lift and the entries it removes must not interleave with an add for the same node: an add
   // that read "no lift" and inserted after the lift's DELETE would undo the lift. Adds share the
   // lock (they conflict with each other only on their own row), blacklist_lift takes it alone.
-  static pg::Statement lock(
-      "SELECT pg_advisory_xact_lock_shared(hashtext('mycelium.blacklist'), hashtext($1))");
-  lock.execute({pg::text_param(e.node_id)});
+  catalog::lock_blacklist_for_add(e.node_id);
 
   // 2. Authenticity: the creator, now, and its signature.
   const PublicKey key = creator_key(e);
@@ -151,35 +149,16 @@ MYCELIUM_SQL_FUNCTION(mycelium_blacklist_add) {
 
   // 4. News or not. An entry the lift already covered is refused so that peers still relaying
   // it cannot bring the ban back.
-  static pg::Statement lifted(
-      "SELECT 1 FROM mycelium.blacklist_lifts WHERE node_id = $1 AND lifted_at_ms >= $2");
-  if (lifted.execute({pg::text_param(e.node_id), pg::int8_param(e.created_at_ms)}) > 0)
+  const catalog::BlacklistEntryRow row{e.node_id,       e.created_by,    e.reason,
+                                       e.created_at_ms, e.expires_at_ms, signature_hex,
+                                       received_from};
+  if (catalog::lifted_since(e.node_id, e.created_at_ms))
     return pg::text_datum("lifted");
 
-  // One entry per (node, creator): the creator's latest decision stands. With equal
-  // created_at_ms the entry held first stays (the creator signed both; either is its vote), as
-  // in the agent's policy. A conflicting row is locked even when the WHERE refuses the update,
-  // so the SELECT below reads the row that won.
-  static pg::Statement upsert(
-      "INSERT INTO mycelium.blacklist AS b (node_id, created_by, reason, created_at_ms, "
-      "  expires_at_ms, signature, received_from) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-      "ON CONFLICT (node_id, created_by) DO UPDATE SET reason = EXCLUDED.reason, "
-      "  created_at_ms = EXCLUDED.created_at_ms, expires_at_ms = EXCLUDED.expires_at_ms, "
-      "  signature = EXCLUDED.signature, received_from = EXCLUDED.received_from, "
-      "  added_at = now() "
-      "WHERE b.created_at_ms < EXCLUDED.created_at_ms");
-  if (upsert.execute({pg::text_param(e.node_id), pg::text_param(e.created_by),
-                      pg::text_param(e.reason), pg::int8_param(e.created_at_ms),
-                      pg::int8_param(e.expires_at_ms), pg::text_param(signature_hex),
-                      pg::optional_text_param(received_from)}) > 0)
+  // One entry per (node, creator): the creator's latest decision stands. A conflicting row is
+  // locked even when not replaced, so the check below reads the row that won.
+  if (catalog::store_blacklist_entry(row))
     return pg::text_datum("accepted");
-
-  static pg::Statement same(
-      "SELECT 1 FROM mycelium.blacklist WHERE node_id = $1 AND created_by = $2 AND reason = $3 "
-      "  AND created_at_ms = $4 AND expires_at_ms = $5 AND signature = $6");
-  const bool duplicate =
-      same.execute({pg::text_param(e.node_id), pg::text_param(e.created_by),
-                    pg::text_param(e.reason), pg::int8_param(e.created_at_ms),
-                    pg::int8_param(e.expires_at_ms), pg::text_param(signature_hex)}) > 0;
+  const bool duplicate = catalog::holds_blacklist_entry(row);
   return pg::text_datum(duplicate ? "duplicate" : "superseded");
 }

@@ -2,6 +2,8 @@
 // by the hotkey's sr25519 signature (schemas/CHAIN.md, "Hotkey binding"), which this node checks
 // before it stores the binding. What the chain says about the hotkey's stake then stands for the
 // node (the view mycelium.node_stake).
+#include "mycelium/catalog/hotkeys.hpp"
+#include "mycelium/catalog/nodes.hpp"
 #include "mycelium/chain/hotkey_binding.hpp"
 #include "mycelium/chain/sr25519.hpp"
 #include "mycelium/chain/ss58.hpp"
@@ -30,10 +32,10 @@ Binding binding_args(FunctionCallInfo fcinfo) {
   check_node_id(b.node_id);
   b.hotkey = pg::text_arg(fcinfo, 1, "hotkey");
   b.hotkey_key = chain::ss58_decode_account(b.hotkey, chain::kBittensorSs58Prefix, "hotkey");
-  static pg::Statement key("SELECT public_key FROM mycelium.node_metadata WHERE node_id = $1");
-  if (key.execute({pg::text_param(b.node_id)}) == 0)
+  const std::optional<catalog::NodeRow> node = catalog::find_node(b.node_id);
+  if (!node)
     throw Error(sqlstate::kUndefinedObject, "node \"" + b.node_id + "\" is not registered");
-  b.node_key = parse_public_key(pg::result_text(0, 1).value_or(""));
+  b.node_key = parse_public_key(node->public_key);
   return b;
 }
 
@@ -63,23 +65,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_bind_hotkey) {
     throw Error(e.sqlstate(),
                 "binding of node \"" + b.node_id + "\" to hotkey " + b.hotkey + ": " + e.what());
   }
-  static pg::Statement other(
-      "SELECT node_id FROM mycelium.node_hotkeys WHERE hotkey = $1 AND node_id <> $2");
-  if (other.execute({pg::text_param(b.hotkey), pg::text_param(b.node_id)}) > 0)
+  if (const std::optional<std::string> other = catalog::node_bound_to(b.hotkey, b.node_id))
     throw Error(sqlstate::kDuplicateObject,
-                "hotkey " + b.hotkey + " is bound to node \"" +
-                    pg::result_text(0, 1).value_or("?") +
+                "hotkey " + b.hotkey + " is bound to node \"" + *other +
                     "\": unbind it there first (mycelium.unbind_hotkey)");
-  static pg::Statement store(
-      "INSERT INTO mycelium.node_hotkeys (node_id, hotkey, hotkey_public_key, node_public_key, "
-      "  signature) VALUES ($1, $2, $3, $4, $5) "
-      "ON CONFLICT (node_id) DO UPDATE SET hotkey = EXCLUDED.hotkey, "
-      "  hotkey_public_key = EXCLUDED.hotkey_public_key, "
-      "  node_public_key = EXCLUDED.node_public_key, signature = EXCLUDED.signature, "
-      "  bound_at = now()");
-  store.execute({pg::text_param(b.node_id), pg::text_param(b.hotkey),
-                 pg::text_param(to_hex(b.hotkey_key.data(), b.hotkey_key.size())),
-                 pg::text_param(to_hex(b.node_key.data(), b.node_key.size())),
-                 pg::text_param(to_hex(signature.data(), signature.size()))});
+  catalog::store_hotkey_binding(
+      {b.node_id, b.hotkey, to_hex(b.hotkey_key.data(), b.hotkey_key.size()),
+       to_hex(b.node_key.data(), b.node_key.size()), to_hex(signature.data(), signature.size())});
   PG_RETURN_VOID();
 }

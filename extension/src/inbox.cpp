@@ -10,6 +10,11 @@
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/replica_signing.hpp"
+#include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/nodes.hpp"
+#include "mycelium/catalog/records.hpp"
+#include "mycelium/catalog/replicas.hpp"
+#include "mycelium/catalog/shards.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/ext/write_checks.hpp"
@@ -107,8 +112,9 @@ void forget_heads_sub(SubXactEvent event, SubTransactionId aborted, SubTransacti
 }
 
 void write_head(const std::string &shard_id, const Head &head) {
-  ext::write_shard_head(shard_id, head.seq,
-                        reinterpret_cast<const std::uint8_t *>(head.hash.data()), head.hash.size());
+  catalog::write_shard_head(shard_id, head.seq,
+                            reinterpret_cast<const std::uint8_t *>(head.hash.data()),
+                            head.hash.size());
 }
 
 void head_of_callbacks() {
@@ -126,11 +132,12 @@ Head &head_of(const std::string &shard_id) {
   auto it = statement_heads.find(shard_id);
   if (it != statement_heads.end())
     return it->second;
-  std::optional<ext::ShardRow> row = ext::find_shard(shard_id, ext::RowLock::for_update);
+  std::optional<catalog::ShardRow> row =
+      catalog::find_shard(shard_id, catalog::RowLock::for_update);
   if (!row)
     refuse("shard \"" + shard_id + "\" has no replica on this node");
-  if (row->kind != ext::ShardKind::Replica)
-    refuse("shard \"" + shard_id + "\" is a " + ext::to_string(row->kind) +
+  if (row->kind != catalog::ShardKind::Replica)
+    refuse("shard \"" + shard_id + "\" is a " + catalog::to_string(row->kind) +
            " on this node, not a replica");
   Head head;
   head.seq = row->head_seq;
@@ -144,26 +151,21 @@ Head &head_of(const std::string &shard_id) {
 }
 
 void record_rejection(const Entry &e, const Error &error) {
-  static pg::Statement insert("INSERT INTO mycelium.inbox_rejections "
-                              "(shard_id, seq, origin_node, sqlstate, reason) "
-                              "VALUES ($1, $2, $3, $4, $5)");
-  insert.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.origin_node),
-                  pg::text_param(error.sqlstate()), pg::text_param(error.what())});
+  catalog::record_inbox_rejection(e.shard_id, e.seq, e.origin_node, error.sqlstate(), error.what());
 }
 
 using pg::unix_us;
 
 // A node registered here that may sign for a shard: a validator. Returns its key.
 PublicKey registered_validator_key(const std::string &node_id, const char *role) {
-  static pg::Statement lookup(
-      "SELECT public_key, node_type FROM mycelium.node_metadata WHERE node_id = $1");
-  if (lookup.execute({pg::text_param(node_id)}) == 0)
+  const std::optional<catalog::NodeRow> node = catalog::find_node(node_id);
+  if (!node)
     throw Error(sqlstate::kUnknownSigner,
                 std::string(role) + " \"" + node_id + "\" is not a registered node here");
-  if (pg::result_text(0, 2) != "validator")
+  if (node->type != catalog::NodeType::Validator)
     throw Error(sqlstate::kSignerNotValidator,
                 std::string(role) + " \"" + node_id + "\" is not a validator");
-  return parse_public_key(pg::result_text(0, 1).value_or(""));
+  return parse_public_key(node->public_key);
 }
 
 // 'open' creates this node's replica of the shard; 'close' drops it. A control row carries:
@@ -180,7 +182,7 @@ void apply_control(const Entry &e) {
       write_head(e.shard_id, cached->second);
     statement_heads.erase(cached);
   }
-  const std::string self = ext::local_node_id();
+  const std::string self = catalog::local_node_id();
   if (e.key != self)
     refuse(e.op + " of shard \"" + e.shard_id + "\" is meant for node \"" + e.key +
            "\", and this node is \"" + self + "\"");
@@ -196,17 +198,15 @@ void apply_control(const Entry &e) {
                                                  "\": signature does not verify with the key "
                                                  "registered for its primary \"" +
                                                  e.origin_node + "\"");
-  static pg::Statement last("SELECT issued_at_us FROM mycelium.replica_controls "
-                            "WHERE shard_id = $1 FOR UPDATE");
-  const std::int64_t last_us =
-      last.execute({pg::text_param(e.shard_id)}) > 0 ? pg::result_int(0, 1).value_or(0) : 0;
+  const std::int64_t last_us = catalog::lock_last_control(e.shard_id);
   // GetCurrentTimestamp cannot raise: it reads the clock.
   check_control_time(unix_us(e.created_at), unix_us(GetCurrentTimestamp()), last_us);
 
-  const std::optional<ext::ShardRow> held = ext::find_shard(e.shard_id, ext::RowLock::for_update);
-  if (held && held->kind != ext::ShardKind::Replica)
-    refuse("shard \"" + e.shard_id + "\" exists on this node as a " + ext::to_string(held->kind) +
-           ", not as a replica");
+  const std::optional<catalog::ShardRow> held =
+      catalog::find_shard(e.shard_id, catalog::RowLock::for_update);
+  if (held && held->kind != catalog::ShardKind::Replica)
+    refuse("shard \"" + e.shard_id + "\" exists on this node as a " +
+           catalog::to_string(held->kind) + ", not as a replica");
   if (held && held->primary_node != e.origin_node)
     refuse("shard \"" + e.shard_id + "\" is held here as a replica of \"" +
            held->primary_node.value_or("") + "\", not of \"" + e.origin_node + "\"");
@@ -220,21 +220,14 @@ void apply_control(const Entry &e) {
         if (!pg::result_bool(0, 1).value_or(false))
           refuse("an open message's validators must be an array of node ids");
       }
-      ext::create_shard_storage(e.shard_id, ext::ShardKind::Replica, e.origin_node, 0, Datum(0),
+      ext::create_shard_storage(e.shard_id, catalog::ShardKind::Replica, e.origin_node, 0, Datum(0),
                                 true);
-      ext::set_shard_validators(e.shard_id, e.value, e.value_null);
+      catalog::set_shard_validators(e.shard_id, e.value, e.value_null);
     }
   } else if (held) {
     ext::drop_shard_storage(e.shard_id, held->partition_name, true);
   }
-  static pg::Statement remember(
-      "INSERT INTO mycelium.replica_controls AS c (shard_id, primary_node, op, issued_at_us, "
-      "  signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (shard_id) DO UPDATE SET "
-      "  primary_node = EXCLUDED.primary_node, op = EXCLUDED.op, "
-      "  issued_at_us = EXCLUDED.issued_at_us, signature = EXCLUDED.signature, "
-      "  accepted_at = now()");
-  remember.execute({pg::text_param(e.shard_id), pg::text_param(e.origin_node), pg::text_param(e.op),
-                    pg::int8_param(unix_us(e.created_at)), pg::text_param(e.signature_hex)});
+  catalog::record_control(e.shard_id, e.origin_node, e.op, unix_us(e.created_at), e.signature_hex);
 }
 
 // The checks, in order: the chain (MC013), the primary's link signature (MC001), then what
@@ -250,10 +243,7 @@ void apply(const Entry &e) {
 
   if (e.seq <= head_seq) {
     // Already here: a resent entry is a no-op when it is the same entry.
-    static pg::Statement stored(
-        "SELECT entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 AND seq = $2");
-    stored.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq)});
-    if (SPI_processed > 0 && pg::result_bytes(0, 1) == e.entry_hash)
+    if (catalog::audit_entry_hash_at(e.shard_id, e.seq) == e.entry_hash)
       return;
     refuse("entry " + std::to_string(e.seq) + " differs from the entry already applied here");
   }
@@ -305,53 +295,47 @@ void apply(const Entry &e) {
                                                      e.shard_id + "\"");
   const std::string what = e.op + " of \"" + e.key + "\"";
   if (e.op == "delete") {
-    const std::optional<std::int64_t> live = ext::live_version(partition, e.key);
+    const std::optional<std::int64_t> live = catalog::live_version(partition, e.key);
     if (!live)
       throw Error(sqlstate::kNothingToDelete,
                   what + ": shard \"" + e.shard_id + "\" holds no such record");
     ext::check_next_version(e.version, *live, what);
   } else {
-    ext::check_next_version(e.version, ext::current_version(partition, e.shard_id, e.key), what);
+    ext::check_next_version(e.version, catalog::current_version(partition, e.shard_id, e.key),
+                            what);
   }
   ext::check_signature(signature, payload, key, e.op.c_str());
 
   {
     InternalScope scope(InternalOp::ReplicaApply, e.shard_id);
     if (e.op == "put") {
-      static pg::PerRelationStatements upsert([](const std::string &p) {
-        return "INSERT INTO " + p +
-               " AS d (shard_id, key, value, version, created_by, signature) "
-               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET "
-               "value = EXCLUDED.value, version = EXCLUDED.version, "
-               "created_by = EXCLUDED.created_by, signature = EXCLUDED.signature";
-      });
-      upsert.for_relation(partition).execute(
-          {pg::text_param(e.shard_id), pg::text_param(e.key), pg::datum_param(JSONBOID, e.value),
-           pg::int4_param(static_cast<std::int32_t>(e.version)), pg::text_param(e.created_by),
-           pg::text_param(e.signature_hex)});
+      catalog::upsert_record(partition,
+                             {e.shard_id, e.key, e.value, static_cast<std::int32_t>(e.version),
+                              e.created_by, e.signature_hex});
     } else {
-      ext::upsert_tombstone(e.shard_id, e.key, static_cast<std::int32_t>(e.version), e.created_by,
-                            e.signature_hex);
-      ext::remove_record(partition, e.shard_id, e.key);
+      catalog::upsert_tombstone(e.shard_id, e.key, static_cast<std::int32_t>(e.version),
+                                e.created_by, e.signature_hex);
+      catalog::remove_record(partition, e.shard_id, e.key);
     }
   }
 
   // The primary's entry, verbatim: both nodes' chains are then identical and comparable.
-  static pg::Statement append(
-      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
-      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, sync_status) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'applied')");
-  InternalScope appending(InternalOp::AuditAppend);
-  append.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.op),
-                  pg::text_param(e.key), pg::int4_param(static_cast<std::int32_t>(e.version)),
-                  pg::datum_param(JSONBOID, e.value, e.value_null), pg::text_param(e.created_by),
-                  pg::text_param(e.signature_hex),
-                  pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(e.created_at)),
-                  pg::text_param(e.origin_node),
-                  pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.prev_hash.data()),
-                                  e.prev_hash.size()),
-                  pg::bytea_param(expected.data(), expected.size()),
-                  pg::text_param(e.link_signature_hex)});
+  catalog::AuditAppend entry;
+  entry.shard_id = e.shard_id;
+  entry.seq = e.seq;
+  entry.op = e.op;
+  entry.key = e.key;
+  entry.version = static_cast<std::int32_t>(e.version);
+  entry.value = e.value;
+  entry.value_null = e.value_null;
+  entry.created_by = e.created_by;
+  entry.signature_hex = e.signature_hex;
+  entry.created_at = e.created_at;
+  entry.origin_node = e.origin_node;
+  entry.prev_hash = e.prev_hash;
+  entry.entry_hash.assign(expected.begin(), expected.end());
+  entry.link_signature_hex = e.link_signature_hex;
+  catalog::append_audit_entry(entry, catalog::AuditSource::Replica);
   // The shard's row is written once, at the end of the statement (inbox_statement_end).
   head.seq = e.seq;
   head.hash.assign(expected.begin(), expected.end());

@@ -15,6 +15,8 @@
 //    back like any constraint check.
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/catalog/records.hpp"
+#include "mycelium/catalog/shards.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/write_checks.hpp"
 #include "mycelium/pg/datum.hpp"
@@ -103,11 +105,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   ext::Change change = read_change(row, "put");
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
-  const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
+  const catalog::ShardHead head = catalog::lock_shard_for_write(change.shard_id, change.created_by);
   // AFTER ROW triggers run when the whole statement is done. If a later action of the same
   // statement already replaced or deleted this row (a writable CTE inserting a tombstone, say),
   // logging it now would put the log out of step with the data: refused instead.
-  const std::optional<std::int64_t> live = ext::live_version(head.partition, change.key);
+  const std::optional<std::int64_t> live = catalog::live_version(head.partition, change.key);
   if (live != change.version)
     throw Error(sqlstate::kCardinalityViolation,
                 "put of \"" + change.key +
@@ -117,7 +119,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   // key live that was absent, so its current version is its tombstone's, if any.
   const std::int64_t current = is_update
                                    ? pg::TriggerRow(trigger->tg_trigtuple, desc).int4("version")
-                                   : ext::tombstone_version(change.shard_id, change.key);
+                                   : catalog::tombstone_version(change.shard_id, change.key);
   ext::check_next_version(change.version, current, "put of \"" + change.key + "\"");
 
   change.payload = put_payload(change.shard_id, change.key, change.version, change.created_by,
@@ -157,11 +159,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   ext::Change change = read_change(row, "delete");
   pg::SpiConnection spi;
   const PublicKey key = ext::check_signer(change.created_by);
-  const ext::ShardHead head = ext::lock_shard_for_write(change.shard_id, change.created_by);
-  const std::optional<std::int64_t> live = ext::live_version(head.partition, change.key);
+  const catalog::ShardHead head = catalog::lock_shard_for_write(change.shard_id, change.created_by);
+  const std::optional<std::int64_t> live = catalog::live_version(head.partition, change.key);
   // The tombstone must still be this row (see verify_data_change): a later action of the same
   // statement may have moved it on.
-  if (ext::tombstone_version(change.shard_id, change.key) != change.version)
+  if (catalog::tombstone_version(change.shard_id, change.key) != change.version)
     throw Error(sqlstate::kCardinalityViolation,
                 "delete of \"" + change.key +
                     "\": the tombstone was changed again by the same "
@@ -176,6 +178,6 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   change.payload = delete_payload(change.shard_id, change.key, change.version, change.created_by);
   ext::check_signature(change.signature, change.payload, key, "delete");
   ext::append_audit(change, head);
-  ext::remove_record(head.partition, change.shard_id, change.key);
+  catalog::remove_record(head.partition, change.shard_id, change.key);
   return PointerGetDatum(nullptr);
 }

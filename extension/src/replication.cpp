@@ -8,6 +8,11 @@
 // counts; entries at or below it are no-ops there. A push that committed remotely but not
 // locally is simply sent again from the replica's head.
 #include "mycelium/canonical_json.hpp"
+#include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/nodes.hpp"
+#include "mycelium/catalog/peers.hpp"
+#include "mycelium/catalog/records.hpp"
+#include "mycelium/catalog/replicas.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/ext/node_key.hpp"
 #include "mycelium/ext/peer_servers.hpp"
@@ -16,7 +21,7 @@
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/settings.hpp"
-#include "mycelium/ext/shard_catalog.hpp"
+#include "mycelium/catalog/shards.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -50,24 +55,24 @@ struct Peer {
   std::string read_server; // quoted
 };
 
-std::optional<Peer> find_peer(const std::string &node_id) {
-  static pg::Statement find(
-      "SELECT schema_name, sync_server, read_server FROM mycelium.peer_servers WHERE node_id = $1");
-  if (find.execute({pg::text_param(node_id)}) == 0)
-    return std::nullopt;
-  return Peer{pg::quote_identifier(pg::result_text(0, 1).value_or("")),
-              pg::quote_identifier(pg::result_text(0, 2).value_or("")),
-              pg::quote_identifier(pg::result_text(0, 3).value_or(""))};
+Peer quoted(const catalog::PeerServerNames &names) {
+  return Peer{pg::quote_identifier(names.schema), pg::quote_identifier(names.sync_server),
+              pg::quote_identifier(names.read_server)};
 }
 
-void map_user(const std::string &node_id, const char *purpose, const std::string &server_name,
-              const std::string &server) {
-  static pg::Statement credentials("SELECT username, password FROM mycelium.peer_credentials "
-                                   "WHERE node_id = $1 AND purpose = $2");
-  if (credentials.execute({pg::text_param(node_id), pg::text_param(purpose)}) == 0)
+std::optional<Peer> find_peer(const std::string &node_id) {
+  if (const std::optional<catalog::PeerServerNames> names = catalog::find_peer_servers(node_id))
+    return quoted(*names);
+  return std::nullopt;
+}
+
+void map_user(const std::string &node_id, catalog::PeerPurpose purpose,
+              const std::string &server_name, const std::string &server) {
+  const std::optional<catalog::PeerLogin> login = catalog::find_peer_login(node_id, purpose);
+  if (!login)
     return;
-  const std::string user = pg::result_text(0, 1).value_or("");
-  const std::optional<std::string> password = pg::result_text(0, 2);
+  const std::string &user = login->user;
+  const std::optional<std::string> &password = login->password;
   static pg::Statement mapped(
       "SELECT 1 FROM pg_user_mappings WHERE srvname = $1 AND usename = 'public'");
   if (mapped.execute({pg::text_param(server_name)}) > 0)
@@ -83,37 +88,26 @@ void map_user(const std::string &node_id, const char *purpose, const std::string
 
 // Creates or refreshes the servers, user mappings and foreign tables for a node.
 Peer ensure_peer(const std::string &node_id) {
-  static pg::Statement node(
-      "SELECT ip, port, dbname, is_active, node_id = (SELECT node_id FROM mycelium.local_node) "
-      "  FROM mycelium.node_metadata WHERE node_id = $1");
-  if (node.execute({pg::text_param(node_id)}) == 0)
+  const std::optional<catalog::NodeRow> node = catalog::find_node(node_id);
+  if (!node)
     throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not registered");
-  const std::string ip = pg::result_text(0, 1).value_or("");
-  const std::string port = pg::result_text(0, 2).value_or("");
-  const std::string dbname = pg::result_text(0, 3).value_or("");
-  if (!pg::result_bool(0, 4).value_or(false))
+  const std::string &ip = node->ip;
+  const std::string port = std::to_string(node->port);
+  const std::string &dbname = node->dbname;
+  if (!node->active)
     throw Error(sqlstate::kInactiveNode, "node \"" + node_id + "\" is not active");
-  if (pg::result_bool(0, 5).value_or(false))
+  if (node->is_local)
     throw Error(sqlstate::kInvalidParameterValue,
                 "node \"" + node_id + "\" is this node (mycelium.local_node)");
 
   static pg::Statement fdw("SELECT 1 FROM pg_extension WHERE extname = 'postgres_fdw'");
   if (fdw.execute({}) == 0)
     pg::execute_sql("CREATE EXTENSION postgres_fdw");
-  static pg::Statement add("INSERT INTO mycelium.peer_servers (node_id, sync_server, read_server, "
-                           "  schema_name) VALUES ($1, '', '', '') ON CONFLICT DO NOTHING");
-  add.execute({pg::text_param(node_id)});
-  static pg::Statement name(
-      "UPDATE mycelium.peer_servers SET sync_server = 'mycelium_peer_' || peer_no || '_sync', "
-      "  read_server = 'mycelium_peer_' || peer_no || '_read', "
-      "  schema_name = 'mycelium_peer_' || peer_no WHERE node_id = $1 "
-      "RETURNING sync_server, read_server, schema_name");
-  name.execute({pg::text_param(node_id)});
-  const std::string sync_name = pg::result_text(0, 1).value_or("");
-  const std::string read_name = pg::result_text(0, 2).value_or("");
-  const std::string schema_name = pg::result_text(0, 3).value_or("");
-  const Peer peer{pg::quote_identifier(schema_name), pg::quote_identifier(sync_name),
-                  pg::quote_identifier(read_name)};
+  const catalog::PeerServerNames names = catalog::assign_peer_servers(node_id);
+  const std::string &sync_name = names.sync_server;
+  const std::string &read_name = names.read_server;
+  const std::string &schema_name = names.schema;
+  const Peer peer = quoted(names);
 
   const std::string options = "host " + pg::quote_literal(ip) + ", port " +
                               pg::quote_literal(port) + ", dbname " + pg::quote_literal(dbname);
@@ -128,8 +122,8 @@ Peer ensure_peer(const std::string &node_id) {
                       ", SET port " + pg::quote_literal(port) + ", SET dbname " +
                       pg::quote_literal(dbname) + ")");
   }
-  map_user(node_id, "sync", sync_name, peer.sync_server);
-  map_user(node_id, "read", read_name, peer.read_server);
+  map_user(node_id, catalog::PeerPurpose::Sync, sync_name, peer.sync_server);
+  map_user(node_id, catalog::PeerPurpose::Read, read_name, peer.read_server);
 
   // The schema and its foreign tables are made together, once per peer.
   static pg::Statement has_schema("SELECT 1 FROM pg_namespace WHERE nspname = $1");
@@ -182,20 +176,16 @@ RemoteHead remote_head(const Peer &peer, const std::string &shard_id) {
 std::optional<std::string> local_hash_at(const std::string &shard_id, std::int64_t seq) {
   if (seq == 0)
     return std::string(32, '\0');
-  static pg::Statement at(
-      "SELECT entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 AND seq = $2");
-  if (at.execute({pg::text_param(shard_id), pg::int8_param(seq)}) == 0)
-    return std::nullopt;
-  return pg::result_bytes(0, 1);
+  return catalog::audit_entry_hash_at(shard_id, seq);
 }
 
 // Sends an open or close for the shard to node_id, signed with this node's key and bound to
 // that node, this shard and now (SIGNING.md, "Replica control").
 void send_control(const Peer &peer, const std::string &shard_id, const std::string &node_id,
                   const char *op) {
-  const std::string self = ext::local_node_id();
+  const std::string self = catalog::local_node_id();
   const std::optional<std::string> validators =
-      std::string(op) == "open" ? ext::shard_validators_json(shard_id) : std::nullopt;
+      std::string(op) == "open" ? catalog::shard_validators_json(shard_id) : std::nullopt;
   const std::string canonical_validators = validators ? canonical_json(*validators) : "null";
   const TimestampTz now = GetCurrentTimestamp(); // cannot raise: reads the clock
   const std::int64_t issued_at_us = pg::unix_us(now);
@@ -230,11 +220,9 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   // One pusher per (shard, replica) at a time, decided here: two pushers interleaving on the
   // replica would wait for each other across the two nodes, where no deadlock detector sees it
   // (seen with sync_now() during a worker round). The second waits for the first to commit.
-  static pg::Statement claim("SELECT pushed_seq FROM mycelium.replicas "
-                             "WHERE shard_id = $1 AND node_id = $2 FOR UPDATE");
-  claim.execute({pg::text_param(shard_id), pg::text_param(node_id)});
-  const std::int64_t pushed_before = pg::result_int(0, 1).value_or(0);
-  const std::optional<ext::ShardRow> mine = ext::find_shard(shard_id, ext::RowLock::none);
+  const std::int64_t pushed_before = catalog::lock_replica_for_push(shard_id, node_id);
+  const std::optional<catalog::ShardRow> mine =
+      catalog::find_shard(shard_id, catalog::RowLock::none);
   const std::int64_t local_head = mine ? mine->head_seq : 0;
 
   PushResult result;
@@ -269,11 +257,10 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   const std::int64_t start = head.seq;
   if (report_progress)
     ext::copy_progress_begin(shard_id, node_id, local_head - start);
-  pg::Statement &send = statement(
-      "INSERT INTO " + peer->schema +
-      ".inbox SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
-      "origin_node, prev_hash, entry_hash, link_signature FROM mycelium.sync_changes "
-      "WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+  // One statement per batch: the entries go from this node's log into the peer's inbox without
+  // passing through this backend's memory.
+  pg::Statement &send =
+      statement("INSERT INTO " + peer->schema + ".inbox " + catalog::inbox_rows_after_query());
   while (head.seq < local_head) {
     const std::int64_t before = head.seq;
     send.execute(
@@ -299,10 +286,7 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
     }
   }
   result.pushed = head.seq - start;
-  static pg::Statement progress(
-      "UPDATE mycelium.replicas SET pushed_seq = $3, pushed_at = now(), last_attempt = now() "
-      "WHERE shard_id = $1 AND node_id = $2");
-  progress.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::int8_param(head.seq)});
+  catalog::record_pushed(shard_id, node_id, head.seq);
   return result;
 }
 
@@ -324,59 +308,11 @@ std::string describe(const std::string &node_id, const pg::Failure &failure) {
   return failure.sqlstate + ": " + message + (detail.empty() ? "" : ": " + detail);
 }
 
-// A diverged replica is marked so (shard_health 'diverged'): pushing cannot repair it, an
-// operator must (remove_replica, then add_replica).
-void record_failure(const std::string &shard_id, const std::string &node_id,
-                    const std::string &error, bool diverged = false) {
-  static pg::Statement failed(
-      "UPDATE mycelium.replicas SET attempts = attempts + 1, last_attempt = now(), "
-      "  last_error = $3, next_attempt = now() + "
-      // 1, 2, 4, 8, then every 10 s: a replica that is back is found within 10 s (shard_health
-      // said 'failing' for up to a minute after the node had caught up).
-      "    least(interval '10 seconds', interval '1 second' * power(2, least(attempts, 4))), "
-      "  status = CASE WHEN $4 THEN 'diverged' ELSE status END "
-      "WHERE shard_id = $1 AND node_id = $2");
-  failed.execute({pg::text_param(shard_id), pg::text_param(node_id), pg::text_param(error),
-                  pg::datum_param(BOOLOID, BoolGetDatum(diverged))});
-}
-
-void record_success(const std::string &shard_id, const std::string &node_id) {
-  static pg::Statement ok(
-      "UPDATE mycelium.replicas SET attempts = 0, last_error = NULL, next_attempt = NULL, "
-      "  status = CASE WHEN status = 'diverged' THEN 'active' ELSE status END "
-      "WHERE shard_id = $1 AND node_id = $2");
-  ok.execute({pg::text_param(shard_id), pg::text_param(node_id)});
-}
-
-// Entries every active replica holds are marked synced.
-void mark_synced(const std::string &shard_id) {
-  static pg::Statement mark("UPDATE mycelium.sync_changes SET sync_status = 'synced' "
-                            " WHERE shard_id = $1 AND sync_status = 'pending' AND seq <= ("
-                            "   SELECT min(pushed_seq) FROM mycelium.replicas WHERE shard_id = $1 "
-                            "AND status = 'active')");
-  ext::InternalScope scope(ext::InternalOp::StatusUpdate);
-  mark.execute({pg::text_param(shard_id)});
-}
-
 // One round over the replicas of the primary shards (one shard, or all): each replica in its
 // own subtransaction, so one unreachable node does not hold back the others.
 std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_backoff) {
-  static pg::Statement targets(
-      "SELECT r.shard_id, r.node_id FROM mycelium.replicas r JOIN mycelium.shards s "
-      "  USING (shard_id) WHERE s.kind = 'primary' AND ($1::text IS NULL OR r.shard_id = $1) "
-      "   AND (NOT $2 OR r.next_attempt IS NULL OR r.next_attempt <= now()) "
-      // Up-to-date replicas too, every 10 s (every time for sync_now): a replica that lost its
-      // copy or diverged is found without waiting for the next write.
-      "   AND (NOT $2 OR r.pushed_seq < s.head_seq OR r.last_error IS NOT NULL "
-      "        OR r.last_attempt IS NULL OR r.last_attempt < now() - interval '10 seconds') "
-      " ORDER BY r.shard_id, r.node_id");
-  const std::uint64_t n =
-      targets.execute({pg::optional_text_param(shard_filter),
-                       pg::datum_param(BOOLOID, BoolGetDatum(respect_backoff))});
-  std::vector<std::pair<std::string, std::string>> work;
-  for (std::uint64_t i = 0; i < n; ++i)
-    work.emplace_back(pg::result_text(i, 1).value_or(""), pg::result_text(i, 2).value_or(""));
-
+  const std::vector<catalog::ReplicaRef> work =
+      catalog::replicas_due(shard_filter, respect_backoff);
   std::int64_t total = 0;
   for (const auto &[shard_id, node_id] : work) {
     PushResult result;
@@ -384,9 +320,11 @@ std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_b
         pg::in_subtransaction([&] { result = push(shard_id, node_id); });
     total += result.pushed;
     if (failure) {
-      record_failure(shard_id, node_id, describe(node_id, *failure));
+      catalog::record_push_failure(shard_id, node_id, describe(node_id, *failure), false);
     } else if (result.refusal) {
-      record_failure(shard_id, node_id, *result.refusal, result.diverged);
+      // A diverged replica is marked so (shard_health 'diverged'): pushing cannot repair it, an
+      // operator must (remove_replica, then add_replica).
+      catalog::record_push_failure(shard_id, node_id, *result.refusal, result.diverged);
       if (result.diverged)
         pg::call([&] {
           ereport(WARNING, (errmsg("mycelium: %s", result.refusal->c_str()),
@@ -401,21 +339,22 @@ std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_b
                                node_id.c_str(), shard_id.c_str(),
                                static_cast<long long>(result.pushed))));
         });
-      record_success(shard_id, node_id);
+      catalog::record_push_success(shard_id, node_id);
     }
   }
   // work is ordered by shard: mark each shard once, after all its replicas were pushed.
   for (std::size_t i = 0; i < work.size(); ++i)
-    if (i + 1 == work.size() || work[i + 1].first != work[i].first)
-      mark_synced(work[i].first);
+    if (i + 1 == work.size() || work[i + 1].shard_id != work[i].shard_id)
+      catalog::mark_entries_synced(work[i].shard_id);
   return total;
 }
 
 void require_primary(const std::string &shard_id) {
-  const ext::ShardKind kind = ext::existing_shard(shard_id, ext::RowLock::for_update).kind;
-  if (kind != ext::ShardKind::Primary)
+  const catalog::ShardKind kind =
+      catalog::existing_shard(shard_id, catalog::RowLock::for_update).kind;
+  if (kind != catalog::ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a " +
-                                           std::string(ext::to_string(kind)) +
+                                           std::string(catalog::to_string(kind)) +
                                            " on this node; replicas are managed on its primary");
 }
 
@@ -437,30 +376,25 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
   require_primary(shard_id);
   // Who the node is comes first: "no sync credentials" would send an operator after the wrong
   // problem for a node that is not registered, or is this node itself.
-  static pg::Statement who("SELECT node_id = (SELECT l.node_id FROM mycelium.local_node l), "
-                           "       is_active FROM mycelium.node_metadata WHERE node_id = $1");
-  if (who.execute({pg::text_param(node_id)}) == 0)
+  const std::optional<catalog::NodeRow> node = catalog::find_node(node_id);
+  if (!node)
     throw Error(sqlstate::kUndefinedObject,
                 "node \"" + node_id +
                     "\" is not registered: register it first "
                     "(mycelium.register_node, or mycelium register-node)");
-  if (pg::result_bool(0, 1).value_or(false))
+  if (node->is_local)
     throw Error(sqlstate::kInvalidParameterValue,
                 "node \"" + node_id +
                     "\" is this node (mycelium.local_node): a replica goes to "
                     "another node");
-  if (!pg::result_bool(0, 2).value_or(false))
+  if (!node->active)
     throw Error(sqlstate::kInactiveNode, "node \"" + node_id + "\" is not active");
-  static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
-                                   "WHERE node_id = $1 AND purpose = 'sync'");
-  if (credentials.execute({pg::text_param(node_id)}) == 0 && !find_peer(node_id).has_value())
+  if (!catalog::find_peer_login(node_id, catalog::PeerPurpose::Sync) && !find_peer(node_id))
     throw Error(sqlstate::kNoPeerCredentials,
                 "no sync credentials for node \"" + node_id +
                     "\": run mycelium.set_peer_credentials(node_id, 'sync', user, password)");
   ensure_peer(node_id);
-  static pg::Statement add("INSERT INTO mycelium.replicas (shard_id, node_id) VALUES ($1, $2) "
-                           "ON CONFLICT DO NOTHING");
-  if (add.execute({pg::text_param(shard_id), pg::text_param(node_id)}) == 0)
+  if (!catalog::insert_replica(shard_id, node_id))
     throw Error(sqlstate::kDuplicateObject,
                 "node \"" + node_id + "\" already holds a replica of shard \"" + shard_id + "\"");
   // The initial copy: the shard's whole chain, verified entry by entry on the replica.
@@ -468,10 +402,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
   ext::copy_progress_end();
   if (result.refusal)
     throw Error(sqlstate::kReplicaRefused, *result.refusal);
-  static pg::Statement active(
-      "UPDATE mycelium.replicas SET status = 'active' WHERE shard_id = $1 AND node_id = $2");
-  active.execute({pg::text_param(shard_id), pg::text_param(node_id)});
-  mark_synced(shard_id);
+  catalog::set_replica_active(shard_id, node_id);
+  catalog::mark_entries_synced(shard_id);
   PG_RETURN_VOID();
 }
 
@@ -480,8 +412,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_remove_replica) {
   const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
   require_primary(shard_id);
-  static pg::Statement remove("DELETE FROM mycelium.replicas WHERE shard_id = $1 AND node_id = $2");
-  if (remove.execute({pg::text_param(shard_id), pg::text_param(node_id)}) == 0)
+  if (!catalog::delete_replica(shard_id, node_id))
     throw Error(sqlstate::kUndefinedObject,
                 "node \"" + node_id + "\" holds no replica of shard \"" + shard_id + "\"");
   if (const std::optional<Peer> peer = find_peer(node_id))
@@ -525,13 +456,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_replica) {
     if (!peer)
       throw Error(sqlstate::kUndefinedObject,
                   "node \"" + node_id + "\" is not a peer of this node");
-    static pg::Statement local("SELECT records, encode(digest, 'hex') FROM mycelium.shard_digests "
-                               "WHERE shard_id = $1");
-    if (local.execute({pg::text_param(shard_id)}) > 0) {
-      local_records = pg::result_int(0, 1).value_or(0);
-      local_digest = pg::result_text(0, 2).value_or("");
+    if (const std::optional<catalog::ShardDigest> mine = catalog::shard_digest(shard_id)) {
+      local_records = mine->records;
+      local_digest = mine->digest_hex;
     }
-    if (const std::optional<ext::ShardRow> mine = ext::find_shard(shard_id, ext::RowLock::none)) {
+    if (const std::optional<catalog::ShardRow> mine =
+            catalog::find_shard(shard_id, catalog::RowLock::none)) {
       local_head = mine->head_seq;
       local_head_hash = to_hex(reinterpret_cast<const std::uint8_t *>(mine->head_hash.data()),
                                mine->head_hash.size());
@@ -575,17 +505,17 @@ MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
   check_shard_id(shard_id);
   const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
-  if (const std::optional<ext::ShardRow> existing = ext::find_shard(shard_id, ext::RowLock::none))
+  if (const std::optional<catalog::ShardRow> existing =
+          catalog::find_shard(shard_id, catalog::RowLock::none))
     throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists here (as " +
-                                                std::string(ext::to_string(existing->kind)) + ")");
-  static pg::Statement credentials("SELECT 1 FROM mycelium.peer_credentials "
-                                   "WHERE node_id = $1 AND purpose = 'read'");
-  if (credentials.execute({pg::text_param(node_id)}) == 0)
+                                                std::string(catalog::to_string(existing->kind)) +
+                                                ")");
+  if (!catalog::find_peer_login(node_id, catalog::PeerPurpose::Read))
     throw Error(sqlstate::kNoPeerCredentials,
                 "no read credentials for node \"" + node_id +
                     "\": run mycelium.set_peer_credentials(node_id, 'read', user, password)");
   const Peer peer = ensure_peer(node_id);
-  const std::string partition = ext::partition_name(shard_id);
+  const std::string partition = catalog::partition_name(shard_id);
   // The remote parent table with shard_id = … pushed down: the remote node prunes to its own
   // partition of the shard.
   pg::execute_sql("CREATE FOREIGN TABLE " + partition +
@@ -596,19 +526,20 @@ MYCELIUM_SQL_FUNCTION(mycelium_attach_remote_shard) {
     pg::execute_sql("ALTER TABLE " + partition + " ENABLE ALWAYS TRIGGER " + trigger);
   pg::execute_sql("GRANT SELECT ON " + partition +
                   " TO mycelium_admin, mycelium_validator, mycelium_miner");
-  ext::insert_shard(shard_id, partition, ext::ShardKind::Remote, node_id, 0, Datum(0), true);
+  catalog::insert_shard(shard_id, partition, catalog::ShardKind::Remote, node_id, 0, Datum(0),
+                        true);
   PG_RETURN_VOID();
 }
 
 MYCELIUM_SQL_FUNCTION(mycelium_detach_remote_shard) {
   const std::string shard_id = pg::text_arg(fcinfo, 0, "shard_id");
   pg::SpiConnection spi;
-  const ext::ShardRow shard = ext::existing_shard(shard_id, ext::RowLock::for_update);
-  if (shard.kind != ext::ShardKind::Remote)
+  const catalog::ShardRow shard = catalog::existing_shard(shard_id, catalog::RowLock::for_update);
+  if (shard.kind != catalog::ShardKind::Remote)
     throw Error(sqlstate::kNotRemoteShard, "shard \"" + shard_id + "\" is a " +
-                                               std::string(ext::to_string(shard.kind)) +
+                                               std::string(catalog::to_string(shard.kind)) +
                                                " here, not an attached remote shard");
   pg::execute_sql("DROP FOREIGN TABLE " + shard.partition_name);
-  ext::delete_shard(shard_id);
+  catalog::delete_shard(shard_id);
   PG_RETURN_VOID();
 }

@@ -1,6 +1,10 @@
 // create_shard and drop_shard: a shard is a LIST partition of mycelium.data plus its row in
 // mycelium.shards (responsible validators, replica count, audit chain head).
 #include "mycelium/error.hpp"
+#include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/nodes.hpp"
+#include "mycelium/catalog/records.hpp"
+#include "mycelium/catalog/replicas.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/hex.hpp"
@@ -31,14 +35,16 @@ std::string generate_shard_id() {
 
 namespace mycelium::ext {
 
-std::string create_shard_storage(const std::string &shard_id, ShardKind kind,
+std::string create_shard_storage(const std::string &shard_id, catalog::ShardKind kind,
                                  const std::optional<std::string> &primary_node,
                                  std::int32_t replicas, Datum validators, bool any_validator) {
-  if (const std::optional<ShardRow> existing = find_shard(shard_id, RowLock::for_update))
+  if (const std::optional<catalog::ShardRow> existing =
+          catalog::find_shard(shard_id, catalog::RowLock::for_update))
     throw Error(sqlstate::kDuplicateObject, "shard \"" + shard_id + "\" already exists (as " +
-                                                std::string(to_string(existing->kind)) + ")");
+                                                std::string(catalog::to_string(existing->kind)) +
+                                                ")");
 
-  const std::string partition = partition_name(shard_id);
+  const std::string partition = catalog::partition_name(shard_id);
   pg::execute_sql("CREATE TABLE " + partition + " PARTITION OF mycelium.data FOR VALUES IN (" +
                   pg::quote_literal(shard_id) + ")");
   // One key per shard: the per-partition form of PRIMARY KEY (shard_id, key).
@@ -56,7 +62,8 @@ std::string create_shard_storage(const std::string &shard_id, ShardKind kind,
                   " TO mycelium_admin, mycelium_validator, mycelium_miner");
   pg::execute_sql("GRANT INSERT, UPDATE, DELETE ON " + partition + " TO mycelium_validator");
 
-  insert_shard(shard_id, partition, kind, primary_node, replicas, validators, any_validator);
+  catalog::insert_shard(shard_id, partition, kind, primary_node, replicas, validators,
+                        any_validator);
   return partition;
 }
 
@@ -64,13 +71,10 @@ void drop_shard_storage(const std::string &shard_id, const std::string &partitio
                         bool drop_copied_log) {
   pg::execute_sql("DROP TABLE " + partition);
   InternalScope scope(InternalOp::DropShard, shard_id);
-  static pg::Statement tombstones("DELETE FROM mycelium.tombstones WHERE shard_id = $1");
-  tombstones.execute({pg::text_param(shard_id)});
-  if (drop_copied_log) {
-    static pg::Statement log("DELETE FROM mycelium.sync_changes WHERE shard_id = $1");
-    log.execute({pg::text_param(shard_id)});
-  }
-  delete_shard(shard_id);
+  catalog::delete_tombstones(shard_id);
+  if (drop_copied_log)
+    catalog::delete_audit_entries(shard_id);
+  catalog::delete_shard(shard_id);
 }
 
 } // namespace mycelium::ext
@@ -90,17 +94,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
   {
     pg::SpiConnection spi;
     if (!any_validator) {
-      static pg::Statement unknown(
-          "SELECT v FROM unnest($1::text[]) v WHERE v IS NULL OR NOT EXISTS ("
-          "  SELECT 1 FROM mycelium.node_metadata n WHERE n.node_id = v "
-          "   AND n.node_type = 'validator') LIMIT 1");
-      if (unknown.execute({pg::datum_param(TEXTARRAYOID, validators)}) > 0)
-        throw Error(sqlstate::kUndefinedObject, "validators: \"" +
-                                                    pg::result_text(0, 1).value_or("NULL") +
-                                                    "\" is not a registered validator");
+      if (const std::optional<std::string> unknown = catalog::first_non_validator(validators))
+        throw Error(sqlstate::kUndefinedObject,
+                    "validators: \"" + *unknown + "\" is not a registered validator");
     }
-    ext::create_shard_storage(shard_id, ext::ShardKind::Primary, std::nullopt, replicas, validators,
-                              any_validator);
+    ext::create_shard_storage(shard_id, catalog::ShardKind::Primary, std::nullopt, replicas,
+                              validators, any_validator);
     // Replicas on the nodes this node can reach (set_replica_count picks them); with none
     // reachable the shard is recorded as under-replicated in shard_health.
     static pg::Statement replicate("SELECT mycelium.set_replica_count($1, $2)");
@@ -115,24 +114,22 @@ MYCELIUM_SQL_FUNCTION(mycelium_drop_shard) {
   const bool force = !pg::arg_is_null(fcinfo, 1) && PG_GETARG_BOOL(1);
 
   pg::SpiConnection spi;
-  const ext::ShardRow shard = ext::existing_shard(shard_id, ext::RowLock::for_update);
+  const catalog::ShardRow shard = catalog::existing_shard(shard_id, catalog::RowLock::for_update);
   const std::string partition = shard.partition_name;
-  if (shard.kind != ext::ShardKind::Primary)
+  if (shard.kind != catalog::ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary,
-                "shard \"" + shard_id + "\" is a " + ext::to_string(shard.kind) +
+                "shard \"" + shard_id + "\" is a " + catalog::to_string(shard.kind) +
                     " here: remove it on its primary (remove_replica) or detach_remote_shard()");
 
-  static pg::Statement count("SELECT count(*) FROM mycelium.data WHERE shard_id = $1");
-  count.execute({pg::text_param(shard_id)});
-  const std::int64_t records = pg::result_int(0, 1).value_or(0);
+  const std::int64_t records = catalog::count_records(shard_id);
   if (records > 0 && !force)
     throw Error(sqlstate::kDependentObjectsStillExist,
                 "shard \"" + shard_id + "\" holds " + std::to_string(records) +
                     " record(s); drop it with force => true to discard them");
   // Its copies go first, so that no replica keeps a shard its primary no longer has.
-  static pg::Statement replicas("SELECT mycelium.remove_replica(shard_id, node_id) "
-                                "  FROM mycelium.replicas WHERE shard_id = $1");
-  replicas.execute({pg::text_param(shard_id)});
+  static pg::Statement remove_replica("SELECT mycelium.remove_replica($1, $2)");
+  for (const std::string &node_id : catalog::replica_nodes(shard_id))
+    remove_replica.execute({pg::text_param(shard_id), pg::text_param(node_id)});
   ext::drop_shard_storage(shard_id, partition, false);
   PG_RETURN_VOID();
 }

@@ -9,8 +9,9 @@
 namespace mycelium::ext {
 
 // The key named by mycelium.node_key_file, read on first use and again when the setting
-// changes or the file is replaced (another inode, size or modification time). Throws Error MC015 when the setting is empty, and the key file's own error (22023,
-// naming the file) when it cannot be read.
+// changes or the file is replaced (another inode, size or modification time). Throws Error MC015
+// when the setting is empty, and the key file's own error (22023, naming the file) when it cannot
+// be read.
 const SecretKey &node_key();
 
 } // namespace mycelium::ext

@@ -3,7 +3,7 @@
 // replica copies. Callers hold an SPI connection.
 #pragma once
 
-#include "mycelium/ext/shard_catalog.hpp"
+#include "mycelium/catalog/shards.hpp"
 #include "mycelium/pg/postgres.hpp"
 
 #include <cstdint>
@@ -14,7 +14,7 @@ namespace mycelium::ext {
 
 // Creates the partition and the shards row; returns the partition's qualified name.
 // Error 42710 if the shard exists here in any kind.
-std::string create_shard_storage(const std::string &shard_id, ShardKind kind,
+std::string create_shard_storage(const std::string &shard_id, catalog::ShardKind kind,
                                  const std::optional<std::string> &primary_node,
                                  std::int32_t replicas, Datum validators, bool any_validator);
 

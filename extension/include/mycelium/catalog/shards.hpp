@@ -1,6 +1,6 @@
-// mycelium.shards, read and written through typed functions: the extension's one owner of the
-// SQL against it (a shard's kind, partition, primary, responsible validators and audit chain
-// head). Callers hold an SPI connection.
+// mycelium.shards through typed functions: a shard's kind, partition, primary, responsible
+// validators and audit chain head. Part of the catalog (extension/src/catalog/), the only code
+// that holds SQL text against the extension's tables. Callers hold an SPI connection.
 #pragma once
 
 #include "mycelium/audit.hpp"
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace mycelium::ext {
+namespace mycelium::catalog {
 
 // What a shard is on this node (the column mycelium.shards.kind): its primary copy, a verified
 // replica of another node's primary, or an attached remote shard (a foreign table).
@@ -71,7 +71,4 @@ struct ShardHead {
 };
 ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer);
 
-// mycelium.local_node ("" before set_local_node).
-std::string local_node_id();
-
-} // namespace mycelium::ext
+} // namespace mycelium::catalog

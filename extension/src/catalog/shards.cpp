@@ -1,4 +1,4 @@
-#include "mycelium/ext/shard_catalog.hpp"
+#include "mycelium/catalog/shards.hpp"
 
 #include "mycelium/error.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -11,7 +11,7 @@ extern "C" {
 #include <iterator>
 #include <sstream>
 
-namespace mycelium::ext {
+namespace mycelium::catalog {
 
 namespace {
 
@@ -168,11 +168,4 @@ ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &s
   return head;
 }
 
-std::string local_node_id() {
-  static pg::Statement local("SELECT node_id FROM mycelium.local_node");
-  if (local.execute({}) == 0)
-    return {};
-  return pg::result_text(0, 1).value_or("");
-}
-
-} // namespace mycelium::ext
+} // namespace mycelium::catalog

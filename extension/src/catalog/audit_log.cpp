@@ -1,0 +1,159 @@
+#include "mycelium/catalog/audit_log.hpp"
+
+#include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/pg/spi.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/timestamp.h"
+}
+
+namespace mycelium::catalog {
+
+void append_audit_entry(const AuditAppend &e, AuditSource source) {
+  static pg::Statement written(
+      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+  static pg::Statement applied(
+      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, sync_status) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'applied')");
+  pg::Statement &insert = source == AuditSource::Primary ? written : applied;
+  ext::InternalScope scope(ext::InternalOp::AuditAppend);
+  insert.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.op),
+                  pg::text_param(e.key), pg::int4_param(e.version),
+                  pg::datum_param(JSONBOID, e.value, e.value_null), pg::text_param(e.created_by),
+                  pg::text_param(e.signature_hex),
+                  pg::datum_param(TIMESTAMPTZOID, TimestampTzGetDatum(e.created_at)),
+                  pg::text_param(e.origin_node),
+                  pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.prev_hash.data()),
+                                  e.prev_hash.size()),
+                  pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.entry_hash.data()),
+                                  e.entry_hash.size()),
+                  pg::text_param(e.link_signature_hex)});
+}
+
+std::optional<std::string> audit_entry_hash_at(const std::string &shard_id, std::int64_t seq) {
+  static pg::Statement at(
+      "SELECT entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 AND seq = $2");
+  if (at.execute({pg::text_param(shard_id), pg::int8_param(seq)}) == 0)
+    return std::nullopt;
+  return pg::result_bytes(0, 1);
+}
+
+std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::int64_t after_seq,
+                                            std::int64_t limit) {
+  static pg::Statement page(
+      "SELECT change_id, seq, op, key, version, value::text, created_by, signature, "
+      "       origin_node, prev_hash, "
+      "       (extract(epoch FROM created_at) * 1000000)::bigint, entry_hash, link_signature "
+      "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+  const std::uint64_t n =
+      page.execute({pg::text_param(shard_id), pg::int8_param(after_seq), pg::int8_param(limit)});
+  std::vector<AuditEntry> entries;
+  entries.reserve(n);
+  for (std::uint64_t row = 0; row < n; ++row) {
+    AuditEntry e;
+    e.change_id = pg::result_int(row, 1).value_or(0);
+    e.seq = pg::result_int(row, 2).value_or(0);
+    e.op = pg::result_text(row, 3).value_or("");
+    e.key = pg::result_text(row, 4).value_or("");
+    e.version = pg::result_int(row, 5).value_or(0);
+    e.value_json = pg::result_text(row, 6);
+    e.created_by = pg::result_text(row, 7).value_or("");
+    e.signature_hex = pg::result_text(row, 8).value_or("");
+    e.origin_node = pg::result_text(row, 9).value_or("");
+    e.prev_hash = pg::result_bytes(row, 10);
+    e.created_at_us = pg::result_int(row, 11).value_or(0);
+    e.entry_hash = pg::result_bytes(row, 12);
+    e.link_signature_hex = pg::result_text(row, 13).value_or("");
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+const std::string &inbox_rows_after_query() {
+  static const std::string query =
+      "SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
+      "origin_node, prev_hash, entry_hash, link_signature FROM mycelium.sync_changes "
+      "WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+  return query;
+}
+
+std::vector<std::string> audit_origins(const std::string &shard_id) {
+  static pg::Statement origins(
+      "SELECT DISTINCT origin_node FROM mycelium.sync_changes WHERE shard_id = $1");
+  const std::uint64_t n = origins.execute({pg::text_param(shard_id)});
+  std::vector<std::string> nodes;
+  for (std::uint64_t row = 0; row < n; ++row)
+    nodes.push_back(pg::result_text(row, 1).value_or(""));
+  return nodes;
+}
+
+void mark_entries_synced(const std::string &shard_id) {
+  static pg::Statement mark("UPDATE mycelium.sync_changes SET sync_status = 'synced' "
+                            " WHERE shard_id = $1 AND sync_status = 'pending' AND seq <= ("
+                            "   SELECT min(pushed_seq) FROM mycelium.replicas WHERE shard_id = $1 "
+                            "AND status = 'active')");
+  ext::InternalScope scope(ext::InternalOp::StatusUpdate);
+  mark.execute({pg::text_param(shard_id)});
+}
+
+void delete_audit_entries(const std::string &shard_id) {
+  static pg::Statement log("DELETE FROM mycelium.sync_changes WHERE shard_id = $1");
+  log.execute({pg::text_param(shard_id)});
+}
+
+std::optional<RecordMismatch> first_record_mismatch(const std::string &shard_id,
+                                                    std::int64_t base_seq) {
+  static pg::Statement problems(
+      "WITH latest AS ("
+      "  SELECT DISTINCT ON (c.key) c.change_id, c.key, c.op, c.version, c.value, c.created_by, "
+      "         c.signature "
+      "    FROM mycelium.sync_changes c WHERE c.shard_id = $1 AND c.seq > $2 "
+      "   ORDER BY c.key, c.seq DESC), "
+      "keys AS (SELECT l.key FROM latest l "
+      "         UNION SELECT d.key FROM mycelium.data d WHERE d.shard_id = $1 "
+      "         UNION SELECT t.key FROM mycelium.tombstones t WHERE t.shard_id = $1), "
+      "checked AS ("
+      "  SELECT k.key, l.change_id, CASE "
+      "    WHEN l.key IS NULL AND d.key IS NOT NULL THEN format("
+      "      'record %I (version %s) has no audit entry', k.key, d.version) "
+      "    WHEN l.key IS NULL THEN format('the tombstone of %I has no audit entry', k.key) "
+      "    WHEN l.op = 'put' AND d.key IS NULL THEN format("
+      "      'record %I is missing: the log''s latest entry for it is a put of version %s', "
+      "      k.key, l.version) "
+      "    WHEN l.op = 'put' AND (d.version, d.created_by) IS DISTINCT FROM (l.version, "
+      "l.created_by) "
+      "      THEN format('record %I is version %s by %s, but the log''s latest entry for it is a "
+      "put of version %s by %s', k.key, d.version, d.created_by, l.version, l.created_by) "
+      "    WHEN l.op = 'put' AND (d.signature IS DISTINCT FROM l.signature OR d.value IS DISTINCT "
+      "      FROM l.value) THEN format('record %I differs from the log''s put of version %s', "
+      "      k.key, l.version) "
+      "    WHEN l.op = 'put' AND t.version >= l.version THEN format("
+      "      'the tombstone of %I (version %s) is not older than its latest put (version %s)', "
+      "      k.key, t.version, l.version) "
+      "    WHEN l.op = 'delete' AND d.key IS NOT NULL THEN format("
+      "      'record %I (version %s) exists, but the log''s latest entry for it is a delete of "
+      "version %s', k.key, d.version, l.version) "
+      "    WHEN l.op = 'delete' AND (t.version, t.created_by, t.signature) IS DISTINCT FROM "
+      "      (l.version, l.created_by, l.signature) THEN format("
+      "      'the tombstone of %I does not match the log''s delete of version %s', "
+      "      k.key, l.version) "
+      "  END AS problem "
+      "  FROM keys k LEFT JOIN latest l ON l.key = k.key "
+      "  LEFT JOIN mycelium.data d ON d.shard_id = $1 AND d.key = k.key "
+      "  LEFT JOIN mycelium.tombstones t ON t.shard_id = $1 AND t.key = k.key) "
+      "SELECT count(*) OVER (), c.change_id, c.problem FROM checked c "
+      " WHERE c.problem IS NOT NULL ORDER BY c.key LIMIT 1");
+  if (problems.execute({pg::text_param(shard_id), pg::int8_param(base_seq)}) == 0)
+    return std::nullopt;
+  RecordMismatch mismatch;
+  mismatch.keys = pg::result_int(0, 1).value_or(1);
+  mismatch.change_id = pg::result_int(0, 2);
+  mismatch.problem = pg::result_text(0, 3).value_or("a record does not match the log");
+  return mismatch;
+}
+
+} // namespace mycelium::catalog
