@@ -74,7 +74,7 @@ private:
   std::uint64_t next_request_id_ = 1;
   // Statements that run every round: each failure episode logged once, and its end.
   RepeatedProblem cursors_problem_{"cannot read the DB sync cursors (mycelium.chain_heads)"};
-  RepeatedProblem serve_problem_{"cannot serve DB sync requests (mycelium.sync_changes)"};
+  RepeatedProblem serve_problem_{"cannot serve DB sync requests (mycelium.audit_log)"};
   RepeatedProblem apply_problem_{"cannot apply synced entries (mycelium.inbox)"};
 };
 

@@ -20,7 +20,7 @@ constexpr const char *kMissingPrivileges = R"sql(
   UNION ALL
   SELECT t.privilege || ' on mycelium.' || t.name
     FROM (VALUES ('node_metadata', 'SELECT'), ('node_stake', 'SELECT'), ('local_node', 'SELECT'),
-                 ('chain_heads', 'SELECT'), ('sync_changes', 'SELECT'),
+                 ('chain_heads', 'SELECT'), ('audit_log', 'SELECT'),
                  ('inbox', 'INSERT'), ('inbox_rejections', 'SELECT'),
                  ('blacklist', 'SELECT'), ('blacklist_lifts', 'SELECT')) AS t(name, privilege)
     JOIN pg_catalog.pg_class c
@@ -133,7 +133,7 @@ SyncPage page_after(Connection &db, const std::vector<p::SyncCursor> &cursors,
         db.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
                  "       (extract(epoch FROM created_at) * 1000000)::bigint, origin_node, "
                  "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature "
-                 "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 "
+                 "  FROM mycelium.audit_log WHERE shard_id = $1 AND seq > $2 "
                  " ORDER BY seq LIMIT $3",
                  {cursor.shard_id, std::to_string(cursor.last_seq), std::to_string(left + 1)});
     if (rows.size() > left) {

@@ -257,13 +257,13 @@ void setup_mycelium(Connection &db, const Node &self, const std::vector<const No
   db.scalar("CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator");
   for (const Node *node : nodes)
     if (node != &self)
-      db.scalar("SELECT mycelium.set_peer_credentials($1, 'sync', 'mycelium_sync')", {node->id});
+      db.scalar("SELECT mycelium.set_peer_credentials($1, 'push', 'mycelium_sync')", {node->id});
 }
 
 // ALTER SYSTEM + reload: the worker picks the new interval up on its next wake-up (the reload
 // wakes it), runs one round and then waits the new interval.
 void set_sync_interval(Connection &db, const std::string &interval) {
-  db.scalar("ALTER SYSTEM SET mycelium.sync_interval = '" + interval + "'");
+  db.scalar("ALTER SYSTEM SET mycelium.push_interval = '" + interval + "'");
   db.scalar("SELECT pg_reload_conf()");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 }
@@ -282,14 +282,14 @@ double wait_until(Connection &db, const std::string &sql, const std::string &exp
   }
 }
 
-// A sync_now that runs while the worker is in a round pushing the same shard can wait forever:
+// A push_now that runs while the worker is in a round pushing the same shard can wait forever:
 // each waits for the other's transaction, one on each node, which neither node's deadlock
 // detector sees. The benchmark pushes only while the worker is idle.
 void wait_for_idle_worker(Connection &db) {
   wait_until(db,
-             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mycelium sync worker' "
+             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mycelium push worker' "
              "AND state = 'active'",
-             "0", 60, "the sync worker to finish its round");
+             "0", 60, "the push worker to finish its round");
 }
 
 // perf record -a -g while a phase runs (--perf FILE): started before, stopped (SIGINT) after.
@@ -328,7 +328,7 @@ struct Options {
   double rate = 2000;      // signed writes per second in the lag phase, all clients together
   double duration = 30;    // seconds of the lag phase
   int clients = 4;         // lag phase: writer threads, each with its own shard
-  int sync_interval = 100; // ms, lag phase
+  int push_interval = 100; // ms, lag phase
   int poll_ms = 20;        // lag phase: how often the replica is polled
   std::string perf_output;
   int primary_postmaster = 0, replica_postmaster = 0; // found by the driver, for CpuMeter
@@ -353,7 +353,7 @@ struct Throughput {
   double logical_worker_start = 0; // seconds from ENABLE until the apply worker was seen
 };
 
-// Phases 2 and 3: N signed rows pushed to the replica by sync_now (one shard per batch size),
+// Phases 2 and 3: N signed rows pushed to the replica by push_now (one shard per batch size),
 // then the same rows through native logical replication.
 Throughput measure_throughput(const Options &o, const Node &primary, Connection &p, Connection &r) {
   Throughput t;
@@ -368,7 +368,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   std::size_t total = 0;
   for (const SyncRun &run : runs) {
     // Replica added while the shard is empty: the rows written next take the incremental path
-    // (the worker is paused, so nothing moves until sync_now).
+    // (the worker is paused, so nothing moves until push_now).
     p.scalar("SELECT mycelium.create_shard($1, replicas => 0)", {run.shard});
     p.scalar("SELECT mycelium.add_replica($1, $2)", {run.shard, kReplicaId});
     total += run.rows;
@@ -385,7 +385,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   t.prewrite_rate = static_cast<double>(total) / seconds_since(write_start);
   std::fprintf(stderr, "  %.0f signed rows/s\n", t.prewrite_rate);
   for (const SyncRun &run : runs)
-    if (p.scalar("SELECT lag_changes FROM mycelium.sync_status WHERE shard_id = $1", {run.shard}) !=
+    if (p.scalar("SELECT lag_changes FROM mycelium.push_status WHERE shard_id = $1", {run.shard}) !=
         std::to_string(run.rows))
       throw std::runtime_error("the paused worker pushed rows of " + run.shard + " early");
 
@@ -393,18 +393,18 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   for (SyncRun &run : runs) {
     // Every push starts from the same state: nothing dirty, and no dead versions of the shards'
     // rows (each applied entry updates its shard's row) left by the previous push. Not a
-    // database-wide VACUUM: its invalidations wake the idle sync worker (a catch-up interrupt
-    // sets its latch), which then runs a round whatever mycelium.sync_interval says.
+    // database-wide VACUUM: its invalidations wake the idle push worker (a catch-up interrupt
+    // sets its latch), which then runs a round whatever mycelium.push_interval says.
     for (Connection *db : {&p, &r}) {
       db->scalar("VACUUM mycelium.shards");
       db->scalar("CHECKPOINT");
     }
-    if (p.scalar("SELECT lag_changes FROM mycelium.sync_status WHERE shard_id = $1", {run.shard}) !=
+    if (p.scalar("SELECT lag_changes FROM mycelium.push_status WHERE shard_id = $1", {run.shard}) !=
         std::to_string(run.rows))
-      throw std::runtime_error("the sync worker pushed " + run.shard + " before sync_now");
+      throw std::runtime_error("the push worker pushed " + run.shard + " before push_now");
     wait_for_idle_worker(p);
     Connection pusher(conninfo(o.primary_port, "mycelium"), "mycelium-bench");
-    pusher.scalar("SET mycelium.sync_batch_size = " + std::to_string(run.batch_size));
+    pusher.scalar("SET mycelium.push_batch_size = " + std::to_string(run.batch_size));
     std::string pushed;
     const double primary_cpu = process_cpu_seconds(pusher.backend_pid());
     CpuMeter cpu(o.primary_postmaster, o.replica_postmaster);
@@ -414,7 +414,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
       profile = profile && !run.profiled;
       PerfRecording perf(run.profiled ? o.perf_output : "");
       const auto start = Clock::now();
-      pushed = pusher.scalar("SELECT mycelium.sync_now($1)", {run.shard});
+      pushed = pusher.scalar("SELECT mycelium.push_now($1)", {run.shard});
       run.seconds = seconds_since(start);
     }
     cpu.stop();
@@ -427,7 +427,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
     run.replica_cpu = applier.empty() ? 0 : process_cpu_seconds(std::stoi(applier));
     run.rate = static_cast<double>(run.rows) / run.seconds;
     std::fprintf(stderr,
-                 "  sync_now('%s'), sync_batch_size=%d: %s entries in %.2f s = %.0f/s (CPU s: "
+                 "  push_now('%s'), push_batch_size=%d: %s entries in %.2f s = %.0f/s (CPU s: "
                  "pushing backend %.2f, applying backend %.2f, both clusters %.2f, machine "
                  "%.2f)\n",
                  run.shard.c_str(), run.batch_size, pushed.c_str(), run.seconds, run.rate,
@@ -441,10 +441,10 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
     }
     if (pushed != std::to_string(run.rows))
       throw std::runtime_error(
-          "sync_now pushed " + pushed + " entries, expected " + std::to_string(run.rows) + ": " +
+          "push_now pushed " + pushed + " entries, expected " + std::to_string(run.rows) + ": " +
           p.scalar("SELECT string_agg(format('%s pushed %s at %s (now %s), lag %s, error %s', "
                    "shard_id, last_pushed_seq, pushed_at, now(), lag_changes, last_error), '; ') "
-                   "FROM mycelium.sync_status"));
+                   "FROM mycelium.push_status"));
     const auto check = p.query("SELECT local_records, remote_records, match FROM "
                                "mycelium.verify_replica($1, $2)",
                                {run.shard, kReplicaId});
@@ -539,7 +539,7 @@ struct Lag {
   double solo_rate = 0, solo_seconds = 0, solo_p50 = 0; // unpaced, shards without a replica
   double solo_clusters_cpu = 0, solo_machine_cpu = 0;
   // CPU seconds while the writers ran (and the replica caught up): the writers' backends, the
-  // sync worker, the replica's backend that applies its pushes, the whole machine.
+  // push worker, the replica's backend that applies its pushes, the whole machine.
   double writers_cpu = 0, worker_cpu = 0, replica_cpu = 0, cpu_window = 0;
   double clusters_cpu = 0, driver_cpu = 0, machine_cpu = 0;
 };
@@ -634,8 +634,8 @@ Writes run_writers(const Options &o, const std::vector<std::string> &shards,
 }
 
 // Phase 4: `clients` threads each write signed single-row puts to their own shard, paced so
-// that together they make `rate` writes/s, for `duration` seconds, while the sync worker runs
-// every `sync_interval` ms. A poller reads the replica's chain heads every `poll_ms` ms; a row
+// that together they make `rate` writes/s, for `duration` seconds, while the push worker runs
+// every `push_interval` ms. A poller reads the replica's chain heads every `poll_ms` ms; a row
 // has arrived once its shard's head on the replica reaches the row's seq. Its lag is the time
 // from the return of its commit on the primary to the end of the first poll that saw it there.
 Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
@@ -681,10 +681,10 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
                  w.rows, w.seconds, w.rate);
   }
   p.scalar("CHECKPOINT");
-  set_sync_interval(p, std::to_string(o.sync_interval) + "ms");
-  lag.batch_size = p.scalar("SHOW mycelium.sync_batch_size");
-  std::fprintf(stderr, "lag: %.0f signed puts/s for %.0f s, sync_interval %d ms\n", o.rate,
-               o.duration, o.sync_interval);
+  set_sync_interval(p, std::to_string(o.push_interval) + "ms");
+  lag.batch_size = p.scalar("SHOW mycelium.push_batch_size");
+  std::fprintf(stderr, "lag: %.0f signed puts/s for %.0f s, push_interval %d ms\n", o.rate,
+               o.duration, o.push_interval);
 
   // The poller: (time, head) each time a shard's head on the replica moves.
   struct Sample {
@@ -733,7 +733,7 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
   });
 
   const std::string worker =
-      p.scalar("SELECT pid FROM pg_stat_activity WHERE backend_type = 'mycelium sync worker'");
+      p.scalar("SELECT pid FROM pg_stat_activity WHERE backend_type = 'mycelium push worker'");
   const double worker_cpu = worker.empty() ? 0 : process_cpu_seconds(std::stoi(worker));
   CpuMeter cpu(o.primary_postmaster, o.replica_postmaster);
   cpu.start();
@@ -781,7 +781,7 @@ Lag measure_lag(const Options &o, const Node &primary, Connection &p) {
     if (samples[c].empty() || samples[c].back().head < targets[c])
       throw std::runtime_error("the replica of " + shards[c] + " did not catch up within 60 s");
     const auto seqs =
-        p.query("SELECT key, seq FROM mycelium.sync_changes WHERE shard_id = $1", {shards[c]});
+        p.query("SELECT key, seq FROM mycelium.audit_log WHERE shard_id = $1", {shards[c]});
     if (seqs.size() != w.committed[c].size())
       throw std::runtime_error("shard " + shards[c] + " holds " + std::to_string(seqs.size()) +
                                " entries, expected " + std::to_string(w.committed[c].size()));
@@ -843,7 +843,7 @@ Options parse_options(int argc, char **argv) {
     else if (arg == "--clients")
       o.clients = static_cast<int>(number(value, 1));
     else if (arg == "--sync-interval")
-      o.sync_interval = static_cast<int>(number(value, 10));
+      o.push_interval = static_cast<int>(number(value, 10));
     else if (arg == "--poll")
       o.poll_ms = static_cast<int>(number(value, 1));
     else if (arg == "--perf")
@@ -891,7 +891,7 @@ int run(int argc, char **argv) {
   setup_mycelium(r, replica, nodes);
   o.primary_postmaster = postmaster_of(p);
   o.replica_postmaster = postmaster_of(r);
-  // The worker is paused until the lag phase: sync_now alone pushes.
+  // The worker is paused until the lag phase: push_now alone pushes.
   set_sync_interval(p, "1h");
 
   const std::string pg_version = p.scalar("SHOW server_version");
@@ -935,7 +935,7 @@ int run(int argc, char **argv) {
               fixed(t.logical_worker_start, 2).c_str(), num(static_cast<double>(o.rows)).c_str(),
               fixed(t.logical_seconds, 2).c_str(), num(t.logical_rate).c_str());
   for (const SyncRun &s : t.runs)
-    std::printf("| mycelium `sync_now`, sync_batch_size=%d%s | %s | %s | %s | %s | %s | %s (%s %% "
+    std::printf("| mycelium `push_now`, push_batch_size=%d%s | %s | %s | %s | %s | %s | %s (%s %% "
                 "of target) | %s / %s / %s / %s |\n",
                 s.batch_size, s.profiled ? " (under perf record)" : "",
                 num(static_cast<double>(s.rows)).c_str(), fixed(s.seconds, 2).c_str(),
@@ -967,8 +967,8 @@ int run(int argc, char **argv) {
   std::printf("| put latency on the primary p50 / p99 | %s / %s ms |\n",
               fixed(1000 * lag.latency_p50, 2).c_str(), fixed(1000 * lag.latency_p99, 2).c_str());
   std::printf("| latest start of a put behind its schedule | %s |\n", ms(lag.max_behind).c_str());
-  std::printf("| mycelium.sync_interval / sync_batch_size (worker) | %d ms / %s |\n",
-              o.sync_interval, lag.batch_size.c_str());
+  std::printf("| mycelium.push_interval / push_batch_size (worker) | %d ms / %s |\n",
+              o.push_interval, lag.batch_size.c_str());
   std::printf("| replica lag p50 | %s |\n", ms(percentile(lag.lags, 0.50)).c_str());
   std::printf("| replica lag p95 | %s |\n", ms(percentile(lag.lags, 0.95)).c_str());
   std::printf("| replica lag p99 | **%s** |\n", ms(p99).c_str());
@@ -978,7 +978,7 @@ int run(int argc, char **argv) {
       num(static_cast<double>(lag.deliveries)).c_str(),
       fixed(static_cast<double>(lag.rows) / std::max<std::uint64_t>(lag.deliveries, 1), 0).c_str());
   std::printf("| replica caught up after the last write | %s |\n", ms(lag.drain_seconds).c_str());
-  std::printf("| CPU s in those %s s (of %s available): writers' backends / sync worker / "
+  std::printf("| CPU s in those %s s (of %s available): writers' backends / push worker / "
               "replica's applying backend / both clusters in all / this driver / whole machine | "
               "%s / %s / %s / %s / %s / %s |\n",
               fixed(lag.cpu_window, 1).c_str(), fixed(cores * lag.cpu_window, 1).c_str(),

@@ -9,13 +9,13 @@
 #
 # Environment: ROWS           rows per throughput run (default 30000; a push costs more per row
 #                             the more rows it carries: 50000 take minutes)
-#              BATCH_SIZES    mycelium.sync_batch_size values for sync_now (default 500,2000)
+#              BATCH_SIZES    mycelium.push_batch_size values for push_now (default 500,2000)
 #              RATE           signed writes/s in the lag phase (default 2000)
 #              DURATION       seconds of the lag phase (default 30)
 #              CLIENTS        writer threads in the lag phase, one shard each (default 4)
-#              SYNC_INTERVAL  mycelium.sync_interval in ms during the lag phase (default 100)
+#              SYNC_INTERVAL  mycelium.push_interval in ms during the lag phase (default 100)
 #              FSYNC          on (default) or off
-#              PERF           1: perf record -a -g during the first sync_now (its timing is
+#              PERF           1: perf record -a -g during the first push_now (its timing is
 #                             then not comparable); the recording is kept in
 #                             $BUILD_DIR/bench/replication-perf.data, flat profiles of the
 #                             pushing (primary) and applying (replica) backends go to
@@ -114,8 +114,8 @@ for i in "${!NODES[@]}"; do
   }
 done
 
-# Settings of both clusters. The sync worker starts paused (a round an hour; it runs one round
-# when it starts and one on each reload): the driver pushes with sync_now until the lag phase.
+# Settings of both clusters. The push worker starts paused (a round an hour; it runs one round
+# when it starts and one on each reload): the driver pushes with push_now until the lag phase.
 # The databases are made in single-user mode, before the servers start, so that the worker finds
 # mycelium.database at once (it exits and is restarted 5 s later when it does not).
 for node in "${NODES[@]}"; do
@@ -124,7 +124,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$DIR/sock'
 shared_preload_libraries = 'mycelium'
 mycelium.database = 'mycelium'
-mycelium.sync_interval = '1h'
+mycelium.push_interval = '1h'
 max_worker_processes = 16
 wal_level = logical
 shared_buffers = 256MB

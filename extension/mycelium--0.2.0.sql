@@ -107,7 +107,7 @@ CREATE TABLE mycelium.shards (
   -- Validators allowed to write the shard; NULL means every active validator.
   validators  text[],
   created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  -- Head of the shard's audit chain: seq and entry_hash of its last sync_changes entry.
+  -- Head of the shard's audit chain: seq and entry_hash of its last audit_log entry.
   head_seq    bigint NOT NULL DEFAULT 0,
   head_hash   bytea NOT NULL DEFAULT '\x0000000000000000000000000000000000000000000000000000000000000000',
   -- The chain's seq when this shard was created here. A primary shard id used before continues
@@ -179,7 +179,7 @@ CREATE FUNCTION mycelium.current_version(shard_id text, key text) RETURNS intege
 ------------------------------------------------------------------------------------------------
 -- Every accepted modification, appended by the verifying triggers in the same transaction.
 -- Entries of a shard form a hash chain (SIGNING.md, "Audit chain").
-CREATE TABLE mycelium.sync_changes (
+CREATE TABLE mycelium.audit_log (
   change_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   shard_id     text NOT NULL,
   seq          bigint NOT NULL,
@@ -199,7 +199,7 @@ CREATE TABLE mycelium.sync_changes (
   -- Replication status; the only columns that may change, and only through the extension.
   -- pending: not yet on every active replica; synced: on all of them; applied: an entry this
   -- node received as a replica.
-  sync_status  text NOT NULL DEFAULT 'pending' CHECK (sync_status IN ('pending', 'synced', 'applied')),
+  push_state  text NOT NULL DEFAULT 'pending' CHECK (push_state IN ('pending', 'synced', 'applied')),
   attempts     integer NOT NULL DEFAULT 0,
   last_attempt timestamptz,
   last_error   text,
@@ -280,12 +280,12 @@ ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER verify_tombstone;
 CREATE FUNCTION mycelium.guard_audit_log() RETURNS trigger
   AS 'MODULE_PATHNAME', 'mycelium_guard_audit_log'
   LANGUAGE C;
-CREATE TRIGGER guard_audit_log BEFORE INSERT OR UPDATE OR DELETE ON mycelium.sync_changes
+CREATE TRIGGER guard_audit_log BEFORE INSERT OR UPDATE OR DELETE ON mycelium.audit_log
   FOR EACH ROW EXECUTE FUNCTION mycelium.guard_audit_log();
-CREATE TRIGGER guard_audit_log_truncate BEFORE TRUNCATE ON mycelium.sync_changes
+CREATE TRIGGER guard_audit_log_truncate BEFORE TRUNCATE ON mycelium.audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log();
-ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
-ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log_truncate;
+ALTER TABLE mycelium.audit_log ENABLE ALWAYS TRIGGER guard_audit_log;
+ALTER TABLE mycelium.audit_log ENABLE ALWAYS TRIGGER guard_audit_log_truncate;
 CREATE TRIGGER guard_tombstones_truncate BEFORE TRUNCATE ON mycelium.tombstones
   FOR EACH STATEMENT EXECUTE FUNCTION mycelium.guard_audit_log();
 ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER guard_tombstones_truncate;
@@ -306,12 +306,12 @@ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA mycelium TO mycelium_replicator;
 
--- Credentials this node uses to reach other nodes: 'sync' (a login in mycelium_replicator
+-- Credentials this node uses to reach other nodes: 'push' (a login in mycelium_replicator
 -- there) and 'read' (a login in mycelium_miner there, for attached remote shards). Superusers
 -- only: no grant on this table to anyone.
 CREATE TABLE mycelium.peer_credentials (
   node_id  text NOT NULL REFERENCES mycelium.node_metadata ON DELETE CASCADE,
-  purpose  text NOT NULL CHECK (purpose IN ('sync', 'read')),
+  purpose  text NOT NULL CHECK (purpose IN ('push', 'read')),
   username text NOT NULL,
   password text,
   PRIMARY KEY (node_id, purpose)
@@ -322,8 +322,8 @@ CREATE FUNCTION mycelium.set_peer_credentials(node_id text, purpose text, userna
   AS $$
 BEGIN
   PERFORM mycelium._check_node_id($1);
-  IF $2 IS NULL OR $2 NOT IN ('sync', 'read') THEN
-    RAISE EXCEPTION 'purpose must be ''sync'' or ''read'', got %', COALESCE(quote_literal($2), 'NULL')
+  IF $2 IS NULL OR $2 NOT IN ('push', 'read') THEN
+    RAISE EXCEPTION 'purpose must be ''push'' or ''read'', got %', COALESCE(quote_literal($2), 'NULL')
       USING ERRCODE = '22023';
   END IF;
   IF $3 IS NULL OR $3 = '' THEN
@@ -355,7 +355,7 @@ END $$;
 CREATE TABLE mycelium.peer_servers (
   node_id     text PRIMARY KEY REFERENCES mycelium.node_metadata ON DELETE CASCADE,
   peer_no     integer GENERATED ALWAYS AS IDENTITY UNIQUE,
-  sync_server name NOT NULL,
+  push_server name NOT NULL,
   read_server name NOT NULL,
   schema_name name NOT NULL
 );
@@ -462,12 +462,12 @@ CREATE FUNCTION mycelium.add_replica(shard_id text, node_id text) RETURNS void
 CREATE FUNCTION mycelium.remove_replica(shard_id text, node_id text) RETURNS void
   AS 'MODULE_PATHNAME', 'mycelium_remove_replica'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-CREATE FUNCTION mycelium.sync_now(shard_id text DEFAULT NULL) RETURNS bigint
-  AS 'MODULE_PATHNAME', 'mycelium_sync_now'
+CREATE FUNCTION mycelium.push_now(shard_id text DEFAULT NULL) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'mycelium_push_now'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
--- The background worker's round: like sync_now, but replicas in backoff wait.
-CREATE FUNCTION mycelium._sync_round() RETURNS bigint
-  AS 'MODULE_PATHNAME', 'mycelium_sync_round'
+-- The background worker's round: like push_now, but replicas in backoff wait.
+CREATE FUNCTION mycelium._push_round() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'mycelium_push_round'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION mycelium.verify_replica(shard_id text, node_id text,
     OUT local_records bigint, OUT remote_records bigint, OUT local_digest text,
@@ -476,7 +476,7 @@ CREATE FUNCTION mycelium.verify_replica(shard_id text, node_id text,
   AS 'MODULE_PATHNAME', 'mycelium_verify_replica'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
--- Picks target nodes itself: active nodes with sync credentials, fewest replicas first.
+-- Picks target nodes itself: active nodes with push credentials, fewest replicas first.
 CREATE FUNCTION mycelium.set_replica_count(shard_id text, n integer) RETURNS integer
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$
@@ -498,7 +498,7 @@ BEGIN
   WHILE have < n LOOP
     SELECT m.node_id INTO target
       FROM mycelium.node_metadata m
-      JOIN mycelium.peer_credentials c ON c.node_id = m.node_id AND c.purpose = 'sync'
+      JOIN mycelium.peer_credentials c ON c.node_id = m.node_id AND c.purpose = 'push'
      WHERE m.is_active
        AND m.node_id <> (SELECT l.node_id FROM mycelium.local_node l)
        AND NOT EXISTS (SELECT 1 FROM mycelium.replicas r WHERE r.shard_id = $1 AND r.node_id = m.node_id)
@@ -509,8 +509,8 @@ BEGIN
     have := have + 1;
   END LOOP;
   IF have < n THEN
-    RAISE WARNING 'shard "%" has % of the % replicas wanted: no other active node with sync credentials can hold another', $1, have, n
-      USING HINT = 'Register more nodes and give this node their sync logins (mycelium.set_peer_credentials); shard_health shows the shard as under-replicated until then.';
+    RAISE WARNING 'shard "%" has % of the % replicas wanted: no other active node with push credentials can hold another', $1, have, n
+      USING HINT = 'Register more nodes and give this node their push logins (mycelium.set_peer_credentials); shard_health shows the shard as under-replicated until then.';
   END IF;
   WHILE have > n LOOP
     SELECT r.node_id INTO target FROM mycelium.replicas r WHERE r.shard_id = $1
@@ -544,25 +544,25 @@ CREATE VIEW mycelium.replica_copy_progress AS
          started_at
     FROM mycelium._replica_copy_progress();
 
--- The sync worker of this server (shared_preload_libraries): the database it serves, whether
+-- The push worker of this server (shared_preload_libraries): the database it serves, whether
 -- the extension is there, its last round. No row: the library is not preloaded, so no worker
--- runs (sync_now() still works). pid NULL: the worker stopped.
-CREATE FUNCTION mycelium._sync_worker(OUT pid integer, OUT database text,
+-- runs (push_now() still works). pid NULL: the worker stopped.
+CREATE FUNCTION mycelium._push_worker(OUT pid integer, OUT database text,
     OUT extension_present boolean, OUT started_at timestamptz, OUT last_round_at timestamptz,
     OUT rounds bigint, OUT entries_pushed bigint)
   RETURNS SETOF record
-  AS 'MODULE_PATHNAME', 'mycelium_sync_worker_state'
+  AS 'MODULE_PATHNAME', 'mycelium_push_worker_state'
   LANGUAGE C VOLATILE;
-CREATE VIEW mycelium.sync_worker AS
+CREATE VIEW mycelium.push_worker AS
   SELECT pid, database, database = pg_catalog.current_database() AS serves_this_database,
          extension_present, started_at, last_round_at, rounds, entries_pushed
-    FROM mycelium._sync_worker();
+    FROM mycelium._push_worker();
 
-CREATE VIEW mycelium.sync_status AS
+CREATE VIEW mycelium.push_status AS
   SELECT r.shard_id, r.node_id, r.status, r.pushed_seq AS last_pushed_seq,
          s.head_seq - r.pushed_seq AS lag_changes,
          COALESCE(extract(epoch FROM pg_catalog.now() - (
-           SELECT c.created_at FROM mycelium.sync_changes c
+           SELECT c.created_at FROM mycelium.audit_log c
             WHERE c.shard_id = r.shard_id AND c.seq = r.pushed_seq + 1)), 0)::double precision
            AS lag_seconds,
          r.pushed_at, r.attempts, r.last_attempt, r.next_attempt, r.last_error
@@ -849,10 +849,10 @@ GRANT EXECUTE ON FUNCTION mycelium.version(), mycelium.signing_payload(text, tex
   mycelium.registration_payload(text, text, text, text, integer, text, jsonb),
   mycelium.verify_signature(text, bytea, text),
   mycelium.canonical_json(jsonb), mycelium.get(text, text), mycelium.current_version(text, text),
-  mycelium.verify_audit(text), mycelium._replica_copy_progress(), mycelium._sync_worker()
+  mycelium.verify_audit(text), mycelium._replica_copy_progress(), mycelium._push_worker()
   TO mycelium_admin, mycelium_validator, mycelium_miner;
 GRANT SELECT ON mycelium.node_metadata, mycelium.shards, mycelium.data, mycelium.tombstones,
-  mycelium.sync_changes, mycelium.local_node
+  mycelium.audit_log, mycelium.local_node
   TO mycelium_admin, mycelium_validator, mycelium_miner;
 
 -- Validators write records, and only records; every write is verified by the triggers.
@@ -867,9 +867,9 @@ GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;
 GRANT SELECT ON mycelium.replicas, mycelium.peer_servers, mycelium.inbox_rejections,
-  mycelium.replica_controls, mycelium.sync_worker,
+  mycelium.replica_controls, mycelium.push_worker,
   mycelium.replica_copy_progress,
-  mycelium.sync_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
+  mycelium.push_status, mycelium.shard_health, mycelium.chain_heads, mycelium.shard_digests
   TO mycelium_admin, mycelium_validator, mycelium_miner;
 
 -- Blacklist and peers. The agent (a member of mycelium_replicator) delivers entries and
@@ -894,7 +894,7 @@ GRANT EXECUTE ON FUNCTION
   mycelium.drop_shard(text, boolean), mycelium.set_local_node(text),
   mycelium.set_peer_credentials(text, text, text, text), mycelium.set_node_database(text, text),
   mycelium.add_replica(text, text), mycelium.remove_replica(text, text),
-  mycelium.set_replica_count(text, integer), mycelium.sync_now(text),
+  mycelium.set_replica_count(text, integer), mycelium.push_now(text),
   mycelium.verify_replica(text, text), mycelium.attach_remote_shard(text, text),
   mycelium.detach_remote_shard(text)
   TO mycelium_admin;

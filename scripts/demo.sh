@@ -3,11 +3,11 @@
 # PostgreSQL 15 servers on loopback ports, each with the mycelium extension preloaded: node 1 and
 # node 2 are validators' databases, node 3 a miner's. The nodes get keys and register each other
 # (signed registrations), the operator gives them logins for their clients and for each other,
-# node-1 writes signed data with the mycelium CLI and its sync worker pushes the writes to
+# node-1 writes signed data with the mycelium CLI and its push worker pushes the writes to
 # replicas on nodes 2 and 3; the miner reads a shard it does not hold through postgres_fdw; the
 # databases refuse forged writes, writes to a replica and miners' writes; the audit chain is the
 # same on every node. Then a mycelium-agent starts beside each node: the agents authenticate
-# each other (/status, the peers each database recorded, /metrics) and, with node 1's sync worker
+# each other (/status, the peers each database recorded, /metrics) and, with node 1's push worker
 # paused, carry one more write to nodes 2 and 3 themselves; SIGTERM stops them. Exits nonzero as
 # soon as something does not behave as shown (a refused write that succeeds, a record missing on
 # a replica, an agent without its peers). The agents are killed, the servers stopped and their
@@ -178,8 +178,8 @@ refused() {
 ########################################################################################
 step "Three throwaway PostgreSQL servers: node 1 and node 2 for validators, node 3 for a miner"
 note "each: initdb (as postgres; the operator on the Unix socket, every other login by password),"
-note "then pg_ctl start with shared_preload_libraries=mycelium (its sync worker serves database"
-note "mycelium: -c mycelium.database=mycelium) and mycelium.sync_interval = 200ms"
+note "then pg_ctl start with shared_preload_libraries=mycelium (its push worker serves database"
+note "mycelium: -c mycelium.database=mycelium) and mycelium.push_interval = 200ms"
 chown postgres: "$MYCELIUM_MN_DIR" 2>/dev/null || [ "$(id -un)" = postgres ] ||
   fail "cannot give $MYCELIUM_MN_DIR to postgres"
 mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
@@ -195,7 +195,7 @@ done
 for i in 1 2 3; do
   wait "${pids[i - 1]}" || fail "initdb of node $i failed"
   rm -f "$MYCELIUM_MN_DIR/node$i.initdb.log"
-  echo "mycelium.sync_interval = '200ms'" >>"$(mn_datadir "$i")/postgresql.conf"
+  echo "mycelium.push_interval = '200ms'" >>"$(mn_datadir "$i")/postgresql.conf"
 done
 progress_done
 progress "starting the servers:"
@@ -267,7 +267,7 @@ for i in 1 2 3; do
 done
 
 ########################################################################################
-step "Logins: each node's own client, one sync login per peer (pushing replicas), one for reading"
+step "Logins: each node's own client, one push login per peer (pushing replicas), one for reading"
 client=([1]=validator_1 [2]=validator_2 [3]=miner_3)
 group=([1]=mycelium_validator [2]=mycelium_validator [3]=mycelium_miner)
 for i in 1 2 3; do
@@ -278,7 +278,7 @@ done
 for i in 1 2 3; do
   on_quiet "$i" "CREATE ROLE ${client[i]} LOGIN PASSWORD '${PW[${client[i]}]}' IN ROLE ${group[i]}" \
     "CREATE ROLE ${client[i]} LOGIN PASSWORD '…' IN ROLE ${group[i]}"
-  # One sync login per peer that pushes here: each can be revoked without the others.
+  # One push login per peer that pushes here: each can be revoked without the others.
   for j in 1 2 3; do
     [ "$j" -ne "$i" ] || continue
     on_quiet "$i" "CREATE ROLE sync_node_$j LOGIN PASSWORD '${PW[sync${j}at$i]}' IN ROLE mycelium_replicator" \
@@ -286,12 +286,12 @@ for i in 1 2 3; do
   done
   on_quiet "$i" "CREATE ROLE mycelium_reader LOGIN PASSWORD '${PW[read$i]}' IN ROLE mycelium_miner" \
     "CREATE ROLE mycelium_reader LOGIN PASSWORD '…' IN ROLE mycelium_miner"
-  # How this node logs in to the other two: the sync login each made for it, and their reader.
+  # How this node logs in to the other two: the push login each made for it, and their reader.
   values=() shown=()
   for j in 1 2 3; do
     [ "$j" -ne "$i" ] || continue
-    values+=("('node-$j', 'sync', 'sync_node_$i', '${PW[sync${i}at$j]}'), ('node-$j', 'read', 'mycelium_reader', '${PW[read$j]}')")
-    shown+=("('node-$j', 'sync', 'sync_node_$i', '…'), ('node-$j', 'read', 'mycelium_reader', '…')")
+    values+=("('node-$j', 'push', 'sync_node_$i', '${PW[sync${i}at$j]}'), ('node-$j', 'read', 'mycelium_reader', '${PW[read$j]}')")
+    shown+=("('node-$j', 'push', 'sync_node_$i', '…'), ('node-$j', 'read', 'mycelium_reader', '…')")
   done
   sql="SELECT mycelium.set_peer_credentials(node, purpose, login, password)
          FROM (VALUES %s,
@@ -318,7 +318,7 @@ show "node1=# " "SELECT mycelium.create_shard(replicas => 1)"
 other_shard=$(value 1 "SELECT mycelium.create_shard(replicas => 1)")
 echo "$other_shard"
 [[ $other_shard =~ ^shard_[0-9a-f]{16}$ ]] || expect "create_shard()" "shard_<16 hex digits>" "$other_shard"
-note "active peers with sync credentials, fewest replicas first, then by node id: 'users' goes"
+note "active peers with push credentials, fewest replicas first, then by node id: 'users' goes"
 note "to node-2 and node-3, the second shard to node-2 (node 3 does not hold it)"
 on 1 "SELECT shard_id, node_id, status FROM mycelium.replicas ORDER BY shard_id DESC, node_id"
 expect "the replicas of users" "node-2 node-3" \
@@ -345,23 +345,23 @@ expect "users/alice" '{"name": "Alice", "plan": "pro"}' "$out"
 on 1 "SELECT shard_id, key, value, version, created_by FROM mycelium.data ORDER BY shard_id DESC, key"
 
 ########################################################################################
-step "The writes reach nodes 2 and 3: node 1's sync worker pushes them to the replicas"
+step "The writes reach nodes 2 and 3: node 1's push worker pushes them to the replicas"
 t0=$(date +%s%N)
 synced=
 for _ in $(seq 1 200); do
   synced=$(value 1 "SELECT count(*) = 3 AND bool_and(status = 'active' AND lag_changes = 0)
-                      FROM mycelium.sync_status")
+                      FROM mycelium.push_status")
   [ "$synced" = t ] && break
   sleep 0.1
 done
 [ "$synced" = t ] || {
-  value 1 "SELECT * FROM mycelium.sync_status" >&2
-  fail "the sync worker did not push every change within 20 s"
+  value 1 "SELECT * FROM mycelium.push_status" >&2
+  fail "the push worker did not push every change within 20 s"
 }
 tenths=$((($(date +%s%N) - t0) / 100000000))
-note "(every replica caught up after $((tenths / 10)).$((tenths % 10)) s; SELECT mycelium.sync_now() pushes at once)"
+note "(every replica caught up after $((tenths / 10)).$((tenths % 10)) s; SELECT mycelium.push_now() pushes at once)"
 on 1 "SELECT shard_id, node_id, status, last_pushed_seq, lag_changes, last_error
-        FROM mycelium.sync_status ORDER BY shard_id DESC, node_id"
+        FROM mycelium.push_status ORDER BY shard_id DESC, node_id"
 on 1 "SELECT shard_id, health, wanted_replicas, active_replicas, max_lag_changes
         FROM mycelium.shard_health ORDER BY shard_id DESC"
 on 1 "SELECT r.shard_id, r.node_id, v.local_records, v.remote_records, v.local_head, v.remote_head, v.match
@@ -414,7 +414,7 @@ refused MC001 as validator_1 1 \
 note "replaying alice's old signed version 1 over version 2"
 refused MC006 as validator_1 1 \
   "UPDATE mycelium.data d SET value = c.value, version = c.version, signature = c.signature
-     FROM mycelium.sync_changes c
+     FROM mycelium.audit_log c
     WHERE d.shard_id = 'users' AND d.key = 'alice'
       AND c.shard_id = 'users' AND c.key = 'alice' AND c.version = 1"
 note "a write signed with node-2's key, claimed as node-1"
@@ -459,7 +459,7 @@ refused 42501 as miner_3 3 \
 ########################################################################################
 step "The audit log: every accepted change, hash-chained per shard, the same chain on every node"
 on 1 "SELECT seq, op, key, version, created_by, origin_node, left(encode(entry_hash, 'hex'), 16) AS entry_hash
-        FROM mycelium.sync_changes WHERE shard_id = 'users' ORDER BY seq"
+        FROM mycelium.audit_log WHERE shard_id = 'users' ORDER BY seq"
 for i in 1 2 3; do
   on "$i" "SELECT v.valid, v.entries, s.head_seq, left(encode(s.head_hash, 'hex'), 16) AS head_hash
              FROM mycelium.verify_audit('users') v, mycelium.shards s WHERE s.shard_id = 'users'"
@@ -623,22 +623,22 @@ grep -q '^mycelium_agent_messages_in_total{type="DBSyncReq"} [1-9]' <<<"$(curl -
 
 ########################################################################################
 step "One more write on node 1 reaches nodes 2 and 3 through the agents alone"
-note "node 1's sync worker (the postgres_fdw push) is paused for an hour, so only the agents' DB"
-note "sync can carry the write; node 1's sync_status will show the replicas still behind"
-on 1 "ALTER SYSTEM SET mycelium.sync_interval = '1h'"
+note "node 1's push worker (the postgres_fdw push) is paused for an hour, so only the agents' DB"
+note "sync can carry the write; node 1's push_status will show the replicas still behind"
+on 1 "ALTER SYSTEM SET mycelium.push_interval = '1h'"
 on 1 "SELECT pg_reload_conf()"
 # The worker runs one round right after it reloads its configuration, then sleeps. Wait until
 # every new session sees the new interval and the worker's last round is over 0.5 s old (more
 # than twice the old interval): then it sleeps for the hour.
 paused=
 for _ in $(seq 1 25); do
-  paused=$(value 1 "SELECT current_setting('mycelium.sync_interval') = '1h' AND state = 'idle'
+  paused=$(value 1 "SELECT current_setting('mycelium.push_interval') = '1h' AND state = 'idle'
                            AND now() - query_start > interval '0.5 s'
-                      FROM pg_stat_activity WHERE backend_type = 'mycelium sync worker'")
+                      FROM pg_stat_activity WHERE backend_type = 'mycelium push worker'")
   [ "$paused" = t ] && break
   sleep 0.2
 done
-[ "$paused" = t ] || fail "node 1's sync worker did not settle on mycelium.sync_interval = 1h"
+[ "$paused" = t ] || fail "node 1's push worker did not settle on mycelium.push_interval = 1h"
 cli put "${v1[@]}" --shard users --key dave --value '{"name": "Dave", "plan": "free"}'
 t0=$(date +%s%N)
 deadline=$((SECONDS + 10))
@@ -652,10 +652,10 @@ note "(on both after $((tenths / 10)).$((tenths % 10)) s)"
 as validator_2 2 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'users' AND key = 'dave'"
 as miner_3 3 "SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'users' AND key = 'dave'"
 note "node 1 itself pushed nothing: its replicas of 'users' still lag by that change"
-on 1 "SELECT shard_id, node_id, last_pushed_seq, lag_changes FROM mycelium.sync_status
+on 1 "SELECT shard_id, node_id, last_pushed_seq, lag_changes FROM mycelium.push_status
        WHERE shard_id = 'users' ORDER BY node_id"
 expect "node 1's lag on the replicas of users (the fdw push is paused)" "1 1" \
-  "$(value 1 "SELECT string_agg(lag_changes::text, ' ' ORDER BY node_id) FROM mycelium.sync_status WHERE shard_id = 'users'")"
+  "$(value 1 "SELECT string_agg(lag_changes::text, ' ' ORDER BY node_id) FROM mycelium.push_status WHERE shard_id = 'users'")"
 head_1=$(head_on 1)
 expect "verify_audit('users') on node 1 valid with 6 entries" "true 6" "$(cut -d' ' -f1-2 <<<"$head_1")"
 expect "the chain of users on node 2 (synced by the agents)" "$head_1" "$(head_on 2)"

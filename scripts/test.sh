@@ -7,7 +7,7 @@
 # Expects the build and the installed extension (the Makefile's test target does both).
 #   scripts/test.sh                every suite
 #   scripts/test.sh unit crash     some of them, by key: unit regress multinode cli agents
-#                                  agents_p2p agents_operator agent_chain crash sync_worker
+#                                  agents_p2p agents_operator agent_chain crash push_worker
 #                                  quickstart
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -27,7 +27,7 @@ suites=(
   "agents_operator|two agents by hand: start-up, restarts, bans|checks|tests/integration/agents_operator.sh"
   "agent_chain|agent and chain: metagraph, stake, admission|checks|tests/integration/agent_chain.sh"
   "crash|crash: kill -9 under signed writes|checks|tests/integration/crash.sh"
-  "sync_worker|sync worker: its database, by reload|checks|tests/integration/sync_worker.sh"
+  "push_worker|push worker: its database, by reload|checks|tests/integration/push_worker.sh"
   "quickstart|README quickstart by hand, run as written|checks|tests/integration/quickstart.sh"
 )
 diffs_of() {

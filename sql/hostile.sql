@@ -21,7 +21,7 @@ CREATE TEMP TABLE before AS
   SELECT 'shard ' || shard_id AS what, head_seq::text || ' ' || encode(head_hash, 'hex') AS state FROM mycelium.shards
   UNION ALL SELECT 'record ' || shard_id || '/' || key, version || ' ' || signature || ' ' || value::text FROM mycelium.data
   UNION ALL SELECT 'tombstone ' || shard_id || '/' || key, version || ' ' || signature FROM mycelium.tombstones
-  UNION ALL SELECT 'entry ' || change_id, entry_hash::text || sync_status FROM mycelium.sync_changes
+  UNION ALL SELECT 'entry ' || change_id, entry_hash::text || push_state FROM mycelium.audit_log
   UNION ALL SELECT 'control ' || shard_id, issued_at_us::text FROM mycelium.replica_controls
   UNION ALL SELECT 'node ' || node_id, node_type || is_active || public_key FROM mycelium.node_metadata;
 -- A genuine signature of a put of alpha/hostile v1 by validator-1, to show that a valid
@@ -36,8 +36,8 @@ GRANT SELECT ON attempts TO PUBLIC;
 
 INSERT INTO attempts (role, statement) VALUES
   -- A validator writes records through the checks, and nothing else.
-  ('mycelium_validator', $$INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, prev_hash, entry_hash, link_signature) VALUES ('alpha', 999, 'put', 'k', 1, 'validator-1', 'x', now(), 'x', '\x', '\x', 'x')$$),
-  ('mycelium_validator', $$DELETE FROM mycelium.sync_changes$$),
+  ('mycelium_validator', $$INSERT INTO mycelium.audit_log (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, prev_hash, entry_hash, link_signature) VALUES ('alpha', 999, 'put', 'k', 1, 'validator-1', 'x', now(), 'x', '\x', '\x', 'x')$$),
+  ('mycelium_validator', $$DELETE FROM mycelium.audit_log$$),
   ('mycelium_validator', $$DELETE FROM mycelium.tombstones$$),
   ('mycelium_validator', $$TRUNCATE mycelium.data_forms$$),
   ('mycelium_validator', $$TRUNCATE mycelium.tombstones$$),
@@ -49,8 +49,8 @@ INSERT INTO attempts (role, statement) VALUES
   ('mycelium_validator', $$INSERT INTO mycelium.replica_controls VALUES ('alpha', 'x', 'open', 0, 'x')$$),
   ('mycelium_validator', $$UPDATE mycelium.shards SET head_seq = 0$$),
   ('mycelium_validator', $$UPDATE mycelium.shards SET validators = NULL WHERE shard_id = 'gamma'$$),
-  ('mycelium_validator', $$SELECT mycelium.sync_now()$$),
-  ('mycelium_validator', $$SELECT mycelium._sync_round()$$),
+  ('mycelium_validator', $$SELECT mycelium.push_now()$$),
+  ('mycelium_validator', $$SELECT mycelium._push_round()$$),
   ('mycelium_validator', $$SELECT mycelium.set_local_node('validator-1')$$),
   ('mycelium_validator', $$SELECT mycelium.verify_data_change()$$),
   ('mycelium_validator', $$SELECT * FROM mycelium.peer_credentials$$),
@@ -77,7 +77,7 @@ INSERT INTO attempts (role, statement) VALUES
   ('mycelium_replicator', format($$INSERT INTO mycelium.data VALUES ('hostile', '1', 1, 'validator-1', %L, 'alpha')$$, :'genuine')),
   ('mycelium_replicator', format($$SELECT mycelium.put('alpha', 'hostile', '1', 1, 'validator-1', %L)$$, :'genuine')),
   ('mycelium_replicator', $$INSERT INTO mycelium.tombstones VALUES ('forms', 'a', 4, 'validator-1', repeat('0', 128))$$),
-  ('mycelium_replicator', $$INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, prev_hash, entry_hash, link_signature) VALUES ('alpha', 999, 'put', 'k', 1, 'validator-1', 'x', now(), 'x', '\x', '\x', 'x')$$),
+  ('mycelium_replicator', $$INSERT INTO mycelium.audit_log (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, prev_hash, entry_hash, link_signature) VALUES ('alpha', 999, 'put', 'k', 1, 'validator-1', 'x', now(), 'x', '\x', '\x', 'x')$$),
   ('mycelium_replicator', $$INSERT INTO mycelium.replica_controls VALUES ('alpha', 'x', 'open', 0, 'x')$$),
   ('mycelium_replicator', $$DELETE FROM mycelium.inbox_rejections$$),
   ('mycelium_replicator', $$UPDATE mycelium.shards SET primary_node = 'x'$$),
@@ -87,7 +87,7 @@ INSERT INTO attempts (role, statement) VALUES
   -- An admin manages nodes and shards, and writes no records or log.
   ('mycelium_admin', format($$INSERT INTO mycelium.data VALUES ('hostile', '1', 1, 'validator-1', %L, 'alpha')$$, :'genuine')),
   ('mycelium_admin', $$INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, created_by, signature, created_at, origin_node, prev_hash, entry_hash, link_signature) VALUES ('alpha', 0, 'close', 'x', 0, '', '', now(), 'x', '\x', '\x', '')$$),
-  ('mycelium_admin', $$DELETE FROM mycelium.sync_changes$$),
+  ('mycelium_admin', $$DELETE FROM mycelium.audit_log$$),
   ('mycelium_admin', $$UPDATE mycelium.shards SET head_seq = 0$$),
   ('mycelium_admin', $$SELECT * FROM mycelium.peer_credentials$$);
 
@@ -97,7 +97,7 @@ SELECT n, role, pg_temp.as_role(role, statement) AS outcome FROM attempts ORDER 
 SELECT * FROM (SELECT 'shard ' || shard_id AS what, head_seq::text || ' ' || encode(head_hash, 'hex') AS state FROM mycelium.shards
   UNION ALL SELECT 'record ' || shard_id || '/' || key, version || ' ' || signature || ' ' || value::text FROM mycelium.data
   UNION ALL SELECT 'tombstone ' || shard_id || '/' || key, version || ' ' || signature FROM mycelium.tombstones
-  UNION ALL SELECT 'entry ' || change_id, entry_hash::text || sync_status FROM mycelium.sync_changes
+  UNION ALL SELECT 'entry ' || change_id, entry_hash::text || push_state FROM mycelium.audit_log
   UNION ALL SELECT 'control ' || shard_id, issued_at_us::text FROM mycelium.replica_controls
   UNION ALL SELECT 'node ' || node_id, node_type || is_active || public_key FROM mycelium.node_metadata) now
  FULL JOIN before USING (what) WHERE now.state IS DISTINCT FROM before.state;

@@ -64,8 +64,8 @@ SELECT pg_temp.error_of($$SELECT mycelium.set_local_node('no spaces')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.set_node_database('bad id!', 'db')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.set_node_database('nobody', 'db')$$);
 SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'write', 'u', 'p')$$);
-SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('nobody', 'sync', 'u', 'p')$$);
-SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'sync', NULL, 'p')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('nobody', 'push', 'u', 'p')$$);
+SELECT pg_temp.error_of($$SELECT mycelium.set_peer_credentials('validator-1', 'push', NULL, 'p')$$);
 SELECT count(*) AS credentials_stored FROM mycelium.peer_credentials;
 
 -- A registration's ip is an address (postgres_fdw reaches the node's PostgreSQL there), and a

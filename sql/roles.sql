@@ -14,7 +14,7 @@ SET ROLE regress_validator_1;
 SELECT mycelium.put('alpha', 'by-role', '{"ok": true}', 1, 'validator-1', :'role_put');
 SELECT key, value, version FROM mycelium.data WHERE shard_id = 'alpha' AND key = 'by-role';
 -- ... but cannot touch the audit log, nodes or shards.
-SELECT pg_temp.error_of($$UPDATE mycelium.sync_changes SET sync_status = 'synced'$$);
+SELECT pg_temp.error_of($$UPDATE mycelium.audit_log SET push_state = 'synced'$$);
 SELECT pg_temp.error_of($$SELECT mycelium.create_shard('validator-made')$$);
 SELECT pg_temp.error_of($$UPDATE mycelium.node_metadata SET stake = 1000$$);
 RESET ROLE;

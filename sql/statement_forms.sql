@@ -14,7 +14,7 @@ LANGUAGE sql AS $$
   ORDER BY 1, 2 $$;
 CREATE FUNCTION pg_temp.log() RETURNS TABLE (seq bigint, op text, key text, version integer)
 LANGUAGE sql AS $$
-  SELECT c.seq, c.op, c.key, c.version FROM mycelium.sync_changes c WHERE c.shard_id = 'forms'
+  SELECT c.seq, c.op, c.key, c.version FROM mycelium.audit_log c WHERE c.shard_id = 'forms'
    ORDER BY c.seq $$;
 \set QUIET off
 

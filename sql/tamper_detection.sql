@@ -10,7 +10,7 @@ LANGUAGE sql AS $$
   -- This node's name is its system identifier (no set_local_node here): masked.
   SELECT v.valid, c.key, regexp_replace(v.reason, 'pg-[0-9]+', 'pg-<sysid>')
     FROM mycelium.verify_audit('forms') v
-    LEFT JOIN mycelium.sync_changes c ON c.change_id = v.first_broken_change_id $$;
+    LEFT JOIN mycelium.audit_log c ON c.change_id = v.first_broken_change_id $$;
 \set QUIET off
 SELECT * FROM pg_temp.verdict();
 
@@ -35,10 +35,10 @@ INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature)
 SELECT * FROM pg_temp.verdict();
 DELETE FROM mycelium.data WHERE shard_id = 'forms' AND key = 'zz';
 INSERT INTO mycelium.data SELECT c.key, c.value, c.version, c.created_by, c.signature, c.shard_id
-  FROM mycelium.sync_changes c WHERE c.shard_id = 'forms' AND c.key = 'b' ORDER BY c.seq DESC LIMIT 1;
+  FROM mycelium.audit_log c WHERE c.shard_id = 'forms' AND c.key = 'b' ORDER BY c.seq DESC LIMIT 1;
 -- A deleted key brought back (its tombstone removed, its last put restored):
 INSERT INTO mycelium.data SELECT c.key, c.value, c.version, c.created_by, c.signature, c.shard_id
-  FROM mycelium.sync_changes c WHERE c.shard_id = 'forms' AND c.key = 'c' AND c.op = 'put' ORDER BY c.seq DESC LIMIT 1;
+  FROM mycelium.audit_log c WHERE c.shard_id = 'forms' AND c.key = 'c' AND c.op = 'put' ORDER BY c.seq DESC LIMIT 1;
 ALTER TABLE mycelium.tombstones DISABLE TRIGGER guard_tombstone_change;
 ALTER TABLE mycelium.tombstones DISABLE TRIGGER verify_tombstone;
 CREATE TEMP TABLE tomb AS SELECT * FROM mycelium.tombstones WHERE shard_id = 'forms';
@@ -55,11 +55,11 @@ SELECT * FROM pg_temp.verdict();
 -- A chain link whose primary's signature was replaced (here by validator-2's signature of the
 -- same link): the hashes all match, the link signature does not.
 SELECT seq, encode(entry_hash, 'hex') AS link_hash, origin_node AS origin, link_signature AS genuine_link
-  FROM mycelium.sync_changes WHERE shard_id = 'forms' AND key = 'd' \gset
+  FROM mycelium.audit_log WHERE shard_id = 'forms' AND key = 'd' \gset
 \set forged_link `:sign link validator-2 forms :seq :link_hash :origin`
-ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
-UPDATE mycelium.sync_changes SET link_signature = :'forged_link' WHERE shard_id = 'forms' AND key = 'd';
+ALTER TABLE mycelium.audit_log DISABLE TRIGGER guard_audit_log;
+UPDATE mycelium.audit_log SET link_signature = :'forged_link' WHERE shard_id = 'forms' AND key = 'd';
 SELECT * FROM pg_temp.verdict();
-UPDATE mycelium.sync_changes SET link_signature = :'genuine_link' WHERE shard_id = 'forms' AND key = 'd';
-ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
+UPDATE mycelium.audit_log SET link_signature = :'genuine_link' WHERE shard_id = 'forms' AND key = 'd';
+ALTER TABLE mycelium.audit_log ENABLE ALWAYS TRIGGER guard_audit_log;
 SELECT * FROM pg_temp.verdict();

@@ -80,7 +80,7 @@ RESET session_replication_role;
 
 -- None of that changed anything.
 SELECT key, value, version, created_by FROM mycelium.data WHERE shard_id = 'alpha' ORDER BY key;
-SELECT count(*) AS audit_entries FROM mycelium.sync_changes WHERE shard_id = 'alpha';
+SELECT count(*) AS audit_entries FROM mycelium.audit_log WHERE shard_id = 'alpha';
 
 -- The valid version 3 is accepted.
 SELECT mycelium.put('alpha', 'greeting', '{"text": "v3"}', 3, 'validator-1', :'put3');
@@ -116,7 +116,7 @@ SELECT count(*) AS shards_named_beta FROM mycelium.shards WHERE shard_id = 'beta
 SELECT mycelium.create_shard('beta');
 SELECT mycelium.put('beta', 'k', 'true', 1, 'validator-1', :'beta1');
 SELECT key, value, version FROM mycelium.data WHERE shard_id = 'beta';
-SELECT seq, op, key, version FROM mycelium.sync_changes WHERE shard_id = 'beta' ORDER BY seq;
+SELECT seq, op, key, version FROM mycelium.audit_log WHERE shard_id = 'beta' ORDER BY seq;
 SELECT valid, entries FROM mycelium.verify_audit('beta');
 -- Updates and deletes reach the new partition too.
 SELECT encode(mycelium.signing_payload('put', 'beta', 'k', 'false', 2, 'validator-1'), 'hex') AS payload \gset

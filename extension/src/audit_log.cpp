@@ -1,5 +1,5 @@
 // The audit log's protection and verification.
-//  - guard_audit_log: mycelium.sync_changes is appended only by the verifying triggers; no row
+//  - guard_audit_log: mycelium.audit_log is appended only by the verifying triggers; no row
 //    is ever updated in its chained columns or deleted; the log (and the record tables) cannot
 //    be truncated. A superuser can still disable the trigger: verify_audit is what catches that.
 //  - verify_audit(shard_id): recomputes the shard's chain from the stored columns, checks the
@@ -40,7 +40,7 @@ bool only_status_changed(TriggerData *trigger) {
   for (int i = 0; i < desc->natts; ++i) {
     const Form_pg_attribute att = TupleDescAttr(desc, i);
     const std::string name = NameStr(att->attname);
-    if (att->attisdropped || name == "sync_status" || name == "attempts" ||
+    if (att->attisdropped || name == "push_state" || name == "attempts" ||
         name == "last_attempt" || name == "last_error")
       continue;
     bool old_null = false, new_null = false;
@@ -84,7 +84,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_guard_audit_log) {
       return PointerGetDatum(trigger->tg_trigtuple);
   }
   throw Error(sqlstate::kAuditLogAppendOnly,
-              "mycelium.sync_changes is append-only: entries are written by the verifying "
+              "mycelium.audit_log is append-only: entries are written by the verifying "
               "triggers and never changed or removed");
 }
 

@@ -1,7 +1,7 @@
-// Module entry: magic block, settings, the sync worker's registration, and the library version.
+// Module entry: magic block, settings, the push worker's registration, and the library version.
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/settings.hpp"
-#include "mycelium/ext/sync_worker_state.hpp"
+#include "mycelium/ext/push_worker_state.hpp"
 #include "mycelium/pg/datum.hpp"
 
 extern "C" {
@@ -14,7 +14,7 @@ void _PG_init(void);
 
 namespace mycelium::ext {
 int sync_interval_ms = 1000;
-int sync_batch_size = 500;
+int push_batch_size = 500;
 char *sync_database = nullptr;
 char *node_key_file = nullptr;
 } // namespace mycelium::ext
@@ -22,16 +22,16 @@ char *node_key_file = nullptr;
 // Plain C in effect: no C++ object is alive here, so what PostgreSQL raises needs no guard.
 void _PG_init(void) {
   using namespace mycelium::ext;
-  DefineCustomIntVariable("mycelium.sync_interval",
-                          "Time between the sync worker's rounds (pushes to replicas).", nullptr,
+  DefineCustomIntVariable("mycelium.push_interval",
+                          "Time between the push worker's rounds (pushes to replicas).", nullptr,
                           &sync_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
                           nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
-      "mycelium.sync_batch_size", "Audit entries sent to a replica per statement.", nullptr,
-      &sync_batch_size, 500, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+      "mycelium.push_batch_size", "Audit entries sent to a replica per statement.", nullptr,
+      &push_batch_size, 500, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable(
       "mycelium.database",
-      "Database in which the sync worker runs (with the extension); a reload with a new value "
+      "Database in which the push worker runs (with the extension); a reload with a new value "
       "restarts the worker there.",
       nullptr, &sync_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   // PGC_SIGHUP: the node's identity is the server's, not a session's; only postgresql.conf or
@@ -43,19 +43,19 @@ void _PG_init(void) {
       nullptr, &node_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("mycelium");
 
-  // The worker exists only when the library is preloaded; sync_now() works either way.
+  // The worker exists only when the library is preloaded; push_now() works either way.
   if (!process_shared_preload_libraries_in_progress)
     return;
   install_copy_progress();
-  install_sync_worker_state();
+  install_push_worker_state();
   BackgroundWorker worker = {};
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
   worker.bgw_restart_time = 5;
   snprintf(worker.bgw_library_name, BGW_MAXLEN, "mycelium");
-  snprintf(worker.bgw_function_name, BGW_MAXLEN, "mycelium_sync_worker_main");
-  snprintf(worker.bgw_name, BGW_MAXLEN, "mycelium sync worker");
-  snprintf(worker.bgw_type, BGW_MAXLEN, "mycelium sync worker");
+  snprintf(worker.bgw_function_name, BGW_MAXLEN, "mycelium_push_worker_main");
+  snprintf(worker.bgw_name, BGW_MAXLEN, "mycelium push worker");
+  snprintf(worker.bgw_type, BGW_MAXLEN, "mycelium push worker");
   RegisterBackgroundWorker(&worker);
 }
 

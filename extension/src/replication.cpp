@@ -1,6 +1,6 @@
 // The pushing side of replication: peer servers (postgres_fdw servers and foreign tables per
 // node, mycelium.peer_servers), add_replica / remove_replica, the push of audit entries into a
-// replica's inbox, sync_now and the worker's round, verify_replica, and attach/detach of remote
+// replica's inbox, push_now and the worker's round, verify_replica, and attach/detach of remote
 // shards for reading.
 //
 // No two-phase commit exists through postgres_fdw, so a push is made safe to repeat instead:
@@ -51,12 +51,12 @@ pg::Statement &statement(const std::string &sql) {
 
 struct Peer {
   std::string schema;      // quoted
-  std::string sync_server; // quoted
+  std::string push_server; // quoted
   std::string read_server; // quoted
 };
 
 Peer quoted(const catalog::PeerServerNames &names) {
-  return Peer{pg::quote_identifier(names.schema), pg::quote_identifier(names.sync_server),
+  return Peer{pg::quote_identifier(names.schema), pg::quote_identifier(names.push_server),
               pg::quote_identifier(names.read_server)};
 }
 
@@ -77,7 +77,7 @@ void map_user(const std::string &node_id, catalog::PeerPurpose purpose,
       "SELECT 1 FROM pg_user_mappings WHERE srvname = $1 AND usename = 'public'");
   if (mapped.execute({pg::text_param(server_name)}) > 0)
     pg::execute_sql("DROP USER MAPPING FOR PUBLIC SERVER " + server);
-  // FOR PUBLIC: the sync server's foreign tables are reachable only by superuser-owned code;
+  // FOR PUBLIC: the push server's foreign tables are reachable only by superuser-owned code;
   // the read server's are read by ordinary roles through their foreign partitions, hence
   // password_required 'false' (the remote side decides how it authenticates).
   pg::execute_sql("CREATE USER MAPPING FOR PUBLIC SERVER " + server + " OPTIONS (user " +
@@ -104,7 +104,7 @@ Peer ensure_peer(const std::string &node_id) {
   if (fdw.execute({}) == 0)
     pg::execute_sql("CREATE EXTENSION postgres_fdw");
   const catalog::PeerServerNames names = catalog::assign_peer_servers(node_id);
-  const std::string &sync_name = names.sync_server;
+  const std::string &push_name = names.push_server;
   const std::string &read_name = names.read_server;
   const std::string &schema_name = names.schema;
   const Peer peer = quoted(names);
@@ -113,7 +113,7 @@ Peer ensure_peer(const std::string &node_id) {
                               pg::quote_literal(port) + ", dbname " + pg::quote_literal(dbname);
   static pg::Statement server_exists("SELECT 1 FROM pg_foreign_server WHERE srvname = $1");
   for (const auto &[server_name, server] :
-       {std::pair{sync_name, peer.sync_server}, std::pair{read_name, peer.read_server}}) {
+       {std::pair{push_name, peer.push_server}, std::pair{read_name, peer.read_server}}) {
     if (server_exists.execute({pg::text_param(server_name)}) == 0)
       pg::execute_sql("CREATE SERVER " + server + " FOREIGN DATA WRAPPER postgres_fdw OPTIONS (" +
                       options + ", connect_timeout '5')");
@@ -122,7 +122,7 @@ Peer ensure_peer(const std::string &node_id) {
                       ", SET port " + pg::quote_literal(port) + ", SET dbname " +
                       pg::quote_literal(dbname) + ")");
   }
-  map_user(node_id, catalog::PeerPurpose::Sync, sync_name, peer.sync_server);
+  map_user(node_id, catalog::PeerPurpose::Push, push_name, peer.push_server);
   map_user(node_id, catalog::PeerPurpose::Read, read_name, peer.read_server);
 
   // The schema and its foreign tables are made together, once per peer.
@@ -130,7 +130,7 @@ Peer ensure_peer(const std::string &node_id) {
   if (has_schema.execute({pg::text_param(schema_name)}) == 0) {
     pg::execute_sql("CREATE SCHEMA " + peer.schema);
     pg::execute_sql("REVOKE ALL ON SCHEMA " + peer.schema + " FROM PUBLIC");
-    const std::string remote = " SERVER " + peer.sync_server + " OPTIONS (schema_name 'mycelium', ";
+    const std::string remote = " SERVER " + peer.push_server + " OPTIONS (schema_name 'mycelium', ";
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".inbox (shard_id text, seq bigint, op text, key text, version integer, "
                     "value jsonb, created_by text, signature text, created_at timestamptz, "
@@ -219,7 +219,7 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
     throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
   // One pusher per (shard, replica) at a time, decided here: two pushers interleaving on the
   // replica would wait for each other across the two nodes, where no deadlock detector sees it
-  // (seen with sync_now() during a worker round). The second waits for the first to commit.
+  // (seen with push_now() during a worker round). The second waits for the first to commit.
   const std::int64_t pushed_before = catalog::lock_replica_for_push(shard_id, node_id);
   const std::optional<catalog::ShardRow> mine =
       catalog::find_shard(shard_id, catalog::RowLock::none);
@@ -264,7 +264,7 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   while (head.seq < local_head) {
     const std::int64_t before = head.seq;
     send.execute(
-        {pg::text_param(shard_id), pg::int8_param(before), pg::int8_param(ext::sync_batch_size)});
+        {pg::text_param(shard_id), pg::int8_param(before), pg::int8_param(ext::push_batch_size)});
     head = remote_head(*peer, shard_id);
     if (report_progress)
       ext::copy_progress_update(head.seq - start);
@@ -290,7 +290,7 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
   return result;
 }
 
-// A failure as an operator reads it in sync_status: the peer's node id rather than the name of
+// A failure as an operator reads it in push_status: the peer's node id rather than the name of
 // the postgres_fdw server made for it, and the cause (libpq's DETAIL: "Connection refused",
 // the password failure), which postgres_fdw keeps out of the message.
 std::string describe(const std::string &node_id, const pg::Failure &failure) {
@@ -310,7 +310,7 @@ std::string describe(const std::string &node_id, const pg::Failure &failure) {
 
 // One round over the replicas of the primary shards (one shard, or all): each replica in its
 // own subtransaction, so one unreachable node does not hold back the others.
-std::int64_t sync(const std::optional<std::string> &shard_filter, bool respect_backoff) {
+std::int64_t push_due(const std::optional<std::string> &shard_filter, bool respect_backoff) {
   const std::vector<catalog::ReplicaRef> work =
       catalog::replicas_due(shard_filter, respect_backoff);
   std::int64_t total = 0;
@@ -374,7 +374,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
   const std::string node_id = pg::text_arg(fcinfo, 1, "node_id");
   pg::SpiConnection spi;
   require_primary(shard_id);
-  // Who the node is comes first: "no sync credentials" would send an operator after the wrong
+  // Who the node is comes first: "no push credentials" would send an operator after the wrong
   // problem for a node that is not registered, or is this node itself.
   const std::optional<catalog::NodeRow> node = catalog::find_node(node_id);
   if (!node)
@@ -389,10 +389,10 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
                     "another node");
   if (!node->active)
     throw Error(sqlstate::kInactiveNode, "node \"" + node_id + "\" is not active");
-  if (!catalog::find_peer_login(node_id, catalog::PeerPurpose::Sync) && !find_peer(node_id))
+  if (!catalog::find_peer_login(node_id, catalog::PeerPurpose::Push) && !find_peer(node_id))
     throw Error(sqlstate::kNoPeerCredentials,
-                "no sync credentials for node \"" + node_id +
-                    "\": run mycelium.set_peer_credentials(node_id, 'sync', user, password)");
+                "no push credentials for node \"" + node_id +
+                    "\": run mycelium.set_peer_credentials(node_id, 'push', user, password)");
   ensure_peer(node_id);
   if (!catalog::insert_replica(shard_id, node_id))
     throw Error(sqlstate::kDuplicateObject,
@@ -420,7 +420,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_remove_replica) {
   PG_RETURN_VOID();
 }
 
-MYCELIUM_SQL_FUNCTION(mycelium_sync_now) {
+MYCELIUM_SQL_FUNCTION(mycelium_push_now) {
   std::optional<std::string> shard;
   if (!pg::arg_is_null(fcinfo, 0))
     shard = pg::text_arg(fcinfo, 0, "shard_id");
@@ -429,17 +429,17 @@ MYCELIUM_SQL_FUNCTION(mycelium_sync_now) {
     pg::SpiConnection spi;
     if (shard)
       require_primary(*shard);
-    total = sync(shard, false);
+    total = push_due(shard, false);
   }
   PG_RETURN_INT64(total);
 }
 
-MYCELIUM_SQL_FUNCTION(mycelium_sync_round) {
+MYCELIUM_SQL_FUNCTION(mycelium_push_round) {
   (void)fcinfo;
   std::int64_t total;
   {
     pg::SpiConnection spi;
-    total = sync(std::nullopt, true);
+    total = push_due(std::nullopt, true);
   }
   PG_RETURN_INT64(total);
 }

@@ -80,7 +80,7 @@ for target in 1 2 3; do
       --dsn "host=127.0.0.1 port=${pg[$target]} user=postgres dbname=mycelium" >/dev/null
   done
   for i in 1 2 3; do
-    [ "$i" = "$target" ] || sql "$target" "SELECT mycelium.set_peer_credentials('node-$i', 'sync', 'mycelium_sync')" >/dev/null
+    [ "$i" = "$target" ] || sql "$target" "SELECT mycelium.set_peer_credentials('node-$i', 'push', 'mycelium_sync')" >/dev/null
   done
 done
 # An empty shard replicated to nodes 2 and 3 (add_replica opens the copies there).

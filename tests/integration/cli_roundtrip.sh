@@ -275,11 +275,11 @@ expect_eq "audit log" "1|put|alice|1|validator-1
 2|put|alice|2|validator-1
 3|delete|alice|3|validator-1
 4|put|alice|4|validator-1" \
-  "$(sql "SELECT seq, op, key, version, created_by FROM mycelium.sync_changes
+  "$(sql "SELECT seq, op, key, version, created_by FROM mycelium.audit_log
            WHERE shard_id = 'users' ORDER BY seq")"
 expect_eq "the shard's chain head" "4|t" \
   "$(sql "SELECT s.head_seq, s.head_hash = c.entry_hash FROM mycelium.shards s
-            JOIN mycelium.sync_changes c ON c.shard_id = s.shard_id AND c.seq = s.head_seq
+            JOIN mycelium.audit_log c ON c.shard_id = s.shard_id AND c.seq = s.head_seq
            WHERE s.shard_id = 'users'")"
 
 echo "# encoding: the client sends and reads UTF-8 whatever PGCLIENTENCODING says"

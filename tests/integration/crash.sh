@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Crash test: kill -9 the primary's and the replica's postmasters (with every backend and the
-# sync worker) in turn while three writers put signed records into one shard, CYCLES times
+# push worker) in turn while three writers put signed records into one shard, CYCLES times
 # (default 10; a longer run: CYCLES=100 tests/integration/crash.sh). Afterwards every write a
 # writer saw acknowledged is present exactly once on both nodes, each key has exactly one audit
 # entry, both chains verify, and the replica's chain is the primary's (same head seq and hash,
@@ -52,7 +52,7 @@ port=$(mn_free_port 27500)
 for i in 1 2; do
   mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$(mn_datadir "$i")" -U postgres --auth=trust \
     --no-sync --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
-  echo "mycelium.sync_interval = '100ms'" >>"$(mn_datadir "$i")/postgresql.conf"
+  echo "mycelium.push_interval = '100ms'" >>"$(mn_datadir "$i")/postgresql.conf"
   "$cli" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
   mn_node_key "$(mn_datadir "$i")" "$MYCELIUM_MN_DIR/node-$i.key"
   pg[$i]=$(mn_free_port "$port")
@@ -74,7 +74,7 @@ for target in 1 2; do
       --type validator --ip 127.0.0.1 --port "${pg[$i]}" --dsn "$(dsn "$target")" >/dev/null
   done
 done
-sql 1 "SELECT mycelium.set_peer_credentials('node-2', 'sync', 'sync_node_1');
+sql 1 "SELECT mycelium.set_peer_credentials('node-2', 'push', 'sync_node_1');
        SELECT mycelium.create_shard('crash', replicas => 0);
        SELECT mycelium.add_replica('crash', 'node-2');" >/dev/null
 
@@ -128,10 +128,10 @@ acked=$(wc -l <"$MYCELIUM_MN_DIR/acked")
 echo "# $acked writes acknowledged"
 check "writes were acknowledged between the crashes (at least $((CYCLES * 2)))" test "$acked" -ge $((CYCLES * 2))
 
-# The replica catches up (sync_now ignores the backoff the crashes caused).
+# The replica catches up (push_now ignores the backoff the crashes caused).
 caught_up() {
-  sql 1 "SELECT mycelium.sync_now('crash')" >/dev/null 2>&1
-  [ "$(sql 1 "SELECT lag_changes = 0 AND last_error IS NULL FROM mycelium.sync_status WHERE shard_id = 'crash'")" = t ]
+  sql 1 "SELECT mycelium.push_now('crash')" >/dev/null 2>&1
+  [ "$(sql 1 "SELECT lag_changes = 0 AND last_error IS NULL FROM mycelium.push_status WHERE shard_id = 'crash'")" = t ]
 }
 check "the replica caught up" wait_for 60 caught_up
 
@@ -143,7 +143,7 @@ for i in 1 2; do
   check "node $i holds each key once, at version 1" \
     test "$(sql "$i" "SELECT count(*) = count(DISTINCT key) AND bool_and(version = 1) FROM mycelium.data WHERE shard_id = 'crash'")" = t
   check "node $i logged each key exactly once" \
-    test "$(sql "$i" "SELECT count(*) = (SELECT count(*) FROM mycelium.data WHERE shard_id = 'crash') AND count(*) = count(DISTINCT key) FROM mycelium.sync_changes WHERE shard_id = 'crash'")" = t
+    test "$(sql "$i" "SELECT count(*) = (SELECT count(*) FROM mycelium.data WHERE shard_id = 'crash') AND count(*) = count(DISTINCT key) FROM mycelium.audit_log WHERE shard_id = 'crash'")" = t
   check "node $i's chain and records verify" \
     test "$(sql "$i" "SELECT valid FROM mycelium.verify_audit('crash')")" = t
 done

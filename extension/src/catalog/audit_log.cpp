@@ -12,12 +12,12 @@ namespace mycelium::catalog {
 
 void append_audit_entry(const AuditAppend &e, AuditSource source) {
   static pg::Statement written(
-      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
+      "INSERT INTO mycelium.audit_log (shard_id, seq, op, key, version, value, created_by, "
       "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
   static pg::Statement applied(
-      "INSERT INTO mycelium.sync_changes (shard_id, seq, op, key, version, value, created_by, "
-      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, sync_status) "
+      "INSERT INTO mycelium.audit_log (shard_id, seq, op, key, version, value, created_by, "
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, push_state) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'applied')");
   pg::Statement &insert = source == AuditSource::Primary ? written : applied;
   ext::InternalScope scope(ext::InternalOp::AuditAppend);
@@ -36,7 +36,7 @@ void append_audit_entry(const AuditAppend &e, AuditSource source) {
 
 std::optional<std::string> audit_entry_hash_at(const std::string &shard_id, std::int64_t seq) {
   static pg::Statement at(
-      "SELECT entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 AND seq = $2");
+      "SELECT entry_hash FROM mycelium.audit_log WHERE shard_id = $1 AND seq = $2");
   if (at.execute({pg::text_param(shard_id), pg::int8_param(seq)}) == 0)
     return std::nullopt;
   return pg::result_bytes(0, 1);
@@ -48,7 +48,7 @@ std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::in
       "SELECT change_id, seq, op, key, version, value::text, created_by, signature, "
       "       origin_node, prev_hash, "
       "       (extract(epoch FROM created_at) * 1000000)::bigint, entry_hash, link_signature "
-      "  FROM mycelium.sync_changes WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+      "  FROM mycelium.audit_log WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
   const std::uint64_t n =
       page.execute({pg::text_param(shard_id), pg::int8_param(after_seq), pg::int8_param(limit)});
   std::vector<AuditEntry> entries;
@@ -76,14 +76,14 @@ std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::in
 const std::string &inbox_rows_after_query() {
   static const std::string query =
       "SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
-      "origin_node, prev_hash, entry_hash, link_signature FROM mycelium.sync_changes "
+      "origin_node, prev_hash, entry_hash, link_signature FROM mycelium.audit_log "
       "WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
   return query;
 }
 
 std::vector<std::string> audit_origins(const std::string &shard_id) {
   static pg::Statement origins(
-      "SELECT DISTINCT origin_node FROM mycelium.sync_changes WHERE shard_id = $1");
+      "SELECT DISTINCT origin_node FROM mycelium.audit_log WHERE shard_id = $1");
   const std::uint64_t n = origins.execute({pg::text_param(shard_id)});
   std::vector<std::string> nodes;
   for (std::uint64_t row = 0; row < n; ++row)
@@ -92,8 +92,8 @@ std::vector<std::string> audit_origins(const std::string &shard_id) {
 }
 
 void mark_entries_synced(const std::string &shard_id) {
-  static pg::Statement mark("UPDATE mycelium.sync_changes SET sync_status = 'synced' "
-                            " WHERE shard_id = $1 AND sync_status = 'pending' AND seq <= ("
+  static pg::Statement mark("UPDATE mycelium.audit_log SET push_state = 'synced' "
+                            " WHERE shard_id = $1 AND push_state = 'pending' AND seq <= ("
                             "   SELECT min(pushed_seq) FROM mycelium.replicas WHERE shard_id = $1 "
                             "AND status = 'active')");
   ext::InternalScope scope(ext::InternalOp::StatusUpdate);
@@ -101,7 +101,7 @@ void mark_entries_synced(const std::string &shard_id) {
 }
 
 void delete_audit_entries(const std::string &shard_id) {
-  static pg::Statement log("DELETE FROM mycelium.sync_changes WHERE shard_id = $1");
+  static pg::Statement log("DELETE FROM mycelium.audit_log WHERE shard_id = $1");
   log.execute({pg::text_param(shard_id)});
 }
 
@@ -111,7 +111,7 @@ std::optional<RecordMismatch> first_record_mismatch(const std::string &shard_id,
       "WITH latest AS ("
       "  SELECT DISTINCT ON (c.key) c.change_id, c.key, c.op, c.version, c.value, c.created_by, "
       "         c.signature "
-      "    FROM mycelium.sync_changes c WHERE c.shard_id = $1 AND c.seq > $2 "
+      "    FROM mycelium.audit_log c WHERE c.shard_id = $1 AND c.seq > $2 "
       "   ORDER BY c.key, c.seq DESC), "
       "keys AS (SELECT l.key FROM latest l "
       "         UNION SELECT d.key FROM mycelium.data d WHERE d.shard_id = $1 "

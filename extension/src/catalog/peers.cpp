@@ -5,12 +5,12 @@
 namespace mycelium::catalog {
 
 const char *to_string(PeerPurpose purpose) {
-  return purpose == PeerPurpose::Sync ? "sync" : "read";
+  return purpose == PeerPurpose::Push ? "push" : "read";
 }
 
 std::optional<PeerServerNames> find_peer_servers(const std::string &node_id) {
   static pg::Statement find(
-      "SELECT schema_name, sync_server, read_server FROM mycelium.peer_servers WHERE node_id = $1");
+      "SELECT schema_name, push_server, read_server FROM mycelium.peer_servers WHERE node_id = $1");
   if (find.execute({pg::text_param(node_id)}) == 0)
     return std::nullopt;
   return PeerServerNames{pg::result_text(0, 1).value_or(""), pg::result_text(0, 2).value_or(""),
@@ -18,14 +18,14 @@ std::optional<PeerServerNames> find_peer_servers(const std::string &node_id) {
 }
 
 PeerServerNames assign_peer_servers(const std::string &node_id) {
-  static pg::Statement add("INSERT INTO mycelium.peer_servers (node_id, sync_server, read_server, "
+  static pg::Statement add("INSERT INTO mycelium.peer_servers (node_id, push_server, read_server, "
                            "  schema_name) VALUES ($1, '', '', '') ON CONFLICT DO NOTHING");
   add.execute({pg::text_param(node_id)});
   static pg::Statement name(
-      "UPDATE mycelium.peer_servers SET sync_server = 'mycelium_peer_' || peer_no || '_sync', "
+      "UPDATE mycelium.peer_servers SET push_server = 'mycelium_peer_' || peer_no || '_push', "
       "  read_server = 'mycelium_peer_' || peer_no || '_read', "
       "  schema_name = 'mycelium_peer_' || peer_no WHERE node_id = $1 "
-      "RETURNING schema_name, sync_server, read_server");
+      "RETURNING schema_name, push_server, read_server");
   name.execute({pg::text_param(node_id)});
   return PeerServerNames{pg::result_text(0, 1).value_or(""), pg::result_text(0, 2).value_or(""),
                          pg::result_text(0, 3).value_or("")};

@@ -78,7 +78,7 @@ std::vector<ReplicaRef> replicas_due(const std::optional<std::string> &shard_id,
       "SELECT r.shard_id, r.node_id FROM mycelium.replicas r JOIN mycelium.shards s "
       "  USING (shard_id) WHERE s.kind = 'primary' AND ($1::text IS NULL OR r.shard_id = $1) "
       "   AND (NOT $2 OR r.next_attempt IS NULL OR r.next_attempt <= now()) "
-      // Up-to-date replicas too, every 10 s (every time for sync_now): a replica that lost its
+      // Up-to-date replicas too, every 10 s (every time for push_now): a replica that lost its
       // copy or diverged is found without waiting for the next write.
       "   AND (NOT $2 OR r.pushed_seq < s.head_seq OR r.last_error IS NOT NULL "
       "        OR r.last_attempt IS NULL OR r.last_attempt < now() - interval '10 seconds') "

@@ -101,7 +101,7 @@ void insert_shard(const std::string &shard_id, const std::string &partition, Sha
       std::string(64, '0') +
       "'::bytea END "
       "  FROM (SELECT NULL) AS one LEFT JOIN LATERAL ("
-      "    SELECT seq, entry_hash FROM mycelium.sync_changes WHERE shard_id = $1 "
+      "    SELECT seq, entry_hash FROM mycelium.audit_log WHERE shard_id = $1 "
       "     ORDER BY seq DESC LIMIT 1) last ON true");
   insert.execute({pg::text_param(shard_id), pg::text_param(partition), pg::int4_param(replicas),
                   pg::datum_param(TEXTARRAYOID, validators, any_validator),

@@ -13,7 +13,7 @@ SELECT mycelium.create_shard('s-big', replicas => 0);
 \i :abs_srcdir/regress/multinode/signed_puts.sql
 
 -- The copy runs in another session, in small batches so that it takes a while.
-\! (psql -X -q -h 127.0.0.1 -p "$MYCELIUM_NODE1_PORT" -U postgres -d mycelium -c "SET mycelium.sync_batch_size = 5" -c "SELECT mycelium.add_replica('s-big', 'node-3')" >/dev/null 2>&1 &)
+\! (psql -X -q -h 127.0.0.1 -p "$MYCELIUM_NODE1_PORT" -U postgres -d mycelium -c "SET mycelium.push_batch_size = 5" -c "SELECT mycelium.add_replica('s-big', 'node-3')" >/dev/null 2>&1 &)
 CREATE TEMP TABLE seen AS SELECT * FROM mycelium.replica_copy_progress WHERE false;
 DO $$
 BEGIN

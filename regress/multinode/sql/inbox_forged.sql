@@ -2,7 +2,7 @@
 -- in inbox_rejections and not applied; a resent genuine entry is a harmless no-op. Every entry
 -- must carry the primary's link signature, which covers everything the replica stores, so a
 -- replicator login (any node holds one) cannot plant, alter or re-date an entry. A primary
--- whose own log was tampered with sees its push refused, and reports it in sync_status.
+-- whose own log was tampered with sees its push refused, and reports it in push_status.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \i :abs_srcdir/helpers.sql
 \c mycelium postgres 127.0.0.1 :port1
@@ -15,11 +15,11 @@ SELECT mycelium.add_replica('s-forge', 'node-2');
 \set count 3
 \set version 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
-SELECT mycelium.sync_now('s-forge') AS pushed;
+SELECT mycelium.push_now('s-forge') AS pushed;
 -- The genuine entry 3, to resend and to tamper with on node 2.
 CREATE TEMP TABLE entry3 AS SELECT shard_id, seq, op, key, version, value, created_by, signature,
        created_at, origin_node, prev_hash, entry_hash, link_signature
-  FROM mycelium.sync_changes WHERE shard_id = 's-forge' AND seq = 3;
+  FROM mycelium.audit_log WHERE shard_id = 's-forge' AND seq = 3;
 SELECT format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea, %L)',
               shard_id, seq, op, key, version, value, created_by, signature, created_at, origin_node,
               prev_hash, entry_hash, link_signature) AS entry3,
@@ -69,7 +69,7 @@ SELECT count(*) AS stored_in_inbox FROM mycelium.inbox;
 SELECT valid, entries FROM mycelium.verify_audit('s-forge');
 
 -- On the primary, a superuser edits a logged value behind the trigger's back, then writes on:
--- the push is refused by the replica, and the refusal shows in sync_status.
+-- the push is refused by the replica, and the refusal shows in push_status.
 \c mycelium postgres 127.0.0.1 :port1
 \i :abs_srcdir/regress/helpers.sql
 \set QUIET on
@@ -84,7 +84,7 @@ SELECT encode(mycelium.signing_payload('put', shard_id, key, value, version, cre
        encode(entry_hash, 'hex') AS e4_hash,
        (extract(epoch FROM created_at) * 1000000)::bigint + 1 AS redated_us, created_at AS e4_created,
        format('%L, %s, %L, %L, %s, %L::jsonb, %L, %L', shard_id, seq, op, key, version, value, created_by, signature) AS e4_fields
-  FROM mycelium.sync_changes WHERE shard_id = 's-forge' AND seq = 4 \gset
+  FROM mycelium.audit_log WHERE shard_id = 's-forge' AND seq = 4 \gset
 \set redated_hash `:sign entry-hash :e4_prev 4 :e4_payload :e4_sig node-1 :redated_us`
 \set redated_link `:sign link node-2 s-forge 4 :redated_hash node-1`
 \c mycelium postgres 127.0.0.1 :port2
@@ -130,19 +130,19 @@ BEGIN
 END $$;
 SELECT pg_temp.error_of($$INSERT INTO mycelium.inbox SELECT pg_temp.nested_delivery(), 1, 'put', 'x', 1, NULL, '', '', now(), '', '\x', '\x', ''$$);
 RESET ROLE;
-SELECT head_seq, (SELECT max(seq) FROM mycelium.sync_changes WHERE shard_id = 's-forge') AS last_entry
+SELECT head_seq, (SELECT max(seq) FROM mycelium.audit_log WHERE shard_id = 's-forge') AS last_entry
   FROM mycelium.shards WHERE shard_id = 's-forge';
 SELECT valid, entries FROM mycelium.verify_audit('s-forge');
 \c mycelium postgres 127.0.0.1 :port1
 -- The primary finds entry 4 already there: nothing to push, and the copies match.
-SELECT mycelium.sync_now('s-forge') AS pushed;
+SELECT mycelium.push_now('s-forge') AS pushed;
 SELECT match, local_head, remote_head FROM mycelium.verify_replica('s-forge', 'node-2');
 \set prefix h
 \i :abs_srcdir/regress/multinode/signed_puts.sql
-ALTER TABLE mycelium.sync_changes DISABLE TRIGGER guard_audit_log;
-UPDATE mycelium.sync_changes SET value = '{"n": 2}' WHERE shard_id = 's-forge' AND seq = 5;
-ALTER TABLE mycelium.sync_changes ENABLE ALWAYS TRIGGER guard_audit_log;
-SELECT mycelium.sync_now('s-forge') AS pushed;
-SELECT last_pushed_seq, attempts, last_error FROM mycelium.sync_status WHERE shard_id = 's-forge';
+ALTER TABLE mycelium.audit_log DISABLE TRIGGER guard_audit_log;
+UPDATE mycelium.audit_log SET value = '{"n": 2}' WHERE shard_id = 's-forge' AND seq = 5;
+ALTER TABLE mycelium.audit_log ENABLE ALWAYS TRIGGER guard_audit_log;
+SELECT mycelium.push_now('s-forge') AS pushed;
+SELECT last_pushed_seq, attempts, last_error FROM mycelium.push_status WHERE shard_id = 's-forge';
 SELECT health FROM mycelium.shard_health WHERE shard_id = 's-forge';
 SELECT mycelium.remove_replica('s-forge', 'node-2');

@@ -17,16 +17,16 @@ SELECT mycelium.add_replica('s-crash', 'node-2');
 
 -- A push in small batches in the background, and node 1 killed while it runs. Whether the kill
 -- lands before, during or after a batch changes nothing below: that is the point.
-\! (psql -X -q -h 127.0.0.1 -p "$MYCELIUM_NODE1_PORT" -U postgres -d mycelium -c "SET mycelium.sync_batch_size = 5" -c "SELECT mycelium.sync_now('s-crash')" >/dev/null 2>&1 &) ; sleep 0.3; "$MYCELIUM_HARNESS" restart 1 --immediate
+\! (psql -X -q -h 127.0.0.1 -p "$MYCELIUM_NODE1_PORT" -U postgres -d mycelium -c "SET mycelium.push_batch_size = 5" -c "SELECT mycelium.push_now('s-crash')" >/dev/null 2>&1 &) ; sleep 0.3; "$MYCELIUM_HARNESS" restart 1 --immediate
 
 \c mycelium postgres 127.0.0.1 :port1
-SELECT mycelium.sync_now('s-crash') >= 0 AS pushed_rest;
-SELECT last_pushed_seq, lag_changes, last_error FROM mycelium.sync_status WHERE shard_id = 's-crash';
+SELECT mycelium.push_now('s-crash') >= 0 AS pushed_rest;
+SELECT last_pushed_seq, lag_changes, last_error FROM mycelium.push_status WHERE shard_id = 's-crash';
 SELECT local_records, remote_records, local_head, remote_head, match FROM mycelium.verify_replica('s-crash', 'node-2');
 
 \c mycelium postgres 127.0.0.1 :port2
 -- Every seq once, 1 .. 300, and nothing refused.
 SELECT count(*) AS entries, count(DISTINCT seq) AS distinct_seqs, min(seq), max(seq)
-  FROM mycelium.sync_changes WHERE shard_id = 's-crash';
+  FROM mycelium.audit_log WHERE shard_id = 's-crash';
 SELECT count(*) AS rejections FROM mycelium.inbox_rejections WHERE shard_id = 's-crash';
 SELECT valid FROM mycelium.verify_audit('s-crash');

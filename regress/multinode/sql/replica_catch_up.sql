@@ -13,26 +13,26 @@ SELECT mycelium.add_replica('s-down', 'node-2');
 \set count 10
 \set version 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
-SELECT mycelium.sync_now('s-down') AS pushed;
+SELECT mycelium.push_now('s-down') AS pushed;
 
 \! "$MYCELIUM_HARNESS" stop 2
 \set prefix b
 \i :abs_srcdir/regress/multinode/signed_puts.sql
 -- The push fails: nothing pushed, the failure recorded with the connection error.
-SELECT mycelium.sync_now('s-down') AS pushed;
+SELECT mycelium.push_now('s-down') AS pushed;
 -- The error names the node (not the postgres_fdw server made for it) and keeps the cause.
 SELECT last_pushed_seq, lag_changes, attempts, last_error LIKE '%could not connect%' AS connection_error,
        last_error LIKE '%node "node-2"%' AS names_the_node, last_error NOT LIKE '%mycelium_peer_%' AS no_server_name,
        last_error LIKE '%Connection refused%' AS says_why,
        next_attempt > now() AS backing_off
-  FROM mycelium.sync_status WHERE shard_id = 's-down';
+  FROM mycelium.push_status WHERE shard_id = 's-down';
 SELECT health FROM mycelium.shard_health WHERE shard_id = 's-down';
 -- Writes go on while the replica is away.
 \set prefix c
 \i :abs_srcdir/regress/multinode/signed_puts.sql
 
 \! "$MYCELIUM_HARNESS" start 2
-SELECT mycelium.sync_now('s-down') AS pushed;
-SELECT last_pushed_seq, lag_changes, attempts, last_error FROM mycelium.sync_status WHERE shard_id = 's-down';
+SELECT mycelium.push_now('s-down') AS pushed;
+SELECT last_pushed_seq, lag_changes, attempts, last_error FROM mycelium.push_status WHERE shard_id = 's-down';
 SELECT local_records, remote_records, local_head, remote_head, match FROM mycelium.verify_replica('s-down', 'node-2');
 SELECT health FROM mycelium.shard_health WHERE shard_id = 's-down';

@@ -14,7 +14,7 @@ SELECT mycelium.add_replica('s-ctl', 'node-2');
 \set count 3
 \set version 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
-SELECT mycelium.sync_now('s-ctl') AS pushed;
+SELECT mycelium.push_now('s-ctl') AS pushed;
 
 \c mycelium postgres 127.0.0.1 :port2
 \i :abs_srcdir/regress/helpers.sql
@@ -54,7 +54,7 @@ RESET ROLE;
 SELECT * FROM rejected;
 -- Nothing changed: the replica keeps its copy, and there is no shard "hijack".
 SELECT count(*) AS records FROM mycelium.data WHERE shard_id = 's-ctl';
-SELECT count(*) AS entries FROM mycelium.sync_changes WHERE shard_id = 's-ctl';
+SELECT count(*) AS entries FROM mycelium.audit_log WHERE shard_id = 's-ctl';
 SELECT shard_id, kind FROM mycelium.shards WHERE shard_id IN ('s-ctl', 'hijack') ORDER BY 1;
 SELECT mycelium.create_shard('hijack', replicas => 0);
 SELECT mycelium.drop_shard('hijack');
@@ -89,8 +89,8 @@ ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER guard_data_change;
 \c mycelium postgres 127.0.0.1 :port1
 \set c1_delete `:sign delete node-1 s-ctl c1 2`
 SELECT mycelium.delete('s-ctl', 'c1', 2, 'node-1', :'c1_delete');
-SELECT mycelium.sync_now('s-ctl') AS pushed;
-SELECT last_pushed_seq, lag_changes, last_error FROM mycelium.sync_status WHERE shard_id = 's-ctl';
+SELECT mycelium.push_now('s-ctl') AS pushed;
+SELECT last_pushed_seq, lag_changes, last_error FROM mycelium.push_status WHERE shard_id = 's-ctl';
 \c mycelium postgres 127.0.0.1 :port2
 SELECT head_seq FROM mycelium.shards WHERE shard_id = 's-ctl';
 \c mycelium postgres 127.0.0.1 :port1

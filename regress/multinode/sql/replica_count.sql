@@ -13,7 +13,7 @@ SELECT count(*) AS replicas FROM mycelium.replicas WHERE shard_id = 's-count';
 \set count 5
 \set version 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
-SELECT mycelium.sync_now('s-count') AS pushed;
+SELECT mycelium.push_now('s-count') AS pushed;
 
 SELECT mycelium.set_replica_count('s-count', 2);
 SELECT node_id, status FROM mycelium.replicas WHERE shard_id = 's-count' ORDER BY node_id;

@@ -24,11 +24,11 @@ SELECT (SELECT count(*) FROM mycelium.data WHERE shard_id = 's-init') AS records
 
 SELECT mycelium.add_replica('s-init', 'node-2');
 SELECT shard_id, node_id, status, last_pushed_seq, lag_changes, attempts, last_error
-  FROM mycelium.sync_status WHERE shard_id = 's-init';
+  FROM mycelium.push_status WHERE shard_id = 's-init';
 SELECT local_records, remote_records, local_head, remote_head, match,
        local_digest = remote_digest AS digests_equal
   FROM mycelium.verify_replica('s-init', 'node-2');
-SELECT sync_status, count(*) FROM mycelium.sync_changes WHERE shard_id = 's-init' GROUP BY 1;
+SELECT push_state, count(*) FROM mycelium.audit_log WHERE shard_id = 's-init' GROUP BY 1;
 -- Adding it twice is refused.
 SELECT pg_temp.error_of($$SELECT mycelium.add_replica('s-init', 'node-2')$$);
 
@@ -50,6 +50,6 @@ SELECT pg_temp.error_of($$SELECT mycelium.drop_shard('s-init', true)$$);
 -- The replicator role may deliver to the inbox and read the chain heads, nothing else.
 SET ROLE sync_node_1;
 SELECT pg_temp.error_of($$SELECT count(*) FROM mycelium.data$$);
-SELECT pg_temp.error_of($$SELECT count(*) FROM mycelium.sync_changes$$);
+SELECT pg_temp.error_of($$SELECT count(*) FROM mycelium.audit_log$$);
 SELECT shard_id, kind, head_seq FROM mycelium.chain_heads WHERE shard_id = 's-init';
 RESET ROLE;

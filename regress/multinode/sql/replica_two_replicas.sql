@@ -15,23 +15,23 @@ SELECT node_id, status FROM mycelium.replicas WHERE shard_id = 's-two' ORDER BY 
 \set version 1
 \i :abs_srcdir/regress/multinode/signed_puts.sql
 
--- No sync_now: the worker (running a round every 200 ms for this scenario) pushes to both
+-- No push_now: the worker (running a round every 200 ms for this scenario) pushes to both
 -- replicas; wait for it, at most 20 s.
-ALTER SYSTEM SET mycelium.sync_interval = '200ms';
+ALTER SYSTEM SET mycelium.push_interval = '200ms';
 SELECT pg_reload_conf();
 DO $$
 BEGIN
   FOR i IN 1..200 LOOP
-    EXIT WHEN (SELECT bool_and(lag_changes = 0) FROM mycelium.sync_status WHERE shard_id = 's-two');
+    EXIT WHEN (SELECT bool_and(lag_changes = 0) FROM mycelium.push_status WHERE shard_id = 's-two');
     PERFORM pg_sleep(0.1);
   END LOOP;
 END $$;
 SELECT node_id, status, last_pushed_seq, lag_changes, last_error
-  FROM mycelium.sync_status WHERE shard_id = 's-two' ORDER BY node_id;
+  FROM mycelium.push_status WHERE shard_id = 's-two' ORDER BY node_id;
 SELECT node_id, match FROM (VALUES ('node-2'), ('node-3')) n(node_id),
        LATERAL mycelium.verify_replica('s-two', node_id) ORDER BY node_id;
 SELECT shard_id, health, active_replicas, max_lag_changes FROM mycelium.shard_health WHERE shard_id = 's-two';
-ALTER SYSTEM SET mycelium.sync_interval = '1h';
+ALTER SYSTEM SET mycelium.push_interval = '1h';
 SELECT pg_reload_conf();
 
 \c mycelium postgres 127.0.0.1 :port2

@@ -34,9 +34,9 @@ SELECT node_id, purpose, username FROM mycelium.peer_credentials ORDER BY 1, 2;
 -- Credentials are for superusers only.
 SELECT has_table_privilege('mycelium_admin', 'mycelium.peer_credentials', 'SELECT') AS admin_reads_credentials;
 
--- Node 1's sync worker is paused (a round an hour) so that the scenarios push when they say
--- so (sync_now) and their output does not depend on timing; replica_two_replicas turns it on
+-- Node 1's push worker is paused (a round an hour) so that the scenarios push when they say
+-- so (push_now) and their output does not depend on timing; replica_two_replicas turns it on
 -- to show it working. ALTER SYSTEM survives the restarts some scenarios make.
 \c mycelium postgres 127.0.0.1 :port1
-ALTER SYSTEM SET mycelium.sync_interval = '1h';
+ALTER SYSTEM SET mycelium.push_interval = '1h';
 SELECT pg_reload_conf();

@@ -80,7 +80,7 @@ struct DBSyncReq {
   std::uint32_t page_size = 0;
 };
 
-// One row of mycelium.sync_changes as stored (schemas/SIGNING.md, "Audit chain").
+// One row of mycelium.audit_log as stored (schemas/SIGNING.md, "Audit chain").
 struct AuditEntry {
   std::string shard_id;
   std::int64_t seq = 0;

@@ -1,4 +1,4 @@
-// The audit log (mycelium.sync_changes) through typed functions: appending an entry, reading the
+// The audit log (mycelium.audit_log) through typed functions: appending an entry, reading the
 // chain back, and comparing it with the records. Part of the catalog (extension/src/catalog/).
 // Callers hold an SPI connection.
 #pragma once

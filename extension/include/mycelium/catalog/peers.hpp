@@ -9,11 +9,11 @@
 
 namespace mycelium::catalog {
 
-// Names as stored (unquoted): the servers for pushing (sync) and reading (read), and the schema
+// Names as stored (unquoted): the servers for pushing (push_server) and reading (read_server), and the schema
 // holding the peer's foreign tables.
 struct PeerServerNames {
   std::string schema;
-  std::string sync_server;
+  std::string push_server;
   std::string read_server;
 };
 
@@ -22,8 +22,8 @@ std::optional<PeerServerNames> find_peer_servers(const std::string &node_id);
 PeerServerNames assign_peer_servers(const std::string &node_id);
 
 // What a login is for (the column purpose): pushing entries, or reading remote shards.
-enum class PeerPurpose { Sync, Read };
-const char *to_string(PeerPurpose purpose); // "sync", "read", as stored
+enum class PeerPurpose { Push, Read };
+const char *to_string(PeerPurpose purpose); // "push", "read", as stored
 
 struct PeerLogin {
   std::string user;

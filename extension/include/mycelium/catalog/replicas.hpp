@@ -38,7 +38,7 @@ struct ReplicaRef {
 };
 // The replicas of primary shards (one shard, or all) a round should push to, ordered by shard.
 // With `respect_backoff`, only those whose backoff is over and that are behind, failing, or not
-// tried for 10 s (the worker's round); without it all of them (sync_now).
+// tried for 10 s (the worker's round); without it all of them (push_now).
 std::vector<ReplicaRef> replicas_due(const std::optional<std::string> &shard_id,
                                      bool respect_backoff);
 

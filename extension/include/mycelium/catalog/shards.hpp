@@ -40,7 +40,7 @@ ShardRow existing_shard(const std::string &shard_id, RowLock lock);
 std::string partition_name(const std::string &shard_id);
 
 // A new row. A primary continues the audit chain a dropped shard of the same id left in
-// mycelium.sync_changes rather than forking it; a replica or remote shard starts at 0.
+// mycelium.audit_log rather than forking it; a replica or remote shard starts at 0.
 // `validators` is a text[] Datum, ignored when `any_validator`.
 void insert_shard(const std::string &shard_id, const std::string &partition, ShardKind kind,
                   const std::optional<std::string> &primary_node, std::int32_t replicas,

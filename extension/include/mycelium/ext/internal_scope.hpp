@@ -8,7 +8,7 @@
 namespace mycelium::ext {
 
 enum class InternalOp {
-  AuditAppend,  // a verifying trigger appends to mycelium.sync_changes
+  AuditAppend,  // a verifying trigger appends to mycelium.audit_log
   SignedDelete, // a verified tombstone removes its record's row
   DropShard,    // drop_shard removes a shard's tombstones (and a replica's copied audit log)
   ReplicaApply, // the inbox writes a verified replicated entry into a replica shard

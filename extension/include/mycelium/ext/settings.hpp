@@ -3,8 +3,8 @@
 
 namespace mycelium::ext {
 
-extern int sync_interval_ms; // mycelium.sync_interval
-extern int sync_batch_size;  // mycelium.sync_batch_size
+extern int sync_interval_ms; // mycelium.push_interval
+extern int push_batch_size;  // mycelium.push_batch_size
 extern char *sync_database;  // mycelium.database
 extern char *node_key_file;  // mycelium.node_key_file
 

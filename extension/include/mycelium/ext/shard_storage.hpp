@@ -19,7 +19,7 @@ std::string create_shard_storage(const std::string &shard_id, catalog::ShardKind
                                  std::int32_t replicas, Datum validators, bool any_validator);
 
 // Drops the partition, the shard's tombstones and its shards row; with `drop_copied_log`, also
-// its entries in mycelium.sync_changes (a replica's copy of its primary's log).
+// its entries in mycelium.audit_log (a replica's copy of its primary's log).
 void drop_shard_storage(const std::string &shard_id, const std::string &partition,
                         bool drop_copied_log);
 

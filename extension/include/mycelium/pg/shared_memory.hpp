@@ -1,4 +1,4 @@
-// The extension's structs in shared memory (the sync worker's state, the copy progress slots):
+// The extension's structs in shared memory (the push worker's state, the copy progress slots):
 // each registered here from _PG_init when the library is preloaded gets its space requested and
 // is made once, in the postmaster (zeroed, then `init` on it). One pair of hooks for all of them.
 #pragma once

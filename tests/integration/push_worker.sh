@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The sync worker is never silently idle. A server set up as README's by-hand section does it
+# The push worker is never silently idle. A server set up as README's by-hand section does it
 # (the extension in database "app", mycelium.database left at its default "postgres"):
 #   - the worker logs which database it serves, and, once, that the extension is not there;
-#   - mycelium.sync_worker (read from "app") shows the same: serving "postgres", no extension;
+#   - mycelium.push_worker (read from "app") shows the same: serving "postgres", no extension;
 #   - ALTER SYSTEM SET mycelium.database = 'app' and a reload restart the worker there (it used
 #     to need a server restart), which the log and the view then show.
-# Prints `sync worker: N passed, N failed`; exits nonzero on any failure.
+# Prints `push worker: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=regress/multinode/lib.sh
@@ -43,21 +43,21 @@ sql() { psql -X -q -At -h 127.0.0.1 -p "$port" -U postgres -d "$1" -v ON_ERROR_S
 sql postgres "CREATE DATABASE app" >/dev/null
 sql app "CREATE EXTENSION mycelium" >/dev/null
 
-worker() { sql app "SELECT database || ' ' || serves_this_database || ' ' || COALESCE(extension_present::text, '?') FROM mycelium.sync_worker"; }
+worker() { sql app "SELECT database || ' ' || serves_this_database || ' ' || COALESCE(extension_present::text, '?') FROM mycelium.push_worker"; }
 # worker_is EXPECTED: for wait_for, which must re-run the query on every try.
 worker_is() { [ "$(worker)" = "$1" ]; }
-rounds() { sql app "SELECT rounds FROM mycelium.sync_worker"; }
+rounds() { sql app "SELECT rounds FROM mycelium.push_worker"; }
 rounds_above() { [ "$(rounds)" -gt "$1" ]; }
 count_in_log() { grep -c -- "$1" "$log"; }
 
 check "the worker logs the database it serves" wait_for 10 \
-  grep -q 'mycelium sync worker started: serving database "postgres"' "$log"
+  grep -q 'mycelium push worker started: serving database "postgres"' "$log"
 check "...and that the extension is not there" wait_for 10 \
   grep -q 'extension "mycelium" is not installed in database "postgres": nothing is replicated' "$log"
-check "mycelium.sync_worker shows it: database postgres, not this one, no extension" \
+check "mycelium.push_worker shows it: database postgres, not this one, no extension" \
   wait_for 10 worker_is "postgres false false"
 rounds_before=$(rounds)
-sql app "ALTER SYSTEM SET mycelium.sync_interval = '100ms'" >/dev/null
+sql app "ALTER SYSTEM SET mycelium.push_interval = '100ms'" >/dev/null
 sql app "SELECT pg_reload_conf()" >/dev/null
 check "rounds go on" wait_for 10 rounds_above "$((rounds_before + 3))"
 check "...and the missing extension is logged once, not every round" \
@@ -69,15 +69,15 @@ check "a reload with mycelium.database = app restarts the worker (logged)" wait_
   grep -q 'mycelium.database changed from "postgres" to "app"; restarting to serve it' "$log"
 check "...which then serves app, where the extension is" wait_for 20 worker_is "app true true"
 check "...and logs it" \
-  grep -q 'mycelium sync worker started: serving database "app"' "$log"
+  grep -q 'mycelium push worker started: serving database "app"' "$log"
 
 # A database that does not exist: the worker cannot connect, and the view says where it tries
 # (no pid: it is not running) instead of showing the old database as served.
 sql app "ALTER SYSTEM SET mycelium.database = 'nosuchdb'" >/dev/null
 sql app "SELECT pg_reload_conf()" >/dev/null
-worker_tries_nosuchdb() { [ "$(sql app "SELECT database || ' ' || (pid IS NULL) || ' ' || serves_this_database FROM mycelium.sync_worker")" = "nosuchdb true false" ]; }
+worker_tries_nosuchdb() { [ "$(sql app "SELECT database || ' ' || (pid IS NULL) || ' ' || serves_this_database FROM mycelium.push_worker")" = "nosuchdb true false" ]; }
 check "with mycelium.database = nosuchdb the view shows it, not running, not serving this one" \
   wait_for 20 worker_tries_nosuchdb
 
-echo "sync worker: $passed passed, $failed failed"
+echo "push worker: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

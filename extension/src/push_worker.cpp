@@ -1,10 +1,10 @@
-// The sync worker: every mycelium.sync_interval it runs mycelium._sync_round() in
+// The push worker: every mycelium.push_interval it runs mycelium._push_round() in
 // mycelium.database, in a transaction of its own. All the logic (order, batches, backoff, the
 // record of failures) lives in that function; this file is only the worker's loop. It is plain
 // PostgreSQL C: no C++ object lives across a call that can raise, and an ERROR here ends the
 // worker, which the postmaster restarts after bgw_restart_time.
 #include "mycelium/ext/settings.hpp"
-#include "mycelium/ext/sync_worker_state.hpp"
+#include "mycelium/ext/push_worker_state.hpp"
 #include "mycelium/pg/postgres.hpp"
 
 #include <algorithm>
@@ -23,39 +23,39 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-PGDLLEXPORT void mycelium_sync_worker_main(Datum arg);
+PGDLLEXPORT void mycelium_push_worker_main(Datum arg);
 }
 
 namespace {
 
 void forget_state(int, Datum) {
-  mycelium::ext::sync_worker_stopped();
+  mycelium::ext::push_worker_stopped();
 }
 
 } // namespace
 
-void mycelium_sync_worker_main(Datum) {
+void mycelium_push_worker_main(Datum) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
   BackgroundWorkerUnblockSignals();
   // The database this process serves for its whole life: a changed mycelium.database takes a
-  // new process (below, on reload). Recorded before connecting, so that mycelium.sync_worker
+  // new process (below, on reload). Recorded before connecting, so that mycelium.push_worker
   // names a database that does not exist (the connection's FATAL then ends this process, the
   // exit callback clears the pid, and the postmaster tries again).
   char serving[NAMEDATALEN];
   std::strncpy(serving, mycelium::ext::sync_database, NAMEDATALEN - 1);
   serving[NAMEDATALEN - 1] = '\0';
-  mycelium::ext::sync_worker_started(serving);
+  mycelium::ext::push_worker_started(serving);
   on_shmem_exit(forget_state, 0);
   BackgroundWorkerInitializeConnection(serving, nullptr, 0);
-  ereport(LOG, (errmsg("mycelium sync worker started: serving database \"%s\" "
+  ereport(LOG, (errmsg("mycelium push worker started: serving database \"%s\" "
                        "(mycelium.database), a round every %d ms",
                        serving, mycelium::ext::sync_interval_ms)));
   // -1: not looked yet; then whether the last round found the extension. Only changes are
   // logged, once each.
   int extension_seen = -1;
 
-  // A round runs when sync_interval has passed since the last one began, not on every wake-up
+  // A round runs when push_interval has passed since the last one began, not on every wake-up
   // (a reload or any other latch would otherwise start an early round).
   TimestampTz last_round = 0;
   for (;;) {
@@ -78,7 +78,7 @@ void mycelium_sync_worker_main(Datum) {
       if (std::strcmp(serving, mycelium::ext::sync_database) != 0) {
         // A background worker stays connected to one database: exit, and the postmaster
         // starts a new one (bgw_restart_time) that connects to the new database.
-        ereport(LOG, (errmsg("mycelium sync worker: mycelium.database changed from \"%s\" to "
+        ereport(LOG, (errmsg("mycelium push worker: mycelium.database changed from \"%s\" to "
                              "\"%s\"; restarting to serve it",
                              serving, mycelium::ext::sync_database)));
         proc_exit(1);
@@ -93,14 +93,14 @@ void mycelium_sync_worker_main(Datum) {
     StartTransactionCommand();
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
-    pgstat_report_activity(STATE_RUNNING, "mycelium sync round");
+    pgstat_report_activity(STATE_RUNNING, "mycelium push round");
     // The extension may not be created (yet) in this database: then there is nothing to do,
     // which is said once (and again once it is there).
     SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'mycelium'", true, 1);
     const bool present = SPI_processed > 0;
     int64 pushed = 0;
     if (present) {
-      SPI_execute("SELECT mycelium._sync_round()", false, 0);
+      SPI_execute("SELECT mycelium._push_round()", false, 0);
       bool is_null = true;
       if (SPI_processed > 0) {
         const Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
@@ -110,17 +110,17 @@ void mycelium_sync_worker_main(Datum) {
     }
     if (!present && extension_seen != 0)
       ereport(WARNING,
-              (errmsg("mycelium sync worker: extension \"mycelium\" is not installed in database "
+              (errmsg("mycelium push worker: extension \"mycelium\" is not installed in database "
                       "\"%s\": nothing is replicated from this server",
                       serving),
                errhint("Run CREATE EXTENSION mycelium in that database, or set mycelium.database "
                        "to the database that holds it and reload.")));
     else if (present && extension_seen == 0)
-      ereport(LOG, (errmsg("mycelium sync worker: extension \"mycelium\" found in database "
+      ereport(LOG, (errmsg("mycelium push worker: extension \"mycelium\" found in database "
                            "\"%s\"; replicating",
                            serving)));
     extension_seen = present ? 1 : 0;
-    mycelium::ext::sync_worker_round(present, pushed);
+    mycelium::ext::push_worker_round(present, pushed);
     SPI_finish();
     PopActiveSnapshot();
     CommitTransactionCommand();

@@ -1,4 +1,4 @@
-#include "mycelium/ext/sync_worker_state.hpp"
+#include "mycelium/ext/push_worker_state.hpp"
 
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/shared_memory.hpp"
@@ -34,13 +34,13 @@ State *state = nullptr;
 
 namespace mycelium::ext {
 
-void install_sync_worker_state() {
-  pg::add_shared_struct("mycelium sync worker state", sizeof(State),
+void install_push_worker_state() {
+  pg::add_shared_struct("mycelium push worker state", sizeof(State),
                         reinterpret_cast<void **>(&state),
                         [](void *memory) { SpinLockInit(&static_cast<State *>(memory)->mutex); });
 }
 
-void sync_worker_started(const char *database) {
+void push_worker_started(const char *database) {
   if (!state)
     return;
   SpinLockAcquire(&state->mutex);
@@ -56,7 +56,7 @@ void sync_worker_started(const char *database) {
   SpinLockRelease(&state->mutex);
 }
 
-void sync_worker_round(bool extension_present, std::int64_t pushed) {
+void push_worker_round(bool extension_present, std::int64_t pushed) {
   if (!state)
     return;
   const TimestampTz now = GetCurrentTimestamp();
@@ -69,7 +69,7 @@ void sync_worker_round(bool extension_present, std::int64_t pushed) {
   SpinLockRelease(&state->mutex);
 }
 
-void sync_worker_stopped() {
+void push_worker_stopped() {
   if (!state)
     return;
   SpinLockAcquire(&state->mutex);
@@ -80,9 +80,9 @@ void sync_worker_stopped() {
 
 } // namespace mycelium::ext
 
-// mycelium._sync_worker(): one row while a worker runs (or ran: pid NULL once it stopped), none
+// mycelium._push_worker(): one row while a worker runs (or ran: pid NULL once it stopped), none
 // when the library is not preloaded.
-MYCELIUM_SQL_FUNCTION(mycelium_sync_worker_state) {
+MYCELIUM_SQL_FUNCTION(mycelium_push_worker_state) {
   State copy{};
   const bool have = state != nullptr;
   if (have) {
