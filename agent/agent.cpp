@@ -527,8 +527,8 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
     db_sync_.on_response(link.id, *response);
   } else if (const auto *gossip = std::get_if<p::Gossip>(&envelope.payload)) {
     on_gossip(link, *gossip);
-  } else if (const auto *sync = std::get_if<p::Sync>(&envelope.payload)) {
-    on_peer_status(link, *sync);
+  } else if (const auto *status = std::get_if<p::Status>(&envelope.payload)) {
+    on_peer_status(link, *status);
   } else if (const auto *entries = std::get_if<p::BlacklistSync>(&envelope.payload)) {
     on_blacklist_sync(link, *entries);
   } else if (const auto *request = std::get_if<p::AddressRequest>(&envelope.payload)) {

@@ -137,8 +137,8 @@ private:
   void dial_known_peers(std::int64_t now);
   void rotate_ports(std::int64_t now);
   void send_status(std::int64_t now);
-  protocol::Sync status_message() const;
-  void on_peer_status(Link &link, const protocol::Sync &sync);
+  protocol::Status status_message() const;
+  void on_peer_status(Link &link, const protocol::Status &status);
   std::string peers_json(std::int64_t now);
   std::string gossip_json() const;
 
@@ -177,7 +177,7 @@ private:
   protocol::AddressRecord own_record_;       // signed; port 0 until the first own_record()
   std::deque<Delivered> delivered_;
   std::uint64_t delivered_total_ = 0;
-  std::map<std::string, protocol::Sync> peer_status_;
+  std::map<std::string, protocol::Status> peer_status_;
   std::map<std::string, std::int64_t> status_stored_ms_;
   std::map<std::string, std::int64_t> lifts_seen_; // node_id -> lifted_at_ms applied
   bool lifts_loaded_ = false; // lifts older than this start are applied without a log line

@@ -402,13 +402,13 @@ void Agent::rotate_ports(std::int64_t now) {
 
 // --- status exchange -----------------------------------------------------------------------
 
-p::Sync Agent::status_message() const {
+p::Status Agent::status_message() const {
   const NodeStatus s = status();
   auto ms = [](const std::optional<NodeStatus::Time> &t) -> std::int64_t {
     return t ? std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count()
              : 0;
   };
-  p::Sync m;
+  p::Status m;
   m.node_id = s.id;
   m.version = s.version;
   m.start_time_ms = ms(s.start_time);
@@ -425,35 +425,35 @@ p::Sync Agent::status_message() const {
 }
 
 void Agent::send_status(std::int64_t) {
-  const p::Sync m = status_message();
+  const p::Status m = status_message();
   for (auto &[id, link] : links_)
     if (link->established())
       send(*link, m);
 }
 
-void Agent::on_peer_status(Link &link, const p::Sync &sync) {
-  if (sync.node_id != link.peer_id) {
-    reject(link, p::RejectReason::ProtocolViolation, "a status for " + sync.node_id);
+void Agent::on_peer_status(Link &link, const p::Status &status) {
+  if (status.node_id != link.peer_id) {
+    reject(link, p::RejectReason::ProtocolViolation, "a status for " + status.node_id);
     return;
   }
-  peer_status_[link.peer_id] = sync;
+  peer_status_[link.peer_id] = status;
   const std::int64_t now = p::now_ms();
   std::int64_t &stored = status_stored_ms_[link.peer_id];
   if (now - stored < config_.status_interval_ms / 2)
     return; // a peer sending more often does not cost us more database writes
   stored = now;
-  const std::string json = "{\"version\":" + json_string(sync.version) +
-                           ",\"status\":" + json_string(sync.status) +
-                           ",\"active\":" + (sync.active ? "true" : "false") +
-                           ",\"start_time_ms\":" + std::to_string(sync.start_time_ms) +
-                           ",\"last_sync_ms\":" + std::to_string(sync.last_sync_ms) +
-                           ",\"last_heartbeat_ms\":" + std::to_string(sync.last_heartbeat_ms) +
-                           ",\"peer_count\":" + std::to_string(sync.peer_count) +
-                           ",\"serving_rate_milli\":" + std::to_string(sync.serving_rate_milli) +
-                           ",\"sync_progress_ppm\":" + std::to_string(sync.sync_progress_ppm) +
-                           ",\"response_latency_us\":" + std::to_string(sync.response_latency_us) +
-                           ",\"memory_bytes\":" + std::to_string(sync.memory_bytes) +
-                           ",\"cpu_percent_milli\":" + std::to_string(sync.cpu_percent_milli) + "}";
+  const std::string json =
+      "{\"version\":" + json_string(status.version) + ",\"status\":" + json_string(status.status) +
+      ",\"active\":" + (status.active ? "true" : "false") +
+      ",\"start_time_ms\":" + std::to_string(status.start_time_ms) +
+      ",\"last_sync_ms\":" + std::to_string(status.last_sync_ms) +
+      ",\"last_heartbeat_ms\":" + std::to_string(status.last_heartbeat_ms) +
+      ",\"peer_count\":" + std::to_string(status.peer_count) +
+      ",\"serving_rate_milli\":" + std::to_string(status.serving_rate_milli) +
+      ",\"sync_progress_ppm\":" + std::to_string(status.sync_progress_ppm) +
+      ",\"response_latency_us\":" + std::to_string(status.response_latency_us) +
+      ",\"memory_bytes\":" + std::to_string(status.memory_bytes) +
+      ",\"cpu_percent_milli\":" + std::to_string(status.cpu_percent_milli) + "}";
   const std::string peer = link.peer_id;
   store_.note_peer_status(peer, json, [this, peer](const std::optional<std::string> &error) {
     if (!error)
