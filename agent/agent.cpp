@@ -68,6 +68,24 @@ std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
   return to_hex(bytes.data(), bytes.size());
 }
 
+// The registry as NodeStore reads it. node_metadata's checks allow only the node types
+// 'validator' and 'miner', and keys in lowercase hex.
+p2p::NodeDirectory directory_of(std::vector<RegisteredNode> nodes) {
+  p2p::NodeDirectory directory;
+  for (RegisteredNode &node : nodes) {
+    try {
+      directory.set(std::move(node.node_id),
+                    p2p::NodeInfo{parse_public_key(node.public_key), node.active,
+                                  node.node_type == "validator",
+                                  static_cast<std::uint64_t>(std::llround(node.stake)),
+                                  node.stake});
+    } catch (const std::exception &) {
+      // a malformed key cannot verify anything: left out
+    }
+  }
+  return directory;
+}
+
 } // namespace
 
 Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
@@ -207,33 +225,20 @@ void Agent::stop() {
 }
 
 void Agent::refresh_registry() {
-  store_.read_registry([this](const std::optional<std::string> &error,
-                              std::vector<RegisteredNode> nodes) {
-    if (error) {
-      if (!NodeStore::is_unreachable(*error))
-        registry_problem_.failed(*error);
-      return;
-    }
-    registry_problem_.succeeded();
-    registry_loaded_ = true;
-    registry_.clear();
-    for (RegisteredNode &node : nodes)
-      registry_[node.node_id] =
-          NodeInfo{std::move(node.public_key), std::move(node.node_type), node.active, node.stake};
-    // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too.
-    p2p::NodeDirectory directory;
-    for (const auto &[id, info] : registry_) {
-      try {
-        directory.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
-                                        info.node_type == "validator",
-                                        static_cast<std::uint64_t>(std::llround(info.stake))});
-      } catch (const std::exception &) {
-        // a malformed key cannot verify anything: left out
-      }
-    }
-    directory_ = std::move(directory);
-    close_unregistered_links();
-  });
+  store_.read_registry(
+      [this](const std::optional<std::string> &error, std::vector<RegisteredNode> nodes) {
+        if (error) {
+          if (!NodeStore::is_unreachable(*error))
+            registry_problem_.failed(*error);
+          return;
+        }
+        registry_problem_.succeeded();
+        registry_loaded_ = true;
+        // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too; assigned,
+        // since the building blocks hold a reference to directory_.
+        directory_ = directory_of(std::move(nodes));
+        close_unregistered_links();
+      });
 }
 
 // A session outlives its handshake only while the registry still admits its peer: a node
@@ -250,13 +255,12 @@ void Agent::close_unregistered_links() {
 }
 
 bool Agent::registered(const std::string &node_id, const PublicKey &key) const {
-  auto it = registry_.find(node_id);
-  if (it == registry_.end() || !it->second.active ||
-      it->second.public_key != to_hex(key.data(), key.size()))
+  const std::optional<p2p::NodeInfo> node = directory_.find(node_id);
+  if (!node || !node->active || node->public_key != key)
     return false;
-  if (it->second.node_type == "validator")
-    return it->second.stake >= config_.min_stake;
-  return it->second.node_type == "miner";
+  if (node->is_validator)
+    return node->stake_exact >= config_.min_stake;
+  return true; // a miner
 }
 
 // Peers are admitted only as registered, active nodes whose key matches; validators need the
@@ -475,8 +479,8 @@ void Agent::on_frame(ConnId id, const Bytes &frame) {
 void Agent::on_session(Link &link, const p::Session &session) {
   link.peer_id = session.peer_node_id;
   link.peer_key = session.peer_key;
-  auto it = registry_.find(link.peer_id);
-  link.peer_is_validator = it != registry_.end() && it->second.node_type == "validator";
+  const std::optional<p2p::NodeInfo> peer_node = directory_.find(link.peer_id);
+  link.peer_is_validator = peer_node && peer_node->is_validator;
   last_heartbeat_ = std::chrono::system_clock::now();
   link.description =
       link.peer_id + " (" + link.remote + ", " + (link.outgoing ? "outgoing" : "incoming") + ", " +
@@ -667,8 +671,8 @@ NodeStatus Agent::status() const {
   s.start_time = started_at_;
   s.last_sync = db_sync_.last_round();
   s.last_heartbeat = last_heartbeat_;
-  auto it = registry_.find(config_.node_id);
-  s.active = it != registry_.end() && it->second.active;
+  const std::optional<p2p::NodeInfo> self = directory_.find(config_.node_id);
+  s.active = self && self->active;
   s.status = stopping_                             ? "stopping"
              : !running_                           ? "starting"
              : health_problem(p::now_ms()).empty() ? "serving"

@@ -85,12 +85,6 @@ private:
     // (bench/gossip-agents.py): milliseconds are too coarse on one machine.
     std::int64_t received_us = 0;
   };
-  struct NodeInfo {
-    std::string public_key;
-    std::string node_type;
-    bool active = false;
-    double stake = 0;
-  };
 
   void tick();
   // The start-up checks (agent.cpp, startup_problem); retried while the database is unreachable.
@@ -153,7 +147,9 @@ private:
   uv_timer_t *timer_ = nullptr;
   std::map<ConnId, std::unique_ptr<Link>> links_;
   std::vector<Dial> dials_;
-  std::map<std::string, NodeInfo> registry_;
+  // mycelium.node_metadata with each node's stake, re-read every 2 s: the one node registry,
+  // read by admission, /status, /peers and the peer-to-peer building blocks.
+  p2p::NodeDirectory directory_;
   protocol::ReplayGuard replay_guard_;
   NodeStatus::Time started_at_;
   std::optional<NodeStatus::Time> last_heartbeat_;
@@ -167,7 +163,6 @@ private:
   p2p::HandshakeLimiter handshakes_; // admission of incoming connections before they authenticate
 
   // Peer-to-peer state (peer_network.cpp).
-  p2p::NodeDirectory directory_;
   p2p::PeerScores scores_;
   p2p::Blacklist blacklist_;
   p2p::AddressBook book_;

@@ -520,7 +520,7 @@ std::string Agent::peers_json(std::int64_t now) {
     out += "," + std::to_string(port);
   out += "],\"peers\":[";
   bool first = true;
-  for (const auto &[node_id, info] : registry_) {
+  for (const auto &[node_id, info] : directory_) {
     if (node_id == config_.node_id)
       continue;
     const Link *link = link_to(node_id);
