@@ -1,3 +1,7 @@
+// Agent (agent.hpp): the orchestration. Start-up checks, the tick, the links from their first
+// frame (admission, sessions, dispatch of messages to DbSync and PeerNetwork, rejections), the
+// dials, the node registry, health, status and the HTTP routes; and PeerNetwork::Host, the
+// narrow access PeerNetwork has to the links, the dials and the transport.
 #include "agent.hpp"
 #include "http_token.hpp"
 
@@ -9,15 +13,12 @@
 #include "mycelium/protocol/refusal.hpp"
 #include "mycelium/version.hpp"
 
-#include <sodium.h>
 #include <uv.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <iterator>
-#include <utility>
 #include <cstring>
+#include <utility>
 
 namespace mycelium::agent {
 
@@ -29,13 +30,6 @@ constexpr int kTickMs = 100;
 constexpr int kRegistryRefreshMs = 2000;
 constexpr int kMaxStrikes = 10;
 
-p2p::ScoreParams score_params(const AgentConfig &c) {
-  p2p::ScoreParams params;
-  params.ban_threshold = c.blacklist.threshold;
-  params.half_life_ms = static_cast<std::int64_t>(c.blacklist.half_life_seconds) * 1000;
-  return params;
-}
-
 p2p::HandshakeLimiter::Limits handshake_limits(const AgentConfig &c) {
   p2p::HandshakeLimiter::Limits limits;
   limits.per_second = c.handshake.per_address_per_second;
@@ -44,28 +38,26 @@ p2p::HandshakeLimiter::Limits handshake_limits(const AgentConfig &c) {
   return limits;
 }
 
-p2p::BlacklistPolicy blacklist_policy(const AgentConfig &c) {
-  p2p::BlacklistPolicy policy;
-  policy.stake_num = static_cast<std::uint64_t>(c.blacklist.stake_percent);
-  policy.stake_den = 100;
-  policy.min_validators = static_cast<std::size_t>(c.blacklist.min_validators);
-  return policy;
-}
-
-p2p::AddressBookLimits book_limits(const AgentConfig &c) {
-  p2p::AddressBookLimits limits;
-  limits.target = static_cast<std::size_t>(std::max(c.peer_target, 1)) * 4;
-  // An honest peer asks once per discovery interval; twice as often is an offence.
-  limits.min_request_interval_ms = c.discovery_interval_ms / 2;
-  return limits;
-}
-
-std::uint64_t random64() {
-  return (static_cast<std::uint64_t>(randombytes_random()) << 32) | randombytes_random();
-}
-
 std::string hex_of(const std::array<std::uint8_t, 32> &bytes) {
   return to_hex(bytes.data(), bytes.size());
+}
+
+// The registry as NodeStore reads it. node_metadata's checks allow only the node types
+// 'validator' and 'miner', and keys in lowercase hex.
+p2p::NodeDirectory directory_of(std::vector<RegisteredNode> nodes) {
+  p2p::NodeDirectory directory;
+  for (RegisteredNode &node : nodes) {
+    try {
+      directory.set(std::move(node.node_id),
+                    p2p::NodeInfo{parse_public_key(node.public_key), node.active,
+                                  node.node_type == "validator",
+                                  static_cast<std::uint64_t>(std::llround(node.stake)),
+                                  node.stake});
+    } catch (const std::exception &) {
+      // a malformed key cannot verify anything: left out
+    }
+  }
+  return directory;
 }
 
 } // namespace
@@ -84,10 +76,7 @@ Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
                }),
       replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
       started_at_(std::chrono::system_clock::now()), handshakes_(handshake_limits(config_)),
-      scores_(score_params(config_)), blacklist_(directory_, blacklist_policy(config_)),
-      book_(directory_, config_.node_id, book_limits(config_)),
-      gossip_(directory_, config_.node_id, static_cast<std::size_t>(config_.gossip.fanout),
-              random64) {}
+      network_(*this, config_, key_, directory_, store_, metrics_) {}
 
 Agent::~Agent() {
   if (timer_) {
@@ -145,22 +134,7 @@ void Agent::check_startup() {
           return;
         }
         try {
-          if (config_.port_rotation.enabled) {
-            std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
-            if (!in)
-              throw std::runtime_error("cannot read port_rotation.secret_file " +
-                                       config_.port_rotation.secret_file);
-            const Bytes secret((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-            p2p::PortScheduleConfig schedule;
-            schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
-            schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
-            schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
-            schedule.grace_seconds = config_.port_rotation.grace_seconds;
-            schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
-            schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
-            ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
-          }
+          network_.configure_port_rotation();
           TransportOptions options;
           options.listen_address = config_.listen.address;
           options.listen_port = config_.listen.port;
@@ -207,33 +181,20 @@ void Agent::stop() {
 }
 
 void Agent::refresh_registry() {
-  store_.read_registry([this](const std::optional<std::string> &error,
-                              std::vector<RegisteredNode> nodes) {
-    if (error) {
-      if (!NodeStore::is_unreachable(*error))
-        registry_problem_.failed(*error);
-      return;
-    }
-    registry_problem_.succeeded();
-    registry_loaded_ = true;
-    registry_.clear();
-    for (RegisteredNode &node : nodes)
-      registry_[node.node_id] =
-          NodeInfo{std::move(node.public_key), std::move(node.node_type), node.active, node.stake};
-    // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too.
-    p2p::NodeDirectory directory;
-    for (const auto &[id, info] : registry_) {
-      try {
-        directory.set(id, p2p::NodeInfo{parse_public_key(info.public_key), info.active,
-                                        info.node_type == "validator",
-                                        static_cast<std::uint64_t>(std::llround(info.stake))});
-      } catch (const std::exception &) {
-        // a malformed key cannot verify anything: left out
-      }
-    }
-    directory_ = std::move(directory);
-    close_unregistered_links();
-  });
+  store_.read_registry(
+      [this](const std::optional<std::string> &error, std::vector<RegisteredNode> nodes) {
+        if (error) {
+          if (!NodeStore::is_unreachable(*error))
+            registry_problem_.failed(*error);
+          return;
+        }
+        registry_problem_.succeeded();
+        registry_loaded_ = true;
+        // Rebuilt whole, so that a node deleted from node_metadata is forgotten here too; assigned,
+        // since the building blocks hold a reference to directory_.
+        directory_ = directory_of(std::move(nodes));
+        close_unregistered_links();
+      });
 }
 
 // A session outlives its handshake only while the registry still admits its peer: a node
@@ -250,13 +211,12 @@ void Agent::close_unregistered_links() {
 }
 
 bool Agent::registered(const std::string &node_id, const PublicKey &key) const {
-  auto it = registry_.find(node_id);
-  if (it == registry_.end() || !it->second.active ||
-      it->second.public_key != to_hex(key.data(), key.size()))
+  const std::optional<p2p::NodeInfo> node = directory_.find(node_id);
+  if (!node || !node->active || node->public_key != key)
     return false;
-  if (it->second.node_type == "validator")
-    return it->second.stake >= config_.min_stake;
-  return it->second.node_type == "miner";
+  if (node->is_validator)
+    return node->stake_exact >= config_.min_stake;
+  return true; // a miner
 }
 
 // Peers are admitted only as registered, active nodes whose key matches; validators need the
@@ -265,27 +225,8 @@ bool Agent::registered(const std::string &node_id, const PublicKey &key) const {
 std::string Agent::admission_refusal(const std::string &node_id, const PublicKey &key) {
   if (node_id == config_.node_id)
     return "node " + node_id + " is this node's own id";
-  const std::int64_t now = p::now_ms();
-  const p2p::BanStatus ban = blacklist_.status(node_id, now);
-  if (ban.banned) {
-    metrics_.message_rejected("blacklisted");
-    std::string why = "node " + node_id + " is banned by " + config_.node_id;
-    if (ban.local)
-      why += " until " + format_unix_ms(ban.local_until_ms) + " (" + ban.local_reason + ")";
-    else
-      why += " on the shared blacklist (validators with " + std::to_string(ban.vouching_stake) +
-             " of " + std::to_string(ban.total_stake) + " stake)";
-    // Once per ban: a banned peer redials with its backoff for as long as the ban lasts.
-    const std::int64_t until = ban.local ? ban.local_until_ms : -1;
-    auto logged = refusals_logged_.find(node_id);
-    if (logged == refusals_logged_.end() || logged->second != until) {
-      refusals_logged_[node_id] = until;
-      log_info("refusing sessions from " + node_id + ": " + why);
-    } else {
-      log_debug("refused a session from " + node_id + ": " + why);
-    }
+  if (std::string why = network_.ban_refusal(node_id); !why.empty())
     return why;
-  }
   if (!registered(node_id, key))
     return "node " + node_id + " is not admitted by " + config_.node_id +
            " (not registered in its mycelium.node_metadata with this key, inactive, or a "
@@ -311,10 +252,10 @@ void Agent::tick() {
   for (Dial &dial : dials_)
     if (registry_loaded_ && dial.conn == 0 && now >= dial.next_ms &&
         (dial.node_id.empty() ||
-         (!link_to(dial.node_id) && !blacklist_.is_banned(dial.node_id, now))))
+         (!link_to(dial.node_id) && !network_.is_banned(dial.node_id, now))))
       dial.conn =
           transport_->connect(dial.peer.host, dial.peer.port, config_.wire_format == "json");
-  p2p_tick(now);
+  network_.tick(now);
 
   const bool sync_round = now - last_sync_round_ms_ >= config_.db_sync_interval_ms;
   if (sync_round)
@@ -422,7 +363,7 @@ void Agent::reject(Link &link, p::RejectReason reason, const std::string &detail
     return;
   }
   if (const auto offence = p2p::offence_of(reason))
-    penalize(link, *offence, detail);
+    network_.penalize(link, *offence, detail);
 }
 
 void Agent::on_frame(ConnId id, const Bytes &frame) {
@@ -475,8 +416,8 @@ void Agent::on_frame(ConnId id, const Bytes &frame) {
 void Agent::on_session(Link &link, const p::Session &session) {
   link.peer_id = session.peer_node_id;
   link.peer_key = session.peer_key;
-  auto it = registry_.find(link.peer_id);
-  link.peer_is_validator = it != registry_.end() && it->second.node_type == "validator";
+  const std::optional<p2p::NodeInfo> peer_node = directory_.find(link.peer_id);
+  link.peer_is_validator = peer_node && peer_node->is_validator;
   last_heartbeat_ = std::chrono::system_clock::now();
   link.description =
       link.peer_id + " (" + link.remote + ", " + (link.outgoing ? "outgoing" : "incoming") + ", " +
@@ -486,17 +427,10 @@ void Agent::on_session(Link &link, const p::Session &session) {
   // frame, on_accepted_by_peer): a refused dial is not logged as a link.
   if (!link.outgoing)
     log_info("authenticated link to " + link.description);
-  const std::string peer = link.peer_id, version = p::to_string(session.version);
-  store_.note_peer(peer, version, [this, peer](const std::optional<std::string> &error) {
-    if (!error)
-      peer_record_problem_.succeeded();
-    else if (!NodeStore::is_unreachable(*error))
-      peer_record_problem_.failed(peer + ": " + *error);
-  });
+  network_.note_peer(link, p::to_string(session.version));
   for (Dial &dial : dials_)
     if (dial.conn == link.id)
       dial.node_id = link.peer_id;
-  book_.touch(link.peer_id, p::now_ms());
   // Two links to one peer (both dialled at once): keep the one the smaller node id dialled, a
   // rule both ends apply alike.
   for (auto &[id, other] : links_)
@@ -504,14 +438,13 @@ void Agent::on_session(Link &link, const p::Session &session) {
       const bool keep_this = link.outgoing == (config_.node_id < link.peer_id);
       Link &dropped = keep_this ? *other : link;
       // A request sent on the dropped link gets no reply: the kept one may ask at once.
-      if (dropped.address_request_id != 0)
-        book_.forget_request(dropped.peer_id, std::exchange(dropped.address_request_id, 0));
+      network_.forget_request(dropped);
       transport_->close(dropped.id);
       if (!keep_this)
         return;
       break;
     }
-  on_peer_session(link);
+  network_.on_session(link);
 }
 
 void Agent::on_message(Link &link, const p::Envelope &envelope) {
@@ -526,38 +459,109 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
   } else if (const auto *response = std::get_if<p::DBSyncResp>(&envelope.payload)) {
     db_sync_.on_response(link.id, *response);
   } else if (const auto *gossip = std::get_if<p::Gossip>(&envelope.payload)) {
-    on_gossip(link, *gossip);
-  } else if (const auto *sync = std::get_if<p::Sync>(&envelope.payload)) {
-    on_peer_status(link, *sync);
+    network_.on_gossip(link, *gossip);
+  } else if (const auto *status = std::get_if<p::Status>(&envelope.payload)) {
+    network_.on_peer_status(link, *status);
   } else if (const auto *entries = std::get_if<p::BlacklistSync>(&envelope.payload)) {
-    on_blacklist_sync(link, *entries);
+    network_.on_blacklist_sync(link, *entries);
   } else if (const auto *request = std::get_if<p::AddressRequest>(&envelope.payload)) {
-    on_address_request(link, *request);
+    network_.on_address_request(link, *request);
   } else if (const auto *reply = std::get_if<p::AddressReply>(&envelope.payload)) {
-    on_address_reply(link, *reply);
+    network_.on_address_reply(link, *reply);
   } else if (const auto *announce = std::get_if<p::AddressAnnounce>(&envelope.payload)) {
-    on_address_announce(link, *announce);
+    network_.on_address_announce(link, *announce);
   }
 }
 
-Agent::Link *Agent::link_to(const std::string &node_id) {
+// --- PeerNetwork::Host: the links, the dials and the transport as PeerNetwork reaches them ---
+
+Link *Agent::link_to(const std::string &node_id) {
   for (auto &[id, link] : links_)
     if (link->established() && link->peer_id == node_id)
       return link.get();
   return nullptr;
 }
 
-std::vector<std::string> Agent::connected_peers() const {
-  std::vector<std::string> peers;
-  for (const auto &[id, link] : links_)
+std::vector<Link *> Agent::established_links() {
+  std::vector<Link *> ready;
+  for (auto &[id, link] : links_)
     if (link->established())
-      peers.push_back(link->peer_id);
-  return peers;
+      ready.push_back(link.get());
+  return ready;
+}
+
+void Agent::close(ConnId id) {
+  transport_->close(id);
+}
+
+bool Agent::listen_on(int port, std::string &error) {
+  return transport_->listen_on(port, error);
+}
+
+void Agent::stop_listening(int port) {
+  transport_->stop_listening(port);
+}
+
+// A dial made from an address record follows the record (port rotation); a bootstrap dial
+// keeps its configured address.
+bool Agent::dial(const p::AddressRecord &record, std::int64_t now) {
+  auto dial = std::find_if(dials_.begin(), dials_.end(),
+                           [&](const Dial &d) { return d.node_id == record.node_id; });
+  if (dial == dials_.end()) {
+    Dial d;
+    d.peer = Peer{record.host, record.port};
+    d.node_id = record.node_id;
+    d.bootstrap = false;
+    d.next_ms = now;
+    d.backoff_ms = config_.redial_min_ms;
+    dials_.push_back(d);
+    return true;
+  }
+  if (!dial->bootstrap)
+    dial->peer = Peer{record.host, record.port};
+  return false;
+}
+
+void Agent::follow(const p::AddressRecord &record) {
+  for (Dial &dial : dials_)
+    if (!dial.bootstrap && dial.node_id == record.node_id) {
+      dial.peer.host = record.host;
+      dial.peer.port = record.port;
+    }
+}
+
+// PeerNetwork gives up a node when it has no live address record of an active node.
+void Agent::drop_dials(const std::function<bool(const std::string &node_id)> &unwanted) {
+  const auto gone = [&](const Dial &d) {
+    if (d.bootstrap || d.conn != 0)
+      return false;
+    const bool drop = unwanted(d.node_id);
+    if (drop)
+      log_info("no longer dialling " + d.node_id + " (" + d.peer.host + ":" +
+               std::to_string(d.peer.port) + "): no live address record of an active node");
+    return drop;
+  };
+  dials_.erase(std::remove_if(dials_.begin(), dials_.end(), gone), dials_.end());
+}
+
+// The "dials" of GET /peers.
+std::string Agent::dials_json() const {
+  std::string out = "[";
+  bool first = true;
+  for (const Dial &d : dials_) {
+    out += std::string(first ? "" : ",") +
+           "{\"node_id\":" + (d.node_id.empty() ? "null" : json_string(d.node_id)) +
+           ",\"host\":" + json_string(d.peer.host) + ",\"port\":" + std::to_string(d.peer.port) +
+           ",\"bootstrap\":" + (d.bootstrap ? "true" : "false") +
+           ",\"connected\":" + (d.conn != 0 ? "true" : "false") + "}";
+    first = false;
+  }
+  return out + "]";
 }
 
 void Agent::lost(ConnId id) {
-  if (auto it = links_.find(id); it != links_.end() && it->second->address_request_id != 0)
-    book_.forget_request(it->second->peer_id, it->second->address_request_id);
+  if (auto it = links_.find(id); it != links_.end())
+    network_.forget_request(*it->second);
   links_.erase(id);
   db_sync_.forget(id);
   const std::int64_t now = p::now_ms();
@@ -667,8 +671,8 @@ NodeStatus Agent::status() const {
   s.start_time = started_at_;
   s.last_sync = db_sync_.last_round();
   s.last_heartbeat = last_heartbeat_;
-  auto it = registry_.find(config_.node_id);
-  s.active = it != registry_.end() && it->second.active;
+  const std::optional<p2p::NodeInfo> self = directory_.find(config_.node_id);
+  s.active = self && self->active;
   s.status = stopping_                             ? "stopping"
              : !running_                           ? "starting"
              : health_problem(p::now_ms()).empty() ? "serving"
@@ -708,16 +712,16 @@ HttpResponse Agent::on_http(const HttpRequest &request) {
     if (request.topic.empty())
       return {400, "text/plain; charset=utf-8", "POST /gossip?topic=NAME with the body\n"};
     std::int64_t published_us = 0;
-    const std::string id =
-        publish(request.topic, Bytes(request.body.begin(), request.body.end()), published_us);
+    const std::string id = network_.publish(
+        request.topic, Bytes(request.body.begin(), request.body.end()), published_us);
     return {200, "application/json",
             "{\"message_id\":\"" + id + "\",\"published_us\":" + std::to_string(published_us) +
                 "}\n"};
   }
   if (path == "/peers")
-    return {200, "application/json", peers_json(p::now_ms()) + "\n"};
+    return {200, "application/json", network_.peers_json(p::now_ms(), dials_json()) + "\n"};
   if (path == "/gossip")
-    return {200, "application/json", gossip_json() + "\n"};
+    return {200, "application/json", network_.gossip_json() + "\n"};
   if (path == "/metrics")
     return {200, kPrometheusContentType, metrics_.render_prometheus()};
   if (path == "/health") {

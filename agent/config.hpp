@@ -67,7 +67,7 @@ struct AgentConfig {
   int db_sync_interval_ms = 1000;
   int db_sync_page_size = 500; // audit entries per sync request
   std::vector<std::string> features;
-  int status_interval_ms = 5000; // how often each peer is sent this node's status (Sync)
+  int status_interval_ms = 5000; // how often each peer is sent this node's status (Status)
 
   struct Gossip {
     int fanout = 6; // peers each gossip message is forwarded to

@@ -1,12 +1,21 @@
-// One WebSocket connection to a peer agent: private to the agent's .cpp files.
+// One WebSocket connection to a peer agent: private to the agent's .cpp files. Agent owns the
+// links (one per connection, in Agent::links_); PeerNetwork reads them and keeps its discovery
+// state of a session here (asked_addresses, address_request_id).
 #pragma once
 
-#include "agent.hpp"
+#include "transport.hpp"
+
+#include "mycelium/ed25519.hpp"
+#include "mycelium/protocol/peer_link.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
 
 namespace mycelium::agent {
 
 // One WebSocket connection to a peer agent.
-struct Agent::Link {
+struct Link {
   ConnId id = 0;
   bool outgoing = false;
   bool json = false;

@@ -1,8 +1,8 @@
-// The agent's peer-to-peer layer (agent part 2): gossip relaying, peer discovery, peer scores
-// and the blacklist with BlacklistSync, port rotation and the status exchange. The decisions
-// are the pure building blocks of core/include/mycelium/p2p/; this file only moves messages
-// between them, the links and the database.
-#include "agent.hpp"
+// PeerNetwork (peer_network.hpp): gossip, discovery, scores and the blacklist, port rotation and
+// the status exchange. The decisions are the pure building blocks of
+// core/include/mycelium/p2p/; these methods only move messages between them, the links (through
+// PeerNetwork::Host) and the database (NodeStore).
+#include "peer_network.hpp"
 
 #include "link.hpp"
 #include "log.hpp"
@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <utility>
 
 namespace mycelium::agent {
@@ -35,11 +36,68 @@ std::int64_t wall_clock_us() {
       .count();
 }
 
+p2p::ScoreParams score_params(const AgentConfig &c) {
+  p2p::ScoreParams params;
+  params.ban_threshold = c.blacklist.threshold;
+  params.half_life_ms = static_cast<std::int64_t>(c.blacklist.half_life_seconds) * 1000;
+  return params;
+}
+
+p2p::BlacklistPolicy blacklist_policy(const AgentConfig &c) {
+  p2p::BlacklistPolicy policy;
+  policy.stake_num = static_cast<std::uint64_t>(c.blacklist.stake_percent);
+  policy.stake_den = 100;
+  policy.min_validators = static_cast<std::size_t>(c.blacklist.min_validators);
+  return policy;
+}
+
+p2p::AddressBookLimits book_limits(const AgentConfig &c) {
+  p2p::AddressBookLimits limits;
+  limits.target = static_cast<std::size_t>(std::max(c.peer_target, 1)) * 4;
+  // An honest peer asks once per discovery interval; twice as often is an offence.
+  limits.min_request_interval_ms = c.discovery_interval_ms / 2;
+  return limits;
+}
+
+std::uint64_t random64() {
+  return (static_cast<std::uint64_t>(randombytes_random()) << 32) | randombytes_random();
+}
+
 } // namespace
+
+PeerNetwork::PeerNetwork(Host &host, const AgentConfig &config, const SecretKey &key,
+                         const p2p::NodeDirectory &directory, NodeStore &store,
+                         AgentMetrics &metrics)
+    : host_(host), config_(config), key_(key), directory_(directory), store_(store),
+      metrics_(metrics), scores_(score_params(config_)),
+      blacklist_(directory_, blacklist_policy(config_)),
+      book_(directory_, config_.node_id, book_limits(config_)),
+      gossip_(directory_, config_.node_id, static_cast<std::size_t>(config_.gossip.fanout),
+              random64) {}
+
+PeerNetwork::~PeerNetwork() = default;
+
+void PeerNetwork::configure_port_rotation() {
+  if (!config_.port_rotation.enabled)
+    return;
+  std::ifstream in(config_.port_rotation.secret_file, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot read port_rotation.secret_file " +
+                             config_.port_rotation.secret_file);
+  const Bytes secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  p2p::PortScheduleConfig schedule;
+  schedule.base_port = static_cast<std::uint16_t>(config_.listen.port);
+  schedule.range = static_cast<std::uint32_t>(config_.port_rotation.range);
+  schedule.epoch_seconds = config_.port_rotation.epoch_seconds;
+  schedule.grace_seconds = config_.port_rotation.grace_seconds;
+  schedule.announce_lead_seconds = config_.port_rotation.announce_seconds;
+  schedule.bootstrap_port = static_cast<std::uint16_t>(config_.listen.port);
+  ports_ = std::make_unique<p2p::PortSchedule>(secret, schedule);
+}
 
 // --- the periodic part ---------------------------------------------------------------------
 
-void Agent::p2p_tick(std::int64_t now) {
+void PeerNetwork::tick(std::int64_t now) {
   if (now - last_blacklist_ms_ >= kBlacklistRefreshMs) {
     last_blacklist_ms_ = now;
     refresh_blacklist();
@@ -55,21 +113,17 @@ void Agent::p2p_tick(std::int64_t now) {
   const std::int64_t announced_expiry = own_record_.expires_at_ms;
   const p::AddressRecord &mine = own_record(now);
   if (mine.port != announced_port || mine.expires_at_ms != announced_expiry) {
-    for (auto &[id, link] : links_)
-      if (link->established())
-        send(*link, p::AddressAnnounce{mine});
+    for (Link *link : host_.established_links())
+      host_.send(*link, p::AddressAnnounce{mine});
   }
   if (now - last_status_ms_ >= config_.status_interval_ms) {
     last_status_ms_ = now;
-    send_status(now);
+    send_status();
   }
   if (now - last_discovery_ms_ >= config_.discovery_interval_ms) {
     last_discovery_ms_ = now;
     if (book_.wants_more(now)) {
-      std::vector<Link *> ready;
-      for (auto &[id, link] : links_)
-        if (link->established())
-          ready.push_back(link.get());
+      const std::vector<Link *> ready = host_.established_links();
       if (!ready.empty())
         ask_addresses(*ready[randombytes_uniform(static_cast<std::uint32_t>(ready.size()))], now);
     }
@@ -77,22 +131,67 @@ void Agent::p2p_tick(std::int64_t now) {
   dial_known_peers(now);
 }
 
+// --- sessions ------------------------------------------------------------------------------
+
+void PeerNetwork::note_peer(const Link &link, const std::string &protocol_version) {
+  const std::string peer = link.peer_id;
+  store_.note_peer(peer, protocol_version, [this, peer](const std::optional<std::string> &error) {
+    if (!error)
+      peer_record_problem_.succeeded();
+    else if (!NodeStore::is_unreachable(*error))
+      peer_record_problem_.failed(peer + ": " + *error);
+  });
+  book_.touch(link.peer_id, p::now_ms());
+}
+
 // What a new session gets at once: where we listen, our status, the blacklist entries we
 // share, and a request for addresses if we want more.
-void Agent::on_peer_session(Link &link) {
+void PeerNetwork::on_session(Link &link) {
   const std::int64_t now = p::now_ms();
-  send(link, p::AddressAnnounce{own_record(now)});
-  send(link, status_message());
+  host_.send(link, p::AddressAnnounce{own_record(now)});
+  host_.send(link, status_message());
   const std::vector<p::BlacklistEntry> entries = blacklist_.entries_to_share(now);
   if (!entries.empty())
-    send(link, p::BlacklistSync{entries});
+    host_.send(link, p::BlacklistSync{entries});
   if (book_.wants_more(now))
     ask_addresses(link, now);
 }
 
+void PeerNetwork::forget_request(Link &link) {
+  if (link.address_request_id != 0)
+    book_.forget_request(link.peer_id, std::exchange(link.address_request_id, 0));
+}
+
 // --- scores and bans -----------------------------------------------------------------------
 
-void Agent::penalize(Link &link, p2p::Offence offence, const std::string &detail) {
+std::string PeerNetwork::ban_refusal(const std::string &node_id) {
+  const p2p::BanStatus ban = blacklist_.status(node_id, p::now_ms());
+  if (!ban.banned)
+    return {};
+  metrics_.message_rejected("blacklisted");
+  std::string why = "node " + node_id + " is banned by " + config_.node_id;
+  if (ban.local)
+    why += " until " + format_unix_ms(ban.local_until_ms) + " (" + ban.local_reason + ")";
+  else
+    why += " on the shared blacklist (validators with " + std::to_string(ban.vouching_stake) +
+           " of " + std::to_string(ban.total_stake) + " stake)";
+  // Once per ban: a banned peer redials with its backoff for as long as the ban lasts.
+  const std::int64_t until = ban.local ? ban.local_until_ms : -1;
+  auto logged = refusals_logged_.find(node_id);
+  if (logged == refusals_logged_.end() || logged->second != until) {
+    refusals_logged_[node_id] = until;
+    log_info("refusing sessions from " + node_id + ": " + why);
+  } else {
+    log_debug("refused a session from " + node_id + ": " + why);
+  }
+  return why;
+}
+
+bool PeerNetwork::is_banned(const std::string &node_id, std::int64_t now) const {
+  return blacklist_.is_banned(node_id, now);
+}
+
+void PeerNetwork::penalize(Link &link, p2p::Offence offence, const std::string &detail) {
   if (link.peer_id.empty())
     return;
   const std::int64_t now = p::now_ms();
@@ -105,7 +204,7 @@ void Agent::penalize(Link &link, p2p::Offence offence, const std::string &detail
 
 // A local ban for ban_seconds; a validator also signs an entry and shares it, so that the
 // network can ban the peer by stake (PROTOCOL.md "BlacklistSync").
-void Agent::ban_peer(const std::string &node_id, const std::string &reason) {
+void PeerNetwork::ban_peer(const std::string &node_id, const std::string &reason) {
   const std::int64_t now = p::now_ms();
   const std::int64_t until = now + static_cast<std::int64_t>(config_.blacklist.ban_seconds) * 1000;
   log_warn("banning " + node_id + " until " + format_unix_ms(until) + " (" + reason + ")");
@@ -131,15 +230,15 @@ void Agent::ban_peer(const std::string &node_id, const std::string &reason) {
   enforce_bans(now);
 }
 
-void Agent::enforce_bans(std::int64_t now) {
-  for (auto &[id, link] : links_)
-    if (link->established() && blacklist_.is_banned(link->peer_id, now)) {
+void PeerNetwork::enforce_bans(std::int64_t now) {
+  for (Link *link : host_.established_links())
+    if (blacklist_.is_banned(link->peer_id, now)) {
       log_info("closing the link to blacklisted node " + link->peer_id);
-      transport_->close(id);
+      host_.close(link->id);
     }
 }
 
-void Agent::on_blacklist_sync(Link &link, const p::BlacklistSync &sync) {
+void PeerNetwork::on_blacklist_sync(Link &link, const p::BlacklistSync &sync) {
   const std::int64_t now = p::now_ms();
   std::vector<p::BlacklistEntry> accepted;
   for (const p::BlacklistEntry &entry : sync.entries) {
@@ -167,14 +266,14 @@ void Agent::on_blacklist_sync(Link &link, const p::BlacklistSync &sync) {
 
 // Entries go to every peer but the one they came from; peers that hold them already answer
 // Duplicate and stop the flood.
-void Agent::share_entries(const std::vector<p::BlacklistEntry> &entries, ConnId except) {
-  for (auto &[id, link] : links_)
-    if (link->established() && id != except && !blacklist_.is_banned(link->peer_id, p::now_ms()))
-      send(*link, p::BlacklistSync{entries});
+void PeerNetwork::share_entries(const std::vector<p::BlacklistEntry> &entries, ConnId except) {
+  for (Link *link : host_.established_links())
+    if (link->id != except && !blacklist_.is_banned(link->peer_id, p::now_ms()))
+      host_.send(*link, p::BlacklistSync{entries});
 }
 
 // The database verifies the entry again (mycelium.blacklist_add) before it stores it.
-void Agent::store_entry(const p::BlacklistEntry &entry, const std::string &received_from) {
+void PeerNetwork::store_entry(const p::BlacklistEntry &entry, const std::string &received_from) {
   const p::BlacklistEntry e = entry;
   store_.store_blacklist_entry(entry, received_from, [e](const std::optional<std::string> &error) {
     if (error)
@@ -185,7 +284,7 @@ void Agent::store_entry(const p::BlacklistEntry &entry, const std::string &recei
 
 // Operators add and lift entries with SQL (mycelium.blacklist_add, mycelium.blacklist_lift);
 // the agent picks those up here, and drops expired rows.
-void Agent::refresh_blacklist() {
+void PeerNetwork::refresh_blacklist() {
   store_.read_blacklist([this](const std::optional<std::string> &error,
                                BlacklistSnapshot snapshot) {
     if (error) {
@@ -224,7 +323,7 @@ void Agent::refresh_blacklist() {
 // Where this node listens until when, signed. With port rotation the record names the port
 // of the epoch (the next one from its announcement on) and expires with its grace window.
 // Signed again only when the port or the expiry changes: the tick asks every 100 ms.
-const p::AddressRecord &Agent::own_record(std::int64_t now) {
+const p::AddressRecord &PeerNetwork::own_record(std::int64_t now) {
   p::AddressRecord r;
   r.node_id = config_.node_id;
   r.host = config_.listen.advertise;
@@ -251,18 +350,18 @@ const p::AddressRecord &Agent::own_record(std::int64_t now) {
   return own_record_;
 }
 
-void Agent::ask_addresses(Link &link, std::int64_t now) {
+void PeerNetwork::ask_addresses(Link &link, std::int64_t now) {
   // The periodic round counts from any request: a new session's request followed by the first
   // round at once would be two on one session, the second an offence for the peer.
   last_discovery_ms_ = now;
   const std::uint64_t id = next_address_request_++;
   if (book_.expect_reply(link.peer_id, id, now)) {
     link.address_request_id = id;
-    send(link, p::AddressRequest{id});
+    host_.send(link, p::AddressRequest{id});
   }
 }
 
-void Agent::on_address_request(Link &link, const p::AddressRequest &request) {
+void PeerNetwork::on_address_request(Link &link, const p::AddressRequest &request) {
   const std::int64_t now = p::now_ms();
   // A new session asks at once, so the first request of each session is answered whatever the
   // interval says: a restarted or reconnecting peer is not misbehaving (a reconnect costs a
@@ -270,25 +369,25 @@ void Agent::on_address_request(Link &link, const p::AddressRequest &request) {
   // comes too soon is an offence.
   const bool first_of_session = !std::exchange(link.asked_addresses, true);
   if (!book_.allow_request(link.peer_id, now) && !first_of_session) {
-    reject(link, p::RejectReason::RateLimited,
-           "address request sooner than the discovery interval allows");
+    host_.reject(link, p::RejectReason::RateLimited,
+                 "address request sooner than the discovery interval allows");
     return;
   }
   std::vector<p::AddressRecord> records = book_.reply_records(link.peer_id, now);
   records.insert(records.begin(), own_record(now));
   if (records.size() > 100)
     records.resize(100);
-  send(link, p::AddressReply{request.request_id, std::move(records)});
+  host_.send(link, p::AddressReply{request.request_id, std::move(records)});
 }
 
-void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
+void PeerNetwork::on_address_reply(Link &link, const p::AddressReply &reply) {
   const std::int64_t now = p::now_ms();
   const p2p::ReplyOutcome outcome =
       book_.accept_reply(link.peer_id, reply.request_id, reply.records, now);
   if (outcome.status == p2p::ReplyStatus::Unsolicited ||
       outcome.status == p2p::ReplyStatus::TooMany) {
-    reject(link, p::RejectReason::ProtocolViolation,
-           std::string("address reply: ") + p2p::to_string(outcome.status));
+    host_.reject(link, p::RejectReason::ProtocolViolation,
+                 std::string("address reply: ") + p2p::to_string(outcome.status));
     return;
   }
   for (std::size_t i = 0; i < outcome.invalid; ++i)
@@ -300,10 +399,10 @@ void Agent::on_address_reply(Link &link, const p::AddressReply &reply) {
   }
 }
 
-void Agent::on_address_announce(Link &link, const p::AddressAnnounce &announce) {
+void PeerNetwork::on_address_announce(Link &link, const p::AddressAnnounce &announce) {
   if (announce.record.node_id != link.peer_id) {
-    reject(link, p::RejectReason::ProtocolViolation,
-           "announced the address of " + announce.record.node_id);
+    host_.reject(link, p::RejectReason::ProtocolViolation,
+                 "announced the address of " + announce.record.node_id);
     return;
   }
   const p2p::RecordResult result = book_.add(announce.record, p::now_ms());
@@ -315,56 +414,29 @@ void Agent::on_address_announce(Link &link, const p::AddressAnnounce &announce) 
     return;
   }
   // Follow the port: the next dial to this node goes where it listens now.
-  for (Dial &dial : dials_)
-    if (!dial.bootstrap && dial.node_id == link.peer_id) {
-      dial.peer.host = announce.record.host;
-      dial.peer.port = announce.record.port;
-    }
+  host_.follow(announce.record);
 }
 
 // Keeps up to peer_target links: dials the known records in preference order (validators
 // first) that have no link yet. A record's dial follows the record (port rotation).
-void Agent::dial_known_peers(std::int64_t now) {
+void PeerNetwork::dial_known_peers(std::int64_t now) {
   // A dial made from an address record lives only as long as a live record of an active,
   // registered node: one that left is not redialled for ever.
   const auto active = [&](const std::string &node_id) {
     const std::optional<p2p::NodeInfo> info = directory_.find(node_id);
     return info && info->active;
   };
-  const auto gone = [&](const Dial &d) {
-    if (d.bootstrap || d.conn != 0)
-      return false;
-    const bool drop = !active(d.node_id) || !book_.find(d.node_id, now);
-    if (drop)
-      log_info("no longer dialling " + d.node_id + " (" + d.peer.host + ":" +
-               std::to_string(d.peer.port) + "): no live address record of an active node");
-    return drop;
-  };
-  dials_.erase(std::remove_if(dials_.begin(), dials_.end(), gone), dials_.end());
-  int linked = 0;
-  for (const auto &[id, link] : links_)
-    if (link->established())
-      ++linked;
+  host_.drop_dials(
+      [&](const std::string &node_id) { return !active(node_id) || !book_.find(node_id, now); });
+  int linked = static_cast<int>(host_.established_links().size());
   for (const p::AddressRecord &record : book_.records(now)) {
     if (linked >= config_.peer_target)
       break;
-    if (link_to(record.node_id) || blacklist_.is_banned(record.node_id, now) ||
+    if (host_.link_to(record.node_id) || blacklist_.is_banned(record.node_id, now) ||
         !active(record.node_id))
       continue;
-    auto dial = std::find_if(dials_.begin(), dials_.end(),
-                             [&](const Dial &d) { return d.node_id == record.node_id; });
-    if (dial == dials_.end()) {
-      Dial d;
-      d.peer = Peer{record.host, record.port};
-      d.node_id = record.node_id;
-      d.bootstrap = false;
-      d.next_ms = now;
-      d.backoff_ms = config_.redial_min_ms;
-      dials_.push_back(d);
+    if (host_.dial(record, now))
       ++linked; // counts as a link being made
-    } else if (!dial->bootstrap) {
-      dial->peer = Peer{record.host, record.port};
-    }
   }
 }
 
@@ -372,13 +444,13 @@ void Agent::dial_known_peers(std::int64_t now) {
 
 // Opens the ports of the schedule (current, previous during the grace window, next from its
 // announcement) and closes the others. Closing a port closes no session accepted on it.
-void Agent::rotate_ports(std::int64_t now) {
+void PeerNetwork::rotate_ports(std::int64_t now) {
   std::set<int> wanted;
   for (std::uint16_t port : ports_->open_ports(now / 1000))
     wanted.insert(port);
   for (auto it = rotated_ports_.begin(); it != rotated_ports_.end();) {
     if (wanted.count(*it) == 0) {
-      transport_->stop_listening(*it);
+      host_.stop_listening(*it);
       log_info("stopped listening on rotated port " + std::to_string(*it));
       it = rotated_ports_.erase(it);
     } else {
@@ -389,7 +461,7 @@ void Agent::rotate_ports(std::int64_t now) {
     if (rotated_ports_.count(port))
       continue;
     std::string error;
-    if (transport_->listen_on(port, error)) {
+    if (host_.listen_on(port, error)) {
       rotated_ports_.insert(port);
       log_info("listening on rotated port " + std::to_string(port) + " (epoch " +
                std::to_string(ports_->epoch(now / 1000)) + ")");
@@ -402,13 +474,13 @@ void Agent::rotate_ports(std::int64_t now) {
 
 // --- status exchange -----------------------------------------------------------------------
 
-p::Sync Agent::status_message() const {
-  const NodeStatus s = status();
+p::Status PeerNetwork::status_message() const {
+  const NodeStatus s = host_.status();
   auto ms = [](const std::optional<NodeStatus::Time> &t) -> std::int64_t {
     return t ? std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count()
              : 0;
   };
-  p::Sync m;
+  p::Status m;
   m.node_id = s.id;
   m.version = s.version;
   m.start_time_ms = ms(s.start_time);
@@ -424,36 +496,35 @@ p::Sync Agent::status_message() const {
   return m;
 }
 
-void Agent::send_status(std::int64_t) {
-  const p::Sync m = status_message();
-  for (auto &[id, link] : links_)
-    if (link->established())
-      send(*link, m);
+void PeerNetwork::send_status() {
+  const p::Status m = status_message();
+  for (Link *link : host_.established_links())
+    host_.send(*link, m);
 }
 
-void Agent::on_peer_status(Link &link, const p::Sync &sync) {
-  if (sync.node_id != link.peer_id) {
-    reject(link, p::RejectReason::ProtocolViolation, "a status for " + sync.node_id);
+void PeerNetwork::on_peer_status(Link &link, const p::Status &status) {
+  if (status.node_id != link.peer_id) {
+    host_.reject(link, p::RejectReason::ProtocolViolation, "a status for " + status.node_id);
     return;
   }
-  peer_status_[link.peer_id] = sync;
+  peer_status_[link.peer_id] = status;
   const std::int64_t now = p::now_ms();
   std::int64_t &stored = status_stored_ms_[link.peer_id];
   if (now - stored < config_.status_interval_ms / 2)
     return; // a peer sending more often does not cost us more database writes
   stored = now;
-  const std::string json = "{\"version\":" + json_string(sync.version) +
-                           ",\"status\":" + json_string(sync.status) +
-                           ",\"active\":" + (sync.active ? "true" : "false") +
-                           ",\"start_time_ms\":" + std::to_string(sync.start_time_ms) +
-                           ",\"last_sync_ms\":" + std::to_string(sync.last_sync_ms) +
-                           ",\"last_heartbeat_ms\":" + std::to_string(sync.last_heartbeat_ms) +
-                           ",\"peer_count\":" + std::to_string(sync.peer_count) +
-                           ",\"serving_rate_milli\":" + std::to_string(sync.serving_rate_milli) +
-                           ",\"sync_progress_ppm\":" + std::to_string(sync.sync_progress_ppm) +
-                           ",\"response_latency_us\":" + std::to_string(sync.response_latency_us) +
-                           ",\"memory_bytes\":" + std::to_string(sync.memory_bytes) +
-                           ",\"cpu_percent_milli\":" + std::to_string(sync.cpu_percent_milli) + "}";
+  const std::string json =
+      "{\"version\":" + json_string(status.version) + ",\"status\":" + json_string(status.status) +
+      ",\"active\":" + (status.active ? "true" : "false") +
+      ",\"start_time_ms\":" + std::to_string(status.start_time_ms) +
+      ",\"last_sync_ms\":" + std::to_string(status.last_sync_ms) +
+      ",\"last_heartbeat_ms\":" + std::to_string(status.last_heartbeat_ms) +
+      ",\"peer_count\":" + std::to_string(status.peer_count) +
+      ",\"serving_rate_milli\":" + std::to_string(status.serving_rate_milli) +
+      ",\"sync_progress_ppm\":" + std::to_string(status.sync_progress_ppm) +
+      ",\"response_latency_us\":" + std::to_string(status.response_latency_us) +
+      ",\"memory_bytes\":" + std::to_string(status.memory_bytes) +
+      ",\"cpu_percent_milli\":" + std::to_string(status.cpu_percent_milli) + "}";
   const std::string peer = link.peer_id;
   store_.note_peer_status(peer, json, [this, peer](const std::optional<std::string> &error) {
     if (!error)
@@ -465,12 +536,12 @@ void Agent::on_peer_status(Link &link, const p::Sync &sync) {
 
 // --- gossip --------------------------------------------------------------------------------
 
-void Agent::on_gossip(Link &link, const p::Gossip &gossip) {
+void PeerNetwork::on_gossip(Link &link, const p::Gossip &gossip) {
   const std::int64_t now = p::now_ms();
-  const p2p::GossipOutcome out = gossip_.receive(gossip, link.peer_id, now, connected_peers());
+  const p2p::GossipOutcome out = gossip_.receive(gossip, link.peer_id, now, linked_peers());
   metrics_.gossip(p2p::to_string(out.verdict));
   if (out.verdict == p2p::GossipVerdict::BadSignature) {
-    reject(link, p::RejectReason::BadSignature, "gossip claiming origin " + gossip.origin);
+    host_.reject(link, p::RejectReason::BadSignature, "gossip claiming origin " + gossip.origin);
     return;
   }
   if (out.verdict != p2p::GossipVerdict::Deliver)
@@ -494,36 +565,43 @@ void Agent::on_gossip(Link &link, const p::Gossip &gossip) {
   p::Gossip relayed = gossip;
   relayed.ttl = *out.relay_ttl;
   for (const std::string &target : out.relay_targets)
-    if (Link *to = link_to(target))
-      send(*to, relayed);
+    if (Link *to = host_.link_to(target))
+      host_.send(*to, relayed);
 }
 
-std::string Agent::publish(const std::string &topic, Bytes body, std::int64_t &published_us) {
+std::string PeerNetwork::publish(const std::string &topic, Bytes body, std::int64_t &published_us) {
   std::vector<std::string> targets;
   const p::Gossip g =
       gossip_.originate(key_, topic, std::move(body), static_cast<std::uint8_t>(config_.gossip.ttl),
-                        p::now_ms(), connected_peers(), targets);
+                        p::now_ms(), linked_peers(), targets);
   metrics_.gossip("published");
   published_us = wall_clock_us();
   for (const std::string &target : targets)
-    if (Link *to = link_to(target))
-      send(*to, g);
+    if (Link *to = host_.link_to(target))
+      host_.send(*to, g);
   return to_hex(g.message_id.data(), g.message_id.size());
+}
+
+std::vector<std::string> PeerNetwork::linked_peers() {
+  std::vector<std::string> peers;
+  for (const Link *link : host_.established_links())
+    peers.push_back(link->peer_id);
+  return peers;
 }
 
 // --- HTTP views ----------------------------------------------------------------------------
 
-std::string Agent::peers_json(std::int64_t now) {
+std::string PeerNetwork::peers_json(std::int64_t now, const std::string &dials) {
   std::string out = "{\"node_id\":" + json_string(config_.node_id) + ",\"listening_ports\":[" +
                     std::to_string(config_.listen.port);
   for (int port : rotated_ports_)
     out += "," + std::to_string(port);
   out += "],\"peers\":[";
   bool first = true;
-  for (const auto &[node_id, info] : registry_) {
+  for (const auto &[node_id, info] : directory_) {
     if (node_id == config_.node_id)
       continue;
-    const Link *link = link_to(node_id);
+    const Link *link = host_.link_to(node_id);
     const std::optional<p::AddressRecord> record = book_.find(node_id, now);
     const p2p::BanStatus ban = blacklist_.status(node_id, now);
     auto st = peer_status_.find(node_id);
@@ -542,20 +620,10 @@ std::string Agent::peers_json(std::int64_t now) {
            "}";
     first = false;
   }
-  out += "],\"dials\":[";
-  first = true;
-  for (const Dial &d : dials_) {
-    out += std::string(first ? "" : ",") +
-           "{\"node_id\":" + (d.node_id.empty() ? "null" : json_string(d.node_id)) +
-           ",\"host\":" + json_string(d.peer.host) + ",\"port\":" + std::to_string(d.peer.port) +
-           ",\"bootstrap\":" + (d.bootstrap ? "true" : "false") +
-           ",\"connected\":" + (d.conn != 0 ? "true" : "false") + "}";
-    first = false;
-  }
-  return out + "]}";
+  return out + "],\"dials\":" + dials + "}";
 }
 
-std::string Agent::gossip_json() const {
+std::string PeerNetwork::gossip_json() const {
   std::string out = "{\"delivered_total\":" + std::to_string(delivered_total_) + ",\"messages\":[";
   bool first = true;
   for (const Delivered &d : delivered_) {

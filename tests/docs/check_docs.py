@@ -40,7 +40,8 @@ def extension_script():
 def check_union(problems):
     fbs = read("schemas/mycelium.fbs")
     body = re.search(r"union Message \{(.*?)\}", fbs, re.S).group(1)
-    members = [m for m in re.findall(r"^\s*([A-Za-z]+),", body, re.M)]
+    # A member is "Name," or "Name: Table," (a member named apart from its table).
+    members = [m for m in re.findall(r"^\s*([A-Za-z]+)(?:\s*:\s*[A-Za-z]+)?,", body, re.M)]
     headings = " ".join(re.findall(r"^### (.*)$", read("schemas/PROTOCOL.md"), re.M))
     for m in members:
         if not re.search(r"\b%s\b" % m, headings):

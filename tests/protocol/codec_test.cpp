@@ -75,6 +75,14 @@ TEST(EnvelopeCodecEdges, TypeNamesAreTheSchemaNames) {
     EXPECT_EQ(type_name(payload), name);
 }
 
+// The status message's table is Status; its member of the union, and so its name on the wire
+// (the JSON form's payload_type, the signing bytes' type frame), is Sync, type number 6.
+TEST(EnvelopeCodecEdges, StatusTravelsAsSync) {
+  const Payload status = Status{};
+  EXPECT_EQ(type_name(status), "Sync");
+  EXPECT_EQ(status.index() + 1, 6u);
+}
+
 TEST(EnvelopeCodecEdges, RandomNoncesDiffer) {
   EXPECT_NE(random_nonce(), random_nonce());
 }

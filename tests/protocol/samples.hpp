@@ -53,20 +53,20 @@ inline std::vector<std::pair<std::string, Payload>> sample_payloads() {
   gossip.origin_timestamp_ms = -1;
   gossip.origin_signature = filled<64>(200);
 
-  Sync sync;
-  sync.node_id = "node-1";
-  sync.version = "0.3.0";
-  sync.start_time_ms = 1700000000000;
-  sync.last_sync_ms = 1700000001000;
-  sync.last_heartbeat_ms = 1700000002000;
-  sync.active = true;
-  sync.status = "syncing";
-  sync.peer_count = 4294967295u;
-  sync.serving_rate_milli = 18446744073709551615ull;
-  sync.sync_progress_ppm = 999999;
-  sync.response_latency_us = 1234;
-  sync.memory_bytes = 1ull << 40;
-  sync.cpu_percent_milli = 150000;
+  Status status;
+  status.node_id = "node-1";
+  status.version = "0.3.0";
+  status.start_time_ms = 1700000000000;
+  status.last_sync_ms = 1700000001000;
+  status.last_heartbeat_ms = 1700000002000;
+  status.active = true;
+  status.status = "syncing";
+  status.peer_count = 4294967295u;
+  status.serving_rate_milli = 18446744073709551615ull;
+  status.sync_progress_ppm = 999999;
+  status.response_latency_us = 1234;
+  status.memory_bytes = 1ull << 40;
+  status.cpu_percent_milli = 150000;
 
   DBSyncReq req;
   req.request_id = 42;
@@ -92,7 +92,7 @@ inline std::vector<std::pair<std::string, Payload>> sample_payloads() {
       {"Ping", Ping{18446744073709551615ull, -9223372036854775807ll - 1}},
       {"Pong", Pong{1, 9223372036854775807ll}},
       {"Gossip", gossip},
-      {"Sync", sync},
+      {"Sync", status}, // the status message, by its wire name
       {"DBSyncReq", req},
       {"DBSyncResp", resp},
       {"BlacklistSync", blacklist},

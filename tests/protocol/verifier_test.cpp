@@ -242,9 +242,10 @@ TEST(EnvelopeVerifier, MessageFieldChecks) {
   resp.entries[0].created_by.clear();
   expect_rejected(encode(envelope_with(resp)), RejectReason::MissingField, "AuditEntry.created_by");
 
-  Sync sync = std::get<Sync>(sample("Sync"));
-  expect_rejected(encode(envelope_with(sync, "someone-else")), RejectReason::Malformed,
-                  "Sync.node_id differs from sender_id");
+  // The status message: its sample goes by its wire name, Sync.
+  Status status = std::get<Status>(sample("Sync"));
+  expect_rejected(encode(envelope_with(status, "someone-else")), RejectReason::Malformed,
+                  "Status.node_id differs from sender_id");
 
   expect_rejected(encode(envelope_with(HandshakeMsg{})), RejectReason::MissingField, "data");
 }

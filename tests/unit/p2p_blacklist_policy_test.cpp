@@ -8,6 +8,8 @@
 
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -307,6 +309,21 @@ TEST_F(BlacklistPolicy, HugeStakesDoNotOverflow) {
   protocol::sign_blacklist_entry(e, a);
   list.offer(e, kNow);
   EXPECT_TRUE(list.is_banned("bad", kNow)) << "half of the stake is above one third";
+}
+
+// The agent's one registry: it lists every node by id (GET /peers) and keeps the stake as
+// stated beside its whole units (min_stake compares the former, the stake rule sums the latter).
+TEST(P2pNodeDirectory, ListsNodesByIdWithBothStakes) {
+  NodeDirectory directory;
+  directory.set("b", NodeInfo{key_from(2).public_key(), true, false, 0, 0.25});
+  directory.set("a", NodeInfo{key_from(1).public_key(), true, true, 3, 2.5});
+  std::vector<std::string> ids;
+  for (const auto &[id, info] : directory)
+    ids.push_back(id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(directory.find("a")->stake, 3u);
+  EXPECT_EQ(directory.find("a")->stake_exact, 2.5);
+  EXPECT_EQ(directory.active_validator_stake(), 3u) << "whole units, validators only";
 }
 
 } // namespace

@@ -167,15 +167,15 @@ Payload read(const wire::Gossip &m) {
   return g;
 }
 
-Payload read(const wire::Sync &m) {
-  Sync s;
-  s.node_id = text(m.node_id(), "Sync.node_id", true);
-  s.version = text(m.version(), "Sync.version", false);
+Payload read(const wire::Status &m) {
+  Status s;
+  s.node_id = text(m.node_id(), "Status.node_id", true);
+  s.version = text(m.version(), "Status.version", false);
   s.start_time_ms = m.start_time_ms();
   s.last_sync_ms = m.last_sync_ms();
   s.last_heartbeat_ms = m.last_heartbeat_ms();
   s.active = m.active();
-  s.status = text(m.status(), "Sync.status", false);
+  s.status = text(m.status(), "Status.status", false);
   s.peer_count = m.peer_count();
   s.serving_rate_milli = m.serving_rate_milli();
   s.sync_progress_ppm = m.sync_progress_ppm();
@@ -299,7 +299,7 @@ Payload read_payload(const wire::Envelope &env) {
   case wire::Message::Gossip:
     return read_as<wire::Gossip>(env);
   case wire::Message::Sync:
-    return read_as<wire::Sync>(env);
+    return read_as<wire::Status>(env);
   case wire::Message::DBSyncReq:
     return read_as<wire::DBSyncReq>(env);
   case wire::Message::DBSyncResp:
@@ -361,8 +361,9 @@ Envelope read_envelope(const std::uint8_t *data, std::size_t size, const DecodeL
   out.signature = fixed<kSignatureSize>(env.signature(), "signature");
   out.payload = read_payload(env);
   // Status is one hop: a node reports only itself.
-  if (const auto *sync = std::get_if<Sync>(&out.payload); sync && sync->node_id != out.sender_id)
-    refuse(RejectReason::Malformed, "Sync.node_id differs from sender_id");
+  if (const auto *status = std::get_if<Status>(&out.payload);
+      status && status->node_id != out.sender_id)
+    refuse(RejectReason::Malformed, "Status.node_id differs from sender_id");
   return out;
 }
 

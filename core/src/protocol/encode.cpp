@@ -41,14 +41,14 @@ Offset<void> payload(FlatBufferBuilder &fbb, const Gossip &m) {
       .Union();
 }
 
-Offset<void> payload(FlatBufferBuilder &fbb, const Sync &m) {
+Offset<void> payload(FlatBufferBuilder &fbb, const Status &m) {
   const auto node_id = fbb.CreateString(m.node_id);
   const auto version = fbb.CreateString(m.version);
   const auto status = fbb.CreateString(m.status);
-  return wire::CreateSync(fbb, node_id, version, m.start_time_ms, m.last_sync_ms,
-                          m.last_heartbeat_ms, m.active, status, m.peer_count, m.serving_rate_milli,
-                          m.sync_progress_ppm, m.response_latency_us, m.memory_bytes,
-                          m.cpu_percent_milli)
+  return wire::CreateStatus(fbb, node_id, version, m.start_time_ms, m.last_sync_ms,
+                            m.last_heartbeat_ms, m.active, status, m.peer_count,
+                            m.serving_rate_milli, m.sync_progress_ppm, m.response_latency_us,
+                            m.memory_bytes, m.cpu_percent_milli)
       .Union();
 }
 

@@ -29,7 +29,7 @@ bool operator==(const Gossip &a, const Gossip &b) {
                                                   b.origin_timestamp_ms, b.origin_signature);
 }
 
-bool operator==(const Sync &a, const Sync &b) {
+bool operator==(const Status &a, const Status &b) {
   return std::tie(a.node_id, a.version, a.start_time_ms, a.last_sync_ms, a.last_heartbeat_ms,
                   a.active, a.status, a.peer_count, a.serving_rate_milli, a.sync_progress_ppm,
                   a.response_latency_us, a.memory_bytes, a.cpu_percent_milli) ==

@@ -40,7 +40,7 @@ void fields(PayloadWriter &w, const Gossip &m) {
   fixed(w, m.origin_signature);
 }
 
-void fields(PayloadWriter &w, const Sync &m) {
+void fields(PayloadWriter &w, const Status &m) {
   w.frame(m.node_id).frame(m.version);
   w.frame_u64(u64(m.start_time_ms)).frame_u64(u64(m.last_sync_ms));
   w.frame_u64(u64(m.last_heartbeat_ms)).frame_u64(m.active ? 1 : 0);

@@ -51,8 +51,9 @@ struct Gossip {
 };
 
 // The sender's own status (node_id must equal the envelope's sender_id). Fixed-point integers
-// instead of doubles: they survive the JSON form exactly (schemas/mycelium.fbs).
-struct Sync {
+// instead of doubles: they survive the JSON form exactly (schemas/mycelium.fbs). Its name on the
+// wire, type_name(), is its member of the schema's Message union: "Sync".
+struct Status {
   std::string node_id;
   std::string version;
   std::int64_t start_time_ms = 0;
@@ -142,11 +143,12 @@ struct AddressAnnounce {
 // The alternatives are in the order of the schema's Message union: the wire type number of
 // alternative i is i + 1 (0 is flatbuffers' NONE).
 using Payload =
-    std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Sync, DBSyncReq,
+    std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Status, DBSyncReq,
                  DBSyncResp, BlacklistSync, AddressRequest, AddressReply, AddressAnnounce>;
 
-// The schema's name of the payload's type ("Ping", "DBSyncResp", ...): the name JSON uses
-// and the name framed into the signing bytes.
+// The schema's name of the payload's type, its member of the Message union ("Ping",
+// "DBSyncResp", ...; "Sync" for a Status): the name JSON uses and the name framed into the
+// signing bytes.
 std::string_view type_name(const Payload &payload);
 
 // Field-by-field equality, for tests and for callers that compare what they sent.
@@ -155,7 +157,7 @@ bool operator==(const HandshakeResponseMsg &a, const HandshakeResponseMsg &b);
 bool operator==(const Ping &a, const Ping &b);
 bool operator==(const Pong &a, const Pong &b);
 bool operator==(const Gossip &a, const Gossip &b);
-bool operator==(const Sync &a, const Sync &b);
+bool operator==(const Status &a, const Status &b);
 bool operator==(const SyncCursor &a, const SyncCursor &b);
 bool operator==(const DBSyncReq &a, const DBSyncReq &b);
 bool operator==(const AuditEntry &a, const AuditEntry &b);
