@@ -583,7 +583,7 @@ CREATE VIEW mycelium.shard_health AS
    GROUP BY s.shard_id;
 
 ------------------------------------------------------------------------------------------------
--- Peers and blacklist. The agent relays what it learns from other nodes: their status (Sync
+-- Peers and blacklist. The agent relays what it learns from other nodes: their status (Status
 -- messages) and blacklist entries (BlacklistSync, schemas/PROTOCOL.md). Status is taken as
 -- reported; blacklist entries are verified here, by their creator's signature, whoever
 -- delivers them.
@@ -703,8 +703,8 @@ CREATE FUNCTION mycelium.list_blacklist(include_expired boolean DEFAULT false)
          WHERE COALESCE($1, false) OR b.expires_at_ms = 0 OR b.expires_at_ms > n.now_ms
          ORDER BY b.node_id, b.created_by $$;
 
--- The status each node last reported in its agent's Sync message, as relayed by this node's
--- agent. Reported, not verified: the Sync message is signed by its sender for the hop, but a
+-- The status each node last reported in its agent's Status message, as relayed by this node's
+-- agent. Reported, not verified: the Status message is signed by its sender for the hop, but a
 -- node can say anything about itself, so nothing here grants or refuses anything.
 CREATE TABLE mycelium.peer_status (
   node_id             text PRIMARY KEY REFERENCES mycelium.node_metadata ON DELETE CASCADE,
@@ -724,7 +724,7 @@ CREATE TABLE mycelium.peer_status (
   reported_at         timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
--- One integer field of a Sync status: NULL when absent or null, else an integer 0..max_value.
+-- One integer field of a Status message: NULL when absent or null, else an integer 0..max_value.
 CREATE FUNCTION mycelium._status_uint(status jsonb, field text, max_value numeric)
   RETURNS numeric
   LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
@@ -748,7 +748,7 @@ BEGIN
   RETURN n;
 END $$;
 
--- Records a node's Sync status (field names and units as in PROTOCOL.md, "Sync"): times in Unix
+-- Records a node's Status message (field names and units as in PROTOCOL.md, "Status"): times in Unix
 -- ms (0: never or unknown), rates and CPU x 1000, progress in ppm, latency in us. Fields that
 -- are absent or null are stored as NULL and unknown fields are ignored, so that an agent
 -- speaking a later protocol version can still report. Also sets the node's last_seen.

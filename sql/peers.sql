@@ -1,4 +1,4 @@
--- Peers: every other node, with the status its agent last reported (Sync messages, relayed by
+-- Peers: every other node, with the status its agent last reported (Status messages, relayed by
 -- this node's agent through note_peer_status) and the blacklist entries held against it.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \i :abs_srcdir/regress/helpers.sql
@@ -11,7 +11,7 @@ SELECT node_id, node_type, is_active, stake, protocol_version, version, status, 
        sync_progress, lag, reported_at, blacklist_entries
   FROM mycelium.peers ORDER BY node_id;
 
--- validator-2's agent sends its status in a Sync message; validator-1's agent passes it on with
+-- validator-2's agent sends its status in a Status message; validator-1's agent passes it on with
 -- the message's field names and integer units.
 SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms \gset
 SELECT clock_timestamp() AS before_report \gset
