@@ -46,13 +46,8 @@ std::int64_t now_unix_ms() {
   return pg::unix_us(GetCurrentTimestamp()) / 1000; // cannot raise: reads the clock
 }
 
-struct Entry {
-  std::string node_id;
-  std::string reason;
-  std::string created_by;
-  std::int64_t created_at_ms = 0;
-  std::int64_t expires_at_ms = 0;
-};
+// The signed fields; blacklist_add adds the signature and where the entry came from.
+using Entry = catalog::BlacklistEntryRow;
 
 // The fields every caller of the payload passes; the same shape checks for both functions.
 Entry entry_args(FunctionCallInfo fcinfo) {
@@ -113,13 +108,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_blacklist_payload) {
 
 MYCELIUM_SQL_FUNCTION(mycelium_blacklist_add) {
   // 1. Shape: nothing is looked up for an entry that cannot be valid.
-  const Entry e = entry_args(fcinfo);
-  const std::string signature_hex = pg::text_arg(fcinfo, 5, "signature");
-  const Signature signature = parse_signature(signature_hex, "signature");
-  std::optional<std::string> received_from;
+  Entry e = entry_args(fcinfo);
+  e.signature_hex = pg::text_arg(fcinfo, 5, "signature");
+  const Signature signature = parse_signature(e.signature_hex, "signature");
   if (!pg::arg_is_null(fcinfo, 6)) {
-    received_from = pg::text_arg(fcinfo, 6, "received_from");
-    check_node_id(*received_from, "received_from");
+    e.received_from = pg::text_arg(fcinfo, 6, "received_from");
+    check_node_id(*e.received_from, "received_from");
   }
 
   pg::SpiConnection spi;
@@ -149,16 +143,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_blacklist_add) {
 
   // 4. News or not. An entry the lift already covered is refused so that peers still relaying
   // it cannot bring the ban back.
-  const catalog::BlacklistEntryRow row{e.node_id,       e.created_by,    e.reason,
-                                       e.created_at_ms, e.expires_at_ms, signature_hex,
-                                       received_from};
   if (catalog::lifted_since(e.node_id, e.created_at_ms))
     return pg::text_datum("lifted");
 
   // One entry per (node, creator): the creator's latest decision stands. A conflicting row is
   // locked even when not replaced, so the check below reads the row that won.
-  if (catalog::store_blacklist_entry(row))
+  if (catalog::store_blacklist_entry(e))
     return pg::text_datum("accepted");
-  const bool duplicate = catalog::holds_blacklist_entry(row);
+  const bool duplicate = catalog::holds_blacklist_entry(e);
   return pg::text_datum(duplicate ? "duplicate" : "superseded");
 }
