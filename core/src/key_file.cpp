@@ -1,6 +1,7 @@
 #include "mycelium/key_file.hpp"
 
 #include "mycelium/error.hpp"
+#include "unique_fd.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/key_material_file.hpp"
 
@@ -24,25 +25,12 @@ namespace {
 // A key file is about 150 bytes; anything much larger is not one.
 constexpr std::size_t kMaxKeyFileSize = 4096;
 
-class Fd {
-public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  int get() const { return fd_; }
-
-private:
-  int fd_;
-};
-
 } // namespace
 
 void write_key_file(const std::string &path, const SecretKey &key) {
   // O_EXCL: never overwrite an identity. The mode is set at creation, so the secret is never
   // readable by others even for a moment.
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0)
     fail(path, std::strerror(errno));
   SecretText seed;

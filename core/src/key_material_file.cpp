@@ -1,6 +1,7 @@
 #include "mycelium/key_material_file.hpp"
 
 #include "mycelium/error.hpp"
+#include "unique_fd.hpp"
 
 #include <sodium.h>
 
@@ -12,25 +13,6 @@
 
 namespace mycelium {
 
-namespace {
-
-class Fd {
-public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd &) = delete;
-  Fd &operator=(const Fd &) = delete;
-  ~Fd() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  int get() const { return fd_; }
-
-private:
-  int fd_;
-};
-
-} // namespace
-
 SecretText::~SecretText() {
   sodium_memzero(text.data(), text.capacity());
 }
@@ -41,7 +23,7 @@ SecretText read_key_material_file(const std::string &path, std::string_view labe
     throw Error(sqlstate::kInvalidParameterValue, std::string(label) + " " + path + ": " + what);
   };
   // Open first, then check the mode of what was opened (no check-then-open race, no symlinks).
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0)
     fail(std::strerror(errno));
   struct stat st;
