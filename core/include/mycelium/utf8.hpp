@@ -1,7 +1,8 @@
-// UTF-8 (RFC 3629), one definition of well-formed text for core: SCALE strings (a Rust String
-// is valid UTF-8, so one that is not is malformed data, not text to repair) and the wallet
-// files' JSON strings. Overlong forms, surrogates (U+D800..U+DFFF), code points above U+10FFFF and
-// truncated sequences are invalid.
+// UTF-8 (RFC 3629), the one definition of well-formed text in the project: the JSON readers
+// (json_lexer.hpp: canonical JSON, the JSON values of chain answers and wallet files) and SCALE
+// strings (a Rust String is valid UTF-8, so one that is not is malformed data, not text to
+// repair). Overlong forms, surrogates (U+D800..U+DFFF), code points above U+10FFFF and truncated
+// sequences are invalid.
 #pragma once
 
 #include <cstddef>
