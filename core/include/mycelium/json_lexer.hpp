@@ -1,10 +1,10 @@
 // The lexical layer of the project's one JSON reader (RFC 8259, strict), under both of its
 // parsers: canonical JSON (canonical_json.hpp, which writes the canonical form while it reads, for
-// signing) and JSON values (json_value.hpp, which keep what they read: chain answers). Whitespace,
-// literals, string literals (escapes, \u surrogate pairs, UTF-8 by utf8.hpp), number literals, the
-// object and array punctuation and the nesting limit each have one rule and one message here. What
-// the parsers add: canonical JSON sorts members and canonicalises numbers, JSON values build a
-// tree.
+// signing) and JSON values (json_value.hpp, which keep what they read: chain answers, wallet
+// files). Whitespace, literals, string literals (escapes, \u surrogate pairs, UTF-8 by utf8.hpp),
+// number literals, the object and array punctuation and the nesting limit each have one rule and
+// one message here. What the parsers add: canonical JSON sorts members and canonicalises numbers,
+// JSON values build a tree.
 #pragma once
 
 #include "mycelium/error.hpp"

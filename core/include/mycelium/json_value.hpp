@@ -1,6 +1,7 @@
 // A JSON value tree, read strictly (RFC 8259) by the shared JSON lexer (json_lexer.hpp, the same
-// rules as canonical JSON's): the chain's JSON-RPC answers (agent/chain) are read with it.
-// Numbers keep their text: the accessors convert them exactly or refuse.
+// rules as canonical JSON's): the chain's JSON-RPC answers (agent/chain) and Bittensor wallet
+// files (chain/bittensor_wallet.hpp) are read with it. Numbers keep their text: the accessors
+// convert them exactly or refuse.
 //
 // The values may be secrets (a wallet's seed): every string a JsonValue holds (a string value, a
 // number's text) is decoded into a buffer reserved once, and zeroed when the value is destroyed,
