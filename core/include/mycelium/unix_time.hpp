@@ -1,6 +1,9 @@
 // Times as PostgreSQL keeps them (a timestamptz: microseconds since 2000-01-01 00:00:00 UTC) and
 // as they are signed (Unix microseconds, since 1970-01-01 00:00:00 UTC: schemas/SIGNING.md, the
-// created_at of an audit entry, the issued_at of a replica control). The one conversion in C++.
+// created_at of an audit entry, the issued_at of a replica control). The one conversion in C++;
+// in SQL it is mycelium._timestamptz_to_us and mycelium._us_to_timestamptz (the extension's
+// script), and tests/unit/unix_time_test.cpp holds the two to the same numbers on the timestamps
+// of sql/unix_time.sql, the expected output of which pg_regress checks against a server.
 #pragma once
 
 #include <cstdint>
