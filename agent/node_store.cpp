@@ -131,7 +131,7 @@ SyncPage page_after(Connection &db, const std::vector<p::SyncCursor> &cursors,
     // One row more than fits tells whether this shard has more.
     pgclient::Rows rows =
         db.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
-                 "       (extract(epoch FROM created_at) * 1000000)::bigint, origin_node, "
+                 "       mycelium._timestamptz_to_us(created_at), origin_node, "
                  "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature "
                  "  FROM mycelium.audit_log WHERE shard_id = $1 AND seq > $2 "
                  " ORDER BY seq LIMIT $3",
@@ -156,9 +156,9 @@ long long apply(Connection &db, const std::vector<p::AuditEntry> &entries) {
             "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
             "link_signature) "
             "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, "
-            // Exact to the microsecond (a float8 of Unix microseconds is not): the entry
-            // hash and the link signature cover created_at.
-            "'epoch'::timestamptz + $9::bigint * interval '1 microsecond', $10, "
+            // The extension's conversion, exact to the microsecond: the entry hash and the
+            // link signature cover created_at.
+            "mycelium._us_to_timestamptz($9::bigint), $10, "
             "decode($11, 'hex'), decode($12, 'hex'), $13)",
             {e.shard_id, std::to_string(e.seq), e.op, e.key, std::to_string(e.version),
              e.value_json.empty() ? std::nullopt : pgclient::Param(e.value_json), e.created_by,

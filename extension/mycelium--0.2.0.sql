@@ -206,6 +206,27 @@ CREATE TABLE mycelium.audit_log (
   UNIQUE (shard_id, seq)
 );
 
+-- Unix microseconds, the form every signed time takes (SIGNING.md: an audit entry's created_at,
+-- a replica control's issued_at), of a timestamptz and back: the conversion in SQL, for the
+-- agent and verify_audit (core's unix_time.hpp is the C++ one; sql/unix_time.sql and
+-- tests/unit/unix_time_test.cpp hold the two to the same numbers). Exact over timestamptz's
+-- whole range, in any time zone. The way there measures from 2000-01-01, PostgreSQL's own epoch,
+-- in numeric, then adds 946684800 s (2000-01-01 in Unix time): extract(epoch FROM t) rounds
+-- after 294247, and t minus 1970-01-01 overflows there without an error. The way back adds
+-- whole days, then the rest, to a UTC timestamp: `us * interval '1 microsecond'` goes through a
+-- float8 and is off past 2255. Infinity, and times after 294247-01-10 (beyond a bigint of
+-- microseconds), are errors.
+CREATE FUNCTION mycelium._timestamptz_to_us(t timestamptz) RETURNS bigint
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT ((extract(epoch FROM t - '2000-01-01 00:00:00+00'::pg_catalog.timestamptz)
+                 + 946684800.0) * 1000000.0)::pg_catalog.int8 $$;
+CREATE FUNCTION mycelium._us_to_timestamptz(us bigint) RETURNS timestamptz
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT ('1970-01-01'::pg_catalog.timestamp
+                + (us / 86400000000)::pg_catalog.float8 * '1 day'::pg_catalog.interval
+                + (us % 86400000000)::pg_catalog.float8 * '1 microsecond'::pg_catalog.interval)
+               AT TIME ZONE 'UTC' $$;
+
 CREATE FUNCTION mycelium.verify_audit(shard_id text, OUT valid boolean, OUT entries bigint,
                                       OUT first_broken_change_id bigint, OUT reason text)
   AS 'MODULE_PATHNAME', 'mycelium_verify_audit'
@@ -863,6 +884,8 @@ GRANT EXECUTE ON FUNCTION mycelium.put(text, text, jsonb, integer, text, text),
 
 -- Replicators deliver entries to the inbox and read back what the sender needs; nothing else.
 GRANT INSERT ON mycelium.inbox TO mycelium_replicator;
+GRANT EXECUTE ON FUNCTION mycelium._timestamptz_to_us(timestamptz),
+  mycelium._us_to_timestamptz(bigint) TO mycelium_replicator;
 GRANT EXECUTE ON FUNCTION mycelium.note_peer(text, text) TO mycelium_replicator;
 GRANT SELECT ON mycelium.chain_heads, mycelium.shard_digests, mycelium.inbox_rejections
   TO mycelium_replicator;

@@ -9,10 +9,10 @@
 #pragma once
 
 #include "agent/chain/chain_error.hpp"
-#include "agent/chain/json_value.hpp"
 #include "agent/chain/lws_channel.hpp"
 #include "agent/chain/rpc_url.hpp"
 #include "mycelium/bytes.hpp"
+#include "mycelium/json_value.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -10,6 +10,7 @@
 #include "fake_chain_process.hpp"
 
 #include "mycelium/hex.hpp"
+#include "mycelium/json_value.hpp"
 
 #include <gtest/gtest.h>
 
@@ -62,9 +63,10 @@ std::string install_subnet(int netuid, const std::string &form, const std::strin
 }
 
 // The state_calls the fake has received: [method, params, at].
-std::vector<ch::JsonValue> state_calls() {
+std::vector<mycelium::JsonValue> state_calls() {
   const std::string line = fake->command("state-calls", "state-calls ");
-  return ch::parse_json(line.substr(std::string("state-calls ").size())).as_array("state-calls");
+  return mycelium::parse_json(line.substr(std::string("state-calls ").size()))
+      .as_array("state-calls");
 }
 
 // The last state_call was get_neurons_lite for `netuid_param` at `block_hash`.

@@ -9,6 +9,7 @@
 #include "fake_chain_process.hpp"
 
 #include "mycelium/hex.hpp"
+#include "mycelium/json_value.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -27,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 FakeChainProcess *fake = nullptr;
-ch::JsonValue *expected = nullptr;
+mycelium::JsonValue *expected = nullptr;
 
 Bytes hex(const std::string &text) {
   if (text.compare(0, 2, "0x") != 0)
@@ -39,7 +40,7 @@ std::string hex(const Bytes &bytes) {
   return "0x" + mycelium::to_hex(bytes);
 }
 
-const ch::JsonValue &want(std::string_view key) {
+const mycelium::JsonValue &want(std::string_view key) {
   return expected->at(key, "expected");
 }
 
@@ -70,9 +71,9 @@ int closed_port() {
 }
 
 // What the fake has received through author_submitExtrinsic and author_submitAndWatchExtrinsic.
-std::vector<ch::JsonValue> submitted() {
+std::vector<mycelium::JsonValue> submitted() {
   const std::string line = fake->command("submitted", "submitted ");
-  return ch::parse_json(line.substr(std::string("submitted ").size())).as_array("submitted");
+  return mycelium::parse_json(line.substr(std::string("submitted ").size())).as_array("submitted");
 }
 
 class ChainRpc : public ::testing::TestWithParam<bool> {
@@ -91,14 +92,14 @@ std::string transport_name(const ::testing::TestParamInfo<bool> &info) {
 TEST_P(ChainRpc, BlockHashesAndHeaders) {
   auto c = client();
   const auto &blocks = want("blocks").as_array("blocks");
-  for (const ch::JsonValue &block : blocks) {
+  for (const mycelium::JsonValue &block : blocks) {
     const std::uint64_t number = block.at("number", "block").as_uint64("number");
     const auto hash = c->chain_get_block_hash(number);
     ASSERT_TRUE(hash) << "block " << number;
     EXPECT_EQ(hex(*hash), block.at("hash", "block").as_string("hash"));
     const auto header = c->chain_get_header(*hash);
     ASSERT_TRUE(header);
-    const ch::JsonValue &h = block.at("header", "block");
+    const mycelium::JsonValue &h = block.at("header", "block");
     EXPECT_EQ(header->number, number);
     EXPECT_EQ(hex(header->parent_hash), h.at("parentHash", "header").as_string("parentHash"));
     EXPECT_EQ(hex(header->state_root), h.at("stateRoot", "header").as_string("stateRoot"));
@@ -125,7 +126,7 @@ TEST_P(ChainRpc, BlockHashesAndHeaders) {
 
 TEST_P(ChainRpc, RuntimeVersion) {
   const ch::RuntimeVersion v = client()->state_get_runtime_version();
-  const ch::JsonValue &w = want("runtimeVersion");
+  const mycelium::JsonValue &w = want("runtimeVersion");
   EXPECT_EQ(v.spec_name, w.at("specName", "v").as_string("specName"));
   EXPECT_EQ(v.impl_name, w.at("implName", "v").as_string("implName"));
   EXPECT_EQ(v.authoring_version, w.at("authoringVersion", "v").as_uint64("authoringVersion"));
@@ -172,7 +173,7 @@ TEST_P(ChainRpc, AnswerLargerThanTheLimitIsRefused) {
 
 TEST_P(ChainRpc, Storage) {
   auto c = client();
-  for (const ch::JsonValue &entry : want("storage").as_array("storage")) {
+  for (const mycelium::JsonValue &entry : want("storage").as_array("storage")) {
     const auto value = c->state_get_storage(hex(entry.at("key", "e").as_string("key")));
     ASSERT_TRUE(value);
     EXPECT_EQ(hex(*value), entry.at("value", "e").as_string("value"));
@@ -192,7 +193,7 @@ TEST_P(ChainRpc, Storage) {
 
 TEST_P(ChainRpc, AccountNextIndex) {
   auto c = client();
-  const ch::JsonValue &account = want("account");
+  const mycelium::JsonValue &account = want("account");
   EXPECT_EQ(c->system_account_next_index(account.at("ss58", "a").as_string("ss58")),
             account.at("nextIndex", "a").as_uint64("nextIndex"));
   EXPECT_EQ(c->system_account_next_index("5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"), 0u);
@@ -437,7 +438,7 @@ int main(int argc, char **argv) {
   ::testing::InitGoogleTest(&argc, argv);
   return run_with_fake_chain("chain RPC tests", MYCELIUM_NODE, MYCELIUM_CHAIN_TESTS_DIR,
                              [](FakeChainProcess &process, const std::string &expected_text) {
-                               ch::JsonValue values = ch::parse_json(expected_text);
+                               mycelium::JsonValue values = mycelium::parse_json(expected_text);
                                fake = &process;
                                expected = &values;
                                const int status = RUN_ALL_TESTS();

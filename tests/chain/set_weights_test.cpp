@@ -12,6 +12,7 @@
 #include "mycelium/chain/sr25519_uri.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/hex.hpp"
+#include "mycelium/json_value.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -59,9 +60,9 @@ ch::SetWeightsOptions short_wait(ch::RuntimeCache *cache = nullptr) {
 }
 
 // Each submitted extrinsic as polkadot-js decoded it.
-std::vector<ch::JsonValue> decoded() {
+std::vector<mycelium::JsonValue> decoded() {
   const std::string line = fake->command("decode-submitted", "decoded ");
-  return ch::parse_json(line.substr(std::string("decoded ").size())).as_array("decoded");
+  return mycelium::parse_json(line.substr(std::string("decoded ").size())).as_array("decoded");
 }
 
 std::uint64_t calls(const std::string &method) {
@@ -69,9 +70,9 @@ std::uint64_t calls(const std::string &method) {
   return std::stoull(line.substr(std::string("calls ").size()));
 }
 
-std::vector<std::uint64_t> numbers(const ch::JsonValue &array) {
+std::vector<std::uint64_t> numbers(const mycelium::JsonValue &array) {
   std::vector<std::uint64_t> out;
-  for (const ch::JsonValue &item : array.as_array("array"))
+  for (const mycelium::JsonValue &item : array.as_array("array"))
     out.push_back(item.as_uint64("item"));
   return out;
 }
@@ -84,11 +85,11 @@ void expect_last_submitted(const ch::WeightsSubmission &submission, std::uint16_
                            std::uint64_t nonce) {
   const auto all = decoded();
   ASSERT_FALSE(all.empty());
-  const ch::JsonValue &last = all.back();
+  const mycelium::JsonValue &last = all.back();
   EXPECT_EQ(last.at("hash", "d").as_string("hash"), hex(submission.extrinsic_hash));
   EXPECT_EQ(last.at("section", "d").as_string("section"), "subtensorModule");
   EXPECT_EQ(last.at("method", "d").as_string("method"), "setWeights");
-  const ch::JsonValue &args = last.at("args", "d");
+  const mycelium::JsonValue &args = last.at("args", "d");
   EXPECT_EQ(args.at("netuid", "args").as_uint64("netuid"), netuid);
   EXPECT_EQ(numbers(args.at("dests", "args")), dests);
   EXPECT_EQ(numbers(args.at("weights", "args")), weights);
@@ -126,7 +127,7 @@ TEST_P(ChainSetWeights, SignedSubmittedAndIncluded) {
   expect_last_submitted(submission, subnet, {0, 1, 2}, {65535, 32768, 0}, 7, 5);
   // In the block the call returned, as the bytes the fake received.
   const std::string line = fake->command("submitted", "submitted ");
-  const auto received = ch::parse_json(line.substr(std::string("submitted ").size()))
+  const auto received = mycelium::parse_json(line.substr(std::string("submitted ").size()))
                             .as_array("submitted")
                             .back()
                             .at("hex", "submitted")
@@ -225,7 +226,7 @@ TEST_P(ChainSetWeights, FinalizedWithTipAndShortEra) {
   const auto submission = ch::set_weights(*chain, alice(), subnet, {10, 20}, {100, 65535}, 0,
                                           ch::WaitFor::finalized, options);
   expect_last_submitted(submission, subnet, {10, 20}, {100, 65535}, 0, 64);
-  const ch::JsonValue last = decoded().back();
+  const mycelium::JsonValue last = decoded().back();
   EXPECT_EQ(last.at("tip", "d").as_string("tip"), "1000000");
   EXPECT_EQ(last.at("era", "d").at("period", "era").as_uint64("period"), 8u);
   // Finalized: the finalized head is at or past the extrinsic's block.

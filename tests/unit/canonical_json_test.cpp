@@ -259,10 +259,10 @@ TEST(CanonicalJsonObject, InvalidStructureRejected) {
   expect_rejected(R"({"a":1,})", "expected a string key");
   expect_rejected("{a:1}", "expected a string key");
   expect_rejected(R"({"a" 1})", "expected ':'");
-  expect_rejected(R"({"a":1 "b":2})", "expected '}'");
-  expect_rejected("[1 2]", "expected ']'");
-  expect_rejected("[1,2", "expected ']'");
-  expect_rejected("{", "expected a string key");
+  expect_rejected(R"({"a":1 "b":2})", "expected ',' or '}'");
+  expect_rejected("[1 2]", "expected ',' or ']'");
+  expect_rejected("[1,2", "unexpected end of JSON (at byte 4)");
+  expect_rejected("{", "unexpected end of JSON (at byte 1)");
   expect_rejected("[", "unexpected end of JSON");
   expect_rejected("]", "invalid JSON value");
   expect_rejected("{1:2}", "expected a string key");
@@ -277,7 +277,7 @@ TEST(CanonicalJsonLiteral, ExactSpelling) {
   expect_rejected("NULL", "invalid JSON value");
   expect_rejected("nul", "invalid JSON value");
   expect_rejected("truex", "unexpected text after the JSON value");
-  expect_rejected("[true1]", "expected ']'");
+  expect_rejected("[true1]", "expected ',' or ']'");
 }
 
 TEST(CanonicalJsonText, WhitespaceEverywhereIsDropped) {

@@ -1,9 +1,8 @@
-// Bittensor wallet files (core/include/mycelium/chain/bittensor_wallet.hpp) and the JSON reader
-// under them (json_string_map.hpp): valid files in btcli's format, and every refusal, written to
-// a fresh temporary folder.
+// Bittensor wallet files (core/include/mycelium/chain/bittensor_wallet.hpp), read with the shared
+// JSON reader (json_value.hpp): valid files in btcli's format, and every refusal, written to a
+// fresh temporary folder.
 #include "mycelium/bytes.hpp"
 #include "mycelium/chain/bittensor_wallet.hpp"
-#include "mycelium/chain/json_string_map.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/hex.hpp"
 
@@ -205,24 +204,33 @@ TEST_F(BittensorWallet, RefusesEncryptedHotkeys) {
 
 TEST_F(BittensorWallet, RefusesWhatIsNotAJsonObjectOfStrings) {
   const std::pair<std::string, std::string> cases[] = {
-      {"", "the file must be a JSON object"}, // empty: "unexpected end of the file"
-      {"hello", "the file must be a JSON object"},
+      {"", "the file must be a JSON object (at byte 0)"},
+      {" \n", "the file must be a JSON object (at byte 2)"},
+      {"hello", "the file must be a JSON object (at byte 0)"},
       {"[\"a\"]", "the file must be a JSON object"},
-      {"{\"accountId\": 5}", "the value of \"accountId\" is not a string or null"},
-      {"{\"a\": {}}", "the value of \"a\" is not a string or null"},
+      {"{\"accountId\": 5}", "the value of \"accountId\" is not a string or null but a number"},
+      {"{\"a\": {}}", "the value of \"a\" is not a string or null but an object"},
+      {"{\"a\": nul}", "invalid JSON value (at byte 6)"},
       {"{\"a\": \"x\", \"a\": \"y\"}", "duplicate key \"a\" (at byte 11)"},
-      {"{\"a\": \"x\"} trailing", "unexpected text after the object"},
-      {"{\"a\": \"x\"", "unexpected end of the file"},
+      {"{\"a\": \"x\"} trailing", "unexpected text after the JSON value"},
+      {"{\"a\": \"x\"", "unexpected end of JSON"},
       {"{\"a\": \"x", "unterminated string"},
-      {"{\"a\" \"x\"}", "expected ':' after a key"},
+      {"{\"a\" \"x\"}", "expected ':'"},
       {"{a: \"x\"}", "expected a string key"},
+      // The string rules are the shared lexer's (json_lexer_test has them all).
+      {R"({"a": "\ud83d"})", "lone high surrogate"},
+      {R"({"a": "\ude00"})", "lone low surrogate"},
+      {R"({"a": "\u12"})", "invalid \\u escape"},
+      {R"({"a": "\x"})", "invalid escape in string (at byte 7)"},
+      {"{\"a\": \"x\ty\"}", "unescaped control character"},
+      {"{\"a\": \"\xff\"}", "invalid UTF-8 (at byte 7)"},
+      {R"({"a": "x\"})", "unterminated string"},
   };
   for (const auto &[text, fragment] : cases) {
     const std::string path = write("h", text);
     expect_refused(read_hotkey_file, path,
                    {"hotkey file " + path + ": not a JSON object of strings"});
-    if (!text.empty())
-      expect_refused(read_hotkey_file, path, {fragment});
+    expect_refused(read_hotkey_file, path, {fragment});
   }
 }
 
@@ -288,41 +296,15 @@ TEST(BittensorWalletPaths, FollowBtcliLayout) {
     ::setenv("HOME", saved_home.c_str(), 1);
 }
 
-TEST(JsonStringMap, DecodesEscapes) {
-  const JsonStringMap json = JsonStringMap::parse(
-      R"( { "a" : "q\"b\\s\/n\n\t\r\b\f" , "e":"\u00e9\ud83d\ude00", "n": null, "": "" } )",
-      "test");
-  ASSERT_NE(json.find("a"), nullptr);
-  EXPECT_EQ(*json.find("a"), "q\"b\\s/n\n\t\r\b\f");
-  EXPECT_EQ(*json.find("e"), "\xc3\xa9\xf0\x9f\x98\x80");
-  EXPECT_TRUE(json.contains("n"));
-  EXPECT_EQ(json.find("n"), nullptr);
-  EXPECT_FALSE(json.contains("absent"));
-  EXPECT_EQ(*json.find(""), "");
-  EXPECT_FALSE(JsonStringMap::parse("{}", "test").contains("a"));
-}
-
-TEST(JsonStringMap, RefusesMalformedStrings) {
-  const std::pair<std::string, std::string> cases[] = {
-      {R"({"a": "\ud83d"})", "lone high surrogate"},
-      {R"({"a": "\ude00"})", "lone low surrogate"},
-      {R"({"a": "\u12"})", "invalid \\u escape"},
-      {R"({"a": "\x"})", "invalid escape in a string (at byte 7)"},
-      {"{\"a\": \"x\ty\"}", "unescaped control character"},
-      {"{\"a\": \"\xff\"}", "invalid UTF-8 (at byte 7)"},
-      {R"({"a": "x\"})", "unterminated string"},
-      {R"({"a": nul})", "the value of \"a\" is not a string or null"},
-  };
-  for (const auto &[text, fragment] : cases) {
-    try {
-      JsonStringMap::parse(text, "file f");
-      ADD_FAILURE() << "accepted " << text;
-    } catch (const Error &e) {
-      EXPECT_NE(std::string(e.what()).find("file f: not a JSON object of strings: " + fragment),
-                std::string::npos)
-          << e.what();
-    }
-  }
+TEST_F(BittensorWallet, DecodesEscapedFields) {
+  // Escapes and surrogate pairs are decoded; null and unknown fields are fine.
+  Fields fields = alice_hotkey();
+  fields.erase("ss58Address");
+  std::string text = json_of(fields);
+  text.pop_back(); // the closing brace
+  text += R"(, "ss58Address": "\u0035Grwva\u0045F5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",)"
+          R"( "note": "\ud83d\ude00\n\"\/", "n": null, "": ""})";
+  EXPECT_EQ(read_hotkey_file(write("escaped", text)).ss58_address, kAliceAddress);
 }
 
 } // namespace

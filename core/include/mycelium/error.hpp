@@ -12,6 +12,8 @@ namespace mycelium {
 // standard codes used with their standard meaning.
 namespace sqlstate {
 inline constexpr const char *kInvalidParameterValue = "22023";
+// A time outside what PostgreSQL or a Unix-microsecond int64 can hold (unix_time.hpp).
+inline constexpr const char *kDatetimeFieldOverflow = "22008";
 inline constexpr const char *kInternalError = "XX000";
 inline constexpr const char *kUndefinedObject = "42704";
 inline constexpr const char *kDuplicateObject = "42710";

@@ -1,8 +1,8 @@
 #include "mycelium/chain/bittensor_wallet.hpp"
 
-#include "mycelium/chain/json_string_map.hpp"
 #include "mycelium/chain/ss58.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/json_value.hpp"
 #include "mycelium/key_material_file.hpp"
 
 #include <cstdlib>
@@ -27,14 +27,31 @@ public:
   const char *label() const { return label_; }
   std::string source() const { return std::string(label_) + " " + path_; }
 
+  // The file's JSON: an object whose values are strings or null, read by the shared JSON reader
+  // (json_value.hpp), which zeroes the strings it held.
+  JsonValue read_json(std::string_view text) const {
+    const std::string context = source() + ": not a JSON object of strings";
+    // What the file should be, rather than the reader's "invalid JSON value" for "hello".
+    const std::size_t start = text.find_first_not_of(" \t\n\r");
+    if (start == std::string_view::npos || text[start] != '{')
+      throw JsonError(context + ": the file must be a JSON object (at byte " +
+                      std::to_string(start == std::string_view::npos ? text.size() : start) + ")");
+    JsonValue json = parse_json(text, context);
+    for (const auto &[key, value] : json.members())
+      if (!value.is_string() && !value.is_null())
+        throw JsonError(context + ": the value of \"" + key + "\" is not a string or null but " +
+                        JsonValue::kind_name(value.kind()));
+    return json;
+  }
+
   // The string value of a field the file must have.
-  const std::string &required(const JsonStringMap &json, const char *key) const {
-    if (!json.contains(key))
-      fail(std::string("missing field ") + key);
-    const std::string *value = json.find(key);
+  const std::string &required(const JsonValue &json, const char *key) const {
+    const JsonValue *value = json.find(key);
     if (!value)
+      fail(std::string("missing field ") + key);
+    if (value->is_null())
       fail(std::string(key) + " is null");
-    return *value;
+    return value->as_string(key);
   }
 
   // Decodes "0x" and exactly 2 * size lowercase hex digits into `out`, without an intermediate
@@ -69,6 +86,13 @@ private:
   std::string path_;
 };
 
+// The string value of `key`; nullptr when the key is absent or its value is null (read_json
+// admits nothing else).
+const std::string *optional_field(const JsonValue &json, const char *key) {
+  const JsonValue *value = json.find(key);
+  return value && value->is_string() ? &value->as_string(key) : nullptr;
+}
+
 void check_file_name(std::string_view name, const char *what) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
       name.find('\0') != std::string_view::npos)
@@ -99,7 +123,7 @@ void refuse_encrypted(const WalletFile &file, std::string_view text) {
 }
 
 // accountId, publicKey and ss58Address, which hotkeys and coldkeypub.txt share, checked to agree.
-void read_public_fields(const WalletFile &file, const JsonStringMap &json, AccountId &public_key,
+void read_public_fields(const WalletFile &file, const JsonValue &json, AccountId &public_key,
                         std::string &ss58_address) {
   AccountId account_id;
   file.decode_hex(file.required(json, "accountId"), "accountId", account_id.data(),
@@ -147,7 +171,7 @@ Hotkey read_hotkey_file(const std::string &path) {
   const SecretText text =
       read_key_material_file(path, file.label(), kMaxWalletFileSize, AllowedReaders::owner_only);
   refuse_encrypted(file, text.text);
-  const JsonStringMap json = JsonStringMap::parse(text.text, file.source());
+  const JsonValue json = file.read_json(text.text);
 
   Hotkey hotkey;
   hotkey.file = path;
@@ -155,7 +179,7 @@ Hotkey read_hotkey_file(const std::string &path) {
   file.decode_hex(file.required(json, "secretSeed"), "secretSeed", hotkey.secret_seed.data(),
                   hotkey.secret_seed.size());
   // Not kept (the seed is what signs), but a malformed one means a damaged file.
-  if (const std::string *private_key = json.find("privateKey")) {
+  if (const std::string *private_key = optional_field(json, "privateKey")) {
     SecretBytes<kPrivateKeySize> scratch;
     file.decode_hex(*private_key, "privateKey", scratch.data(), scratch.size());
   }
@@ -168,13 +192,13 @@ ColdkeyPub read_coldkeypub_file(const std::string &path) {
   const WalletFile file("coldkeypub file", path);
   const SecretText text =
       read_key_material_file(path, file.label(), kMaxWalletFileSize, AllowedReaders::anyone);
-  const JsonStringMap json = JsonStringMap::parse(text.text, file.source());
+  const JsonValue json = file.read_json(text.text);
 
   ColdkeyPub coldkey;
   coldkey.file = path;
   read_public_fields(file, json, coldkey.public_key, coldkey.ss58_address);
   for (const char *secret : {"privateKey", "secretPhrase", "secretSeed"})
-    if (json.find(secret))
+    if (optional_field(json, secret))
       file.fail(std::string("holds ") + secret +
                 ", a secret, in a file anyone may read: remove it and move the key elsewhere");
   return coldkey;

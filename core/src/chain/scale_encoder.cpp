@@ -1,7 +1,7 @@
 #include "mycelium/chain/scale_encoder.hpp"
 
-#include "mycelium/chain/utf8.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/utf8.hpp"
 
 namespace mycelium::chain {
 

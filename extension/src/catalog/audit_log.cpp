@@ -47,7 +47,7 @@ std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::in
   static pg::Statement page(
       "SELECT change_id, seq, op, key, version, value::text, created_by, signature, "
       "       origin_node, prev_hash, "
-      "       (extract(epoch FROM created_at) * 1000000)::bigint, entry_hash, link_signature "
+      "       mycelium._timestamptz_to_us(created_at), entry_hash, link_signature "
       "  FROM mycelium.audit_log WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
   const std::uint64_t n =
       page.execute({pg::text_param(shard_id), pg::int8_param(after_seq), pg::int8_param(limit)});

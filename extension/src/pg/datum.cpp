@@ -1,6 +1,7 @@
 #include "mycelium/pg/datum.hpp"
 
 #include "mycelium/error.hpp"
+#include "mycelium/unix_time.hpp"
 
 extern "C" {
 #include "utils/jsonb.h"
@@ -60,8 +61,14 @@ std::string jsonb_text(Datum value) {
   return text;
 }
 
+// Core's constants (unix_time.hpp, which cannot include PostgreSQL's headers) are PostgreSQL's.
+static_assert(kPostgresEpochUnixUs ==
+              static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+static_assert(kPostgresTimestampMin == MIN_TIMESTAMP && kPostgresTimestampEnd == END_TIMESTAMP);
+static_assert(DT_NOBEGIN == PG_INT64_MIN && DT_NOEND == PG_INT64_MAX);
+
 std::int64_t unix_us(TimestampTz t) {
-  return t + static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+  return unix_us_from_postgres(t);
 }
 
 } // namespace mycelium::pg

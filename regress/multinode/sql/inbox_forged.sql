@@ -24,7 +24,7 @@ SELECT format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::
               shard_id, seq, op, key, version, value, created_by, signature, created_at, origin_node,
               prev_hash, entry_hash, link_signature) AS entry3,
        encode(entry_hash, 'hex') AS head_hex,
-       (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+       mycelium._timestamptz_to_us(created_at) AS created_us
   FROM entry3 \gset
 
 -- A planted put that claims node-1 as its signer, signed with node-2's key, with an entry hash
@@ -48,11 +48,11 @@ INSERT INTO mycelium.inbox SELECT e.shard_id, 4, e.op, e.key, e.version, '{"n": 
                           created_at, origin_node, prev_hash, entry_hash, link_signature);
 -- The planted put: the hash matches, the link is not signed by the primary.
 INSERT INTO mycelium.inbox VALUES ('s-forge', 4, 'put', 'planted', 1, '"evil"', 'node-1', :'planted_sig',
-       to_timestamp(:created_us / 1000000.0), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'),
+       mycelium._us_to_timestamptz(:created_us), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'),
        :'planted_link');
 -- The same with no link signature at all.
 INSERT INTO mycelium.inbox VALUES ('s-forge', 4, 'put', 'planted', 1, '"evil"', 'node-1', :'planted_sig',
-       to_timestamp(:created_us / 1000000.0), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'), '');
+       mycelium._us_to_timestamptz(:created_us), 'node-1', decode(:'head_hex', 'hex'), decode(:'planted_hash', 'hex'), '');
 -- An entry that skips ahead of the replica's head.
 INSERT INTO mycelium.inbox SELECT e.shard_id, 9, e.op, e.key, e.version, e.value, e.created_by,
        e.signature, e.created_at, e.origin_node, e.prev_hash, e.entry_hash, e.link_signature
@@ -82,7 +82,7 @@ SELECT valid, entries FROM mycelium.verify_audit('s-forge');
 SELECT encode(mycelium.signing_payload('put', shard_id, key, value, version, created_by), 'hex') AS e4_payload,
        encode(prev_hash, 'hex') AS e4_prev, signature AS e4_sig, link_signature AS e4_link,
        encode(entry_hash, 'hex') AS e4_hash,
-       (extract(epoch FROM created_at) * 1000000)::bigint + 1 AS redated_us, created_at AS e4_created,
+       mycelium._timestamptz_to_us(created_at) + 1 AS redated_us, created_at AS e4_created,
        format('%L, %s, %L, %L, %s, %L::jsonb, %L, %L', shard_id, seq, op, key, version, value, created_by, signature) AS e4_fields
   FROM mycelium.audit_log WHERE shard_id = 's-forge' AND seq = 4 \gset
 \set redated_hash `:sign entry-hash :e4_prev 4 :e4_payload :e4_sig node-1 :redated_us`
@@ -92,9 +92,9 @@ SELECT encode(mycelium.signing_payload('put', shard_id, key, value, version, cre
 \set QUIET on
 SET ROLE sync_node_1;
 -- with the genuine entry's link signature, and with a link the forger signed itself:
-INSERT INTO mycelium.inbox VALUES (:e4_fields, to_timestamp(:redated_us / 1000000.0), 'node-1',
+INSERT INTO mycelium.inbox VALUES (:e4_fields, mycelium._us_to_timestamptz(:redated_us), 'node-1',
        decode(:'e4_prev', 'hex'), decode(:'redated_hash', 'hex'), :'e4_link');
-INSERT INTO mycelium.inbox VALUES (:e4_fields, to_timestamp(:redated_us / 1000000.0), 'node-1',
+INSERT INTO mycelium.inbox VALUES (:e4_fields, mycelium._us_to_timestamptz(:redated_us), 'node-1',
        decode(:'e4_prev', 'hex'), decode(:'redated_hash', 'hex'), :'redated_link');
 RESET ROLE;
 SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections WHERE shard_id = 's-forge' AND seq = 4

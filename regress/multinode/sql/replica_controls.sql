@@ -23,7 +23,7 @@ SELECT mycelium.push_now('s-ctl') AS pushed;
 SELECT shard_id, primary_node, op FROM mycelium.replica_controls WHERE shard_id = 's-ctl';
 CREATE TEMP VIEW rejected AS SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections
  WHERE shard_id IN ('s-ctl', 'hijack') ORDER BY rejection_id;
-SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us \gset
+SELECT mycelium._timestamptz_to_us(clock_timestamp()) AS now_us \gset
 SELECT :now_us - 600000000 AS old_us, :now_us + 120000000 AS ahead_us \gset
 \set close_by_node2 `:sign control node-2 close s-ctl node-1 node-2 :now_us null`
 \set close_for_node3 `:sign control node-1 close s-ctl node-1 node-3 :now_us null`
@@ -35,21 +35,21 @@ SET ROLE sync_node_1;
 INSERT INTO mycelium.inbox VALUES ('s-ctl', 0, 'close', 'node-2', 0, NULL, '', '', now(), 'node-1', '\x', '\x', '');
 -- A close signed by node-2 itself, naming node-1 as the primary:
 INSERT INTO mycelium.inbox VALUES ('s-ctl', 0, 'close', 'node-2', 0, NULL, '', :'close_by_node2',
-       to_timestamp(:now_us / 1000000.0), 'node-1', '\x', '\x', '');
+       mycelium._us_to_timestamptz(:now_us), 'node-1', '\x', '\x', '');
 -- node-1's close meant for node-3, delivered to node-2:
 INSERT INTO mycelium.inbox VALUES ('s-ctl', 0, 'close', 'node-3', 0, NULL, '', :'close_for_node3',
-       to_timestamp(:now_us / 1000000.0), 'node-1', '\x', '\x', '');
+       mycelium._us_to_timestamptz(:now_us), 'node-1', '\x', '\x', '');
 -- node-1's close for node-2, but issued ten minutes ago, or two minutes ahead:
 INSERT INTO mycelium.inbox VALUES ('s-ctl', 0, 'close', 'node-2', 0, NULL, '', :'close_old',
-       to_timestamp(:old_us / 1000000.0), 'node-1', '\x', '\x', '');
+       mycelium._us_to_timestamptz(:old_us), 'node-1', '\x', '\x', '');
 INSERT INTO mycelium.inbox VALUES ('s-ctl', 0, 'close', 'node-2', 0, NULL, '', :'close_ahead',
-       to_timestamp(:ahead_us / 1000000.0), 'node-1', '\x', '\x', '');
+       mycelium._us_to_timestamptz(:ahead_us), 'node-1', '\x', '\x', '');
 -- An unsigned open of a shard id, naming any primary (it used to create the replica, and
 -- create_shard of that id then failed here):
 INSERT INTO mycelium.inbox VALUES ('hijack', 0, 'open', 'node-2', 0, NULL, '', '', now(), 'node-1', '\x', '\x', '');
 -- An open signed by the miner node-3 as its own primary: only validators are primaries.
 INSERT INTO mycelium.inbox VALUES ('hijack', 0, 'open', 'node-2', 0, NULL, '', :'open_by_miner',
-       to_timestamp(:now_us / 1000000.0), 'node-3', '\x', '\x', '');
+       mycelium._us_to_timestamptz(:now_us), 'node-3', '\x', '\x', '');
 RESET ROLE;
 SELECT * FROM rejected;
 -- Nothing changed: the replica keeps its copy, and there is no shard "hijack".
@@ -64,7 +64,7 @@ SELECT mycelium.drop_shard('hijack');
 \c mycelium postgres 127.0.0.1 :port1
 SELECT mycelium.remove_replica('s-ctl', 'node-2');
 \c mycelium postgres 127.0.0.1 :port2
-SELECT format('%L, %L', signature, to_timestamp(issued_at_us / 1000000.0)) AS genuine_close
+SELECT format('%L, %L', signature, mycelium._us_to_timestamptz(issued_at_us)) AS genuine_close
   FROM mycelium.replica_controls WHERE shard_id = 's-ctl' AND op = 'close' \gset
 SELECT count(*) AS shards_left FROM mycelium.shards WHERE shard_id = 's-ctl';
 \c mycelium postgres 127.0.0.1 :port1

@@ -30,7 +30,8 @@ Datum bytea_datum(const std::vector<std::uint8_t> &bytes);
 std::string jsonb_text(Datum value);
 
 // A TimestampTz (microseconds since 2000-01-01) as microseconds since the Unix epoch, the form
-// every signed time takes (SIGNING.md). Plain arithmetic: cannot raise.
+// every signed time takes (SIGNING.md): core's unix_us_from_postgres (unix_time.hpp). Cannot
+// raise; throws Error 22008 for ±infinity and times after 294247 (never for the clock's).
 std::int64_t unix_us(TimestampTz t);
 
 } // namespace mycelium::pg
