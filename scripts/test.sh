@@ -8,7 +8,7 @@
 #   scripts/test.sh                every suite
 #   scripts/test.sh unit crash     some of them, by key: unit regress multinode cli agents
 #                                  agents_p2p agents_operator agent_chain crash push_worker
-#                                  quickstart
+#                                  large_shard quickstart
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -28,6 +28,7 @@ suites=(
   "agent_chain|agent and chain: metagraph, stake, admission|checks|tests/integration/agent_chain.sh"
   "crash|crash: kill -9 under signed writes|checks|tests/integration/crash.sh"
   "push_worker|push worker: its database, by reload|checks|tests/integration/push_worker.sh"
+  "large_shard|large shard: verify_audit in bounded memory|checks|tests/integration/large_shard.sh"
   "quickstart|README quickstart by hand, run as written|checks|tests/integration/quickstart.sh"
 )
 diffs_of() {
