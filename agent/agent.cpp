@@ -643,7 +643,7 @@ void Agent::dial_failed(ConnId id, const std::string &problem) {
 }
 
 // Why this node is not healthy, or "": the database unreachable for more than 5 s, no peer
-// linked for more than 30 s although bootstrap peers are configured, or no DB push round
+// linked for more than 30 s although bootstrap peers are configured, or no DB sync round
 // completed for DbSync::stale_after_ms() while a validator peer is linked.
 std::string Agent::health_problem(std::int64_t now_ms) const {
   bool validator_linked = false;

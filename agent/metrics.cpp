@@ -162,7 +162,7 @@ AgentMetrics::AgentMetrics() {
   registry_.define(metric::kHandshakeFailures, MetricType::counter,
                    "Peer handshakes that failed, by reason.", {"reason"});
   registry_.define(metric::kSyncBehind, MetricType::gauge,
-                   "1 until the latest DB push round fetched everything the primary had for "
+                   "1 until the latest DB sync round fetched everything the primary had for "
                    "the shard, then 0; one series per shard replicated from a linked peer.",
                    {"shard"});
   registry_.define(metric::kGossip, MetricType::counter,

@@ -16,7 +16,7 @@ struct NodeStatus {
   std::string id;      // node_id
   std::string version; // mycelium::kVersion
   Time start_time{};
-  std::optional<Time> last_sync;      // last completed push round; none yet: null
+  std::optional<Time> last_sync;      // last completed DB sync round; none yet: null
   std::optional<Time> last_heartbeat; // last ping/pong exchanged with any peer; none yet: null
   bool active = false;                // registered and active in node_metadata
   std::string status;                 // "starting", "syncing", "serving", "stopping"

@@ -13,9 +13,9 @@ void _PG_init(void);
 }
 
 namespace mycelium::ext {
-int sync_interval_ms = 1000;
+int push_interval_ms = 1000;
 int push_batch_size = 500;
-char *sync_database = nullptr;
+char *push_worker_database = nullptr;
 char *node_key_file = nullptr;
 } // namespace mycelium::ext
 
@@ -24,7 +24,7 @@ void _PG_init(void) {
   using namespace mycelium::ext;
   DefineCustomIntVariable("mycelium.push_interval",
                           "Time between the push worker's rounds (pushes to replicas).", nullptr,
-                          &sync_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
+                          &push_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
                           nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "mycelium.push_batch_size", "Audit entries sent to a replica per statement.", nullptr,
@@ -33,7 +33,7 @@ void _PG_init(void) {
       "mycelium.database",
       "Database in which the push worker runs (with the extension); a reload with a new value "
       "restarts the worker there.",
-      nullptr, &sync_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+      nullptr, &push_worker_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   // PGC_SIGHUP: the node's identity is the server's, not a session's; only postgresql.conf or
   // ALTER SYSTEM set it. GUC_SUPERUSER_ONLY: where the secret lives is nobody else's business.
   DefineCustomStringVariable(

@@ -43,14 +43,14 @@ void mycelium_push_worker_main(Datum) {
   // names a database that does not exist (the connection's FATAL then ends this process, the
   // exit callback clears the pid, and the postmaster tries again).
   char serving[NAMEDATALEN];
-  std::strncpy(serving, mycelium::ext::sync_database, NAMEDATALEN - 1);
+  std::strncpy(serving, mycelium::ext::push_worker_database, NAMEDATALEN - 1);
   serving[NAMEDATALEN - 1] = '\0';
   mycelium::ext::push_worker_started(serving);
   on_shmem_exit(forget_state, 0);
   BackgroundWorkerInitializeConnection(serving, nullptr, 0);
   ereport(LOG, (errmsg("mycelium push worker started: serving database \"%s\" "
                        "(mycelium.database), a round every %d ms",
-                       serving, mycelium::ext::sync_interval_ms)));
+                       serving, mycelium::ext::push_interval_ms)));
   // -1: not looked yet; then whether the last round found the extension. Only changes are
   // logged, once each.
   int extension_seen = -1;
@@ -64,7 +64,7 @@ void mycelium_push_worker_main(Datum) {
     // The first round runs at once: a worker that just started (or restarted for another
     // database) says what it finds without waiting a whole interval.
     const long wait_ms =
-        last_round ? std::max(0L, static_cast<long>(mycelium::ext::sync_interval_ms) - waited_ms)
+        last_round ? std::max(0L, static_cast<long>(mycelium::ext::push_interval_ms) - waited_ms)
                    : 0;
     if (wait_ms > 0) {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms,
@@ -75,17 +75,17 @@ void mycelium_push_worker_main(Datum) {
     if (ConfigReloadPending) {
       ConfigReloadPending = false;
       ProcessConfigFile(PGC_SIGHUP);
-      if (std::strcmp(serving, mycelium::ext::sync_database) != 0) {
+      if (std::strcmp(serving, mycelium::ext::push_worker_database) != 0) {
         // A background worker stays connected to one database: exit, and the postmaster
         // starts a new one (bgw_restart_time) that connects to the new database.
         ereport(LOG, (errmsg("mycelium push worker: mycelium.database changed from \"%s\" to "
                              "\"%s\"; restarting to serve it",
-                             serving, mycelium::ext::sync_database)));
+                             serving, mycelium::ext::push_worker_database)));
         proc_exit(1);
       }
     }
     if (last_round && TimestampDifferenceMilliseconds(last_round, GetCurrentTimestamp()) <
-                          mycelium::ext::sync_interval_ms)
+                          mycelium::ext::push_interval_ms)
       continue;
     last_round = GetCurrentTimestamp();
 

@@ -140,7 +140,7 @@ check "agent 1 did not log the old lift again at its start" \
 # --- a DB sync that cannot complete: node 2's agent may no longer read its sync cursors.
 check "agent 2 is healthy" wait_for 10 health_is 2 200
 sql 2 "REVOKE SELECT ON mycelium.chain_heads FROM mycelium_replicator, mycelium_miner" >/dev/null
-check "/health of agent 2 fails (503) once no DB push round completes for 10 intervals" \
+check "/health of agent 2 fails (503) once no DB sync round completes for 10 intervals" \
   wait_for 20 health_is 2 503
 check "...saying why" bash -c "curl -s http://127.0.0.1:${http_port[2]}/health | grep -Eq '^DB sync stale: no round completed for [0-9]+ s'"
 check "...the failing statement is logged once, not every round" \

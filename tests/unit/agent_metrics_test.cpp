@@ -80,7 +80,7 @@ TEST(Metrics, AgentMetricsNamesAndLabels) {
       "# HELP mycelium_agent_peers Authenticated peer links open now.\n"
       "# TYPE mycelium_agent_peers gauge\n"
       "mycelium_agent_peers 3\n"
-      "# HELP mycelium_agent_sync_behind 1 until the latest DB push round fetched everything "
+      "# HELP mycelium_agent_sync_behind 1 until the latest DB sync round fetched everything "
       "the primary had for the shard, then 0; one series per shard replicated from a linked "
       "peer.\n"
       "# TYPE mycelium_agent_sync_behind gauge\n"

@@ -3,9 +3,9 @@
 
 namespace mycelium::ext {
 
-extern int sync_interval_ms; // mycelium.push_interval
-extern int push_batch_size;  // mycelium.push_batch_size
-extern char *sync_database;  // mycelium.database
-extern char *node_key_file;  // mycelium.node_key_file
+extern int push_interval_ms;       // mycelium.push_interval
+extern int push_batch_size;        // mycelium.push_batch_size
+extern char *push_worker_database; // mycelium.database
+extern char *node_key_file;        // mycelium.node_key_file
 
 } // namespace mycelium::ext
