@@ -509,6 +509,100 @@ TEST(TransportHttp, PipelinedRequestsAreNotRepeated) {
   }
 }
 
+// The agent's start: HTTP answers while the peer port is still closed (the start-up checks wait
+// for the database); listen_for_peers() opens the peer port later, on exactly the configured
+// address, and then peers connect and the transport dials.
+TEST(TransportHttp, AnswersBeforeListeningForPeers) {
+  Loop loop;
+  HttpCounter events;
+  std::unique_ptr<ag::Transport> transport;
+  int peer_port = 0, http_port = 0;
+  for (int attempt = 0; !transport; ++attempt) {
+    ag::TransportOptions options = loopback(peer_port = free_port());
+    options.http_port = http_port = free_port();
+    options.peers_at_start = false;
+    try {
+      transport = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  EXPECT_FALSE(transport->listening_for_peers());
+  EXPECT_TRUE(listening_on(peer_port).empty()) << "no peer port before listen_for_peers";
+  EXPECT_EQ(listening_on(http_port), std::vector<std::string>{"tcp 0100007F"});
+  const std::string reply =
+      http_exchange(loop, http_port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+  EXPECT_EQ(count(reply, "HTTP/1.1 200"), 1u) << reply;
+  EXPECT_EQ(events.gets, 1);
+
+  // Nothing peer-facing works yet: no rotated port, no dial (failed at once, with the reason).
+  std::string error;
+  EXPECT_FALSE(transport->listen_on(free_port(), error));
+  EXPECT_EQ(error, "not listening for peers yet");
+  const ag::ConnId early = transport->connect("127.0.0.1", http_port);
+  ASSERT_EQ(events.failed.count(early), 1u);
+  EXPECT_EQ(events.failed[early], "not listening for peers yet");
+
+  transport->listen_for_peers();
+  EXPECT_TRUE(transport->listening_for_peers());
+  transport->listen_for_peers(); // again: nothing to do
+  EXPECT_EQ(listening_on(peer_port), std::vector<std::string>{"tcp 0100007F"});
+  EXPECT_EQ(listening_on(http_port), std::vector<std::string>{"tcp 0100007F"});
+
+  // A peer connects to the port opened late, and the transport dials out through it.
+  Events b_events;
+  auto b = std::make_unique<ag::Transport>(loop.get(), loopback(0), b_events);
+  const ag::ConnId b_conn = b->connect("127.0.0.1", peer_port);
+  ASSERT_TRUE(loop.run_until([&] {
+    return events.opened.size() == 1 && b_events.opened.size() == 1;
+  })) << (b_events.failed.count(b_conn) ? b_events.failed[b_conn] : "no connection");
+  exchange(loop, *transport, events, events.opened[0].id, *b, b_events, b_conn, "late port");
+  const int rotated = listen_on_free_port(*transport);
+  const ag::ConnId out = transport->connect("127.0.0.1", rotated);
+  ASSERT_TRUE(loop.run_until([&] { return events.opened.size() == 3; }))
+      << (events.failed.count(out) ? events.failed[out] : "no connection");
+  transport->shutdown();
+  EXPECT_FALSE(transport->listening_for_peers());
+  EXPECT_THROW(transport->listen_for_peers(), std::runtime_error);
+  b->shutdown();
+}
+
+// A peer port in use found only when the peers' listener opens: the reason, as at construction,
+// and HTTP stays up (the agent logs the reason and exits).
+TEST(TransportHttp, ExplainsAPeerPortInUseWhenOpenedLate) {
+  const PortHolder held;
+  Loop loop;
+  HttpCounter events;
+  std::unique_ptr<ag::Transport> transport;
+  int http_port = 0;
+  for (int attempt = 0; !transport; ++attempt) {
+    ag::TransportOptions options = loopback(held.port());
+    options.http_port = http_port = free_port();
+    options.peers_at_start = false;
+    try {
+      transport = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  try {
+    transport->listen_for_peers();
+    ADD_FAILURE() << "listening on a port that is in use";
+  } catch (const std::runtime_error &e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
+                  " (listen.port): address already in use (another mycelium-agent or program "
+                  "holds it)");
+  }
+  EXPECT_FALSE(transport->listening_for_peers());
+  const std::string reply =
+      http_exchange(loop, http_port, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+  EXPECT_EQ(count(reply, "HTTP/1.1 200"), 1u) << reply;
+  transport->shutdown();
+}
+
 } // namespace
 
 // A handler that also counts the connections closed for a send backlog.
