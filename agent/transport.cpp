@@ -169,6 +169,13 @@ std::string host_port(const std::string &address, int port) {
          std::to_string(port);
 }
 
+// Throws, naming `setting`, when `address`:`port` cannot be bound now.
+void check_bindable(const std::string &address, int port, const char *setting) {
+  if (const std::string problem = bind_problem(address, port); !problem.empty())
+    throw std::runtime_error("cannot listen on " + host_port(address, port) + " (" + setting +
+                             "): " + problem);
+}
+
 } // namespace
 
 Transport::Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler)
@@ -192,6 +199,8 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
   try {
     if (options.peers_at_start)
       listen_for_peers();
+    else // a port in use, or an address not this machine's, is said at start all the same
+      check_bindable(options.listen_address, options.listen_port, "listen.port");
     if (options.http_port > 0)
       http_vhost_ = open_vhost("http", options.http_address, options.http_port, http_protocols,
                                "http.port", "serve HTTP");
@@ -204,9 +213,7 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
 lws_vhost *Transport::open_vhost(const char *name, const std::string &address, int port,
                                  const lws_protocols *protocols, const char *setting,
                                  const char *what) {
-  if (const std::string problem = bind_problem(address, port); !problem.empty())
-    throw std::runtime_error("cannot listen on " + host_port(address, port) + " (" + setting +
-                             "): " + problem);
+  check_bindable(address, port, setting);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
   info.vhost_name = name;

@@ -94,7 +94,8 @@ struct TransportOptions {
 class Transport {
 public:
   // Opens the HTTP listener (when http_port > 0) and, with peers_at_start, the peers'; throws
-  // std::runtime_error naming the address, the setting and the reason when one cannot be opened.
+  // std::runtime_error naming the address, the setting and the reason when one cannot be opened
+  // (without peers_at_start, also when the peers' port could not be bound now).
   Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler);
   ~Transport();
   Transport(const Transport &) = delete;

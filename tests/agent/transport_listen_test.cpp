@@ -371,26 +371,31 @@ private:
 };
 
 // The message an operator gets for a port in use: which address, which setting, and why; and
-// no raw libwebsockets line beside it.
+// no raw libwebsockets line beside it. The peer port is checked at construction also when it is
+// opened later (peers_at_start false): the agent says so at once, not after its database is up.
 TEST(TransportListen, ExplainsAPortInUse) {
   const PortHolder held;
   const std::string in_use = "address already in use (another mycelium-agent or program holds it)";
-  for (const bool http : {false, true}) {
-    SCOPED_TRACE(http ? "http.port" : "listen.port");
-    Loop loop;
-    Events events;
-    ag::TransportOptions options = loopback(http ? free_port() : held.port());
-    options.http_port = http ? held.port() : free_port();
-    testing::internal::CaptureStderr();
-    try {
-      ag::Transport transport(loop.get(), options, events);
-      ADD_FAILURE() << "listening on a port that is in use";
-    } catch (const std::runtime_error &e) {
-      EXPECT_EQ(std::string(e.what()), "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
-                                           (http ? " (http.port): " : " (listen.port): ") + in_use);
+  for (const bool http : {false, true})
+    for (const bool peers_at_start : {true, false}) {
+      SCOPED_TRACE(http ? "http.port" : "listen.port");
+      SCOPED_TRACE(peers_at_start ? "peers at start" : "peers later");
+      Loop loop;
+      Events events;
+      ag::TransportOptions options = loopback(http ? free_port() : held.port());
+      options.http_port = http ? held.port() : free_port();
+      options.peers_at_start = peers_at_start;
+      testing::internal::CaptureStderr();
+      try {
+        ag::Transport transport(loop.get(), options, events);
+        ADD_FAILURE() << "listening on a port that is in use";
+      } catch (const std::runtime_error &e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
+                      (http ? " (http.port): " : " (listen.port): ") + in_use);
+      }
+      EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
     }
-    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
-  }
 }
 
 // An HTTP handler that counts what it answers.
@@ -568,16 +573,16 @@ TEST(TransportHttp, AnswersBeforeListeningForPeers) {
   b->shutdown();
 }
 
-// A peer port in use found only when the peers' listener opens: the reason, as at construction,
-// and HTTP stays up (the agent logs the reason and exits).
+// A peer port taken after the transport started (by another program while the agent waited for
+// its database): the reason, as at construction, and HTTP stays up (the agent logs the reason
+// and exits).
 TEST(TransportHttp, ExplainsAPeerPortInUseWhenOpenedLate) {
-  const PortHolder held;
   Loop loop;
   HttpCounter events;
   std::unique_ptr<ag::Transport> transport;
-  int http_port = 0;
+  int peer_port = 0, http_port = 0;
   for (int attempt = 0; !transport; ++attempt) {
-    ag::TransportOptions options = loopback(held.port());
+    ag::TransportOptions options = loopback(peer_port = free_port());
     options.http_port = http_port = free_port();
     options.peers_at_start = false;
     try {
@@ -587,12 +592,19 @@ TEST(TransportHttp, ExplainsAPeerPortInUseWhenOpenedLate) {
         throw;
     }
   }
+  const int taker = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(peer_port));
+  ASSERT_EQ(::bind(taker, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(taker, 1), 0);
   try {
     transport->listen_for_peers();
     ADD_FAILURE() << "listening on a port that is in use";
   } catch (const std::runtime_error &e) {
     EXPECT_EQ(std::string(e.what()),
-              "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
+              "cannot listen on 127.0.0.1:" + std::to_string(peer_port) +
                   " (listen.port): address already in use (another mycelium-agent or program "
                   "holds it)");
   }
@@ -600,6 +612,7 @@ TEST(TransportHttp, ExplainsAPeerPortInUseWhenOpenedLate) {
   const std::string reply =
       http_exchange(loop, http_port, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", 1);
   EXPECT_EQ(count(reply, "HTTP/1.1 200"), 1u) << reply;
+  ::close(taker);
   transport->shutdown();
 }
 
