@@ -715,6 +715,7 @@ NodeStatus Agent::status() const {
       std::chrono::microseconds(rtt_n ? static_cast<long long>(rtt_sum * 1000 / rtt_n) : 0);
   s.sync_progress = db_sync_.progress();
   s.memory_bytes = process_rss_bytes();
+  s.chain = chain_.status();
   return s;
 }
 

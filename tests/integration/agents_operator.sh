@@ -87,7 +87,7 @@ echo "     /health: $waiting_health"
 check "...saying why: waiting for the database (its error) since N s, not yet listening for peers" \
   grep -Eq "^waiting for the database \(cannot connect to the database: .*port ${pg[1]} failed: .*\) since [0-9]+ s: not yet listening for peers$" <<<"$waiting_health"
 check ".../status answers with status \"starting\"" \
-  test "$(http 1 /status | json "d['status'] + ' ' + str(d['peer_count'])")" = "starting 0"
+  test "$(http 1 /status | json "d['status'] + ' ' + str(d['peer_count']) + ' ' + str(d['chain'])")" = "starting 0 None"
 check ".../metrics answers, with no peer port open" test "$(metric 1 mycelium_agent_listening_ports)" = 0
 gossip_refused=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $AGENT_NET_TOKEN" \
   --data-binary hi "http://127.0.0.1:${http_port[1]}/gossip?topic=t")
