@@ -684,8 +684,11 @@ std::string Agent::starting_problem(std::int64_t now_ms) const {
     return "waiting for the database (" + db.error + ") since " +
            std::to_string(std::max<std::int64_t>(0, now_ms - db.since_ms) / 1000) +
            " s: not yet listening for peers";
-  return "checking node " + config_.node_id +
-         " in its database (start-up checks): not yet listening for peers";
+  // The first attempt has not come back (a server that does not answer may take libpq's
+  // connect timeout).
+  return "checking node " + config_.node_id + " in its database since " +
+         std::to_string(std::max<std::int64_t>(0, now_ms - started_ms_) / 1000) +
+         " s: not yet listening for peers";
 }
 
 NodeStatus Agent::status() const {
