@@ -94,9 +94,10 @@ std::vector<std::string> Agent::features() const {
   return f;
 }
 
-// Before listening: the database has the extension, the login may run what the agent runs,
-// and the database, the key file and the configuration agree on who this node is. Each
-// refusal says what to run or change.
+// HTTP from the start; peers only once the database has confirmed who this node is: the
+// database has the extension, the login may run what the agent runs, and the database, the key
+// file and the configuration agree on who this node is. Each refusal says what to run or change.
+// While the checks wait for the database, /health says so and /status says "starting".
 void Agent::start() {
   // The tick runs from the start: until the checks pass it only retries them (tick()).
   timer_ = new uv_timer_t;
@@ -104,6 +105,21 @@ void Agent::start() {
   timer_->data = this;
   uv_timer_start(
       timer_, [](uv_timer_t *t) { static_cast<Agent *>(t->data)->tick(); }, kTickMs, kTickMs);
+  try {
+    TransportOptions options;
+    options.listen_address = config_.listen.address;
+    options.listen_port = config_.listen.port;
+    options.http_address = config_.http.address;
+    options.http_port = config_.http.port;
+    options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
+    options.peers_at_start = false; // listen_for_peers() once the start-up checks pass
+    transport_ = std::make_unique<Transport>(loop_, options, *this);
+  } catch (const std::exception &e) {
+    log_error(e.what());
+    exit_code_ = 1;
+    stop();
+    return;
+  }
   check_startup();
 }
 
@@ -115,10 +131,12 @@ void Agent::check_startup() {
         startup_pending_ = false;
         if (error && NodeStore::is_unreachable(*error)) {
           // Started before its database (boot order, a restart of PostgreSQL): wait for it.
-          // The outage itself is logged once by Database.
+          // The outage itself is logged once by Database; /health says why meanwhile.
           if (!waiting_logged_)
             log_info("waiting for the database to check node " + config_.node_id +
-                     " before listening (retrying every 2 s)");
+                     " before listening for peers (retrying every 2 s; HTTP on " +
+                     config_.http.address + ":" + std::to_string(config_.http.port) +
+                     " answers meanwhile)");
           waiting_logged_ = true;
           next_startup_ms_ = p::now_ms() + 2000;
           return;
@@ -135,13 +153,7 @@ void Agent::check_startup() {
         }
         try {
           network_.configure_port_rotation();
-          TransportOptions options;
-          options.listen_address = config_.listen.address;
-          options.listen_port = config_.listen.port;
-          options.http_address = config_.http.address;
-          options.http_port = config_.http.port;
-          options.max_frame_bytes = static_cast<std::size_t>(config_.max_frame_bytes);
-          transport_ = std::make_unique<Transport>(loop_, options, *this);
+          transport_->listen_for_peers();
         } catch (const std::exception &e) {
           log_error(e.what());
           exit_code_ = 1;
@@ -664,6 +676,21 @@ std::string Agent::health_problem(std::int64_t now_ms) const {
   return {};
 }
 
+// Why the agent does not run yet (the start-up checks have not passed): for /health and POST
+// /gossip, so that an operator can tell an agent waiting for its database from one that is down.
+std::string Agent::starting_problem(std::int64_t now_ms) const {
+  const Database::Reachability &db = store_.reachability();
+  if (!db.reachable)
+    return "waiting for the database (" + db.error + ") since " +
+           std::to_string(std::max<std::int64_t>(0, now_ms - db.since_ms) / 1000) +
+           " s: not yet listening for peers";
+  // The first attempt has not come back (a server that does not answer may take libpq's
+  // connect timeout).
+  return "checking node " + config_.node_id + " in its database since " +
+         std::to_string(std::max<std::int64_t>(0, now_ms - started_ms_) / 1000) +
+         " s: not yet listening for peers";
+}
+
 NodeStatus Agent::status() const {
   NodeStatus s;
   s.id = config_.node_id;
@@ -691,6 +718,7 @@ NodeStatus Agent::status() const {
       std::chrono::microseconds(rtt_n ? static_cast<long long>(rtt_sum * 1000 / rtt_n) : 0);
   s.sync_progress = db_sync_.progress();
   s.memory_bytes = process_rss_bytes();
+  s.chain = chain_.status();
   return s;
 }
 
@@ -708,7 +736,7 @@ HttpResponse Agent::on_http(const HttpRequest &request) {
       return {401, "text/plain; charset=utf-8",
               "POST /gossip needs 'Authorization: Bearer <the token in http.token_file>'\n"};
     if (!running_)
-      return {503, "text/plain; charset=utf-8", "starting\n"};
+      return {503, "text/plain; charset=utf-8", starting_problem(p::now_ms()) + "\n"};
     if (request.topic.empty())
       return {400, "text/plain; charset=utf-8", "POST /gossip?topic=NAME with the body\n"};
     std::int64_t published_us = 0;
@@ -726,7 +754,7 @@ HttpResponse Agent::on_http(const HttpRequest &request) {
     return {200, kPrometheusContentType, metrics_.render_prometheus()};
   if (path == "/health") {
     if (!running_)
-      return {503, "text/plain; charset=utf-8", "starting\n"};
+      return {503, "text/plain; charset=utf-8", starting_problem(p::now_ms()) + "\n"};
     if (const std::string problem = health_problem(p::now_ms()); !problem.empty())
       return {503, "text/plain; charset=utf-8", problem + "\n"};
     return {200, "text/plain; charset=utf-8", "ok\n"};

@@ -45,8 +45,8 @@ public:
   Agent(uv_loop_t *loop, AgentConfig config, SecretKey key);
   ~Agent() override;
 
-  // Checks the database (extension, privileges, registration, key, type, local node; waiting
-  // while it is unreachable), then listens and dials.
+  // Opens the HTTP endpoints, checks the database (extension, privileges, registration, key,
+  // type, local node; waiting while it is unreachable), then listens for peers and dials.
   void start();
   // Closes every link and stops; the loop ends once its handles are closed.
   void stop();
@@ -92,6 +92,7 @@ private:
   void dial_failed(ConnId id, const std::string &problem);
   std::vector<std::string> features() const;
   std::string health_problem(std::int64_t now_ms) const;
+  std::string starting_problem(std::int64_t now_ms) const;
   std::string dials_json() const;
 
   // PeerNetwork::Host: what PeerNetwork reaches of the links, the dials and the transport.

@@ -62,6 +62,29 @@ void ChainSync::stop() {
     thread_.join();
 }
 
+std::optional<ChainStatus> ChainSync::status() const {
+  if (!config_.enabled)
+    return std::nullopt;
+  ChainStatus s;
+  s.url = config_.url;
+  s.netuid = config_.netuid;
+  s.block = stored_block_;
+  s.read_at = stored_read_at_;
+  {
+    std::lock_guard<std::mutex> lock(read_problem_mutex_);
+    if (!read_problem_.empty())
+      s.problem = read_problem_;
+  }
+  if (!s.problem && !store_error_.empty())
+    s.problem = "cannot store the metagraph (mycelium.store_metagraph): " + store_error_;
+  return s;
+}
+
+void ChainSync::note_read_problem(std::string problem) {
+  std::lock_guard<std::mutex> lock(read_problem_mutex_);
+  read_problem_ = std::move(problem);
+}
+
 void ChainSync::run() {
   for (;;) {
     read_once();
@@ -87,35 +110,47 @@ void ChainSync::read_once() {
                " from the chain: " + e.what() +
                " (keeping the last metagraph stored; retrying every " +
                std::to_string(config_.sync_interval_seconds) + " s)");
+    const long long failures = read_failures_.failures();
+    note_read_problem("cannot read subnet " + std::to_string(config_.netuid) +
+                      " from the chain: " + read_failures_.last_detail() + " (since " +
+                      format_timestamp(ChainStatus::Time(
+                          std::chrono::milliseconds(read_failures_.started_ms()))) +
+                      ", " + std::to_string(failures) + " failed read" +
+                      (failures == 1 ? "" : "s") + ")");
     return;
   }
+  const auto read_at = std::chrono::system_clock::now();
   if (const long long failures = read_failures_.succeeded())
     log_info("the chain answers again after " + std::to_string(failures) + " failed read" +
              (failures == 1 ? "" : "s"));
+  note_read_problem("");
   const std::uint64_t block = metagraph.block_number;
   const std::size_t count = metagraph.neurons.size();
-  store_.store_metagraph(config_.netuid, block,
-                         "0x" + to_hex(metagraph.block_hash.data(), metagraph.block_hash.size()),
-                         neurons_json(metagraph),
-                         [this, block, count](const std::optional<std::string> &error, long long) {
-                           if (error) {
-                             if (!NodeStore::is_unreachable(*error))
-                               store_problem_.failed(*error);
-                             return;
-                           }
-                           store_problem_.succeeded();
-                           stored_block_ = block;
-                           const std::string line = "stored the metagraph of subnet " +
-                                                    std::to_string(config_.netuid) + ": " +
-                                                    std::to_string(count) + " neurons at block " +
-                                                    std::to_string(block);
-                           // The first store is news; the later ones, every interval, are not.
-                           if (!stored_logged_)
-                             log_info(line);
-                           else
-                             log_debug(line);
-                           stored_logged_ = true;
-                         });
+  store_.store_metagraph(
+      config_.netuid, block,
+      "0x" + to_hex(metagraph.block_hash.data(), metagraph.block_hash.size()),
+      neurons_json(metagraph),
+      [this, block, count, read_at](const std::optional<std::string> &error, long long) {
+        if (error) {
+          if (!NodeStore::is_unreachable(*error))
+            store_problem_.failed(*error);
+          store_error_ = *error;
+          return;
+        }
+        store_problem_.succeeded();
+        store_error_.clear();
+        stored_block_ = block;
+        stored_read_at_ = read_at;
+        const std::string line = "stored the metagraph of subnet " +
+                                 std::to_string(config_.netuid) + ": " + std::to_string(count) +
+                                 " neurons at block " + std::to_string(block);
+        // The first store is news; the later ones, every interval, are not.
+        if (!stored_logged_)
+          log_info(line);
+        else
+          log_debug(line);
+        stored_logged_ = true;
+      });
 }
 
 } // namespace mycelium::agent

@@ -23,6 +23,7 @@ public:
   long long failures() const { return failures_; }
   std::int64_t started_ms() const { return started_ms_; }
   const std::string &first_detail() const { return first_; }
+  const std::string &last_detail() const { return last_; }
 
 private:
   long long failures_ = 0;

@@ -26,6 +26,15 @@ std::string json_time(const std::optional<NodeStatus::Time> &when) {
   return when ? json_string(format_timestamp(*when)) : "null";
 }
 
+std::string json_chain(const std::optional<ChainStatus> &chain) {
+  if (!chain)
+    return "null";
+  return "{\"url\":" + json_string(chain->url) + ",\"netuid\":" + std::to_string(chain->netuid) +
+         ",\"block\":" + (chain->block ? std::to_string(*chain->block) : "null") +
+         ",\"read_at\":" + json_time(chain->read_at) +
+         ",\"problem\":" + (chain->problem ? json_string(*chain->problem) : "null") + "}";
+}
+
 } // namespace
 
 std::string json_string(std::string_view text) {
@@ -43,7 +52,8 @@ std::string to_json(const NodeStatus &s) {
          ",\"sync_progress\":" + json_number(s.sync_progress) +
          ",\"response_latency_ms\":" + json_number(latency_ms) +
          ",\"memory_bytes\":" + std::to_string(s.memory_bytes) +
-         ",\"cpu_percent\":" + json_number(s.cpu_percent) + "}";
+         ",\"cpu_percent\":" + json_number(s.cpu_percent) + ",\"chain\":" + json_chain(s.chain) +
+         "}";
 }
 
 std::uint64_t process_rss_bytes() {

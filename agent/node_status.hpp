@@ -10,6 +10,18 @@
 
 namespace mycelium::agent {
 
+// The chain: section in /status: which metagraph this node's stake comes from, and whether the
+// chain can be read now (ChainSync::status).
+struct ChainStatus {
+  using Time = std::chrono::system_clock::time_point;
+
+  std::string url;
+  int netuid = 0;
+  std::optional<std::uint64_t> block; // of the last metagraph this agent stored; none yet: null
+  std::optional<Time> read_at;        // when that metagraph was read from the chain
+  std::optional<std::string> problem; // why the chain cannot be read or stored now; null if it can
+};
+
 struct NodeStatus {
   using Time = std::chrono::system_clock::time_point;
 
@@ -19,19 +31,20 @@ struct NodeStatus {
   std::optional<Time> last_sync;      // last completed DB sync round; none yet: null
   std::optional<Time> last_heartbeat; // last ping/pong exchanged with any peer; none yet: null
   bool active = false;                // registered and active in node_metadata
-  std::string status;                 // "starting", "syncing", "serving", "stopping"
+  std::string status;                 // "starting", "serving", "degraded", "stopping"
   int peer_count = 0;
   double serving_rate = 0;  // requests answered per second, recent average
   double sync_progress = 0; // 0..1: the fraction of known audit entries applied
   std::chrono::microseconds response_latency{0}; // recent average
   std::uint64_t memory_bytes = 0;                // resident set size
   double cpu_percent = 0;                        // of one core, so up to 100 × cores
+  std::optional<ChainStatus> chain;              // none without a chain: section: null
 };
 
 // One JSON object, keys in the order above: id, version, start_time, last_sync, last_heartbeat,
 // active, status, peer_count, serving_rate, sync_progress, response_latency_ms, memory_bytes,
-// cpu_percent. Times are RFC 3339 UTC strings with milliseconds; a number that is not finite is
-// null (JSON has no NaN).
+// cpu_percent, chain (null, or {url, netuid, block, read_at, problem}). Times are RFC 3339 UTC
+// strings with milliseconds; a number that is not finite is null (JSON has no NaN).
 std::string to_json(const NodeStatus &status);
 
 // `text` as a JSON string literal, quotes included. Control characters become \uXXXX (or \n,

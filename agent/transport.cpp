@@ -169,6 +169,13 @@ std::string host_port(const std::string &address, int port) {
          std::to_string(port);
 }
 
+// Throws, naming `setting`, when `address`:`port` cannot be bound now.
+void check_bindable(const std::string &address, int port, const char *setting) {
+  if (const std::string problem = bind_problem(address, port); !problem.empty())
+    throw std::runtime_error("cannot listen on " + host_port(address, port) + " (" + setting +
+                             "): " + problem);
+}
+
 } // namespace
 
 Transport::Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler)
@@ -189,43 +196,51 @@ Transport::Transport(uv_loop_t *loop, const TransportOptions &options, Transport
   reaper_->context = context_;
   live_transports[context_] = this;
   // No destructor runs for a constructor that throws.
-  const auto fail = [this](const std::string &message) {
+  try {
+    if (options.peers_at_start)
+      listen_for_peers();
+    else // a port in use, or an address not this machine's, is said at start all the same
+      check_bindable(options.listen_address, options.listen_port, "listen.port");
+    if (options.http_port > 0)
+      http_vhost_ = open_vhost("http", options.http_address, options.http_port, http_protocols,
+                               "http.port", "serve HTTP");
+  } catch (...) {
     destroy_context();
-    throw std::runtime_error(message);
-  };
-
-  // `setting` names the configuration field for messages.
-  const auto vhost = [this, &fail](const char *name, const std::string &address, int port,
-                                   const lws_protocols *protocols, const char *setting) {
-    if (const std::string problem = bind_problem(address, port); !problem.empty())
-      fail("cannot listen on " + host_port(address, port) + " (" + setting + "): " + problem);
-    lws_context_creation_info info;
-    std::memset(&info, 0, sizeof info);
-    info.vhost_name = name;
-    info.port = port;
-    info.iface = address.empty() ? nullptr : address.c_str();
-    info.protocols = protocols;
-    info.options = LWS_SERVER_OPTION_LIBUV;
-    // libwebsockets built with IPv6 (Debian's 4.1.6) binds an IPv6 socket on every interface
-    // when given an IPv4 address, whatever the address says (measured: `*:PORT` for
-    // 127.0.0.1). For an IPv4 literal, an IPv4-only vhost binds exactly that address.
-    in_addr v4{};
-    if (!address.empty() && inet_pton(AF_INET, address.c_str(), &v4) == 1)
-      info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    return lws_create_vhost(context_, &info);
-  };
-  ws_vhost_ =
-      vhost("peers", options.listen_address, options.listen_port, ws_protocols, "listen.port");
-  if (!ws_vhost_)
-    fail("cannot listen for peers on " + options.listen_address + ":" +
-         std::to_string(options.listen_port));
-  if (options.http_port > 0) {
-    http_vhost_ =
-        vhost("http", options.http_address, options.http_port, http_protocols, "http.port");
-    if (!http_vhost_)
-      fail("cannot serve HTTP on " + options.http_address + ":" +
-           std::to_string(options.http_port));
+    throw;
   }
+}
+
+lws_vhost *Transport::open_vhost(const char *name, const std::string &address, int port,
+                                 const lws_protocols *protocols, const char *setting,
+                                 const char *what) {
+  check_bindable(address, port, setting);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.vhost_name = name;
+  info.port = port;
+  info.iface = address.empty() ? nullptr : address.c_str();
+  info.protocols = protocols;
+  info.options = LWS_SERVER_OPTION_LIBUV;
+  // libwebsockets built with IPv6 (Debian's 4.1.6) binds an IPv6 socket on every interface
+  // when given an IPv4 address, whatever the address says (measured: `*:PORT` for
+  // 127.0.0.1). For an IPv4 literal, an IPv4-only vhost binds exactly that address.
+  in_addr v4{};
+  if (!address.empty() && inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  lws_vhost *vhost = lws_create_vhost(context_, &info);
+  if (!vhost)
+    throw std::runtime_error(std::string("cannot ") + what + " on " + address + ":" +
+                             std::to_string(port));
+  return vhost;
+}
+
+void Transport::listen_for_peers() {
+  if (ws_vhost_)
+    return;
+  if (!context_)
+    throw std::runtime_error("cannot listen for peers: the transport is shut down");
+  ws_vhost_ = open_vhost("peers", options_.listen_address, options_.listen_port, ws_protocols,
+                         "listen.port", "listen for peers");
 }
 
 Transport::~Transport() {
@@ -246,6 +261,7 @@ void Transport::destroy_context() {
   lws_context_destroy(context_);
   live_transports.erase(context_);
   context_ = nullptr;
+  ws_vhost_ = http_vhost_ = nullptr;
   uv_timer_init(loop_, &reaper_->timer);
   reaper_->timer.data = reaper_;
   uv_timer_start(&reaper_->timer, reap, 0, 1);
@@ -265,6 +281,10 @@ bool Transport::listen_on(int port, std::string &error) {
     return true;
   if (!context_) {
     error = "the transport is shut down";
+    return false;
+  }
+  if (!ws_vhost_) {
+    error = "not listening for peers yet";
     return false;
   }
   if (port <= 0 || port > 65535) {
@@ -369,6 +389,12 @@ ConnId Transport::connect(const std::string &host, int port, bool json) {
   c->json = json;
   c->remote = host + ":" + std::to_string(port);
   connections_.emplace(c->id, std::move(owned));
+  const ConnId id = c->id;
+  if (!ws_vhost_) {
+    finish(c, context_ ? "not listening for peers yet" : "the transport is shut down");
+    forget(c);
+    return id;
+  }
 
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof ci);
@@ -382,7 +408,6 @@ ConnId Transport::connect(const std::string &host, int port, bool json) {
   ci.protocol = json ? kJsonProtocol : kBinaryProtocol;
   ci.userdata = &c->self;
   ci.pwsi = &c->wsi;
-  const ConnId id = c->id;
   if (!lws_client_connect_via_info(&ci)) {
     // No wsi (or one already destroyed): report the failure unless a callback did.
     if (Connection *still = find(id)) {

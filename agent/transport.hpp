@@ -3,6 +3,10 @@
 // /health, /status). Everything here runs on the loop thread; it knows nothing about
 // handshakes or messages, only connections and frames.
 //
+// The two listeners may open at different times: the agent answers HTTP from its start, while
+// it waits for its database, but accepts peers only once it has checked its identity there
+// (TransportOptions::peers_at_start false, then listen_for_peers()).
+//
 // Besides the vhost's own (bootstrap) port, peers may be accepted on extra ports opened and
 // closed at run time (port rotation). lws ties a connection to the vhost that accepted it and
 // closes it with that vhost, so a vhost per rotated port would drop its sessions when the port
@@ -24,6 +28,7 @@
 struct lws;
 struct lws_context;
 struct lws_vhost;
+struct lws_protocols;
 typedef struct uv_loop_s uv_loop_t;
 typedef struct uv_tcp_s uv_tcp_t;
 typedef struct uv_stream_s uv_stream_t;
@@ -81,16 +86,29 @@ struct TransportOptions {
   // (a sealed frame cannot be dropped alone: the channel counts frames). 0: the default,
   // max(16 MiB, 4 frames of max_frame_bytes).
   std::size_t max_queued_bytes = 0;
+  // Whether the constructor opens the peers' listener. false: only HTTP until
+  // listen_for_peers(); until then nothing is accepted from peers nor dialled.
+  bool peers_at_start = true;
 };
 
 class Transport {
 public:
+  // Opens the HTTP listener (when http_port > 0) and, with peers_at_start, the peers'; throws
+  // std::runtime_error naming the address, the setting and the reason when one cannot be opened
+  // (without peers_at_start, also when the peers' port could not be bound now).
   Transport(uv_loop_t *loop, const TransportOptions &options, TransportHandler &handler);
   ~Transport();
   Transport(const Transport &) = delete;
   Transport &operator=(const Transport &) = delete;
 
-  // Dials a peer; the result arrives as on_open or on_connect_failed with the returned id.
+  // Opens the peers' listener on options.listen_address:listen_port, when the constructor did
+  // not (peers_at_start false); nothing to do when it is open. Throws std::runtime_error as the
+  // constructor does when the port cannot be opened, or when the transport is shut down.
+  void listen_for_peers();
+  bool listening_for_peers() const { return ws_vhost_ != nullptr; }
+
+  // Dials a peer; the result arrives as on_open or on_connect_failed with the returned id
+  // (failed at once before listen_for_peers: the peers' vhost also dials).
   ConnId connect(const std::string &host, int port, bool json = false);
   // Queues a frame; written when the socket is writeable. Returns false if the id is gone or
   // closing, or if the frame would pass max_queued_bytes (then the connection is closed).
@@ -107,7 +125,7 @@ public:
   // Also accepts peers on options.listen_address:port, exactly as on the vhost's own port
   // (same subprotocols, on_open(id, false, ...)). True if the port is (already) open; false
   // with a reason otherwise. The address must be an IP address (lws also takes an interface
-  // name for its own port; this does not).
+  // name for its own port; this does not). False before listen_for_peers.
   bool listen_on(int port, std::string &error);
   // Stops accepting on an extra port; connections accepted there stay up.
   void stop_listening(int port);
@@ -120,6 +138,10 @@ public:
   int on_http_event(lws *wsi, int reason, void *user, void *in, std::size_t len);
 
 private:
+  // A listening vhost on address:port; throws, naming `setting` (a port that cannot be bound)
+  // or `what` (lws failed otherwise), when it cannot be opened.
+  lws_vhost *open_vhost(const char *name, const std::string &address, int port,
+                        const lws_protocols *protocols, const char *setting, const char *what);
   Connection *find(ConnId id);
   void forget(Connection *c);
   void finish(Connection *c, const std::string &reason);

@@ -371,26 +371,31 @@ private:
 };
 
 // The message an operator gets for a port in use: which address, which setting, and why; and
-// no raw libwebsockets line beside it.
+// no raw libwebsockets line beside it. The peer port is checked at construction also when it is
+// opened later (peers_at_start false): the agent says so at once, not after its database is up.
 TEST(TransportListen, ExplainsAPortInUse) {
   const PortHolder held;
   const std::string in_use = "address already in use (another mycelium-agent or program holds it)";
-  for (const bool http : {false, true}) {
-    SCOPED_TRACE(http ? "http.port" : "listen.port");
-    Loop loop;
-    Events events;
-    ag::TransportOptions options = loopback(http ? free_port() : held.port());
-    options.http_port = http ? held.port() : free_port();
-    testing::internal::CaptureStderr();
-    try {
-      ag::Transport transport(loop.get(), options, events);
-      ADD_FAILURE() << "listening on a port that is in use";
-    } catch (const std::runtime_error &e) {
-      EXPECT_EQ(std::string(e.what()), "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
-                                           (http ? " (http.port): " : " (listen.port): ") + in_use);
+  for (const bool http : {false, true})
+    for (const bool peers_at_start : {true, false}) {
+      SCOPED_TRACE(http ? "http.port" : "listen.port");
+      SCOPED_TRACE(peers_at_start ? "peers at start" : "peers later");
+      Loop loop;
+      Events events;
+      ag::TransportOptions options = loopback(http ? free_port() : held.port());
+      options.http_port = http ? held.port() : free_port();
+      options.peers_at_start = peers_at_start;
+      testing::internal::CaptureStderr();
+      try {
+        ag::Transport transport(loop.get(), options, events);
+        ADD_FAILURE() << "listening on a port that is in use";
+      } catch (const std::runtime_error &e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot listen on 127.0.0.1:" + std::to_string(held.port()) +
+                      (http ? " (http.port): " : " (listen.port): ") + in_use);
+      }
+      EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
     }
-    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
-  }
 }
 
 // An HTTP handler that counts what it answers.
@@ -507,6 +512,108 @@ TEST(TransportHttp, PipelinedRequestsAreNotRepeated) {
     EXPECT_LT(reply.size(), 4096u);
     transport->shutdown();
   }
+}
+
+// The agent's start: HTTP answers while the peer port is still closed (the start-up checks wait
+// for the database); listen_for_peers() opens the peer port later, on exactly the configured
+// address, and then peers connect and the transport dials.
+TEST(TransportHttp, AnswersBeforeListeningForPeers) {
+  Loop loop;
+  HttpCounter events;
+  std::unique_ptr<ag::Transport> transport;
+  int peer_port = 0, http_port = 0;
+  for (int attempt = 0; !transport; ++attempt) {
+    ag::TransportOptions options = loopback(peer_port = free_port());
+    options.http_port = http_port = free_port();
+    options.peers_at_start = false;
+    try {
+      transport = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  EXPECT_FALSE(transport->listening_for_peers());
+  EXPECT_TRUE(listening_on(peer_port).empty()) << "no peer port before listen_for_peers";
+  EXPECT_EQ(listening_on(http_port), std::vector<std::string>{"tcp 0100007F"});
+  const std::string reply =
+      http_exchange(loop, http_port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+  EXPECT_EQ(count(reply, "HTTP/1.1 200"), 1u) << reply;
+  EXPECT_EQ(events.gets, 1);
+
+  // Nothing peer-facing works yet: no rotated port, no dial (failed at once, with the reason).
+  std::string error;
+  EXPECT_FALSE(transport->listen_on(free_port(), error));
+  EXPECT_EQ(error, "not listening for peers yet");
+  const ag::ConnId early = transport->connect("127.0.0.1", http_port);
+  ASSERT_EQ(events.failed.count(early), 1u);
+  EXPECT_EQ(events.failed[early], "not listening for peers yet");
+
+  transport->listen_for_peers();
+  EXPECT_TRUE(transport->listening_for_peers());
+  transport->listen_for_peers(); // again: nothing to do
+  EXPECT_EQ(listening_on(peer_port), std::vector<std::string>{"tcp 0100007F"});
+  EXPECT_EQ(listening_on(http_port), std::vector<std::string>{"tcp 0100007F"});
+
+  // A peer connects to the port opened late, and the transport dials out through it.
+  Events b_events;
+  auto b = std::make_unique<ag::Transport>(loop.get(), loopback(0), b_events);
+  const ag::ConnId b_conn = b->connect("127.0.0.1", peer_port);
+  ASSERT_TRUE(loop.run_until([&] {
+    return events.opened.size() == 1 && b_events.opened.size() == 1;
+  })) << (b_events.failed.count(b_conn) ? b_events.failed[b_conn] : "no connection");
+  exchange(loop, *transport, events, events.opened[0].id, *b, b_events, b_conn, "late port");
+  const int rotated = listen_on_free_port(*transport);
+  const ag::ConnId out = transport->connect("127.0.0.1", rotated);
+  ASSERT_TRUE(loop.run_until([&] { return events.opened.size() == 3; }))
+      << (events.failed.count(out) ? events.failed[out] : "no connection");
+  transport->shutdown();
+  EXPECT_FALSE(transport->listening_for_peers());
+  EXPECT_THROW(transport->listen_for_peers(), std::runtime_error);
+  b->shutdown();
+}
+
+// A peer port taken after the transport started (by another program while the agent waited for
+// its database): the reason, as at construction, and HTTP stays up (the agent logs the reason
+// and exits).
+TEST(TransportHttp, ExplainsAPeerPortInUseWhenOpenedLate) {
+  Loop loop;
+  HttpCounter events;
+  std::unique_ptr<ag::Transport> transport;
+  int peer_port = 0, http_port = 0;
+  for (int attempt = 0; !transport; ++attempt) {
+    ag::TransportOptions options = loopback(peer_port = free_port());
+    options.http_port = http_port = free_port();
+    options.peers_at_start = false;
+    try {
+      transport = std::make_unique<ag::Transport>(loop.get(), options, events);
+    } catch (const std::exception &) {
+      if (attempt >= 5)
+        throw;
+    }
+  }
+  const int taker = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(peer_port));
+  ASSERT_EQ(::bind(taker, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(taker, 1), 0);
+  try {
+    transport->listen_for_peers();
+    ADD_FAILURE() << "listening on a port that is in use";
+  } catch (const std::runtime_error &e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot listen on 127.0.0.1:" + std::to_string(peer_port) +
+                  " (listen.port): address already in use (another mycelium-agent or program "
+                  "holds it)");
+  }
+  EXPECT_FALSE(transport->listening_for_peers());
+  const std::string reply =
+      http_exchange(loop, http_port, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n", 1);
+  EXPECT_EQ(count(reply, "HTTP/1.1 200"), 1u) << reply;
+  ::close(taker);
+  transport->shutdown();
 }
 
 } // namespace

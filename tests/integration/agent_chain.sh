@@ -10,7 +10,9 @@
 #   - the CLI: `chain metagraph`, `chain bind-hotkey` from a btcli wallet file, and
 #     `chain set-weights` (what the chain received decoded by polkadot-js; refused, with nothing
 #     sent, when the subnet has commit-reveal on);
+#   - /status names the block of the metagraph stored and when it was read;
 #   - a chain that stops answering keeps the last metagraph, logged once, and its return too;
+#     /status says why meanwhile;
 #   - a login without mycelium_chain is refused at start-up with the GRANT to run.
 # Prints `agent-chain: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
@@ -77,6 +79,22 @@ check "agent 1 stores subnet 1's neurons in mycelium.chain_neurons" wait_for 15 
 check "...and says so once, with the block" \
   test "$(grep -c 'stored the metagraph of subnet 1: 1 neurons at block [0-9]' "$log1")" = 1
 check "node-2's stake on node 1 is now //Alice's on the chain" test "$(stake_of_node2)" = "10 chain"
+# /status's chain: which block's metagraph the stake comes from, when it was read, any problem.
+chain_status() { http 1 /status | json "json.dumps(d['chain'])"; }
+stored_block() { sql 1 "SELECT max(block_number) FROM mycelium.chain_neurons WHERE netuid = 1"; }
+status_block_is_stored() { [ "$(chain_status | json "d['block']")" = "$(stored_block)" ]; }
+served_block=$("$build/cli/mycelium" chain metagraph --url "http://127.0.0.1:$chain_port" --netuid 1 --json | json "d['block']")
+check "/status names the block of the metagraph stored in mycelium.chain_neurons" wait_for 5 status_block_is_stored
+check "...which is the block the chain serves ($served_block)" test "$(stored_block)" = "$served_block"
+check "...with the chain's url and netuid, the time it was read (within 5 s), and no problem" \
+  /usr/bin/python3 -c "
+import datetime, json, sys
+c = json.loads(sys.argv[1])
+read_at = datetime.datetime.strptime(c['read_at'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(tzinfo=datetime.timezone.utc)
+age = (datetime.datetime.now(datetime.timezone.utc) - read_at).total_seconds()
+ok = c['url'] == sys.argv[2] and c['netuid'] == 1 and c['problem'] is None and -1 < age < 5
+sys.exit(0 if ok else print(c, age) or 1)" "$(chain_status)" "ws://127.0.0.1:$chain_port"
+check "agent 2, without a chain: section, shows chain null" test "$(http 2 /status | json "d['chain']")" = None
 linked() { [ "$(linked_peers "$1" 2>/dev/null)" = "$2" ]; }
 check "agent 1 admits node-2 (10 >= min_stake 5) and they link" wait_for 15 linked 1 1
 
@@ -158,9 +176,17 @@ sleep 5
 check "a chain that does not answer is logged once" \
   test "$(grep -c 'cannot read subnet 1 from the chain' "$log1")" = 1
 check "...and the last metagraph stays stored" test "$(stake_of_node2)" = "10 chain"
+outage_status=$(chain_status)
+echo "     /status chain: $outage_status"
+check "...and /status says why the chain cannot be read, since when and how often" \
+  grep -Eq '"problem": "cannot read subnet 1 from the chain: .+ \(since [0-9T:.-]+Z, [0-9]+ failed reads?\)"' <<<"$outage_status"
+check "...still naming the stored metagraph's block" \
+  test "$(json "d['block']" <<<"$outage_status")" = "$(stored_block)"
 fake hang off
 answers_again() { grep -q "the chain answers again after [0-9]* failed read" "$log1"; }
 check "...and its return is logged" wait_for 10 answers_again
+no_problem() { [ "$(chain_status | json "d['problem']")" = None ]; }
+check "...and /status's chain problem is null again" wait_for 5 no_problem
 
 # A login without mycelium_chain cannot run the chain: section: refused at start-up, with the
 # GRANT that fixes it.

@@ -4,7 +4,8 @@
 #   - start-up checks: an agent refuses to start, saying what to run, when its database lacks
 #     the extension, its login lacks the agent's privileges, node_type contradicts the
 #     registration, or database_dsn names another node's database; started before its
-#     database, it waits for it;
+#     database, it waits for it, answering HTTP (/health 503 saying why, /status "starting")
+#     but not listening for peers until the checks pass;
 #   - restarts are free: a dozen quick restarts of agent 2 cost it nothing on agent 1 (the first
 #     address request of each session is not "too soon");
 #   - a banned node is told why (by whom, until when), redials with backoff, and each side logs
@@ -74,10 +75,28 @@ agent_start 1 "$MYCELIUM_MN_DIR/agent1.yaml"
 sleep 4
 check "an agent started before its database waits for it (still running)" kill -0 "${agent_pids[1]}"
 check "...saying so once" test "$(grep -c "waiting for the database to check node node-1" "$log1")" = 1
-mn_start 1 "${pg[1]}" || echo "node 1 did not restart"
 health_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${http_port[$1]}/health"; }
 health_is() { [ "$(health_of "$1")" = "$2" ]; }
+# Whether something accepts TCP connections on 127.0.0.1:PORT.
+accepting() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# While it waits, its HTTP port answers (a monitor tells "waiting" from "down"), its peer port
+# does not: no peer is accepted before the database has confirmed the node's identity.
+check "...meanwhile /health answers 503" health_is 1 503
+waiting_health=$(curl -s "http://127.0.0.1:${http_port[1]}/health")
+echo "     /health: $waiting_health"
+check "...saying why: waiting for the database (its error) since N s, not yet listening for peers" \
+  grep -Eq "^waiting for the database \(cannot connect to the database: .*port ${pg[1]} failed: .*\) since [0-9]+ s: not yet listening for peers$" <<<"$waiting_health"
+check ".../status answers with status \"starting\"" \
+  test "$(http 1 /status | json "d['status'] + ' ' + str(d['peer_count']) + ' ' + str(d['chain'])")" = "starting 0 None"
+check ".../metrics answers, with no peer port open" test "$(metric 1 mycelium_agent_listening_ports)" = 0
+gossip_refused=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $AGENT_NET_TOKEN" \
+  --data-binary hi "http://127.0.0.1:${http_port[1]}/gossip?topic=t")
+check "...POST /gossip is refused (503) until it runs" test "$gossip_refused" = 503
+check "...and the peer port is not listening" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/${agent_port[1]}) 2>/dev/null"
+mn_start 1 "${pg[1]}" || echo "node 1 did not restart"
 check "...and serves once the database is up" wait_for 15 health_is 1 200
+check "...listening for peers now" accepting "${agent_port[1]}"
+check "...having logged its identity verified once" test "$(grep -c "node node-1 identity verified" "$log1")" = 1
 agent_start 2 "$MYCELIUM_MN_DIR/agent2.yaml"
 linked() { [ "$(linked_peers "$1" 2>/dev/null)" = 1 ]; }
 check "agents 1 and 2 link" wait_for 15 linked 2

@@ -27,8 +27,12 @@ TEST(FailureEpisode, ANewTextIsNewsAndGoingBackIsNewsAgain) {
   e.failed("a");
   EXPECT_EQ(e.failed("b"), News::changed);
   EXPECT_EQ(e.failed("b"), News::none);
+  EXPECT_EQ(e.last_detail(), "b");
   EXPECT_EQ(e.failed("a"), News::changed);
   EXPECT_EQ(e.first_detail(), "a");
+  EXPECT_EQ(e.last_detail(), "a");
+  e.succeeded();
+  EXPECT_EQ(e.last_detail(), "") << "forgotten with the episode";
 }
 
 TEST(FailureEpisode, SuccessEndsTheEpisodeWithItsCount) {

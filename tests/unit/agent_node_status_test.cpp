@@ -31,7 +31,37 @@ TEST(NodeStatus, Json) {
                         "\"last_heartbeat\":\"2026-11-22T03:04:10.123Z\",\"active\":true,"
                         "\"status\":\"serving\",\"peer_count\":4,\"serving_rate\":12.5,"
                         "\"sync_progress\":1,\"response_latency_ms\":1.5,"
-                        "\"memory_bytes\":10485760,\"cpu_percent\":3.25}");
+                        "\"memory_bytes\":10485760,\"cpu_percent\":3.25,\"chain\":null}");
+}
+
+// With a chain: section: the stored metagraph's block and read time, and the chain's problem.
+TEST(NodeStatus, ChainJson) {
+  NodeStatus s;
+  ChainStatus chain;
+  chain.url = "ws://127.0.0.1:9944";
+  chain.netuid = 7;
+  s.chain = chain; // nothing stored yet, no problem
+  const std::string nothing_yet = to_json(s);
+  EXPECT_NE(nothing_yet.find(",\"chain\":{\"url\":\"ws://127.0.0.1:9944\",\"netuid\":7,"
+                             "\"block\":null,\"read_at\":null,\"problem\":null}}"),
+            std::string::npos)
+      << nothing_yet;
+
+  chain.block = 0; // the chain's block 0 is a block, not "none"
+  chain.read_at = system_clock::time_point(seconds(1795316645)) + milliseconds(7);
+  chain.problem = "cannot read subnet 7 from the chain: \"timed out\"";
+  s.chain = chain;
+  const std::string failing = to_json(s);
+  EXPECT_NE(failing.find(",\"chain\":{\"url\":\"ws://127.0.0.1:9944\",\"netuid\":7,\"block\":0,"
+                         "\"read_at\":\"2026-11-22T03:04:05.007Z\",\"problem\":\"cannot read "
+                         "subnet 7 from the chain: \\\"timed out\\\"\"}}"),
+            std::string::npos)
+      << failing;
+
+  s.chain->block = 18446744073709551615u; // u64 block numbers, exact
+  s.chain->problem.reset();
+  EXPECT_NE(to_json(s).find("\"block\":18446744073709551615,"), std::string::npos);
+  EXPECT_NE(to_json(s).find("\"problem\":null}"), std::string::npos);
 }
 
 TEST(NodeStatus, NonFiniteNumbersAreNull) {
