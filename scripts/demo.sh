@@ -530,7 +530,7 @@ start_agent() {
     kill -0 "${agent_pid[i]}" 2>/dev/null && fail "the agent of node $i is not healthy after 5 s"
     wait "${agent_pid[i]}" || true
     unset 'agent_pid[i]'
-    grep -Eq 'cannot listen for peers|cannot serve HTTP' "$log" || fail "the agent of node $i did not start"
+    grep -Eq 'cannot listen on .*address already in use|cannot listen for peers|cannot serve HTTP' "$log" || fail "the agent of node $i did not start"
   done
   fail "the agent of node $i did not start: no usable port"
 }
