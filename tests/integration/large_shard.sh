@@ -26,30 +26,13 @@ LARGE=${LARGE:-40000}
 SLACK_KB=${SLACK_KB:-4096}
 signer=/usr/bin/python3 # the one with python3-nacl, as regress/helpers.sql uses
 
-MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-large.XXXXXX)
-export MYCELIUM_MN_DIR
-data=$(mn_datadir 1)
-log=$(mn_logfile 1)
-cleanup() {
-  mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$data" -s -m immediate stop >/dev/null 2>&1
-  [ "$failed" -eq 0 ] || { echo "--- server log"; cat "$log"; }
-  rm -rf "$MYCELIUM_MN_DIR"
-}
-trap cleanup EXIT
-chown postgres: "$MYCELIUM_MN_DIR"
-mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
-mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$data" -U postgres --auth=trust --no-sync \
-  --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
-port=$(mn_free_port 27900)
+one_cluster large 27900
 # shared_buffers: the buffers a backend touches count in its resident memory, and reading a
 # larger shard touches more of them. A pool smaller than either shard's pages makes that the
 # same for both, so what differs is the backend's own memory.
 # autovacuum off: the memory is measured with the same plans in every run (no statistics until
 # the last check, which runs ANALYZE itself).
 cat >>"$data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$MYCELIUM_MN_DIR/sock'
 shared_buffers = 2MB
 fsync = off
 autovacuum = off

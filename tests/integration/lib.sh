@@ -23,3 +23,31 @@ wait_for() {
     sleep 0.2
   done
 }
+
+# one_cluster NAME BASE_PORT: a throwaway cluster for a one-node suite (needs
+# regress/multinode/lib.sh): sets MYCELIUM_MN_DIR (exported), data, log and port (the first
+# free port from BASE_PORT); initdb, a configuration listening on 127.0.0.1:port only, and an EXIT
+# trap that stops the server, prints its log when a check failed, and removes the directory. The
+# caller appends its own settings to "$data/postgresql.conf" and starts the server.
+one_cluster() {
+  MYCELIUM_MN_DIR=$(mktemp -d "/tmp/mycelium-$1.XXXXXX")
+  export MYCELIUM_MN_DIR
+  data=$(mn_datadir 1)
+  log=$(mn_logfile 1)
+  trap one_cluster_cleanup EXIT
+  chown postgres: "$MYCELIUM_MN_DIR"
+  mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
+  mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$data" -U postgres --auth=trust --no-sync \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
+  port=$(mn_free_port "$2")
+  cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$MYCELIUM_MN_DIR/sock'
+CONF
+}
+one_cluster_cleanup() {
+  mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$data" -s -m immediate stop >/dev/null 2>&1
+  [ "$failed" -eq 0 ] || { echo "--- server log"; cat "$log"; }
+  rm -rf "$MYCELIUM_MN_DIR"
+}

@@ -15,26 +15,9 @@ cd "$(dirname "$0")/../.."
 passed=0
 failed=0
 
-MYCELIUM_MN_DIR=$(mktemp -d /tmp/mycelium-worker.XXXXXX)
-export MYCELIUM_MN_DIR
-data=$(mn_datadir 1)
-log=$(mn_logfile 1)
-cleanup() {
-  mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$data" -s -m immediate stop >/dev/null 2>&1
-  [ "$failed" -eq 0 ] || { echo "--- server log"; cat "$log"; }
-  rm -rf "$MYCELIUM_MN_DIR"
-}
-trap cleanup EXIT
-chown postgres: "$MYCELIUM_MN_DIR"
-mn_as_postgres mkdir "$MYCELIUM_MN_DIR/sock"
-mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$data" -U postgres --auth=trust --no-sync \
-  --encoding=UTF8 --locale=C.UTF-8 >/dev/null 2>&1 || { echo "initdb failed"; exit 2; }
-port=$(mn_free_port 27800)
+one_cluster worker 27800
 # Only what README asks for: the library preloaded. mycelium.database keeps its default.
 cat >>"$data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$MYCELIUM_MN_DIR/sock'
 shared_preload_libraries = 'mycelium'
 CONF
 mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$data" -l "$log" -s -w start >/dev/null ||
