@@ -96,7 +96,7 @@ Peer ensure_peer(const std::string &node_id) {
   const std::string &dbname = node->dbname;
   if (!node->active)
     throw Error(sqlstate::kInactiveNode, "node \"" + node_id + "\" is not active");
-  if (node->is_local)
+  if (node_id == catalog::local_node_id())
     throw Error(sqlstate::kInvalidParameterValue,
                 "node \"" + node_id + "\" is this node (mycelium.local_node)");
 
@@ -382,7 +382,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
                 "node \"" + node_id +
                     "\" is not registered: register it first "
                     "(mycelium.register_node, or mycelium register-node)");
-  if (node->is_local)
+  if (node_id == catalog::local_node_id())
     throw Error(sqlstate::kInvalidParameterValue,
                 "node \"" + node_id +
                     "\" is this node (mycelium.local_node): a replica goes to "

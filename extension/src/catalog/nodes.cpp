@@ -13,8 +13,7 @@ namespace {
 
 // The columns every read returns, in this order.
 constexpr const char *kNodeColumns =
-    "SELECT n.node_id, n.node_type, n.public_key, n.is_active, n.ip, n.port, n.dbname, "
-    "       n.node_id = (SELECT l.node_id FROM mycelium.local_node l) "
+    "SELECT n.node_id, n.node_type, n.public_key, n.is_active, n.ip, n.port, n.dbname "
     "  FROM mycelium.node_metadata n ";
 
 NodeType type_of(const std::optional<std::string> &text, const std::string &node_id) {
@@ -36,7 +35,6 @@ NodeRow row_of(std::uint64_t row) {
   node.ip = pg::result_text(row, 5).value_or("");
   node.port = static_cast<std::int32_t>(pg::result_int(row, 6).value_or(0));
   node.dbname = pg::result_text(row, 7).value_or("");
-  node.is_local = pg::result_bool(row, 8).value_or(false);
   return node;
 }
 

@@ -28,6 +28,8 @@ struct NodeRow {
   bool is_local = false; // this node (mycelium.local_node)
 };
 
+// One index lookup: the signed write path calls it for every row (check_signer). Whether the
+// node is this one is local_node_id()'s to say, for the callers that ask.
 std::optional<NodeRow> find_node(const std::string &node_id);
 
 // The registrations a new one must agree with: the node's own row and any row holding the same
