@@ -22,7 +22,8 @@ foreach(_word IN LISTS _words)
   endif()
   string(APPEND _content "\"${_word}\",\n")
 endforeach()
-# Rewrite only on change, so dependants are not rebuilt for nothing.
+# Written whole every time, through a temporary file so that an interrupted build leaves no half
+# header: the output must end newer than its inputs, or make would run this at every build once
+# a checkout had touched them.
 file(WRITE "${OUTPUT}.tmp" "${_content}")
-execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")
-file(REMOVE "${OUTPUT}.tmp")
+file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")
