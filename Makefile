@@ -41,8 +41,13 @@ EXTENSION_PROGRESS = sed -u -E \
 
 all: build
 
+# make demo and make install need no Node.js: only the chain tests run polkadot-js. (A
+# target-specific variable reaches the prerequisites make builds for that target; under make
+# test, deps is built for build first, without it.)
+DEPS_FLAGS =
+demo install: DEPS_FLAGS = --programs-only
 deps:
-	@./scripts/install-deps.sh
+	@./scripts/install-deps.sh $(DEPS_FLAGS)
 
 # Configures the build tree every time (a second when nothing changed): the builds reconfigure by
 # themselves after a CMakeLists.txt changed, but only once make knows the target asked for, so a

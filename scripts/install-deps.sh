@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Mycelium builds, tests and runs with.
 # Idempotent: when everything is present it only runs dpkg queries and returns.
+#   --programs-only  leaves out Node.js and polkadot-js, which only the chain tests use
+#                    (make demo and make install pass it)
 set -euo pipefail
+
+with_chain_tests=1
+case "${1:-}" in
+  --programs-only) with_chain_tests=0 ;;
+  "") ;;
+  *) echo "usage: $0 [--programs-only]" >&2; exit 2 ;;
+esac
 
 packages=(
   build-essential pkg-config cmake
@@ -30,6 +39,7 @@ done
 # again when the lock file is newer than the installed tree.
 install_node_deps() {
   local dir=tests/chain
+  [ "$with_chain_tests" = 1 ] || return 0
   [ -f "$dir/node_modules/.package-lock.json" ] &&
     [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ] && return 0
   echo "install-deps: npm ci in $dir (polkadot-js for the chain tests)"
@@ -40,7 +50,7 @@ cd "$(dirname "$0")/.."
 # node and npm run the chain tests' independent implementation. A machine may have them from
 # elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm package): Debian's
 # are installed only when the commands are missing.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+if [ "$with_chain_tests" = 1 ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
   missing+=(nodejs npm)
 fi
 
