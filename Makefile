@@ -22,19 +22,11 @@ SHELL := /bin/bash
 # When this make started, for the "ready after N s" line.
 STARTED := $(shell date +%s)
 
-# CMake's progress, one short line per compiled file, linked binary or generated file
-# ("build [ 42%] agent/peer_network.cpp"); nothing when everything is up to date. Compiler
-# messages and errors pass through unchanged.
-CMAKE_PROGRESS = sed -u -E \
-  -e '/Built target |^-- |Consolidate compiler generated|Scanning dependencies|Nothing to be done/d' \
-  -e 's,^(\[ *[0-9]+%\]) Building CXX object (.*/)?CMakeFiles/[^/]+\.dir/(.*)\.o$$,build \1 \2\3,' \
-  -e 's,^(\[ *[0-9]+%\]) Linking CXX (static library|shared library|executable) (.*)$$,build \1 linking \3,' \
-  -e 's,^(\[ *[0-9]+%\]) ,build \1 ,'
-# PGXS's compile and link commands as "extension: src/inbox.cpp", "extension: linking mycelium.so".
-EXTENSION_PROGRESS = sed -u -E \
-  -e '/Nothing to be done|^make(\[[0-9]+\])?: (Entering|Leaving) directory/d' \
-  -e 's,^(g\+\+|gcc|c\+\+|cc|clang\+\+|clang) .* -c -o [^ ]+ ([^ ]+)$$,extension: \2,' \
-  -e 's,^(g\+\+|gcc|c\+\+|cc|clang\+\+|clang) .* -o ([^ ]+\.so) .*$$,extension: linking \2,'
+# The builds' output condensed to a line per tenth of the work (scripts/build-progress.awk);
+# nothing when everything is up to date. Compiler messages and errors pass through unchanged.
+EXTENSION_SOURCES := $(words $(wildcard extension/src/*.cpp extension/src/*/*.cpp))
+CMAKE_PROGRESS = awk -v label=build -f scripts/build-progress.awk
+EXTENSION_PROGRESS = awk -v label=extension -v total=$(EXTENSION_SOURCES) -f scripts/build-progress.awk
 
 .PHONY: all deps configure cmake core programs build extension install test unit regress demo \
   format clean
