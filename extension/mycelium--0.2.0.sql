@@ -298,6 +298,29 @@ CREATE TRIGGER verify_tombstone AFTER INSERT OR UPDATE ON mycelium.tombstones
   FOR EACH ROW EXECUTE FUNCTION mycelium.verify_tombstone();
 ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER verify_tombstone;
 
+-- Statement triggers of both tables: a statement's signed rows are verified, and logged, in one
+-- batch at its end, the signatures on every CPU (extension/src/statement_writes.cpp). Rows of a
+-- statement naming a partition, which fires only the partition's statement triggers, are
+-- verified and logged one by one.
+CREATE FUNCTION mycelium.signed_writes_start() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_signed_writes_start'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION mycelium.signed_writes_end() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'mycelium_signed_writes_end'
+  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER signed_writes_start BEFORE INSERT OR UPDATE ON mycelium.data
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.signed_writes_start();
+CREATE TRIGGER signed_writes_end AFTER INSERT OR UPDATE ON mycelium.data
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.signed_writes_end();
+CREATE TRIGGER signed_writes_start BEFORE INSERT OR UPDATE ON mycelium.tombstones
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.signed_writes_start();
+CREATE TRIGGER signed_writes_end AFTER INSERT OR UPDATE ON mycelium.tombstones
+  FOR EACH STATEMENT EXECUTE FUNCTION mycelium.signed_writes_end();
+ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER signed_writes_start;
+ALTER TABLE mycelium.data ENABLE ALWAYS TRIGGER signed_writes_end;
+ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER signed_writes_start;
+ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER signed_writes_end;
+
 CREATE FUNCTION mycelium.guard_audit_log() RETURNS trigger
   AS 'MODULE_PATHNAME', 'mycelium_guard_audit_log'
   LANGUAGE C;

@@ -18,6 +18,7 @@
 #include "mycelium/catalog/records.hpp"
 #include "mycelium/catalog/shards.hpp"
 #include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/statement_writes.hpp"
 #include "mycelium/ext/write_checks.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -104,8 +105,10 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
 
   ext::Change change = read_change(row, "put");
   pg::SpiConnection spi;
-  const PublicKey key = ext::check_signer(change.created_by);
-  const catalog::ShardHead head = catalog::lock_shard_for_write(change.shard_id, change.created_by);
+  ext::RowBatch batch;
+  const PublicKey key = batch->signer_key(change.created_by);
+  const catalog::ShardHead &head = batch->head(change.shard_id);
+  catalog::check_responsible(head, change.created_by);
   // AFTER ROW triggers run when the whole statement is done. If a later action of the same
   // statement already replaced or deleted this row (a writable CTE inserting a tombstone, say),
   // logging it now would put the log out of step with the data: refused instead.
@@ -124,8 +127,9 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
 
   change.payload = put_payload(change.shard_id, change.key, change.version, change.created_by,
                                canonical_json(pg::jsonb_text(change.value), "value"));
-  ext::check_signature(change.signature, change.payload, key, "put");
-  ext::append_audit(change, head);
+  // The signature is checked, and the entry logged, with the statement's other rows.
+  batch->append(ext::signed_change(std::move(change), key, "put"));
+  batch.finish_row();
   return PointerGetDatum(nullptr);
 }
 
@@ -158,9 +162,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
 
   ext::Change change = read_change(row, "delete");
   pg::SpiConnection spi;
-  const PublicKey key = ext::check_signer(change.created_by);
-  const catalog::ShardHead head = catalog::lock_shard_for_write(change.shard_id, change.created_by);
-  const std::optional<std::int64_t> live = catalog::live_version(head.partition, change.key);
+  ext::RowBatch batch;
+  const PublicKey key = batch->signer_key(change.created_by);
+  const catalog::ShardHead &head = batch->head(change.shard_id);
+  catalog::check_responsible(head, change.created_by);
+  const Oid partition = head.partition;
+  const std::optional<std::int64_t> live = catalog::live_version(partition, change.key);
   // The tombstone must still be this row (see verify_data_change): a later action of the same
   // statement may have moved it on.
   if (catalog::tombstone_version(change.shard_id, change.key) != change.version)
@@ -176,8 +183,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   ext::check_next_version(change.version, *live, "delete of \"" + change.key + "\"");
 
   change.payload = delete_payload(change.shard_id, change.key, change.version, change.created_by);
-  ext::check_signature(change.signature, change.payload, key, "delete");
-  ext::append_audit(change, head);
-  catalog::remove_record(head.partition, change.shard_id, change.key);
+  const std::string shard_id = change.shard_id;
+  const std::string record_key = change.key;
+  // The signature is checked, and the entry logged, with the statement's other rows; a bad one
+  // fails the statement, the record's removal with it.
+  batch->append(ext::signed_change(std::move(change), key, "delete"));
+  catalog::remove_record(partition, shard_id, record_key);
+  batch.finish_row();
   return PointerGetDatum(nullptr);
 }

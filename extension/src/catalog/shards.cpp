@@ -7,6 +7,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 }
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <sstream>
@@ -34,6 +35,13 @@ constexpr const char *kShardColumns =
     "  FROM mycelium.shards s LEFT JOIN mycelium.node_metadata m ON m.node_id = s.primary_node "
     " WHERE s.shard_id = $1";
 
+// validators as array_to_string(validators, ' ') gives them. Node ids hold no spaces
+// (node_id.hpp), so a space-joined list splits back exactly.
+std::vector<std::string> split_validators(const std::string &joined) {
+  std::istringstream names(joined);
+  return {std::istream_iterator<std::string>(names), std::istream_iterator<std::string>()};
+}
+
 ShardRow row_of(const std::string &shard_id) {
   ShardRow row;
   row.kind = kind_of(pg::result_text(0, 1), shard_id);
@@ -43,12 +51,8 @@ ShardRow row_of(const std::string &shard_id) {
   row.head_seq = pg::result_int(0, 5).value_or(0);
   row.base_seq = pg::result_int(0, 6).value_or(0);
   row.head_hash = pg::result_bytes(0, 7).value_or("");
-  if (!pg::result_bool(0, 9).value_or(true)) {
-    // Node ids hold no spaces (node_id.hpp), so a space-joined list splits back exactly.
-    std::istringstream names(pg::result_text(0, 8).value_or(""));
-    row.validators.emplace(std::istream_iterator<std::string>(names),
-                           std::istream_iterator<std::string>());
-  }
+  if (!pg::result_bool(0, 9).value_or(true))
+    row.validators = split_validators(pg::result_text(0, 8).value_or(""));
   row.primary_key = pg::result_text(0, 10);
   return row;
 }
@@ -138,34 +142,41 @@ std::optional<std::string> shard_validators_json(const std::string &shard_id) {
   return pg::result_text(0, 1);
 }
 
-ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer) {
+ShardHead lock_shard_for_write(const std::string &shard_id) {
   static pg::Statement lock(
-      "SELECT s.head_seq, s.head_hash, s.validators IS NULL OR $2 = ANY (s.validators), "
+      "SELECT s.head_seq, s.head_hash, array_to_string(s.validators, ' '), s.validators IS NULL, "
       "       l.node_id, s.partition::oid, s.kind, m.public_key "
       "  FROM mycelium.shards s CROSS JOIN mycelium.local_node l "
       "  LEFT JOIN mycelium.node_metadata m ON m.node_id = l.node_id "
       " WHERE s.shard_id = $1 FOR UPDATE OF s");
-  if (lock.execute({pg::text_param(shard_id), pg::text_param(signer)}) == 0)
+  if (lock.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
-  const ShardKind kind = kind_of(pg::result_text(0, 6), shard_id);
+  const ShardKind kind = kind_of(pg::result_text(0, 7), shard_id);
   if (kind != ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " +
                                            std::string(to_string(kind)) +
                                            " on this node: it is written on its primary node only");
-  if (!pg::result_bool(0, 3).value_or(false))
-    throw Error(sqlstate::kSignerNotResponsible,
-                "signer \"" + signer + "\" is not a responsible validator of shard \"" + shard_id +
-                    "\"");
   ShardHead head;
+  head.shard_id = shard_id;
   head.seq = pg::result_int(0, 1).value_or(0);
   const std::string hash = pg::result_bytes(0, 2).value_or("");
   if (hash.size() != head.hash.size())
     throw Error(sqlstate::kInternalError, "shard \"" + shard_id + "\" has a corrupt chain head");
   std::memcpy(head.hash.data(), hash.data(), hash.size());
-  head.origin_node = pg::result_text(0, 4).value_or("");
-  head.partition = static_cast<Oid>(pg::result_int(0, 5).value_or(InvalidOid));
-  head.registered_key = pg::result_text(0, 7);
+  if (!pg::result_bool(0, 4).value_or(true))
+    head.validators = split_validators(pg::result_text(0, 3).value_or(""));
+  head.origin_node = pg::result_text(0, 5).value_or("");
+  head.partition = static_cast<Oid>(pg::result_int(0, 6).value_or(InvalidOid));
+  head.registered_key = pg::result_text(0, 8);
   return head;
+}
+
+void check_responsible(const ShardHead &head, const std::string &signer) {
+  if (head.validators &&
+      std::find(head.validators->begin(), head.validators->end(), signer) == head.validators->end())
+    throw Error(sqlstate::kSignerNotResponsible,
+                "signer \"" + signer + "\" is not a responsible validator of shard \"" +
+                    head.shard_id + "\"");
 }
 
 } // namespace mycelium::catalog

@@ -58,17 +58,21 @@ void set_shard_validators(const std::string &shard_id, Datum validators_jsonb, b
 // when the shard does not exist).
 std::optional<std::string> shard_validators_json(const std::string &shard_id);
 
-// A primary shard's row locked for a signed write, until the end of the transaction (writes of
+// A primary shard's row locked for signed writes, until the end of the transaction (writes of
 // one shard are serialised so that its audit chain is linear), with this node's identity for the
-// chain link. Error 42704 if the shard does not exist, MC009 unless it is a primary here, MC008
-// unless `signer` is one of its responsible validators.
+// chain link. Error 42704 if the shard does not exist, MC009 unless it is a primary here.
+// Whether a signer may write it is check_responsible's (MC008).
 struct ShardHead {
+  std::string shard_id;
   Oid partition = InvalidOid;
   std::int64_t seq = 0;
   Hash hash{};
-  std::string origin_node;                   // this node: local_node
-  std::optional<std::string> registered_key; // its registered public key, if registered
+  std::string origin_node;                            // this node: local_node
+  std::optional<std::string> registered_key;          // its registered public key, if registered
+  std::optional<std::vector<std::string>> validators; // responsible validators; nullopt: any
 };
-ShardHead lock_shard_for_write(const std::string &shard_id, const std::string &signer);
+ShardHead lock_shard_for_write(const std::string &shard_id);
+// MC008 unless `signer` is one of the shard's responsible validators.
+void check_responsible(const ShardHead &head, const std::string &signer);
 
 } // namespace mycelium::catalog

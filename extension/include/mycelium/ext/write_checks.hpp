@@ -1,11 +1,12 @@
-// The checks every signed write passes, shared by the record and tombstone triggers, and the
-// audit-log append that follows them (the statements themselves are the catalog's). Each failure
+// The checks every signed write passes, shared by the record and tombstone triggers (the
+// statements themselves are the catalog's). Each failure
 // throws mycelium::Error with its own SQLSTATE. Callers hold an SPI connection.
 #pragma once
 
 #include "mycelium/audit.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/catalog/shards.hpp"
+#include "mycelium/ext/statement_writes.hpp"
 #include "mycelium/pg/postgres.hpp"
 
 #include <cstdint>
@@ -23,7 +24,7 @@ void check_next_version(std::int64_t version, std::int64_t current, const std::s
 void check_signature(const Signature &signature, const Bytes &payload, const PublicKey &key,
                      const char *what);
 
-// Appends the change to the audit log, linked to the shard's chain, and moves the head.
+// A signed change as the record triggers read it from the written row.
 struct Change {
   const char *op; // "put" or "delete"
   std::string shard_id;
@@ -35,6 +36,8 @@ struct Change {
   Signature signature;
   Bytes payload;
 };
-void append_audit(const Change &change, const catalog::ShardHead &head);
+// The change as a WriteBatch holds it until its flush (statement_writes.hpp), with the signer's
+// key; `what` names it in errors.
+SignedChange signed_change(Change change, const PublicKey &key, const char *what);
 
 } // namespace mycelium::ext
