@@ -9,6 +9,7 @@
 #include "mycelium/audit.hpp"
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/parallel_for.hpp"
 #include "mycelium/replica_signing.hpp"
 #include "mycelium/catalog/audit_log.hpp"
 #include "mycelium/catalog/nodes.hpp"
@@ -25,6 +26,7 @@
 extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 }
 
@@ -91,24 +93,53 @@ struct Head {
   bool dirty = false;
 };
 std::map<std::string, Head> statement_heads;
+
+// An entry delivered by the statement, applied at its end (inbox_statement_end), so that the
+// signatures of all its entries are checked at once on every CPU. `checked` holds what that
+// check found, with the keys it used: apply_entry() believes it only when the keys it finds then
+// are the same (an open or close earlier in the statement may have changed them).
+struct Checked {
+  Bytes payload;
+  mycelium::Hash expected{}; // the entry hash its contents give
+  PublicKey primary_key{};
+  PublicKey signer_key{};
+  bool link_valid = false;
+  bool record_valid = false;
+};
+struct Delivered {
+  Entry entry;
+  std::optional<Checked> checked;
+};
+std::vector<Delivered> statement_entries;
+MemoryContext statement_memory = nullptr; // the entries' values, until the statement ends
+// Signers' registered keys, looked up once per statement.
+std::map<std::string, PublicKey> statement_signers;
 // The INSERT statement on the inbox now running, if any, and the subtransaction it runs in.
 // One at a time: a nested one (from a function the outer statement calls) is refused, since it
 // would read heads the outer statement has moved but not written yet.
 bool statement_active = false;
 SubTransactionId statement_subxact = InvalidSubTransactionId;
 
-void forget_heads(XactEvent, void *) {
+void forget_statement() {
   statement_heads.clear();
+  statement_entries.clear();
+  statement_signers.clear();
+  if (statement_memory) {
+    MemoryContextDelete(statement_memory); // cannot raise: frees memory
+    statement_memory = nullptr;
+  }
   statement_active = false;
+}
+
+void forget_heads(XactEvent, void *) {
+  forget_statement();
 }
 // Only the abort of a subtransaction the statement runs in ends the statement. Subtransactions
 // inside it (an exception block in a function the statement calls) start, commit or abort
 // while the statement goes on: its cached heads must survive them.
 void forget_heads_sub(SubXactEvent event, SubTransactionId aborted, SubTransactionId, void *) {
-  if (event == SUBXACT_EVENT_ABORT_SUB && statement_active && statement_subxact >= aborted) {
-    statement_heads.clear();
-    statement_active = false;
-  }
+  if (event == SUBXACT_EVENT_ABORT_SUB && statement_active && statement_subxact >= aborted)
+    forget_statement();
 }
 
 void write_head(const std::string &shard_id, const Head &head) {
@@ -155,6 +186,17 @@ void record_rejection(const Entry &e, const Error &error) {
 }
 
 using pg::unix_us;
+
+PublicKey registered_validator_key(const std::string &node_id, const char *role);
+
+// The signer's key as registered_validator_key finds it, once per statement.
+PublicKey signer_key(const std::string &node_id) {
+  if (auto it = statement_signers.find(node_id); it != statement_signers.end())
+    return it->second;
+  const PublicKey key = registered_validator_key(node_id, "signer");
+  statement_signers.emplace(node_id, key);
+  return key;
+}
 
 // A node registered here that may sign for a shard: a validator. Returns its key.
 PublicKey registered_validator_key(const std::string &node_id, const char *role) {
@@ -235,7 +277,30 @@ void apply_control(const Entry &e) {
 // MC004), the responsible validators (MC005), a delete's live record (MC011), the version
 // (MC006, MC007) and the record's signature (MC001). Only a signer's being active is not
 // required again: a change is history, valid when its signer wrote it.
-void apply(const Entry &e) {
+// The bytes the entry's signer signed (SIGNING.md): MC013 for an entry that is neither a put
+// with a value nor a delete.
+Bytes entry_payload(const Entry &e) {
+  if (e.op == "put") {
+    if (e.value_null)
+      refuse("a put entry has no value");
+    return put_payload(e.shard_id, e.key, e.version, e.created_by,
+                       canonical_json(pg::jsonb_text(e.value), "value"));
+  }
+  if (e.op == "delete")
+    return delete_payload(e.shard_id, e.key, e.version, e.created_by);
+  refuse("unknown entry op \"" + e.op + "\"");
+}
+
+// The entry hash the entry's contents give, linked to `prev` (raw).
+mycelium::Hash expected_hash(const Entry &e, const Bytes &payload, const std::string &prev) {
+  mycelium::Hash prev_hash{};
+  std::memcpy(prev_hash.data(), prev.data(), std::min(prev.size(), prev_hash.size()));
+  return audit_entry_hash(prev_hash, static_cast<std::uint64_t>(e.seq), payload,
+                          parse_signature(e.signature_hex), e.origin_node,
+                          static_cast<std::uint64_t>(unix_us(e.created_at)));
+}
+
+void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
   Head &head = head_of(e.shard_id);
   const std::int64_t head_seq = head.seq;
   const std::string head_hash = head.hash;
@@ -256,37 +321,29 @@ void apply(const Entry &e) {
     refuse("entry " + std::to_string(e.seq) + " comes from \"" + e.origin_node +
            "\", but this replica follows primary \"" + head.primary_node + "\"");
 
-  Bytes payload;
-  if (e.op == "put") {
-    if (e.value_null)
-      refuse("a put entry has no value");
-    payload = put_payload(e.shard_id, e.key, e.version, e.created_by,
-                          canonical_json(pg::jsonb_text(e.value), "value"));
-  } else if (e.op == "delete") {
-    payload = delete_payload(e.shard_id, e.key, e.version, e.created_by);
-  } else {
-    refuse("unknown entry op \"" + e.op + "\"");
-  }
+  // prev_hash is the head's (checked above), as the statement's signature check assumed.
+  const Bytes payload = checked ? checked->payload : entry_payload(e);
   const Signature signature = parse_signature(e.signature_hex);
-  mycelium::Hash prev{};
-  std::memcpy(prev.data(), head_hash.data(), std::min(head_hash.size(), prev.size()));
   const mycelium::Hash expected =
-      audit_entry_hash(prev, static_cast<std::uint64_t>(e.seq), payload, signature, e.origin_node,
-                       static_cast<std::uint64_t>(unix_us(e.created_at)));
+      checked ? checked->expected : expected_hash(e, payload, head_hash);
   if (e.entry_hash != std::string(expected.begin(), expected.end()))
     refuse("entry " + std::to_string(e.seq) + ": entry_hash does not match its contents");
   if (!head.primary_key)
     throw Error(sqlstate::kUnknownSigner,
                 "primary \"" + head.primary_node + "\" is not a registered node here");
-  if (!verify(parse_signature(e.link_signature_hex, "link_signature"),
-              link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), expected, e.origin_node),
-              *head.primary_key))
+  const bool link_valid = checked && checked->primary_key == *head.primary_key
+                              ? checked->link_valid
+                              : verify(parse_signature(e.link_signature_hex, "link_signature"),
+                                       link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq),
+                                                    expected, e.origin_node),
+                                       *head.primary_key);
+  if (!link_valid)
     throw Error(sqlstate::kSignatureInvalid, "entry " + std::to_string(e.seq) +
                                                  ": link signature does not verify with the key "
                                                  "registered for primary \"" +
                                                  head.primary_node + "\"");
 
-  const PublicKey key = registered_validator_key(e.created_by, "signer");
+  const PublicKey key = signer_key(e.created_by);
   if (head.validators && std::find(head.validators->begin(), head.validators->end(),
                                    e.created_by) == head.validators->end())
     throw Error(sqlstate::kSignerNotResponsible, "signer \"" + e.created_by +
@@ -304,7 +361,13 @@ void apply(const Entry &e) {
     ext::check_next_version(e.version, catalog::current_version(partition, e.shard_id, e.key),
                             what);
   }
-  ext::check_signature(signature, payload, key, e.op.c_str());
+  if (checked && checked->signer_key == key) {
+    if (!checked->record_valid)
+      throw Error(sqlstate::kSignatureInvalid,
+                  e.op + ": signature does not verify with the signer's registered key");
+  } else {
+    ext::check_signature(signature, payload, key, e.op.c_str());
+  }
 
   {
     InternalScope scope(InternalOp::ReplicaApply, e.shard_id);
@@ -342,6 +405,88 @@ void apply(const Entry &e) {
   head.dirty = true;
 }
 
+// What the signature checks of a put or delete need, with the keys registered now; nullopt
+// when something is missing or malformed (apply_entry() then finds it and says so, in order).
+std::optional<Checked> prepare_check(const Entry &e) {
+  if (e.op != "put" && e.op != "delete")
+    return std::nullopt;
+  try {
+    Checked c;
+    c.payload = entry_payload(e);
+    c.expected = expected_hash(e, c.payload, e.prev_hash);
+    if (const auto cached = statement_heads.find(e.shard_id); cached != statement_heads.end()) {
+      if (!cached->second.primary_key)
+        return std::nullopt;
+      c.primary_key = *cached->second.primary_key;
+    } else {
+      const std::optional<catalog::ShardRow> shard =
+          catalog::find_shard(e.shard_id, catalog::RowLock::none);
+      if (!shard || !shard->primary_key)
+        return std::nullopt;
+      c.primary_key = parse_public_key(*shard->primary_key);
+    }
+    c.signer_key = signer_key(e.created_by);
+    parse_signature(e.link_signature_hex, "link_signature"); // malformed: apply_entry() says so
+    return c;
+  } catch (const Error &) {
+    return std::nullopt; // our own checks only: apply_entry() raises the same error in its turn
+  }
+}
+
+// Applies the statement's entries in order, their signatures checked first, all at once, on
+// every CPU (threads doing libsodium work only; parallel_for.hpp).
+void apply_delivered() {
+  std::vector<std::size_t> to_check;
+  for (std::size_t i = 0; i < statement_entries.size(); ++i) {
+    Delivered &d = statement_entries[i];
+    d.checked = prepare_check(d.entry);
+    if (d.checked)
+      to_check.push_back(i);
+  }
+  parallel_for(to_check.size(), usable_cpus(), 8, [&](std::size_t k) {
+    Delivered &d = statement_entries[to_check[k]];
+    Checked &c = *d.checked;
+    const Entry &e = d.entry;
+    c.link_valid = verify(
+        parse_signature(e.link_signature_hex, "link_signature"),
+        link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), c.expected, e.origin_node),
+        c.primary_key);
+    c.record_valid = verify(parse_signature(e.signature_hex), c.payload, c.signer_key);
+  });
+  for (const Delivered &d : statement_entries) {
+    try {
+      if (d.entry.op == "open" || d.entry.op == "close")
+        apply_control(d.entry);
+      else
+        apply_entry(d.entry, d.checked);
+    } catch (const Error &error) {
+      // Refusals are our own checks, raised before anything was written for this entry.
+      record_rejection(d.entry, error);
+    }
+  }
+}
+
+// Keeps the entry for the statement's end, its value copied (detoasted) out of the trigger's
+// tuple, which is gone by then.
+void deliver(Entry entry) {
+  if (!statement_memory)
+    statement_memory = pg::call([] {
+      return AllocSetContextCreate(TopTransactionContext, "mycelium inbox statement",
+                                   ALLOCSET_DEFAULT_SIZES);
+    });
+  if (!entry.value_null) {
+    const Datum value = entry.value;
+    MemoryContext memory = statement_memory;
+    entry.value = pg::call([value, memory] {
+      const MemoryContext old = MemoryContextSwitchTo(memory);
+      const Datum copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
+      MemoryContextSwitchTo(old);
+      return copy;
+    });
+  }
+  statement_entries.push_back(Delivered{std::move(entry), std::nullopt});
+}
+
 } // namespace
 
 MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
@@ -355,10 +500,16 @@ MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
   Entry entry;
   try {
     entry = read_entry(row, trigger->tg_trigtuple, desc);
+    if (statement_active) {
+      // Applied with the statement's other entries at its end (inbox_statement_end).
+      deliver(std::move(entry));
+      return PointerGetDatum(nullptr);
+    }
+    // Without its statement triggers (disabled), one entry at a time.
     if (entry.op == "open" || entry.op == "close")
       apply_control(entry);
     else
-      apply(entry);
+      apply_entry(entry, std::nullopt);
   } catch (const Error &error) {
     // Refusals are our own checks, raised before anything was written for this entry.
     record_rejection(entry, error);
@@ -374,22 +525,23 @@ MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_start) {
     throw Error(sqlstate::kReplicaRefused,
                 "mycelium.inbox cannot be written from inside a statement that writes it");
   head_of_callbacks();
-  statement_heads.clear();
+  forget_statement();
   statement_active = true;
   statement_subxact = GetCurrentSubTransactionId(); // cannot raise: reads the xact state
   return PointerGetDatum(nullptr);
 }
 
-// AFTER STATEMENT: the heads the statement moved are written to mycelium.shards, once each.
+// AFTER STATEMENT: the statement's entries are applied, and the heads they moved written to
+// mycelium.shards, once each.
 MYCELIUM_SQL_FUNCTION(mycelium_inbox_statement_end) {
   (void)fcinfo;
-  if (!statement_heads.empty()) {
+  if (!statement_entries.empty() || !statement_heads.empty()) {
     pg::SpiConnection spi;
+    apply_delivered();
     for (const auto &[shard_id, head] : statement_heads)
       if (head.dirty)
         write_head(shard_id, head);
-    statement_heads.clear();
   }
-  statement_active = false;
+  forget_statement();
   return PointerGetDatum(nullptr);
 }

@@ -146,3 +146,45 @@ SELECT mycelium.push_now('s-forge') AS pushed;
 SELECT last_pushed_seq, attempts, last_error FROM mycelium.push_status WHERE shard_id = 's-forge';
 SELECT health FROM mycelium.shard_health WHERE shard_id = 's-forge';
 SELECT mycelium.remove_replica('s-forge', 'node-2');
+
+-- One delivery of 40 entries: the replica checks every signature of the statement at once, on
+-- every CPU, then applies the entries in order. Entry 20 carries entry 21's link signature:
+-- entries 1-19 are applied, 20 is refused for its link (MC001) and 21-40 for not following
+-- the head. The genuine 40 delivered again: 1-19 are no-ops, 20-40 applied.
+SELECT mycelium.create_shard('s-batch', replicas => 0);
+SELECT mycelium.add_replica('s-batch', 'node-2');
+SELECT mycelium.push_now('s-batch') AS pushed;
+\set shard s-batch
+\set prefix b
+\set count 40
+\set version 1
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+SELECT string_agg(format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea, %L)',
+                         a.shard_id, a.seq, a.op, a.key, a.version, a.value, a.created_by, a.signature,
+                         a.created_at, a.origin_node, a.prev_hash, a.entry_hash,
+                         CASE WHEN a.seq = 20 THEN b.link_signature ELSE a.link_signature END),
+                  ', ' ORDER BY a.seq) AS forged_batch,
+       string_agg(format('(%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea, %L)',
+                         a.shard_id, a.seq, a.op, a.key, a.version, a.value, a.created_by, a.signature,
+                         a.created_at, a.origin_node, a.prev_hash, a.entry_hash, a.link_signature),
+                  ', ' ORDER BY a.seq) AS genuine_batch
+  FROM mycelium.audit_log a
+  JOIN mycelium.audit_log b ON b.shard_id = a.shard_id AND b.seq = 21
+ WHERE a.shard_id = 's-batch' \gset
+\c mycelium postgres 127.0.0.1 :port2
+\i :abs_srcdir/regress/helpers.sql
+\set QUIET on
+SET ROLE sync_node_1;
+INSERT INTO mycelium.inbox VALUES :forged_batch;
+RESET ROLE;
+SELECT head_seq FROM mycelium.shards WHERE shard_id = 's-batch';
+SELECT sqlstate, count(*), min(seq), max(seq), min(reason) AS first_reason
+  FROM mycelium.inbox_rejections WHERE shard_id = 's-batch' GROUP BY sqlstate ORDER BY sqlstate;
+SET ROLE sync_node_1;
+INSERT INTO mycelium.inbox VALUES :genuine_batch;
+RESET ROLE;
+SELECT head_seq, (SELECT count(*) FROM mycelium.data WHERE shard_id = 's-batch') AS records
+  FROM mycelium.shards WHERE shard_id = 's-batch';
+SELECT valid, entries FROM mycelium.verify_audit('s-batch');
+\c mycelium postgres 127.0.0.1 :port1
+SELECT match FROM mycelium.verify_replica('s-batch', 'node-2');
