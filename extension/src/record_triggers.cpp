@@ -112,17 +112,17 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_data_change) {
   // AFTER ROW triggers run when the whole statement is done. If a later action of the same
   // statement already replaced or deleted this row (a writable CTE inserting a tombstone, say),
   // logging it now would put the log out of step with the data: refused instead.
-  const std::optional<std::int64_t> live = catalog::live_version(head.partition, change.key);
-  if (live != change.version)
+  const catalog::KeyVersions versions =
+      catalog::key_versions(head.partition, change.shard_id, change.key);
+  if (versions.live != change.version)
     throw Error(sqlstate::kCardinalityViolation,
                 "put of \"" + change.key +
                     "\": the record was changed again by the same "
                     "statement; write each key once per statement");
   // An update replaced the live row (the old row is the current version); an insert made a
   // key live that was absent, so its current version is its tombstone's, if any.
-  const std::int64_t current = is_update
-                                   ? pg::TriggerRow(trigger->tg_trigtuple, desc).int4("version")
-                                   : catalog::tombstone_version(change.shard_id, change.key);
+  const std::int64_t current =
+      is_update ? pg::TriggerRow(trigger->tg_trigtuple, desc).int4("version") : versions.tombstone;
   ext::check_next_version(change.version, current, "put of \"" + change.key + "\"");
 
   change.payload = put_payload(change.shard_id, change.key, change.version, change.created_by,
@@ -167,10 +167,12 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_tombstone) {
   const catalog::ShardHead &head = batch->head(change.shard_id);
   catalog::check_responsible(head, change.created_by);
   const Oid partition = head.partition;
-  const std::optional<std::int64_t> live = catalog::live_version(partition, change.key);
+  const catalog::KeyVersions versions =
+      catalog::key_versions(partition, change.shard_id, change.key);
+  const std::optional<std::int64_t> live = versions.live;
   // The tombstone must still be this row (see verify_data_change): a later action of the same
   // statement may have moved it on.
-  if (catalog::tombstone_version(change.shard_id, change.key) != change.version)
+  if (versions.tombstone != change.version)
     throw Error(sqlstate::kCardinalityViolation,
                 "delete of \"" + change.key +
                     "\": the tombstone was changed again by the same "

@@ -39,6 +39,23 @@ std::optional<std::int64_t> live_version(Oid partition, const std::string &key) 
   return pg::result_int(0, 1).value_or(0);
 }
 
+KeyVersions key_versions(Oid partition, const std::string &shard_id, const std::string &key) {
+  static pg::PerRelationStatements query([](const std::string &partition_name) {
+    return "SELECT d.version, COALESCE((SELECT t.version FROM mycelium.tombstones t"
+           "                            WHERE t.shard_id = $1 AND t.key = $2), 0)"
+           "  FROM " +
+           partition_name + " d WHERE d.key = $2 FOR UPDATE OF d";
+  });
+  KeyVersions versions;
+  if (query.for_relation(partition).execute({pg::text_param(shard_id), pg::text_param(key)}) == 0) {
+    versions.tombstone = tombstone_version(shard_id, key);
+    return versions;
+  }
+  versions.live = pg::result_int(0, 1).value_or(0);
+  versions.tombstone = pg::result_int(0, 2).value_or(0);
+  return versions;
+}
+
 bool update_record(Oid partition, const SignedRecord &r) {
   static pg::PerRelationStatements update([](const std::string &partition_name) {
     return "UPDATE " + partition_name +

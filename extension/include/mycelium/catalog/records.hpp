@@ -23,6 +23,14 @@ std::int64_t tombstone_version(const std::string &shard_id, const std::string &k
 // nullopt when the shard holds no record of the key.
 std::optional<std::int64_t> live_version(Oid partition, const std::string &key);
 
+// Both at once, as the record triggers need them: the live record's version (locked, as
+// live_version) and the tombstone's (0: none). One statement when the key is live.
+struct KeyVersions {
+  std::optional<std::int64_t> live;
+  std::int64_t tombstone = 0;
+};
+KeyVersions key_versions(Oid partition, const std::string &shard_id, const std::string &key);
+
 // A signed record as written by a client of the primary (mycelium.put) or applied on a replica.
 struct SignedRecord {
   std::string shard_id;
