@@ -304,7 +304,7 @@ ALTER TABLE mycelium.tombstones ENABLE ALWAYS TRIGGER verify_tombstone;
 -- verified and logged one by one.
 CREATE FUNCTION mycelium.signed_writes_start() RETURNS trigger
   AS 'MODULE_PATHNAME', 'mycelium_signed_writes_start'
-  LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+  LANGUAGE C;
 CREATE FUNCTION mycelium.signed_writes_end() RETURNS trigger
   AS 'MODULE_PATHNAME', 'mycelium_signed_writes_end'
   LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;

@@ -96,6 +96,28 @@ COMMIT;
 SELECT seq, key FROM mycelium.audit_log WHERE shard_id = 'batches' AND seq > 5000 ORDER BY seq;
 SELECT * FROM pg_temp.shard();
 
+-- A statement whose rows come from a function that itself writes, inside an exception block
+-- (a subtransaction of its own): the function's put is logged first, then the statement's
+-- rows, on one chain.
+\set y1 `:sign put validator-1 batches y1 1 '1'`
+\set y2 `:sign put validator-1 batches y2 1 '2'`
+\set y3 `:sign put validator-1 batches y3 1 '3'`
+CREATE FUNCTION pg_temp.rows_after_a_put(y1 text, y2 text, y3 text)
+RETURNS TABLE (shard_id text, key text, value jsonb, version integer, created_by text, signature text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM mycelium.put('batches', 'y1', '1', 1, 'validator-1', y1);
+  EXCEPTION WHEN others THEN RAISE;
+  END;
+  RETURN QUERY VALUES ('batches', 'y2', '2'::jsonb, 1, 'validator-1', y2),
+                      ('batches', 'y3', '3'::jsonb, 1, 'validator-1', y3);
+END $$;
+INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature)
+  SELECT * FROM pg_temp.rows_after_a_put(:'y1', :'y2', :'y3');
+SELECT seq, key FROM mycelium.audit_log WHERE shard_id = 'batches' AND seq > 5003 ORDER BY seq;
+SELECT * FROM pg_temp.shard();
+
 -- With the statement trigger that verifies a batch disabled (only the extension's owner can),
 -- the rows it would have verified cannot commit.
 \set x5 `:sign put validator-1 batches x5 1 '5'`

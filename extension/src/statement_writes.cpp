@@ -38,6 +38,9 @@ struct Level {
   // batch's rows stay: the batch is then broken, and its statement must fail.
   SubTransactionId flushed_in = InvalidSubTransactionId;
   bool broken = false;
+  // Whether the batches below were flushed, as they must be before this one's first row
+  // chains onto the heads they hold (done then, by the row trigger, which may write).
+  bool below_flushed = false;
   std::unique_ptr<WriteBatch> batch;
 };
 std::vector<Level> levels;
@@ -50,16 +53,18 @@ void refuse_if_broken(const Level &level) {
                 "subtransaction, or catch errors around whole statements)");
 }
 
-// Before a row or statement of another subtransaction chains onto the shards' heads, the open
-// batches write theirs, and their audit entries.
-void flush_open_batches() {
+// Before a row of another subtransaction chains onto the shards' heads, the open batches up to
+// `end` write theirs, and their audit entries.
+void flush_open_batches(std::size_t end) {
   const SubTransactionId current = GetCurrentSubTransactionId(); // cannot raise: reads state
-  for (Level &level : levels) {
+  for (std::size_t i = 0; i < end && i < levels.size(); ++i) {
+    Level &level = levels[i];
     refuse_if_broken(level);
     if (level.batch->flush() && current != level.subxact)
       level.flushed_in = std::max(level.flushed_in, current);
   }
 }
+void flush_open_batches() { flush_open_batches(levels.size()); }
 
 void drop_levels_from(SubTransactionId aborted) {
   while (!levels.empty() && levels.back().subxact >= aborted)
@@ -234,8 +239,13 @@ RowBatch::RowBatch() {
   register_callbacks();
   const SubTransactionId current = GetCurrentSubTransactionId(); // cannot raise: reads state
   if (!levels.empty() && levels.back().subxact == current) {
-    refuse_if_broken(levels.back());
-    batch_ = levels.back().batch.get();
+    Level &top = levels.back();
+    refuse_if_broken(top);
+    if (!top.below_flushed) {
+      flush_open_batches(levels.size() - 1);
+      top.below_flushed = true;
+    }
+    batch_ = top.batch.get();
     return;
   }
   flush_open_batches();
@@ -251,7 +261,8 @@ void RowBatch::finish_row() {
 } // namespace mycelium::ext
 
 // BEFORE INSERT OR UPDATE ON mycelium.data and mycelium.tombstones, FOR EACH STATEMENT: opens
-// the subtransaction's batch, or joins it.
+// the subtransaction's batch, or joins it. Neither SECURITY DEFINER nor SET search_path: it runs
+// no statement, and those cost every single-row statement a GUC switch.
 MYCELIUM_SQL_FUNCTION(mycelium_signed_writes_start) {
   using namespace mycelium::ext;
   require_statement_trigger(fcinfo, "signed_writes_start");
@@ -262,10 +273,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_signed_writes_start) {
     ++levels.back().statements;
     return PointerGetDatum(nullptr);
   }
-  if (!levels.empty()) {
-    mycelium::pg::SpiConnection spi;
-    flush_open_batches();
-  }
+  // No statement here: this trigger runs as the caller (it writes nothing), and the batches
+  // below are flushed by this batch's first row (RowBatch).
   Level level;
   level.subxact = current;
   level.statements = 1;
