@@ -475,14 +475,7 @@ void deliver(Entry entry) {
                                    ALLOCSET_DEFAULT_SIZES);
     });
   if (!entry.value_null) {
-    const Datum value = entry.value;
-    MemoryContext memory = statement_memory;
-    entry.value = pg::call([value, memory] {
-      const MemoryContext old = MemoryContextSwitchTo(memory);
-      const Datum copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
-      MemoryContextSwitchTo(old);
-      return copy;
-    });
+    entry.value = pg::detoasted_copy(entry.value, statement_memory);
   }
   statement_entries.push_back(Delivered{std::move(entry), std::nullopt});
 }

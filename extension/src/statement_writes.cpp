@@ -64,7 +64,9 @@ void flush_open_batches(std::size_t end) {
       level.flushed_in = std::max(level.flushed_in, current);
   }
 }
-void flush_open_batches() { flush_open_batches(levels.size()); }
+void flush_open_batches() {
+  flush_open_batches(levels.size());
+}
 
 void drop_levels_from(SubTransactionId aborted) {
   while (!levels.empty() && levels.back().subxact >= aborted)
@@ -177,14 +179,7 @@ void WriteBatch::append(SignedChange change) {
   e.entry_hash.assign(entry_hash.begin(), entry_hash.end());
   if (!e.value_null) {
     // The trigger's tuple is gone by the flush: keep a whole (detoasted) copy.
-    const Datum value = e.value;
-    MemoryContext memory = memory_;
-    e.value = pg::call([value, memory] {
-      const MemoryContext old = MemoryContextSwitchTo(memory);
-      const Datum copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
-      MemoryContextSwitchTo(old);
-      return copy;
-    });
+    e.value = pg::detoasted_copy(e.value, memory_);
   }
   current.head.seq = seq;
   current.head.hash = entry_hash;

@@ -71,4 +71,13 @@ std::int64_t unix_us(TimestampTz t) {
   return unix_us_from_postgres(t);
 }
 
+Datum detoasted_copy(Datum value, MemoryContext memory) {
+  return call([value, memory] {
+    const MemoryContext old = MemoryContextSwitchTo(memory);
+    const Datum copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(value));
+    MemoryContextSwitchTo(old);
+    return copy;
+  });
+}
+
 } // namespace mycelium::pg

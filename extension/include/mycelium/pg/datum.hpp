@@ -26,6 +26,10 @@ std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field);
 Datum text_datum(std::string_view value);
 Datum bytea_datum(const std::vector<std::uint8_t> &bytes);
 
+// A whole copy of a varlena Datum (detoasted, decompressed) in `memory`: for a value that must
+// outlive the tuple it came from (a trigger's row kept until the statement's end).
+Datum detoasted_copy(Datum value, MemoryContext memory);
+
 // PostgreSQL's text form of a jsonb Datum (the input to canonical_json).
 std::string jsonb_text(Datum value);
 
