@@ -147,25 +147,55 @@ SyncPage page_after(Connection &db, const std::vector<p::SyncCursor> &cursors,
   return page;
 }
 
+// Entries per INSERT statement: the inbox checks a statement's signatures at once, on every
+// CPU, so a page goes in whole; 13 parameters each stay far below libpq's 65,535.
+constexpr std::size_t kEntriesPerStatement = 1000;
+
+// "INSERT INTO mycelium.inbox (...) VALUES (...), ..." for `rows` entries, parameters in order.
+std::string inbox_insert(std::size_t rows) {
+  std::string sql = "INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
+                    "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
+                    "link_signature) VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto n = [&](int column) { return "$" + std::to_string(r * 13 + column); };
+    sql += (r ? ", (" : "(") + n(1) + ", " + n(2) + ", " + n(3) + ", " + n(4) + ", " + n(5) + ", " +
+           n(6) + "::jsonb, " + n(7) + ", " + n(8) +
+           // The extension's conversion, exact to the microsecond: the entry hash and the
+           // link signature cover created_at.
+           ", mycelium._us_to_timestamptz(" + n(9) + "::bigint), " + n(10) + ", decode(" + n(11) +
+           ", 'hex'), decode(" + n(12) + ", 'hex'), " + n(13) + ")";
+  }
+  return sql;
+}
+
 long long apply(Connection &db, const std::vector<p::AuditEntry> &entries) {
   if (entries.empty())
     return 0;
   db.begin();
-  for (const p::AuditEntry &e : entries)
-    db.exec("INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
-            "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
-            "link_signature) "
-            "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, "
-            // The extension's conversion, exact to the microsecond: the entry hash and the
-            // link signature cover created_at.
-            "mycelium._us_to_timestamptz($9::bigint), $10, "
-            "decode($11, 'hex'), decode($12, 'hex'), $13)",
-            {e.shard_id, std::to_string(e.seq), e.op, e.key, std::to_string(e.version),
-             e.value_json.empty() ? std::nullopt : pgclient::Param(e.value_json), e.created_by,
-             e.signature, std::to_string(e.created_at_us), e.origin_node,
-             to_hex(e.prev_hash.data(), e.prev_hash.size()),
-             to_hex(e.entry_hash.data(), e.entry_hash.size()),
-             to_hex(e.link_signature.data(), e.link_signature.size())});
+  for (std::size_t first = 0; first < entries.size(); first += kEntriesPerStatement) {
+    const std::size_t rows = std::min(kEntriesPerStatement, entries.size() - first);
+    pgclient::Params params;
+    params.reserve(rows * 13);
+    for (std::size_t i = first; i < first + rows; ++i) {
+      const p::AuditEntry &e = entries[i];
+      const pgclient::Params row{e.shard_id,
+                                 std::to_string(e.seq),
+                                 e.op,
+                                 e.key,
+                                 std::to_string(e.version),
+                                 e.value_json.empty() ? std::nullopt
+                                                      : pgclient::Param(e.value_json),
+                                 e.created_by,
+                                 e.signature,
+                                 std::to_string(e.created_at_us),
+                                 e.origin_node,
+                                 to_hex(e.prev_hash.data(), e.prev_hash.size()),
+                                 to_hex(e.entry_hash.data(), e.entry_hash.size()),
+                                 to_hex(e.link_signature.data(), e.link_signature.size())};
+      params.insert(params.end(), row.begin(), row.end());
+    }
+    db.exec(inbox_insert(rows), params);
+  }
   // The rejections this transaction recorded: the push (postgres_fdw) may record its own at the
   // same time, and they are not this peer's.
   const long long refused = integer(db.query("SELECT count(*) FROM mycelium.inbox_rejections "
