@@ -1,0 +1,42 @@
+// ConsensusGroup on libraft 0.15 over our own raft_io (message_io) and storage (raft_storage).
+// Design, defaults and the libraft defects it avoids: schemas/CONSENSUS.md.
+#pragma once
+
+#include "mycelium/consensus/consensus_group.hpp"
+#include "mycelium/consensus/raft_message_codec.hpp"
+
+#include <string_view>
+
+namespace mycelium::consensus {
+
+struct RaftTiming {
+  unsigned election_timeout_ms = 1000; // libraft randomises it between 1x and 2x
+  unsigned heartbeat_ms = 100;
+  // The lease is election_timeout_ms - lease_margin_ms. The margin covers the delay of a
+  // follower's acknowledgement and the drift between clocks over one election timeout.
+  unsigned lease_margin_ms = 250;
+  // Log compaction. The threshold is high and the trailing window long so that the committed
+  // configuration entry stays in every log while a change may be rolled back (the 0.15
+  // membership-rollback abort, CONSENSUS.md).
+  unsigned snapshot_threshold = 8192;
+  unsigned snapshot_trailing = 8192;
+  bool pre_vote = true;
+};
+
+struct RaftGroupOptions {
+  std::uint64_t group_id = 0;
+  std::uint64_t self_id = 0; // > 0
+  std::string self_address;  // informational: libraft reports it for the leader
+  std::string directory;     // this group's storage; created if missing
+  Membership initial_configuration;
+  std::function<std::uint64_t()> clock_ms;
+  RaftTiming timing;
+  CodecLimits limits;
+  std::uint64_t random_seed = 0; // 0: derived from self_id (deterministic)
+  // Test hook passed to RaftStorage::Options::inject_fault.
+  std::function<bool(std::string_view operation)> inject_storage_fault;
+};
+
+std::unique_ptr<ConsensusGroup> make_raft_group(RaftGroupOptions options, GroupCallbacks callbacks);
+
+} // namespace mycelium::consensus

@@ -1,0 +1,2 @@
+#include "mycelium/consensus/raft_group.hpp"
+#include <gtest/gtest.h>
