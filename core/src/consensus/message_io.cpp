@@ -1,5 +1,6 @@
 #include "message_io.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 namespace mycelium::consensus {
@@ -77,8 +78,9 @@ bool MessageIo::deliver(std::uint64_t from, const std::uint8_t *bytes, std::size
   };
   if (closed_ || failed_ || recv_cb_ == nullptr)
     return reject("the group is not running");
-  if (from == 0)
-    return reject("sender id 0");
+  if (from == 0 || from == self_id_)
+    return reject("sender id " + std::to_string(from));
+  run_completions(); // finish earlier work before libraft sees a new message
   RaftEnvelope message;
   try {
     message = decode_raft_message(bytes, size, hooks_.limits);
@@ -92,6 +94,8 @@ bool MessageIo::deliver(std::uint64_t from, const std::uint8_t *bytes, std::size
     if (vote->candidate_id != from)
       return reject("vote request for candidate " + std::to_string(vote->candidate_id) +
                     " sent by " + std::to_string(from));
+  if (std::string why = implausible(message.body); !why.empty())
+    return reject(why);
   if (hooks_.on_received)
     hooks_.on_received(from, message.body);
   struct raft_message raft_message;
@@ -125,7 +129,41 @@ void MessageIo::run_completions() {
   }
 }
 
-int MessageIo::init(struct raft_io *, raft_id, const char *) {
+// libraft trusts its peers and asserts on some impossible inputs. The peers are authenticated
+// members, but a bug or a corrupted peer must not abort this node, so the cheap invariants of
+// Raft are checked here: no entry from a term later than the message's, entry terms never
+// decreasing, and index arithmetic that cannot overflow.
+std::string MessageIo::implausible(const RaftMessageBody &body) {
+  if (const auto *a = std::get_if<AppendEntries>(&body)) {
+    if (a->prev_log_term > a->term)
+      return "append entries: prev_log_term after the term";
+    if (a->prev_log_index > UINT64_MAX / 2 || a->leader_commit > UINT64_MAX / 2)
+      return "append entries: index out of range";
+    std::uint64_t previous = a->prev_log_term;
+    for (const LogEntry &e : a->entries) {
+      if (e.term > a->term || e.term < previous || e.term == 0)
+        return "append entries: entry terms out of order";
+      previous = e.term;
+    }
+  }
+  if (const auto *s = std::get_if<InstallSnapshot>(&body)) {
+    if (s->last_term > s->term || s->conf_index > s->last_index || s->last_index == 0 ||
+        s->configuration.empty())
+      return "install snapshot: inconsistent indexes or configuration";
+  }
+  if (const auto *v = std::get_if<RequestVote>(&body)) {
+    if (v->last_log_term > v->term)
+      return "request vote: last_log_term after the term";
+  }
+  if (const auto *t = std::get_if<TimeoutNow>(&body)) {
+    if (t->last_log_term > t->term)
+      return "timeout now: last_log_term after the term";
+  }
+  return {};
+}
+
+int MessageIo::init(struct raft_io *io, raft_id id, const char *) {
+  self(io).self_id_ = id;
   return 0;
 }
 

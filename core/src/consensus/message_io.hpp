@@ -70,6 +70,7 @@ public:
 private:
   static MessageIo &self(struct raft_io *io) { return *static_cast<MessageIo *>(io->impl); }
   int storage_error(const StorageError &e);
+  static std::string implausible(const RaftMessageBody &body);
 
   static int init(struct raft_io *io, raft_id id, const char *address);
   static void close(struct raft_io *io, raft_io_close_cb cb);
@@ -105,6 +106,7 @@ private:
   bool closed_ = false;
   bool failed_ = false;
   std::string failure_;
+  std::uint64_t self_id_ = 0;
   std::string sender_address_; // valid while libraft handles one received message
 };
 

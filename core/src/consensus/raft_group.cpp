@@ -137,7 +137,7 @@ private:
 
   bool running() const { return started_ && !closed_ && !io_->failed(); }
   void fail(const std::string &why);
-  void after_libraft_call();
+  void after_libraft_call(bool run_completions = true);
   void report_leadership();
   void close_raft();
   void note_acknowledgement(std::uint64_t from, const RaftMessageBody &body);
@@ -278,11 +278,13 @@ void RaftGroup::tick() {
   after_libraft_call();
 }
 
-void RaftGroup::after_libraft_call() {
-  if (io_ && io_->failed()) {
+// After deliver() and tick() the queued completions run. After propose() and the membership
+// calls they wait for the next deliver() or tick(), so that no owner callback runs inside the
+// owner's own call (the disk work is already done; only the notifications wait).
+void RaftGroup::after_libraft_call(bool run_completions) {
+  if (io_ && io_->failed())
     fail(io_->failure());
-  }
-  if (io_)
+  if (io_ && run_completions)
     io_->run_completions();
   report_leadership();
 }
@@ -383,8 +385,6 @@ void RaftGroup::propose(Bytes command, RequestDone done) {
   if (!running()) {
     finish_now(done, {RequestError::Shutdown, 0, 0, 0,
                       failure_.empty() ? "the group is not running" : failure_});
-    if (io_)
-      io_->run_completions();
     return;
   }
   auto *request = new ProposalRequest{{}, this, std::move(done), raft_.current_term};
@@ -408,7 +408,7 @@ void RaftGroup::propose(Bytes command, RequestDone done) {
     finish_now(request->done, outcome);
     delete request;
   }
-  after_libraft_call();
+  after_libraft_call(false);
 }
 
 void RaftGroup::complete_proposal(ProposalRequest *request, int status) {
@@ -433,7 +433,7 @@ bool RaftGroup::refuse_change(const RequestDone &done) {
     return false;
   }
   finish_now(done, outcome);
-  after_libraft_call();
+  after_libraft_call(false);
   return true;
 }
 
@@ -448,7 +448,7 @@ void RaftGroup::submit_change(RequestDone done, std::function<int(struct raft_ch
     finish_now(request->done, {error_from_raft(rv), 0, 0, known_leader(), raft_errmsg(&raft_)});
     delete request;
   }
-  after_libraft_call();
+  after_libraft_call(false);
 }
 
 void RaftGroup::complete_change(ChangeRequest *request, int status) {
@@ -513,7 +513,7 @@ void RaftGroup::transfer_leadership(std::uint64_t to_id) {
   if (!running() || raft_.state != RAFT_LEADER || raft_.transfer != nullptr)
     return;
   raft_transfer(&raft_, &transfer_, to_id, [](struct raft_transfer *) {});
-  after_libraft_call();
+  after_libraft_call(false);
 }
 
 int RaftGroup::fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result) {
