@@ -70,6 +70,7 @@ public:
   std::uint64_t latency_ms = 5;
   std::uint64_t jitter_ms = 0; // extra random delay, which also reorders
   double drop_rate = 0;
+  bool guard_membership_rollback = true;
   std::uint64_t now = 1000;
   std::vector<std::string> rejected; // messages a running node refused (should stay empty)
 
@@ -94,9 +95,15 @@ public:
     o.clock_ms = [this] { return now; };
     o.timing = timing;
     o.inject_storage_fault = [&n](std::string_view) { return n.storage_fault; };
+    o.guard_membership_rollback = guard_membership_rollback;
     GroupCallbacks cb;
     cb.send = [this, id](std::uint64_t to, Bytes bytes) { send(id, to, std::move(bytes)); };
-    cb.apply = [&n](const CommittedEntry &e) { n.applied.push_back({e.index, e.term, e.copy()}); };
+    // Idempotent by index, as the interface asks: a restarted group applies again.
+    cb.apply = [&n](const CommittedEntry &e) {
+      if (!n.applied.empty() && e.index <= n.applied.back().index)
+        return;
+      n.applied.push_back({e.index, e.term, e.copy()});
+    };
     cb.snapshot = [&n] { return serialize(n.applied); };
     cb.restore = [&n](const Bytes &data, std::uint64_t, std::uint64_t) {
       n.applied = deserialize(data);

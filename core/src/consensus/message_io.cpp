@@ -96,8 +96,9 @@ bool MessageIo::deliver(std::uint64_t from, const std::uint8_t *bytes, std::size
                     " sent by " + std::to_string(from));
   if (std::string why = implausible(message.body); !why.empty())
     return reject(why);
-  if (hooks_.on_received)
-    hooks_.on_received(from, message.body);
+  if (hooks_.admit)
+    if (std::string why = hooks_.admit(from, message.body); !why.empty())
+      return reject(why);
   struct raft_message raft_message;
   if (to_raft(message.body, &raft_message) != 0)
     return reject("out of memory");

@@ -42,8 +42,9 @@ public:
     CodecLimits limits;
     // Entries from `first_index` on were removed (they conflicted with a new leader's log).
     std::function<void(std::uint64_t first_index, std::uint64_t count)> on_truncated;
-    // Seen for each decoded message before libraft gets it (the lease counts acknowledgements).
-    std::function<void(std::uint64_t from, const RaftMessageBody &body)> on_received;
+    // Sees each decoded message before libraft does (the lease counts acknowledgements, the
+    // rollback guard looks for danger); a non-empty answer rejects the message with that reason.
+    std::function<std::string(std::uint64_t from, const RaftMessageBody &body)> admit;
   };
 
   MessageIo(RaftStorage &storage, Hooks hooks);

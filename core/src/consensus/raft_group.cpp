@@ -141,6 +141,10 @@ private:
   void report_leadership();
   void close_raft();
   void note_acknowledgement(std::uint64_t from, const RaftMessageBody &body);
+  std::string check_rollback_hazard(const RaftMessageBody &body);
+  std::uint64_t first_conflict(const AppendEntries &message) const;
+  void restart_from_storage();
+  void note_truncation(std::uint64_t first);
   std::uint64_t known_leader() const;
   void finish_now(const RequestDone &done, RequestOutcome outcome);
   bool refuse_change(const RequestDone &done);
@@ -164,6 +168,8 @@ private:
   bool closed_ = false;
   bool stop_requested_ = false;
   bool change_in_flight_ = false;
+  bool restart_pending_ = false;
+  std::uint64_t restarts_ = 0;
   std::string failure_;
   std::map<std::uint64_t, Acknowledgement> acknowledgements_;
   LeadershipChange reported_{Role::Unavailable, 0, 0};
@@ -196,11 +202,13 @@ void RaftGroup::start() {
   hooks.random_seed = options_.random_seed;
   hooks.limits = options_.limits;
   hooks.on_truncated = [this](std::uint64_t first, std::uint64_t count) {
+    note_truncation(first);
     if (callbacks_.entries_discarded)
       callbacks_.entries_discarded(first, count);
   };
-  hooks.on_received = [this](std::uint64_t from, const RaftMessageBody &body) {
+  hooks.admit = [this](std::uint64_t from, const RaftMessageBody &body) {
     note_acknowledgement(from, body);
+    return check_rollback_hazard(body);
   };
   io_ = std::make_unique<MessageIo>(*storage_, std::move(hooks));
 
@@ -264,7 +272,75 @@ bool RaftGroup::deliver(std::uint64_t from, const Bytes &bytes, std::string *err
   }
   bool accepted = io_->deliver(from, bytes.data(), bytes.size(), error);
   after_libraft_call();
+  if (restart_pending_)
+    restart_from_storage();
   return accepted;
+}
+
+// The first index where `message` disagrees with our log, or 0. libraft truncates there, and
+// only when the entry before the new ones matches ours.
+std::uint64_t RaftGroup::first_conflict(const AppendEntries &message) const {
+  std::uint64_t prev = message.prev_log_index;
+  if (prev > 0 && storage_->term_at(prev) != message.prev_log_term)
+    return 0;
+  for (std::size_t i = 0; i < message.entries.size(); ++i) {
+    std::uint64_t index = prev + 1 + i;
+    std::uint64_t ours = storage_->term_at(index);
+    if (ours == 0)
+      return 0; // past our last entry: appended, nothing truncated
+    if (ours != message.entries[i].term)
+      return index;
+  }
+  return 0;
+}
+
+// libraft 0.15, receiving entries that conflict with an uncommitted configuration change,
+// restores the last committed configuration from its in-memory log; when that entry was
+// compacted into a snapshot (or the node never had one committed) it fails the assertion
+// `entry != NULL' (membershipRollback, canonical/raft #250, #323; fixed in 0.17.1). Debian
+// builds libraft with NDEBUG, so instead of an abort the NULL entry is dereferenced and the
+// process dies of SIGSEGV, taking every group of the agent with it. A node restarted from its files
+// treats the configuration in its log as current and does not roll back, so the group refuses the
+// message and restarts itself from storage; the leader resends and the reopened libraft takes it.
+std::string RaftGroup::check_rollback_hazard(const RaftMessageBody &body) {
+  const auto *message = std::get_if<AppendEntries>(&body);
+  if (!options_.guard_membership_rollback || message == nullptr || message->entries.empty() ||
+      raft_.configuration_uncommitted_index == 0 || message->term < raft_.current_term)
+    return {};
+  std::uint64_t conflict = first_conflict(*message);
+  if (conflict == 0 || conflict > raft_.configuration_uncommitted_index)
+    return {};
+  bool committed_configuration_in_log =
+      raft_.configuration_index != 0 && raft_.configuration_index > raft_.log.offset;
+  if (committed_configuration_in_log)
+    return {};
+  restart_pending_ = true;
+  return "entries would roll back a configuration whose committed predecessor is not in the "
+         "log (libraft 0.15 assertion); restarting the group from its storage";
+}
+
+// A libraft 0.15 that was started from its files takes the last configuration in its log as
+// current without knowing whether it is committed, so when that entry is truncated away it
+// keeps using it (start.c "TODO"). Had libraft rolled back, its configuration entry would lie
+// before the truncation. A configuration at or after it is stale: reopen from the files, which
+// no longer hold it, once libraft has returned.
+void RaftGroup::note_truncation(std::uint64_t first) {
+  if (options_.guard_membership_rollback && raft_.configuration_index >= first)
+    restart_pending_ = true;
+}
+
+void RaftGroup::restart_from_storage() {
+  restart_pending_ = false;
+  close_raft();
+  io_.reset();
+  storage_.reset();
+  raft_ = {};
+  fsm_ = {};
+  transfer_ = {};
+  initialized_ = started_ = closed_ = stop_requested_ = change_in_flight_ = false;
+  acknowledgements_.clear();
+  ++restarts_;
+  start();
 }
 
 void RaftGroup::tick() {
@@ -362,6 +438,7 @@ GroupStatus RaftGroup::status() const {
   s.term = reported_.term;
   s.leader_id = reported_.leader_id;
   s.failure = failure_;
+  s.restarts = restarts_;
   if (initialized_ && !closed_) {
     s.commit_index = raft_.commit_index;
     s.last_applied = raft_.last_applied;

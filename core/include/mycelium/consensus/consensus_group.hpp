@@ -80,13 +80,19 @@ struct GroupStatus {
   Membership configuration;
   bool configuration_committed = true;
   std::string failure; // why the group is Failed
+  // Times the group closed libraft and reopened it from its storage, within the process, to
+  // step around a libraft defect (CONSENSUS.md, "libraft 0.15 defects").
+  std::uint64_t restarts = 0;
 };
 
 struct GroupCallbacks {
   // Bytes for peer `to` (the owner's link carries them to that peer's deliver()).
   std::function<void(std::uint64_t to, Bytes bytes)> send;
-  // Each committed command, once, in log order, on every member. Barrier and configuration
-  // entries are not passed (their indexes are skipped). Throwing makes the group Failed.
+  // Each committed command in log order, on every member. Barrier and configuration entries
+  // are not passed (their indexes are skipped). After a restart (of the process, or of the
+  // group from its storage: GroupStatus::restarts) libraft applies again from its last
+  // snapshot, so the state machine must skip indexes it has already applied. Throwing makes the
+  // group Failed.
   std::function<void(const CommittedEntry &entry)> apply;
   // The state machine as bytes, and its replacement by a snapshot from the leader (a follower
   // too far behind). Without them the group never compacts its log.

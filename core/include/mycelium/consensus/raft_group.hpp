@@ -33,6 +33,10 @@ struct RaftGroupOptions {
   RaftTiming timing;
   CodecLimits limits;
   std::uint64_t random_seed = 0; // 0: derived from self_id (deterministic)
+  // Refuse an AppendEntries that would make libraft 0.15 roll back to a configuration entry it
+  // no longer has (its membershipRollback assertion, canonical/raft #250/#323), and restart the
+  // group from its storage instead (CONSENSUS.md). Off only in the test that shows the abort.
+  bool guard_membership_rollback = true;
   // Test hook passed to RaftStorage::Options::inject_fault.
   std::function<bool(std::string_view operation)> inject_storage_fault;
 };
