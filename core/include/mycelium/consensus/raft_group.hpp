@@ -15,9 +15,9 @@ struct RaftTiming {
   // The lease is election_timeout_ms - lease_margin_ms. The margin covers the delay of a
   // follower's acknowledgement and the drift between clocks over one election timeout.
   unsigned lease_margin_ms = 250;
-  // Log compaction. The threshold is high and the trailing window long so that the committed
-  // configuration entry stays in every log while a change may be rolled back (the 0.15
-  // membership-rollback abort, CONSENSUS.md).
+  // Log compaction: a snapshot every `threshold` applied entries, keeping `trailing` entries so
+  // that a follower a little behind gets entries, not the whole snapshot (libraft 0.15 sends a
+  // snapshot as one message). Without GroupCallbacks::snapshot and ::restore, never.
   unsigned snapshot_threshold = 8192;
   unsigned snapshot_trailing = 8192;
   bool pre_vote = true;
