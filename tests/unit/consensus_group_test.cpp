@@ -523,3 +523,102 @@ TEST(ConsensusGroupDeathTest, RollbackHazardKillsLibraftWithoutTheGuard) {
       },
       testing::KilledBySignal(SIGSEGV), "");
 }
+
+// Chaos with crashes: for several seeds, random kills and restarts (never more than a minority
+// down), partitions, loss and reordering, with proposals throughout. Afterwards the network is
+// repaired, everyone is restarted, and all must agree and make progress.
+class ConsensusChaos : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(ConsensusChaos, AgreesAndRecovers) {
+  std::uint64_t seed = GetParam();
+  Cluster c(seed);
+  std::mt19937_64 rng(seed * 7919);
+  c.latency_ms = 2;
+  c.jitter_ms = 30;
+  c.drop_rate = 0.05;
+  c.timing.snapshot_threshold = 32;
+  c.timing.snapshot_trailing = 8;
+  c.timing.install_snapshot_timeout_ms = 2000; // a lost snapshot is resent within the test
+  c.start_all({1, 2, 3, 4, 5});
+  std::set<std::uint64_t> down;
+  int proposed = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::uint64_t pick = 1 + rng() % 5;
+    switch (rng() % 6) {
+    case 0:
+      if (down.size() < 2 && !down.count(pick)) {
+        c.kill(pick);
+        down.insert(pick);
+      }
+      break;
+    case 1:
+      if (down.count(pick)) {
+        c.start(pick, {});
+        down.erase(pick);
+      }
+      break;
+    case 2:
+      c.partition({pick, 1 + rng() % 5});
+      break;
+    case 3:
+      c.heal();
+      break;
+    default:
+      break;
+    }
+    if (std::uint64_t l = c.leader(); l != 0)
+      for (int k = 0; k < 3; ++k)
+        c.propose(l, cmd("c" + std::to_string(proposed++)));
+    c.run_for(100 + rng() % 400);
+  }
+  c.heal();
+  c.drop_rate = 0;
+  c.jitter_ms = 0;
+  for (std::uint64_t id : down)
+    c.start(id, {});
+  std::uint64_t l = c.wait_for_leader({}, 20000);
+  ASSERT_NE(l, 0u);
+  auto last = c.propose(l, cmd("final"));
+  ASSERT_TRUE(c.run_until([&] { return done(last); }, 10000));
+  if (!ok(last)) { // leadership moved meanwhile: once more on the current leader
+    l = c.wait_for_leader({}, 20000);
+    last = c.propose(l, cmd("final-2"));
+    ASSERT_TRUE(c.run_until([&] { return ok(last); }, 10000));
+  }
+  std::size_t n = c.node(l).applied.size();
+  bool caught_up = c.run_until([&] { return c.all_applied({1, 2, 3, 4, 5}, n); }, 20000);
+  for (std::uint64_t id : {1, 2, 3, 4, 5}) {
+    GroupStatus s = c.group(id).status();
+    EXPECT_TRUE(caught_up) << "node " << id << " " << to_string(s.role) << " term " << s.term
+                           << " leader " << s.leader_id << " commit " << s.commit_index
+                           << " applied " << s.last_applied << " last " << s.last_index << " has "
+                           << c.node(id).applied.size() << "/" << n << " restarts " << s.restarts
+                           << " restores " << c.node(id).restores << " " << s.failure;
+  }
+  for (std::size_t i = 0; i < c.rejected.size() && i < 5; ++i)
+    ADD_FAILURE() << "rejected: " << c.rejected[i];
+  ASSERT_TRUE(caught_up);
+  c.expect_applied_logs_agree();
+  c.expect_one_leader_per_term();
+  EXPECT_TRUE(c.rejected.empty()) << c.rejected.front();
+  for (std::uint64_t id : {1, 2, 3, 4, 5})
+    EXPECT_NE(c.group(id).status().role, Role::Failed) << id;
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ConsensusChaos, ::testing::Range<std::uint64_t>(1, 9));
+
+TEST(ConsensusGroup, LeadershipTransferEndsTheLeaseAtOnce) {
+  Cluster c;
+  c.start_all({1, 2, 3});
+  std::uint64_t leader = c.wait_for_leader();
+  c.run_for(300);
+  ASSERT_TRUE(c.group(leader).is_leader_with_lease(c.now));
+  std::uint64_t target = leader == 3 ? 2 : 3;
+  c.group(leader).transfer_leadership(target);
+  EXPECT_FALSE(c.group(leader).is_leader_with_lease(c.now));
+  ASSERT_TRUE(c.run_until([&] { return c.leader() == target; }, 3000));
+  c.run_for(300);
+  EXPECT_TRUE(c.group(target).is_leader_with_lease(c.now));
+  EXPECT_FALSE(c.group(leader).is_leader_with_lease(c.now));
+  c.expect_one_leader_per_term();
+}

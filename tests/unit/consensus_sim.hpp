@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -150,6 +152,8 @@ public:
       in_flight_.pop();
       if (!alive(p.to) || cut_.count({p.from, p.to}))
         continue;
+      if (trace_)
+        print_packet(p);
       std::string error;
       if (!group(p.to).deliver(p.from, p.bytes, &error) && error != "the group is not running")
         rejected.push_back(error);
@@ -272,6 +276,27 @@ public:
   }
 
 private:
+  // MYC_CONSENSUS_TRACE=1 prints every delivered message (for debugging a failing seed).
+  void print_packet(const Packet &p) const {
+    RaftEnvelope m = decode_raft_message(p.bytes);
+    std::fprintf(stderr, "%llu %llu->%llu kind %d term %llu", static_cast<unsigned long long>(now),
+                 static_cast<unsigned long long>(p.from), static_cast<unsigned long long>(p.to),
+                 static_cast<int>(kind_of(m.body)),
+                 static_cast<unsigned long long>(term_of(m.body)));
+    if (const auto *a = std::get_if<AppendEntries>(&m.body))
+      std::fprintf(stderr, " prev %llu/%llu commit %llu n %zu",
+                   static_cast<unsigned long long>(a->prev_log_index),
+                   static_cast<unsigned long long>(a->prev_log_term),
+                   static_cast<unsigned long long>(a->leader_commit), a->entries.size());
+    if (const auto *a = std::get_if<AppendEntriesResult>(&m.body))
+      std::fprintf(stderr, " rejected %llu last %llu", static_cast<unsigned long long>(a->rejected),
+                   static_cast<unsigned long long>(a->last_log_index));
+    if (const auto *a = std::get_if<InstallSnapshot>(&m.body))
+      std::fprintf(stderr, " snapshot %llu/%llu", static_cast<unsigned long long>(a->last_index),
+                   static_cast<unsigned long long>(a->last_term));
+    std::fprintf(stderr, "\n");
+  }
+
   void send(std::uint64_t from, std::uint64_t to, Bytes bytes) {
     if (drop_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < drop_rate)
       return;
@@ -287,6 +312,7 @@ private:
   std::priority_queue<Packet, std::vector<Packet>, std::greater<Packet>> in_flight_;
   std::uint64_t seq_ = 0;
   std::mt19937_64 rng_;
+  bool trace_ = std::getenv("MYC_CONSENSUS_TRACE") != nullptr;
 };
 
 inline Bytes cmd(const std::string &s) {

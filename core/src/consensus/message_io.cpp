@@ -105,8 +105,13 @@ bool MessageIo::deliver(std::uint64_t from, const std::uint8_t *bytes, std::size
   raft_message.server_id = from;
   sender_address_ = std::to_string(from);
   raft_message.server_address = sender_address_.c_str();
+  if (const auto *append = std::get_if<AppendEntries>(&message.body)) {
+    answering_leader_ = from;
+    answering_proven_index_ = append->prev_log_index + append->entries.size();
+  }
   recv_cb_(&io_, &raft_message);
-  run_completions();
+  run_completions(); // the answer to an AppendEntries is sent by here
+  answering_leader_ = 0;
   return true;
 }
 
@@ -161,6 +166,22 @@ std::string MessageIo::implausible(const RaftMessageBody &body) {
       return "timeout now: last_log_term after the term";
   }
   return {};
+}
+
+// libraft 0.15 answers a successful AppendEntries with its last stored index, which may include
+// stale entries from an older term past the ones the leader just proved to match (recv_append_
+// entries.c, appendFollowerCb). The leader caps that at its own last index, but when it has
+// appended since, it takes the stale entries for matched: it then ignores every later rejection
+// as stale (the follower never catches up) and counts the follower towards commitment of
+// entries it does not have. Raft's answer is prev_log_index + the number of entries; we send
+// that.
+void MessageIo::limit_success_to_proven_index(std::uint64_t to, RaftMessageBody &body) const {
+  auto *result = std::get_if<AppendEntriesResult>(&body);
+  if (result == nullptr || result->rejected != 0 || answering_leader_ == 0 ||
+      answering_leader_ != to)
+    return;
+  if (result->last_log_index > answering_proven_index_)
+    result->last_log_index = answering_proven_index_;
 }
 
 int MessageIo::init(struct raft_io *io, raft_id id, const char *) {
@@ -271,6 +292,7 @@ int MessageIo::send(struct raft_io *io, struct raft_io_send *req,
   if (s.failed_ || s.closed_)
     return RAFT_NOCONNECTION;
   RaftEnvelope envelope{s.hooks_.group_id, to_wire(*message)};
+  s.limit_success_to_proven_index(message->server_id, envelope.body);
   s.hooks_.send(message->server_id, encode_raft_message(envelope));
   req->cb = cb;
   s.defer([req, cb] {

@@ -72,6 +72,7 @@ private:
   static MessageIo &self(struct raft_io *io) { return *static_cast<MessageIo *>(io->impl); }
   int storage_error(const StorageError &e);
   static std::string implausible(const RaftMessageBody &body);
+  void limit_success_to_proven_index(std::uint64_t to, RaftMessageBody &body) const;
 
   static int init(struct raft_io *io, raft_id id, const char *address);
   static void close(struct raft_io *io, raft_io_close_cb cb);
@@ -108,6 +109,9 @@ private:
   bool failed_ = false;
   std::string failure_;
   std::uint64_t self_id_ = 0;
+  // The AppendEntries being handled: its sender and the last index it proved (prev + n).
+  std::uint64_t answering_leader_ = 0;
+  std::uint64_t answering_proven_index_ = 0;
   std::string sender_address_; // valid while libraft handles one received message
 };
 

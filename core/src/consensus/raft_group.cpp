@@ -231,6 +231,7 @@ void RaftGroup::start() {
   raft_set_snapshot_threshold(&raft_, can_snapshot ? t.snapshot_threshold : UINT_MAX);
   raft_set_snapshot_trailing(&raft_, t.snapshot_trailing);
   raft_set_pre_vote(&raft_, t.pre_vote);
+  raft_set_install_snapshot_timeout(&raft_, t.install_snapshot_timeout_ms);
 
   if (storage_->pristine() && !options_.initial_configuration.empty()) {
     struct raft_configuration conf;

@@ -21,6 +21,9 @@ struct RaftTiming {
   unsigned snapshot_threshold = 8192;
   unsigned snapshot_trailing = 8192;
   bool pre_vote = true;
+  // A leader that sent a snapshot waits this long for its answer before sending it again (a
+  // lost InstallSnapshot stalls that follower until then). libraft's default.
+  unsigned install_snapshot_timeout_ms = 30000;
 };
 
 struct RaftGroupOptions {
