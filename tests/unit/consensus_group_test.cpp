@@ -622,3 +622,21 @@ TEST(ConsensusGroup, LeadershipTransferEndsTheLeaseAtOnce) {
   EXPECT_FALSE(c.group(leader).is_leader_with_lease(c.now));
   c.expect_one_leader_per_term();
 }
+
+TEST(ConsensusGroup, EachNewLeaderCommitsABarrierOfItsTermFirst) {
+  Cluster c;
+  c.start_all({1, 2, 3});
+  std::uint64_t first = c.wait_for_leader();
+  ASSERT_TRUE(c.run_until([&] { return c.group(first).is_leader_with_lease(c.now); }, 1000));
+  // Index 1 is the bootstrap configuration, index 2 the leader's barrier; no command applied.
+  EXPECT_EQ(c.group(first).status().commit_index, 2u);
+  EXPECT_TRUE(c.node(first).applied.empty());
+  c.kill(first);
+  std::uint64_t second = c.wait_for_leader();
+  ASSERT_NE(second, 0u);
+  ASSERT_TRUE(c.run_until([&] { return c.group(second).is_leader_with_lease(c.now); }, 1000));
+  EXPECT_EQ(c.group(second).status().commit_index, 3u);
+  auto p = c.propose(second, cmd("x"));
+  ASSERT_TRUE(c.run_until([&] { return ok(p); }, 1000));
+  EXPECT_EQ((*p)->index, 4u);
+}

@@ -98,6 +98,12 @@ struct ProposalRequest {
   std::uint64_t term;
 };
 
+struct BarrierRequest {
+  struct raft_barrier req {};
+  RaftGroup *group;
+  std::uint64_t term;
+};
+
 struct ChangeRequest {
   struct raft_change req {};
   RaftGroup *group;
@@ -128,6 +134,7 @@ public:
 
   void complete_proposal(ProposalRequest *request, int status);
   void complete_change(ChangeRequest *request, int status);
+  void complete_term_barrier(BarrierRequest *request, int status);
 
 private:
   static int fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result);
@@ -138,6 +145,7 @@ private:
   bool running() const { return started_ && !closed_ && !io_->failed(); }
   void fail(const std::string &why);
   void after_libraft_call(bool run_completions = true);
+  void open_term_if_new_leader();
   void report_leadership();
   void close_raft();
   void note_acknowledgement(std::uint64_t from, const RaftMessageBody &body);
@@ -170,6 +178,8 @@ private:
   bool change_in_flight_ = false;
   bool restart_pending_ = false;
   std::uint64_t restarts_ = 0;
+  std::uint64_t barrier_term_ = 0; // the term whose opening barrier was proposed
+  std::uint64_t ready_term_ = 0;   // the term whose opening barrier is applied here
   std::string failure_;
   std::map<std::uint64_t, Acknowledgement> acknowledgements_;
   LeadershipChange reported_{Role::Unavailable, 0, 0};
@@ -339,6 +349,7 @@ void RaftGroup::restart_from_storage() {
   fsm_ = {};
   transfer_ = {};
   initialized_ = started_ = closed_ = stop_requested_ = change_in_flight_ = false;
+  barrier_term_ = ready_term_ = 0;
   acknowledgements_.clear();
   ++restarts_;
   start();
@@ -361,6 +372,7 @@ void RaftGroup::tick() {
 void RaftGroup::after_libraft_call(bool run_completions) {
   if (io_ && io_->failed())
     fail(io_->failure());
+  open_term_if_new_leader();
   if (io_ && run_completions)
     io_->run_completions();
   report_leadership();
@@ -396,6 +408,33 @@ std::uint64_t RaftGroup::known_leader() const {
   return id;
 }
 
+// A new leader's first entry is a barrier of its own term, proposed before libraft sees
+// another message. libraft 0.15 decides commitment by counting replicas of the leader's last
+// stored entry, whatever its term (replicationQuorum; canonical/raft 524f735, fixed in 0.17.1):
+// a leader whose last entry is from an earlier term could declare it committed by counting,
+// the unsafe case of Raft's figure 8, and lose it to a later leader. With the barrier stored
+// first, the counted entry is always of the current term. The barrier's application also tells
+// the lease that everything committed before this term has been applied here.
+void RaftGroup::open_term_if_new_leader() {
+  if (!running() || raft_.state != RAFT_LEADER || barrier_term_ == raft_.current_term)
+    return;
+  barrier_term_ = raft_.current_term;
+  auto *request = new BarrierRequest{{}, this, raft_.current_term};
+  request->req.data = request;
+  int rv = raft_barrier(&raft_, &request->req, [](struct raft_barrier *req, int status) {
+    auto *r = static_cast<BarrierRequest *>(req->data);
+    r->group->complete_term_barrier(r, status);
+  });
+  if (rv != 0)
+    delete request; // not leader any more, or the disk failed: nothing to open
+}
+
+void RaftGroup::complete_term_barrier(BarrierRequest *request, int status) {
+  if (status == 0 && request->term == raft_.current_term)
+    ready_term_ = request->term;
+  delete request;
+}
+
 // Only a follower's AppendEntries answer in our term proves that it follows us: it reset its
 // election timer and refuses other candidates until that timer runs out. A vote does not (the
 // voter may grant a vote in a later term before it hears from us as leader).
@@ -407,7 +446,8 @@ void RaftGroup::note_acknowledgement(std::uint64_t from, const RaftMessageBody &
 }
 
 bool RaftGroup::is_leader_with_lease(std::uint64_t now_ms) const {
-  if (!running() || stop_requested_ || raft_.state != RAFT_LEADER || raft_.transfer != nullptr)
+  if (!running() || stop_requested_ || raft_.state != RAFT_LEADER || raft_.transfer != nullptr ||
+      ready_term_ != raft_.current_term)
     return false;
   const RaftTiming &t = options_.timing;
   std::uint64_t lease_ms =

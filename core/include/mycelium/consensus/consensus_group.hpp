@@ -136,9 +136,10 @@ public:
   virtual void remove(std::uint64_t id, RequestDone done) = 0;
   virtual void transfer_leadership(std::uint64_t to_id) = 0;
 
-  // The fencing check: true only while this node is the leader and has heard, within the lease
-  // (election timeout minus a margin), from enough voters to make a majority with itself. A
-  // write accepted only while this holds cannot overlap another leader's writes.
+  // The fencing check: true only while this node is the leader, has applied everything
+  // committed before its term (its opening barrier), and has heard, within the lease (election
+  // timeout minus a margin), from enough voters to make a majority with itself. A write
+  // accepted only while this holds cannot overlap another leader's writes.
   virtual bool is_leader_with_lease(std::uint64_t now_ms) const = 0;
   virtual GroupStatus status() const = 0;
 };
