@@ -647,3 +647,91 @@ TEST(ConsensusGroup, EachNewLeaderCommitsABarrierOfItsTermFirst) {
   ASSERT_TRUE(c.run_until([&] { return ok(p); }, 1000));
   EXPECT_EQ((*p)->index, 4u);
 }
+
+// Membership changes under chaos: node 6 is added as a non-voter, promoted, and node 1 removed,
+// each retried until it succeeds, while the network loses and reorders messages and members
+// crash and restart. This is where libraft 0.15 rolls configurations back.
+class ConsensusMembershipChaos : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(ConsensusMembershipChaos, ChangesCompleteAndEveryoneAgrees) {
+  std::uint64_t seed = GetParam();
+  Cluster c(seed);
+  std::mt19937_64 rng(seed * 104729);
+  c.latency_ms = 2;
+  c.jitter_ms = 30;
+  c.drop_rate = 0.05;
+  c.timing.snapshot_threshold = 16;
+  c.timing.snapshot_trailing = 4;
+  c.timing.install_snapshot_timeout_ms = 2000;
+  c.start_all({1, 2, 3, 4, 5});
+  c.start(6, {});
+  enum Step { Add, Promote, Remove, Done } step = Add;
+  std::shared_ptr<std::optional<RequestOutcome>> pending;
+  std::set<std::uint64_t> down;
+  int proposed = 0;
+  for (int round = 0; round < 400 && step != Done; ++round) {
+    std::uint64_t pick = 2 + rng() % 4; // 1 and 6 stay up: they are the ones changing
+    if (rng() % 8 == 0) {
+      if (down.empty()) {
+        c.kill(pick);
+        down.insert(pick);
+      } else {
+        for (std::uint64_t id : down)
+          c.start(id, {});
+        down.clear();
+      }
+    }
+    std::uint64_t l = c.leader();
+    if (l != 0) {
+      c.propose(l, cmd("m" + std::to_string(proposed++)));
+      if (pending && pending->has_value()) {
+        if ((*pending)->ok())
+          step = static_cast<Step>(step + 1);
+        else if (std::getenv("MYC_CONSENSUS_TRACE"))
+          std::fprintf(stderr, "step %d: %s %s\n", step, to_string((*pending)->error),
+                       (*pending)->message.c_str());
+        pending.reset();
+      }
+      if (!pending && step != Done) {
+        pending = c.change(
+            [step](ConsensusGroup &g, RequestDone d) {
+              if (step == Add)
+                g.add_nonvoter(6, "node-6", std::move(d));
+              else if (step == Promote)
+                g.promote(6, std::move(d));
+              else
+                g.remove(1, std::move(d));
+            },
+            l);
+      }
+    }
+    c.run_for(50 + rng() % 200);
+  }
+  ASSERT_EQ(step, Done);
+  c.drop_rate = 0;
+  c.jitter_ms = 0;
+  for (std::uint64_t id : down)
+    c.start(id, {});
+  c.kill(1);
+  std::uint64_t l = c.wait_for_leader({}, 20000);
+  ASSERT_NE(l, 0u);
+  auto last = c.propose(l, cmd("final"));
+  ASSERT_TRUE(c.run_until([&] { return done(last); }, 10000));
+  if (!ok(last)) {
+    l = c.wait_for_leader({}, 20000);
+    last = c.propose(l, cmd("final-2"));
+    ASSERT_TRUE(c.run_until([&] { return ok(last); }, 10000));
+  }
+  std::size_t n = c.node(l).applied.size();
+  ASSERT_TRUE(c.run_until([&] { return c.all_applied({2, 3, 4, 5, 6}, n); }, 20000));
+  if (std::getenv("MYC_CONSENSUS_TRACE"))
+    for (std::uint64_t id : {2, 3, 4, 5, 6})
+      std::fprintf(stderr, "node %llu restarts %llu\n", static_cast<unsigned long long>(id),
+                   static_cast<unsigned long long>(c.group(id).status().restarts));
+  for (const Member &m : c.group(l).status().configuration)
+    EXPECT_TRUE(m.id != 1 && (m.id != 6 || m.role == MemberRole::Voter)) << m.id;
+  c.expect_applied_logs_agree();
+  c.expect_one_leader_per_term();
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ConsensusMembershipChaos, ::testing::Range<std::uint64_t>(1, 9));

@@ -3,6 +3,7 @@
 #include "message_io.hpp"
 
 #include <map>
+#include <optional>
 #include <climits>
 #include <cstring>
 
@@ -154,6 +155,7 @@ private:
   void restart_from_storage();
   void note_truncation(std::uint64_t first);
   std::uint64_t known_leader() const;
+  std::optional<int> role_of(std::uint64_t id) const;
   void finish_now(const RequestDone &done, RequestOutcome outcome);
   bool refuse_change(const RequestDone &done);
   void submit_change(RequestDone done, std::function<int(struct raft_change *)> call,
@@ -591,6 +593,17 @@ raft_change_cb change_callback() {
   };
 }
 
+// The member's role in the leader's current configuration, if it is a member.
+std::optional<int> RaftGroup::role_of(std::uint64_t id) const {
+  for (unsigned i = 0; i < raft_.configuration.n; ++i)
+    if (raft_.configuration.servers[i].id == id)
+      return raft_.configuration.servers[i].role;
+  return std::nullopt;
+}
+
+// The membership calls say what the configuration must become, so a retry after a failure
+// (leadership lost half-way through add_nonvoter's two changes, say) finishes the job instead
+// of failing on what was already done.
 void RaftGroup::add_nonvoter(std::uint64_t id, const std::string &address, RequestDone done) {
   if (refuse_change(done))
     return;
@@ -603,6 +616,15 @@ void RaftGroup::add_nonvoter(std::uint64_t id, const std::string &address, Reque
       return raft_assign(&raft_, req, id, RAFT_STANDBY, change_callback());
     });
   };
+  std::optional<int> role = role_of(id);
+  if (role && *role != RAFT_SPARE) {
+    finish_now(done, {RequestError::None, 0, raft_.current_term, 0, "already a member"});
+    return;
+  }
+  if (role) {
+    make_standby(std::move(done));
+    return;
+  }
   submit_change(
       std::move(done),
       [this, id, address](struct raft_change *req) {
@@ -614,6 +636,10 @@ void RaftGroup::add_nonvoter(std::uint64_t id, const std::string &address, Reque
 void RaftGroup::promote(std::uint64_t id, RequestDone done) {
   if (refuse_change(done))
     return;
+  if (role_of(id) == RAFT_VOTER) {
+    finish_now(done, {RequestError::None, 0, raft_.current_term, 0, "already a voter"});
+    return;
+  }
   submit_change(std::move(done), [this, id](struct raft_change *req) {
     return raft_assign(&raft_, req, id, RAFT_VOTER, change_callback());
   });
@@ -622,6 +648,10 @@ void RaftGroup::promote(std::uint64_t id, RequestDone done) {
 void RaftGroup::remove(std::uint64_t id, RequestDone done) {
   if (refuse_change(done))
     return;
+  if (!role_of(id)) {
+    finish_now(done, {RequestError::None, 0, raft_.current_term, 0, "not a member"});
+    return;
+  }
   submit_change(std::move(done), [this, id](struct raft_change *req) {
     return raft_remove(&raft_, req, id, change_callback());
   });

@@ -129,6 +129,8 @@ public:
   virtual void propose(Bytes command, RequestDone done) = 0;
 
   // Membership, one server at a time; each waits for the previous change to be committed.
+  // Each call names the state to reach, so it succeeds at once when the configuration is
+  // already there, and a retry after a failure finishes what the failed call began.
   // add_nonvoter: the server joins as a standby (receives the log, does not vote).
   // promote: the leader catches it up, then makes it a voter.
   virtual void add_nonvoter(std::uint64_t id, const std::string &address, RequestDone done) = 0;
