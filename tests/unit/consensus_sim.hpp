@@ -155,8 +155,13 @@ public:
       if (trace_)
         print_packet(p);
       std::string error;
-      if (!group(p.to).deliver(p.from, p.bytes, &error) && error != "the group is not running")
-        rejected.push_back(error);
+      if (!group(p.to).deliver(p.from, p.bytes, &error)) {
+        if (error != "the group is not running")
+          rejected.push_back(error);
+        else if (trace_)
+          std::fprintf(stderr, "%llu: node %llu not running\n",
+                       static_cast<unsigned long long>(now), static_cast<unsigned long long>(p.to));
+      }
     }
     for (auto &[id, n] : nodes_)
       if (n.group)
@@ -242,6 +247,25 @@ public:
           leaders[c.term].insert(id);
     for (auto &[term, ids] : leaders)
       EXPECT_EQ(ids.size(), 1u) << "term " << term;
+  }
+
+  // One line per node, for failure messages.
+  std::string describe() {
+    std::string out;
+    for (auto &[id, n] : nodes_) {
+      out += "node " + std::to_string(id) + ": ";
+      if (!n.group) {
+        out += "down\n";
+        continue;
+      }
+      GroupStatus s = n.group->status();
+      out += std::string(to_string(s.role)) + " term " + std::to_string(s.term) + " leader " +
+             std::to_string(s.leader_id) + " commit " + std::to_string(s.commit_index) +
+             " applied " + std::to_string(s.last_applied) + " last " +
+             std::to_string(s.last_index) + " members " + std::to_string(s.configuration.size()) +
+             " restarts " + std::to_string(s.restarts) + " " + s.failure + "\n";
+    }
+    return out;
   }
 
   static Bytes serialize(const std::vector<Applied> &applied) {

@@ -362,8 +362,10 @@ void RaftGroup::tick() {
     close_raft();
     return;
   }
-  if (!running())
+  if (!running()) {
+    after_libraft_call(); // a failure not yet reported is reported now
     return;
+  }
   io_->tick();
   after_libraft_call();
 }
@@ -372,9 +374,9 @@ void RaftGroup::tick() {
 // calls they wait for the next deliver() or tick(), so that no owner callback runs inside the
 // owner's own call (the disk work is already done; only the notifications wait).
 void RaftGroup::after_libraft_call(bool run_completions) {
+  open_term_if_new_leader(); // before the failure check: its append may be what fails
   if (io_ && io_->failed())
     fail(io_->failure());
-  open_term_if_new_leader();
   if (io_ && run_completions)
     io_->run_completions();
   report_leadership();
