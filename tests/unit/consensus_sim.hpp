@@ -343,4 +343,18 @@ inline Bytes cmd(const std::string &s) {
   return Bytes(s.begin(), s.end());
 }
 
+inline bool ok(const std::shared_ptr<std::optional<RequestOutcome>> &o) {
+  return *o && (*o)->ok();
+}
+inline bool done(const std::shared_ptr<std::optional<RequestOutcome>> &o) {
+  return o->has_value();
+}
+
+inline std::vector<Bytes> commands_of(const Node &n) {
+  std::vector<Bytes> out;
+  for (const Applied &a : n.applied)
+    out.push_back(a.data);
+  return out;
+}
+
 } // namespace consensus_sim
