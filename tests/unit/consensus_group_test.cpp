@@ -3,6 +3,8 @@
 // disk faults, hostile bytes, leadership transfer and each leader's opening barrier.
 #include "consensus_sim.hpp"
 
+#include <fstream>
+
 using namespace consensus_sim;
 
 TEST(ConsensusGroup, ElectsExactlyOneLeaderWithALease) {
@@ -463,4 +465,39 @@ TEST(ConsensusGroup, EachNewLeaderCommitsABarrierOfItsTermFirst) {
   auto p = c.propose(second, cmd("x"));
   ASSERT_TRUE(c.run_until([&] { return ok(p); }, 1000));
   EXPECT_EQ((*p)->index, 4u);
+}
+
+TEST(ConsensusGroup, ThrowingStateMachineFailsTheGroupNotTheProcess) {
+  Cluster c;
+  c.start_all({1, 2, 3});
+  std::uint64_t leader = c.wait_for_leader();
+  std::uint64_t follower = leader == 1 ? 2 : 1;
+  c.node(follower).apply_throws = true;
+  auto p = c.propose(leader, cmd("x"));
+  ASSERT_TRUE(c.run_until([&] { return done(p); }, 2000));
+  EXPECT_TRUE(ok(p));
+  c.run_for(200);
+  GroupStatus s = c.group(follower).status();
+  EXPECT_EQ(s.role, Role::Failed);
+  EXPECT_NE(s.failure.find("state machine refused"), std::string::npos) << s.failure;
+  EXPECT_EQ(c.leader(), leader);
+}
+
+TEST(ConsensusGroup, CorruptStorageFailsTheStartAndRefusesRequests) {
+  Cluster c;
+  c.start_all({1, 2, 3});
+  ASSERT_NE(c.wait_for_leader(), 0u);
+  c.kill(3);
+  {
+    std::ofstream meta(c.directory_of(3) + "/meta", std::ios::binary | std::ios::trunc);
+    meta << "not a meta file at all";
+  }
+  c.start(3, {});
+  EXPECT_EQ(c.group(3).status().role, Role::Failed);
+  EXPECT_NE(c.group(3).status().failure.find("meta"), std::string::npos);
+  auto p = c.propose(3, cmd("x"));
+  EXPECT_FALSE(done(p));
+  c.step();
+  ASSERT_TRUE(done(p));
+  EXPECT_EQ((*p)->error, RequestError::Shutdown);
 }

@@ -16,6 +16,7 @@
 #include <queue>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct Node {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> discarded; // first index, count
   std::uint64_t restores = 0;
   bool storage_fault = false; // every write fails while set
+  bool apply_throws = false;  // the state machine throws on the next command
 };
 
 class Cluster {
@@ -102,6 +104,8 @@ public:
     cb.send = [this, id](std::uint64_t to, Bytes bytes) { send(id, to, std::move(bytes)); };
     // Idempotent by index, as the interface asks: a restarted group applies again.
     cb.apply = [&n](const CommittedEntry &e) {
+      if (n.apply_throws)
+        throw std::runtime_error("state machine refused");
       if (!n.applied.empty() && e.index <= n.applied.back().index)
         return;
       n.applied.push_back({e.index, e.term, e.copy()});
@@ -330,6 +334,10 @@ private:
     in_flight_.push(Packet{now + delay, seq_++, from, to, std::move(bytes)});
   }
 
+public:
+  std::string directory_of(std::uint64_t id) const { return root_ + "/node-" + std::to_string(id); }
+
+private:
   std::string root_;
   std::map<std::uint64_t, Node> nodes_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> cut_;

@@ -127,11 +127,19 @@ void MessageIo::tick() {
   run_completions();
 }
 
+// Completions include the owner's callbacks, and this can run inside libraft (its close). An
+// exception must not unwind through libraft's C frames: it fails the group instead.
 void MessageIo::run_completions() {
   while (!completions_.empty()) {
     std::function<void()> next = std::move(completions_.front());
     completions_.pop_front();
-    next();
+    try {
+      next();
+    } catch (const std::exception &e) {
+      mark_failed(std::string("a callback threw: ") + e.what());
+    } catch (...) {
+      mark_failed("a callback threw");
+    }
   }
 }
 
@@ -293,7 +301,12 @@ int MessageIo::send(struct raft_io *io, struct raft_io_send *req,
     return RAFT_NOCONNECTION;
   RaftEnvelope envelope{s.hooks_.group_id, to_wire(*message)};
   s.limit_success_to_proven_index(message->server_id, envelope.body);
-  s.hooks_.send(message->server_id, encode_raft_message(envelope));
+  try {
+    s.hooks_.send(message->server_id, encode_raft_message(envelope));
+  } catch (const std::exception &e) { // never through libraft's frames
+    s.mark_failed(std::string("send threw: ") + e.what());
+    return RAFT_NOCONNECTION;
+  }
   req->cb = cb;
   s.defer([req, cb] {
     if (cb != nullptr)
@@ -336,8 +349,13 @@ int MessageIo::truncate(struct raft_io *io, raft_index index) {
   } catch (const StorageError &e) {
     return s.storage_error(e);
   }
-  if (removed > 0 && s.hooks_.on_truncated)
-    s.hooks_.on_truncated(index, removed);
+  if (removed > 0 && s.hooks_.on_truncated) {
+    try {
+      s.hooks_.on_truncated(index, removed);
+    } catch (const std::exception &e) { // never through libraft's frames
+      s.mark_failed(std::string("entries_discarded threw: ") + e.what());
+    }
+  }
   return 0;
 }
 

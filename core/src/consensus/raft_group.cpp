@@ -1,6 +1,7 @@
 #include "raft_group_impl.hpp"
 
 #include <climits>
+#include <utility>
 
 namespace mycelium::consensus {
 
@@ -188,6 +189,8 @@ bool RaftGroup::deliver(std::uint64_t from, const Bytes &bytes, std::string *err
 }
 
 void RaftGroup::tick() {
+  for (auto &completion : std::exchange(unstarted_completions_, {}))
+    completion();
   if (stop_requested_) {
     close_raft();
     return;

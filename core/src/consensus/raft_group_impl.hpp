@@ -110,6 +110,8 @@ private:
   std::uint64_t barrier_term_ = 0; // the term whose opening barrier was proposed
   std::uint64_t ready_term_ = 0;   // the term whose opening barrier is applied here
   std::string failure_;
+  // Outcomes of requests made while the group has no io (start() failed early).
+  std::vector<std::function<void()>> unstarted_completions_;
   std::map<std::uint64_t, Acknowledgement> acknowledgements_;
   LeadershipChange reported_{Role::Unavailable, 0, 0};
 };

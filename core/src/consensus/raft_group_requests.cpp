@@ -10,7 +10,7 @@ void RaftGroup::finish_now(const RequestDone &done, RequestOutcome outcome) {
     io_->defer([done, outcome] { done(outcome); });
     return;
   }
-  done(outcome);
+  unstarted_completions_.push_back([done, outcome] { done(outcome); }); // runs at tick()
 }
 
 void RaftGroup::propose(Bytes command, RequestDone done) {

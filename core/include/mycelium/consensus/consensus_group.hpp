@@ -7,7 +7,8 @@
 // Threading and re-entrancy: a group is driven from one thread. Callbacks run inside deliver(),
 // tick(), propose() and the membership calls. From inside a callback the owner may queue work
 // but must not destroy the group; stop() is safe anywhere (the close happens at the next
-// tick()). apply must not call back into the group.
+// tick()). apply must not call back into the group. A callback that throws fails the group
+// (Role::Failed) instead of unwinding through libraft.
 #pragma once
 
 #include "mycelium/consensus/raft_wire_types.hpp"
