@@ -74,14 +74,17 @@ bool died_of_segv(int status) {
 // dereferenced: SIGSEGV. This pins the defect; the day it stops dying here (a fixed libraft),
 // the guard may be retired.
 TEST(ConsensusGroupDeathTest, RollbackHazardKillsLibraftWithoutTheGuard) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  // "fast" (fork) style: the directory made here is the child's, and is removed here after.
+  GTEST_FLAG_SET(death_test_style, "fast");
+  std::string root = Cluster::make_temp_directory();
   EXPECT_EXIT(
       {
-        Cluster c;
+        Cluster c(1, root);
         c.guard_membership_rollback = false;
         build_rollback_hazard(c);
         c.run_for(3000);
         std::exit(0);
       },
       died_of_segv, "");
+  std::filesystem::remove_all(root);
 }

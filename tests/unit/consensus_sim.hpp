@@ -58,10 +58,14 @@ public:
   static constexpr std::uint64_t kGroup = 77;
   static constexpr std::uint64_t kStepMs = 5;
 
-  explicit Cluster(std::uint64_t seed = 1) : rng_(seed) {
+  explicit Cluster(std::uint64_t seed = 1) : rng_(seed) { root_ = make_temp_directory(); }
+  // Under an existing directory that the caller removes (a death test's child cannot).
+  Cluster(std::uint64_t seed, const std::string &root) : root_(root), rng_(seed) {}
+
+  static std::string make_temp_directory() {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "mycelium-consensus-XXXXXX").string();
-    root_ = ::mkdtemp(pattern.data());
+    return ::mkdtemp(pattern.data());
   }
   ~Cluster() {
     for (auto &[id, n] : nodes_)
