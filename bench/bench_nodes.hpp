@@ -113,14 +113,8 @@ struct Node {
   mycelium::SecretKey key;
 };
 
-// The extension, both nodes registered (validators, signed registrations), this node's name,
-// a login for the peer's pushes (as in regress/multinode/setup_node.sql) and the credentials
-// this node uses to reach the other one.
-inline void setup_mycelium(Connection &db, const Node &self,
-                           const std::vector<const Node *> &nodes) {
-  db.scalar("CREATE EXTENSION mycelium");
-  db.scalar("CREATE EXTENSION postgres_fdw");
-  db.scalar("SELECT mycelium.set_local_node($1)", {self.id});
+// The nodes registered in this database (validators, signed registrations).
+inline void register_nodes(Connection &db, const std::vector<const Node *> &nodes) {
   for (const Node *node : nodes) {
     mycelium::NodeRegistration r;
     r.node_id = node->id;
@@ -134,6 +128,16 @@ inline void setup_mycelium(Connection &db, const Node &self,
               {r.node_id, r.node_type, r.public_key, r.ip, std::to_string(r.port), r.version,
                r.canonical_capabilities, hex(node->key.sign(mycelium::registration_payload(r)))});
   }
+}
+
+// The extension, both nodes registered, this node's name, a login for the peer's pushes (as in
+// regress/multinode/setup_node.sql) and the credentials this node uses to reach the other one.
+inline void setup_mycelium(Connection &db, const Node &self,
+                           const std::vector<const Node *> &nodes) {
+  db.scalar("CREATE EXTENSION mycelium");
+  db.scalar("CREATE EXTENSION postgres_fdw");
+  db.scalar("SELECT mycelium.set_local_node($1)", {self.id});
+  register_nodes(db, nodes);
   db.scalar("CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator");
   for (const Node *node : nodes)
     if (node != &self)
