@@ -258,8 +258,15 @@ public:
   };
   using Lister = std::function<std::vector<int>()>;
 
+  // The private memory (RssAnon, kB) of each side at a moment: the largest of its processes.
+  struct Point {
+    double at = 0; // seconds since the sampler started
+    long anon_kb[2] = {0, 0};
+  };
+
   MemorySampler(Lister primary, Lister replica)
-      : listers_{std::move(primary), std::move(replica)}, thread_([this] { loop(); }) {}
+      : listers_{std::move(primary), std::move(replica)}, start_(Clock::now()),
+        thread_([this] { loop(); }) {}
   ~MemorySampler() { stop(); }
   MemorySampler(const MemorySampler &) = delete;
   MemorySampler &operator=(const MemorySampler &) = delete;
@@ -283,13 +290,18 @@ public:
     return best;
   }
 
+  const std::vector<Point> &series() const { return series_; }
+
 private:
   void sample() {
+    Point point;
+    point.at = seconds_since(start_);
     for (int side = 0; side < 2; ++side)
       for (int pid : listers_[side]()) {
         const ProcessMemory m = process_memory(pid);
         if (m.rss_kb == 0)
           continue; // gone
+        point.anon_kb[side] = std::max(point.anon_kb[side], m.anon_kb);
         Peak &p = peaks_[side][pid];
         p.pid = pid;
         p.hwm_kb = std::max(p.hwm_kb, m.hwm_kb);
@@ -297,6 +309,7 @@ private:
         p.max_anon_kb = std::max(p.max_anon_kb, m.anon_kb);
         ++p.samples;
       }
+    series_.push_back(point);
   }
   void loop() {
     try {
@@ -314,6 +327,8 @@ private:
 
   Lister listers_[2];
   std::map<int, Peak> peaks_[2];
+  Clock::time_point start_;
+  std::vector<Point> series_;
   std::atomic<bool> stop_{false};
   std::exception_ptr error_;
   std::thread thread_;
@@ -330,8 +345,10 @@ struct CopyRun {
   std::size_t rows = 0;
   double seconds = 0, rate = 0;
   MemorySampler::Peak primary, replica;
+  std::vector<MemorySampler::Point> memory; // private memory of both sides over the copy
   double primary_cpu = 0, replica_cpu = 0;
   std::vector<ProgressSample> progress;
+  double progress_gone_at = 0; // the first poll after the view had listed the copy that did not
   bool verified = false;
   // Writing the rows on the primary before the copy.
   double sign_seconds = 0, write_seconds = 0;
@@ -373,9 +390,9 @@ void write_copy_rows(CopyRun &run, Connection &p, Connection *pub, const myceliu
 // Polls mycelium.replica_copy_progress for `shard` every second on its own connection until
 // `done`.
 std::thread progress_poller(int port, const std::string &shard, Clock::time_point start,
-                            std::vector<ProgressSample> &samples, std::atomic<bool> &done,
-                            std::exception_ptr &error) {
-  return std::thread([=, &samples, &done, &error] {
+                            std::vector<ProgressSample> &samples, double &gone_at,
+                            std::atomic<bool> &done, std::exception_ptr &error) {
+  return std::thread([=, &samples, &gone_at, &done, &error] {
     try {
       Connection db(conninfo(port, "mycelium"), "mycelium-bench-progress");
       db.prepare("progress", "SELECT copied, total, percent, entries_per_second FROM "
@@ -390,8 +407,11 @@ std::thread progress_poller(int port, const std::string &shard, Clock::time_poin
         const char *values[1] = {shard.c_str()};
         const auto result = db.exec_prepared("progress", 1, values);
         const double at = seconds_since(start);
-        if (result.rows() == 0)
+        if (result.rows() == 0) {
+          if (!samples.empty() && gone_at == 0)
+            gone_at = at;
           continue;
+        }
         samples.push_back({at, std::stoll(result.text(0, 0)), std::stoll(result.text(0, 1)),
                            result.text(0, 2), result.text(0, 3)});
       }
@@ -424,8 +444,8 @@ void run_add_replica(const Options &o, CopyRun &run, Connection &p) {
           return pids;
         });
     const auto start = Clock::now();
-    std::thread poller =
-        progress_poller(o.primary_port, run.shard, start, run.progress, done, progress_error);
+    std::thread poller = progress_poller(o.primary_port, run.shard, start, run.progress,
+                                         run.progress_gone_at, done, progress_error);
     try {
       copier.scalar("SELECT mycelium.add_replica($1, $2)", {run.shard, kReplicaId});
     } catch (...) {
@@ -439,6 +459,7 @@ void run_add_replica(const Options &o, CopyRun &run, Connection &p) {
     memory.stop(); // before the copier's connection closes: its fdw session on the replica ends
     run.primary = memory.peak(0);
     run.replica = memory.peak(1);
+    run.memory = memory.series();
   }
   if (progress_error)
     std::rethrow_exception(progress_error);
@@ -717,17 +738,36 @@ void print_copies(const Options &o, const CopyResult &c) {
                 steady ? "**moved steadily**" : "**not steady**");
     if (r != &large)
       continue;
-    std::printf("| after (s) | copied | total | percent | entries_per_second (the view) |\n"
-                "|---:|---:|---:|---:|---:|\n");
+    std::printf("| after (s) | copied | total | percent | entries_per_second (the view) | "
+                "RssAnon (MB): primary / replica backend |\n|---:|---:|---:|---:|---:|---:|\n");
     const std::size_t n = r->progress.size();
-    const std::size_t shown = std::min<std::size_t>(n, 8);
+    const std::size_t shown = std::min<std::size_t>(n, 10);
     for (std::size_t k = 0; k < shown; ++k) {
       const ProgressSample &p = r->progress[shown == 1 ? 0 : k * (n - 1) / (shown - 1)];
-      std::printf("| %s | %s | %s | %s | %s |\n", fixed(p.at, 1).c_str(),
+      // The memory sample nearest before the progress sample (the sampler started just before
+      // the copy).
+      MemorySampler::Point m;
+      for (const MemorySampler::Point &point : r->memory)
+        if (point.at <= p.at)
+          m = point;
+      std::printf("| %s | %s | %s | %s | %s | %s / %s |\n", fixed(p.at, 1).c_str(),
                   num(static_cast<double>(p.copied)).c_str(),
                   num(static_cast<double>(p.total)).c_str(), p.percent.c_str(),
-                  p.reported_rate.c_str());
+                  p.reported_rate.c_str(), mb(m.anon_kb[0]).c_str(), mb(m.anon_kb[1]).c_str());
     }
+    // After the last entry was sent, add_replica still runs (the view no longer lists it): the
+    // replica is marked active and the shard's entries synced.
+    const double last = r->progress.back().at;
+    long tail_anon[2] = {0, 0};
+    for (const MemorySampler::Point &point : r->memory)
+      if (point.at > last)
+        for (int side = 0; side < 2; ++side)
+          tail_anon[side] = std::max(tail_anon[side], point.anon_kb[side]);
+    std::printf("| %s (`add_replica` returned; the view stopped listing the copy at %s s) | | | "
+                "| | %s / %s (largest after the last sample above) |\n",
+                fixed(r->seconds, 1).c_str(),
+                r->progress_gone_at > 0 ? fixed(r->progress_gone_at, 1).c_str() : "?",
+                mb(tail_anon[0]).c_str(), mb(tail_anon[1]).c_str());
     std::printf("\n");
   }
   (void)o;
