@@ -254,6 +254,7 @@ public:
   struct Peak {
     int pid = 0;
     long hwm_kb = 0, max_rss_kb = 0, max_anon_kb = 0;
+    double cpu = 0; // CPU seconds used, at the last sample
     int samples = 0;
   };
   using Lister = std::function<std::vector<int>()>;
@@ -307,6 +308,7 @@ private:
         p.hwm_kb = std::max(p.hwm_kb, m.hwm_kb);
         p.max_rss_kb = std::max(p.max_rss_kb, m.rss_kb);
         p.max_anon_kb = std::max(p.max_anon_kb, m.anon_kb);
+        p.cpu = std::max(p.cpu, process_cpu_seconds(pid));
         ++p.samples;
       }
     series_.push_back(point);
@@ -464,7 +466,8 @@ void run_add_replica(const Options &o, CopyRun &run, Connection &p) {
   if (progress_error)
     std::rethrow_exception(progress_error);
   run.primary_cpu = process_cpu_seconds(copier_pid) - copier_cpu;
-  run.replica_cpu = run.replica.pid ? process_cpu_seconds(run.replica.pid) : 0;
+  // The replica's session may end with the copy's transaction: its CPU time as last sampled.
+  run.replica_cpu = run.replica.cpu;
   run.rate = static_cast<double>(run.rows) / run.seconds;
   const auto check = p.query("SELECT local_records, remote_records, match FROM "
                              "mycelium.verify_replica($1, $2)",
@@ -729,13 +732,20 @@ void print_copies(const Options &o, const CopyResult &c) {
       std::printf("too few samples to judge.\n\n");
       continue;
     }
-    const bool steady =
-        s.stalls == 0 && s.second_half >= 0.8 * s.first_half && s.min >= 0.5 * s.median;
+    std::string verdict;
+    if (s.stalls > 0)
+      verdict = "**stalled** in " + std::to_string(s.stalls) + " interval(s)";
+    else if (s.second_half < 0.8 * s.first_half)
+      verdict = "**moved every second, but slowed down**: the second half at " +
+                fixed(100 * s.second_half / s.first_half, 0) + " % of the first half's rate";
+    else if (s.min < 0.5 * s.median)
+      verdict = "**moved every second, unevenly**";
+    else
+      verdict = "**moved steadily**";
     std::printf("per-second rate min %s, median %s, max %s entries/s; first half of the copy "
                 "%s/s, second half %s/s; %d second(s) without progress: %s.\n\n",
                 num(s.min).c_str(), num(s.median).c_str(), num(s.max).c_str(),
-                num(s.first_half).c_str(), num(s.second_half).c_str(), s.stalls,
-                steady ? "**moved steadily**" : "**not steady**");
+                num(s.first_half).c_str(), num(s.second_half).c_str(), s.stalls, verdict.c_str());
     if (r != &large)
       continue;
     std::printf("| after (s) | copied | total | percent | entries_per_second (the view) | "
