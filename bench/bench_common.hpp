@@ -6,6 +6,7 @@
 #include "mycelium/hex.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,6 +69,67 @@ inline std::string load_average() { // the 1-minute load average: other processe
 inline int online_cpus() { // what nproc prints
   cpu_set_t set;
   return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+}
+
+// From /proc/PID/stat: the parent's pid and the CPU time (user + system) used so far, in
+// seconds; {0, 0} once the process is gone. Every process of the benchmarks runs on this machine,
+// so the drivers can read them all.
+struct ProcessStat {
+  int parent = 0;
+  double cpu = 0;
+  double children_cpu = 0; // of its children that have ended and that it has waited for
+};
+inline ProcessStat process_stat(const std::string &pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const std::size_t close = stat.rfind(')'); // the command name may hold spaces
+  if (close == std::string::npos)
+    return {};
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  ProcessStat result;
+  double ticks = 0, children_ticks = 0;
+  for (int n = 3; fields >> field && n <= 17; ++n) { // 4: ppid; 14, 15: utime, stime;
+    if (n == 4)                                      // 16, 17: cutime, cstime
+      result.parent = std::stoi(field);
+    else if (n >= 16)
+      children_ticks += std::stod(field);
+    else if (n >= 14)
+      ticks += std::stod(field);
+  }
+  const auto hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+  result.cpu = ticks / hz;
+  result.children_cpu = children_ticks / hz;
+  return result;
+}
+
+inline double process_cpu_seconds(int pid) {
+  return process_stat(std::to_string(pid)).cpu;
+}
+
+// Memory of a process from /proc/PID/status, in kB: the kernel's peak resident set (VmHWM), the
+// resident set now (VmRSS) and its private anonymous part (RssAnon: what the process allocated
+// itself, without the shared buffers it touched, which count in VmRSS as RssShmem). All 0 once
+// the process is gone.
+struct ProcessMemory {
+  long hwm_kb = 0, rss_kb = 0, anon_kb = 0, shmem_kb = 0;
+};
+inline ProcessMemory process_memory(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  ProcessMemory m;
+  for (std::string line; std::getline(in, line);) {
+    const auto value = [&] { return std::stol(line.substr(line.find(':') + 1)); };
+    if (line.rfind("VmHWM:", 0) == 0)
+      m.hwm_kb = value();
+    else if (line.rfind("VmRSS:", 0) == 0)
+      m.rss_kb = value();
+    else if (line.rfind("RssAnon:", 0) == 0)
+      m.anon_kb = value();
+    else if (line.rfind("RssShmem:", 0) == 0)
+      m.shmem_kb = value();
+  }
+  return m;
 }
 
 inline std::string num(double value) { // 12345.6 -> "12,346"

@@ -5,8 +5,7 @@
 // for bench/RESULTS.md. Run it through bench/replication.sh, which starts the two clusters:
 //   primary  database mycelium (extension), database logical_pub (publication)
 //   replica  database mycelium (extension), database logical_sub (subscription)
-#include "mycelium/pgclient/connection.hpp"
-#include "bench_common.hpp"
+#include "bench_nodes.hpp"
 #include "mycelium/ed25519.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/key_file.hpp"
@@ -45,52 +44,10 @@ namespace {
 using namespace mycelium::bench;
 using mycelium::Bytes;
 
-const char *const kPrimaryId = "bench-primary"; // also the validator that signs every row
-const char *const kReplicaId = "bench-replica";
-constexpr int kBulkRows = 500; // rows per INSERT statement (and transaction) when pre-writing
 constexpr std::size_t kVerifyCount = 20000;
-constexpr int kColumns = 6;
-const char *const kColumnList = "(shard_id, key, value, version, created_by, signature)";
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
-}
-
-// From /proc/PID/stat: the parent's pid and the CPU time (user + system) used so far, in
-// seconds; {0, 0} once the process is gone. Every process of the benchmark runs on this machine,
-// so the driver can read them all.
-struct ProcessStat {
-  int parent = 0;
-  double cpu = 0;
-  double children_cpu = 0; // of its children that have ended and that it has waited for
-};
-ProcessStat process_stat(const std::string &pid) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const std::size_t close = stat.rfind(')'); // the command name may hold spaces
-  if (close == std::string::npos)
-    return {};
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  ProcessStat result;
-  double ticks = 0, children_ticks = 0;
-  for (int n = 3; fields >> field && n <= 17; ++n) { // 4: ppid; 14, 15: utime, stime;
-    if (n == 4)                                      // 16, 17: cutime, cstime
-      result.parent = std::stoi(field);
-    else if (n >= 16)
-      children_ticks += std::stod(field);
-    else if (n >= 14)
-      ticks += std::stod(field);
-  }
-  const auto hz = static_cast<double>(sysconf(_SC_CLK_TCK));
-  result.cpu = ticks / hz;
-  result.children_cpu = children_ticks / hz;
-  return result;
-}
-
-double process_cpu_seconds(int pid) {
-  return process_stat(std::to_string(pid)).cpu;
 }
 
 // CPU time used so far by a postmaster and every process it started (backends, workers, the
@@ -146,70 +103,6 @@ CpuMeter::Sample CpuMeter::sample() const {
           process_cpu_seconds(getpid()), machine_busy_seconds()};
 }
 
-std::string conninfo(int port, const std::string &dbname) {
-  return "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=" + dbname;
-}
-
-using mycelium::pgclient::Connection;
-
-struct Record {
-  std::string key, value, signature;
-};
-
-// `count` new keys k0, k1, ... (version 1) of `shard`, each signed by kPrimaryId.
-std::vector<Record> sign_records(const std::string &shard, std::size_t count,
-                                 const mycelium::SecretKey &key) {
-  std::vector<Record> records(count);
-  const std::uint64_t salt = std::hash<std::string>{}(shard);
-  parallel_for(count, [&](std::size_t i) {
-    Record &r = records[i];
-    r.key = "k" + std::to_string(i);
-    char payload[33];
-    std::snprintf(payload, sizeof payload, "%016" PRIx64 "%016" PRIx64, mix(salt + i),
-                  mix(~(salt + i)));
-    // Already canonical JSON: no whitespace, keys sorted, plain ASCII.
-    r.value = "{\"n\":" + std::to_string(i) + ",\"payload\":\"" + payload + "\"}";
-    r.signature = hex(key.sign(mycelium::put_payload(shard, r.key, 1, kPrimaryId, r.value)));
-  });
-  return records;
-}
-
-std::string insert_sql(const std::string &table, std::size_t rows) {
-  std::string sql = "INSERT INTO " + table + " " + kColumnList + " VALUES ";
-  for (std::size_t row = 0; row < rows; ++row) {
-    const auto param = [&](int column) { return "$" + std::to_string(row * kColumns + column); };
-    sql += std::string(row ? ", (" : "(") + param(1) + ", " + param(2) + ", " + param(3) +
-           "::jsonb, " + param(4) + ", " + param(5) + ", " + param(6) + ")";
-  }
-  return sql;
-}
-
-// Writes the records in kBulkRows-row INSERT statements (autocommit: one transaction each).
-void insert_records(Connection &db, const std::string &table, const std::string &shard,
-                    const std::vector<Record> &records) {
-  const std::string full = "bulk_" + std::to_string(std::hash<std::string>{}(table + shard));
-  db.prepare(full, insert_sql(table, kBulkRows));
-  std::vector<const char *> params;
-  for (std::size_t next = 0; next < records.size();) {
-    const std::size_t n = std::min<std::size_t>(kBulkRows, records.size() - next);
-    params.clear();
-    for (std::size_t i = next; i < next + n; ++i) {
-      const Record &r = records[i];
-      for (const char *v :
-           {shard.c_str(), r.key.c_str(), r.value.c_str(), "1", kPrimaryId, r.signature.c_str()})
-        params.push_back(v);
-    }
-    if (n == static_cast<std::size_t>(kBulkRows)) {
-      db.exec_prepared(full, static_cast<int>(params.size()), params.data());
-    } else {
-      const std::string name = full + "_tail";
-      db.prepare(name, insert_sql(table, n));
-      db.exec_prepared(name, static_cast<int>(params.size()), params.data());
-    }
-    next += n;
-  }
-}
-
 // Ed25519 verifications per second on this thread (mycelium::verify), over distinct pre-signed
 // put payloads.
 double measure_verify_rate(const mycelium::SecretKey &key) {
@@ -226,60 +119,6 @@ double measure_verify_rate(const mycelium::SecretKey &key) {
     if (!mycelium::verify(signatures[i], payloads[i], key.public_key()))
       throw std::runtime_error("verify failed on a freshly signed payload");
   return kVerifyCount / seconds_since(start);
-}
-
-struct Node {
-  std::string id;
-  int port;
-  mycelium::SecretKey key;
-};
-
-// The extension, both nodes registered (validators, signed registrations), this node's name,
-// a login for the peer's pushes (as in regress/multinode/setup_node.sql) and the credentials
-// this node uses to reach the other one.
-void setup_mycelium(Connection &db, const Node &self, const std::vector<const Node *> &nodes) {
-  db.scalar("CREATE EXTENSION mycelium");
-  db.scalar("CREATE EXTENSION postgres_fdw");
-  db.scalar("SELECT mycelium.set_local_node($1)", {self.id});
-  for (const Node *node : nodes) {
-    mycelium::NodeRegistration r;
-    r.node_id = node->id;
-    r.node_type = "validator";
-    r.public_key = mycelium::to_hex(node->key.public_key().data(), node->key.public_key().size());
-    r.ip = "127.0.0.1";
-    r.port = node->port;
-    r.version = "bench";
-    r.canonical_capabilities = "{}";
-    db.scalar("SELECT mycelium.register_node($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
-              {r.node_id, r.node_type, r.public_key, r.ip, std::to_string(r.port), r.version,
-               r.canonical_capabilities, hex(node->key.sign(mycelium::registration_payload(r)))});
-  }
-  db.scalar("CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator");
-  for (const Node *node : nodes)
-    if (node != &self)
-      db.scalar("SELECT mycelium.set_peer_credentials($1, 'push', 'mycelium_sync')", {node->id});
-}
-
-// ALTER SYSTEM + reload: the worker picks the new interval up on its next wake-up (the reload
-// wakes it), runs one round and then waits the new interval.
-void set_sync_interval(Connection &db, const std::string &interval) {
-  db.scalar("ALTER SYSTEM SET mycelium.push_interval = '" + interval + "'");
-  db.scalar("SELECT pg_reload_conf()");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-}
-
-// Polls `sql` every 20 ms until it returns `expected`; throws after `timeout` seconds.
-double wait_until(Connection &db, const std::string &sql, const std::string &expected,
-                  double timeout, const std::string &what) {
-  const auto start = Clock::now();
-  for (;;) {
-    if (db.scalar(sql) == expected)
-      return seconds_since(start);
-    if (seconds_since(start) > timeout)
-      throw std::runtime_error("timed out after " + std::to_string(timeout) + " s waiting for " +
-                               what);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
 }
 
 // A push_now that runs while the worker is in a round pushing the same shard can wait forever:
@@ -381,7 +220,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
                kBulkRows);
   const auto write_start = Clock::now();
   for (std::size_t s = 0; s < runs.size(); ++s)
-    insert_records(p, "mycelium.data", runs[s].shard, records[s]);
+    insert_records(p, "mycelium.data", records[s]);
   t.prewrite_rate = static_cast<double>(total) / seconds_since(write_start);
   std::fprintf(stderr, "  %.0f signed rows/s\n", t.prewrite_rate);
   for (const SyncRun &run : runs)
@@ -453,7 +292,6 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
     t.runs.push_back(run);
   }
   const std::vector<Record> &baseline_records = records.back();
-  const std::string baseline_shard = runs.back().shard;
   if (r.scalar("SELECT count(*) FROM mycelium.inbox_rejections") != "0")
     throw std::runtime_error("the replica rejected entries");
 
@@ -482,7 +320,7 @@ Throughput measure_throughput(const Options &o, const Node &primary, Connection 
   sub.scalar("ALTER SUBSCRIPTION bench_sub DISABLE");
   wait_until(sub, worker_running, "0", 30, "the apply worker to stop");
   const auto insert_start = Clock::now();
-  insert_records(pub, "bench_data", baseline_shard, baseline_records);
+  insert_records(pub, "bench_data", baseline_records);
   t.logical_insert_rate = static_cast<double>(o.rows) / seconds_since(insert_start);
   pub.scalar("CHECKPOINT");
   sub.scalar("CHECKPOINT");
@@ -865,11 +703,6 @@ Options parse_options(int argc, char **argv) {
   if (o.clients > 9)
     throw std::runtime_error("--clients: at most 9");
   return o;
-}
-
-// The postmaster of the server `db` is connected to: its backend's parent.
-int postmaster_of(Connection &db) {
-  return process_stat(std::to_string(db.backend_pid())).parent;
 }
 
 int run(int argc, char **argv) {
