@@ -131,11 +131,16 @@ Peer ensure_peer(const std::string &node_id) {
     pg::execute_sql("CREATE SCHEMA " + peer.schema);
     pg::execute_sql("REVOKE ALL ON SCHEMA " + peer.schema + " FROM PUBLIC");
     const std::string remote = " SERVER " + peer.push_server + " OPTIONS (schema_name 'mycelium', ";
+    // batch_size: the rows of one remote INSERT statement, which the replica verifies at once
+    // (its signatures on every CPU) and after which it writes its chain head. 1,000 rows of 13
+    // parameters stay below libpq's 65,535; a 1,000,000-entry initial copy in 100-row
+    // statements left 10,000 versions of the shard's row in one transaction for every head
+    // lookup to walk.
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".inbox (shard_id text, seq bigint, op text, key text, version integer, "
                     "value jsonb, created_by text, signature text, created_at timestamptz, "
                     "origin_node text, prev_hash bytea, entry_hash bytea, link_signature text)" +
-                    remote + "table_name 'inbox', batch_size '100')");
+                    remote + "table_name 'inbox', batch_size '1000')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea, "
                     "primary_node text)" +
