@@ -52,8 +52,9 @@ SELECT pg_temp.error_of($$
     FROM batch_rows b WHERE b.n BETWEEN 201 AND 400 ORDER BY b.n$$);
 SELECT * FROM pg_temp.shard();
 
--- A COPY of 4,800 rows, more than one batch holds: the first 4,096 are logged before the last
--- row is read. With the last row forged the COPY is refused, and the logged part goes with it.
+-- A COPY of 4,800 rows, more than one batch holds: the first 4,096 are logged before the
+-- signature of the last is checked. With the last row forged the COPY is refused, and the
+-- logged part goes with it.
 SELECT concat_ws(E'\t', 'batches', key, value, 1, 'validator-1',
                  CASE WHEN n = 5000 THEN (SELECT signature FROM batch_rows WHERE n = 4999) ELSE signature END)
   FROM batch_rows WHERE n > 200 ORDER BY n
@@ -116,6 +117,30 @@ END $$;
 INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature)
   SELECT * FROM pg_temp.rows_after_a_put(:'y1', :'y2', :'y3');
 SELECT seq, key FROM mycelium.audit_log WHERE shard_id = 'batches' AND seq > 5003 ORDER BY seq;
+SELECT * FROM pg_temp.shard();
+
+-- A statement's batch flushed inside a subtransaction that then rolls back (a user's AFTER ROW
+-- trigger whose exception block writes, firing between the statement's own row triggers and its
+-- end): the log entries the flush wrote went with the subtransaction, so the statement fails
+-- rather than keep rows the log no longer holds; nothing of it stays.
+\set z1 `:sign put validator-1 batches z1 1 '1'`
+\set z2 `:sign put validator-1 batches z2 1 '2'`
+CREATE TABLE pg_temp.after_z (i integer);
+CREATE FUNCTION pg_temp.put_z2_then_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM mycelium.put('batches', 'z2', '2', 1, 'validator-1', current_setting('test.z2'));
+    RAISE EXCEPTION 'changed my mind';
+  EXCEPTION WHEN raise_exception THEN NULL;
+  END;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER put_z2 AFTER INSERT ON pg_temp.after_z FOR EACH ROW EXECUTE FUNCTION pg_temp.put_z2_then_fail();
+SELECT set_config('test.z2', :'z2', false) IS NOT NULL AS set;
+WITH d AS (INSERT INTO mycelium.data (shard_id, key, value, version, created_by, signature)
+           VALUES ('batches', 'z1', '1', 1, 'validator-1', :'z1') RETURNING 1)
+INSERT INTO pg_temp.after_z SELECT 1 FROM d;
+SELECT count(*) AS z FROM mycelium.data WHERE shard_id = 'batches' AND key IN ('z1', 'z2');
 SELECT * FROM pg_temp.shard();
 
 -- With the statement trigger that verifies a batch disabled (only the extension's owner can),

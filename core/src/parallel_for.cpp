@@ -6,6 +6,7 @@
 #include <mutex>
 #include <sched.h>
 #include <signal.h>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -73,15 +74,28 @@ void parallel_for(std::size_t n, unsigned max_threads, std::size_t min_per_threa
     }
   };
 
-  std::vector<std::thread> helpers;
-  helpers.reserve(threads - 1);
+  // Joined whatever happens: a std::thread destroyed while joinable ends the process.
+  struct Helpers {
+    std::vector<std::thread> threads;
+    ~Helpers() {
+      for (std::thread &thread : threads)
+        if (thread.joinable())
+          thread.join();
+    }
+  } helpers;
+  helpers.threads.reserve(threads - 1);
   {
     const SignalsBlocked blocked;
-    for (std::size_t t = 1; t < threads; ++t)
-      helpers.emplace_back(work);
+    for (std::size_t t = 1; t < threads; ++t) {
+      try {
+        helpers.threads.emplace_back(work);
+      } catch (const std::system_error &) {
+        break; // no more threads to be had (a process or memory limit): fewer do the work
+      }
+    }
   }
   work(); // the caller's share, with its own signal mask
-  for (std::thread &helper : helpers)
+  for (std::thread &helper : helpers.threads)
     helper.join();
   if (failure)
     std::rethrow_exception(failure);

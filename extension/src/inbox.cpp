@@ -131,7 +131,20 @@ void forget_statement() {
   statement_active = false;
 }
 
-void forget_heads(XactEvent, void *) {
+// Called by PostgreSQL's C code: nothing here may throw; ereport is safe, this frame holds no
+// C++ object.
+void forget_heads(XactEvent event, void *) {
+  if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
+      event == XACT_EVENT_PRE_PREPARE) {
+    if (!statement_entries.empty())
+      // Only when the inbox's AFTER STATEMENT trigger did not run (disabled, or a row-limited
+      // SPI execution): entries neither applied nor refused must not vanish silently.
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                      errmsg("entries delivered to mycelium.inbox were never applied"),
+                      errhint("The statement triggers of mycelium.inbox must be enabled (ENABLE "
+                              "ALWAYS), and an INSERT into it run whole.")));
+    return;
+  }
   forget_statement();
 }
 // Only the abort of a subtransaction the statement runs in ends the statement. Subtransactions
@@ -405,41 +418,80 @@ void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
   head.dirty = true;
 }
 
-// What the signature checks of a put or delete need, with the keys registered now; nullopt
-// when something is missing or malformed (apply_entry() then finds it and says so, in order).
-std::optional<Checked> prepare_check(const Entry &e) {
-  if (e.op != "put" && e.op != "delete")
+// Where a shard's chain stands for the entries of a delivery not applied yet: the next seq and
+// the hash it must link to, from this node's head and then from each entry that would follow
+// it. Only entries that chain on are worth checking ahead: the rest (a resend, a gap, another
+// primary's) are refused, or skipped, by apply_entry without a signature check, as before.
+struct ChainTip {
+  std::int64_t next_seq = 0;
+  std::string prev_hash;
+  std::string primary_node;
+  PublicKey primary_key{};
+};
+
+std::optional<ChainTip> chain_tip(const std::string &shard_id) {
+  ChainTip tip;
+  if (const auto cached = statement_heads.find(shard_id); cached != statement_heads.end()) {
+    if (!cached->second.primary_key)
+      return std::nullopt;
+    tip.next_seq = cached->second.seq + 1;
+    tip.prev_hash = cached->second.hash;
+    tip.primary_node = cached->second.primary_node;
+    tip.primary_key = *cached->second.primary_key;
+    return tip;
+  }
+  const std::optional<catalog::ShardRow> shard =
+      catalog::find_shard(shard_id, catalog::RowLock::none);
+  if (!shard || shard->kind != catalog::ShardKind::Replica || !shard->primary_key ||
+      !shard->primary_node)
+    return std::nullopt;
+  tip.next_seq = shard->head_seq + 1;
+  tip.prev_hash = shard->head_hash;
+  tip.primary_node = *shard->primary_node;
+  tip.primary_key = parse_public_key(*shard->primary_key);
+  return tip;
+}
+
+// What the signature checks of a put or delete that chains onto `tip` need, with the keys
+// registered now (and `tip` moved past it); nullopt when it does not chain on or something is
+// missing or malformed (apply_entry() then finds it and says so, in order).
+std::optional<Checked> prepare_check(const Entry &e, ChainTip &tip) {
+  if ((e.op != "put" && e.op != "delete") || e.seq != tip.next_seq ||
+      e.prev_hash != tip.prev_hash || e.origin_node != tip.primary_node)
     return std::nullopt;
   try {
     Checked c;
     c.payload = entry_payload(e);
     c.expected = expected_hash(e, c.payload, e.prev_hash);
-    if (const auto cached = statement_heads.find(e.shard_id); cached != statement_heads.end()) {
-      if (!cached->second.primary_key)
-        return std::nullopt;
-      c.primary_key = *cached->second.primary_key;
-    } else {
-      const std::optional<catalog::ShardRow> shard =
-          catalog::find_shard(e.shard_id, catalog::RowLock::none);
-      if (!shard || !shard->primary_key)
-        return std::nullopt;
-      c.primary_key = parse_public_key(*shard->primary_key);
-    }
+    c.primary_key = tip.primary_key;
     c.signer_key = signer_key(e.created_by);
     parse_signature(e.link_signature_hex, "link_signature"); // malformed: apply_entry() says so
+    tip.next_seq = e.seq + 1;
+    tip.prev_hash = e.entry_hash;
     return c;
   } catch (const Error &) {
     return std::nullopt; // our own checks only: apply_entry() raises the same error in its turn
   }
 }
 
-// Applies the statement's entries in order, their signatures checked first, all at once, on
-// every CPU (threads doing libsodium work only; parallel_for.hpp).
+// Applies the entries delivered so far in order, the signatures of those that chain on checked
+// first, all at once, on every CPU (threads doing libsodium work only; parallel_for.hpp).
 void apply_delivered() {
+  std::map<std::string, std::optional<ChainTip>> tips; // one lookup per shard
   std::vector<std::size_t> to_check;
   for (std::size_t i = 0; i < statement_entries.size(); ++i) {
     Delivered &d = statement_entries[i];
-    d.checked = prepare_check(d.entry);
+    if (d.entry.op == "open" || d.entry.op == "close") {
+      // The shard's replica, primary or key may change here: its later entries are checked
+      // when applied.
+      tips[d.entry.shard_id] = std::nullopt;
+      continue;
+    }
+    auto tip = tips.find(d.entry.shard_id);
+    if (tip == tips.end())
+      tip = tips.emplace(d.entry.shard_id, chain_tip(d.entry.shard_id)).first;
+    if (tip->second)
+      d.checked = prepare_check(d.entry, *tip->second);
     if (d.checked)
       to_check.push_back(i);
   }
@@ -464,7 +516,14 @@ void apply_delivered() {
       record_rejection(d.entry, error);
     }
   }
+  statement_entries.clear();
+  if (statement_memory)
+    MemoryContextReset(statement_memory); // cannot raise: frees memory
 }
+
+// Entries held before they are applied, within a statement: bounds the memory of a long
+// delivery (a replicator's INSERT ... SELECT of millions of rows).
+constexpr std::size_t kApplyEvery = 1000;
 
 // Keeps the entry for the statement's end, its value copied (detoasted) out of the trigger's
 // tuple, which is gone by then.
@@ -496,6 +555,8 @@ MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
     if (statement_active) {
       // Applied with the statement's other entries at its end (inbox_statement_end).
       deliver(std::move(entry));
+      if (statement_entries.size() >= kApplyEvery)
+        apply_delivered();
       return PointerGetDatum(nullptr);
     }
     // Without its statement triggers (disabled), one entry at a time.

@@ -60,7 +60,7 @@ void flush_open_batches(std::size_t end) {
   for (std::size_t i = 0; i < end && i < levels.size(); ++i) {
     Level &level = levels[i];
     refuse_if_broken(level);
-    if (level.batch->flush() && current != level.subxact)
+    if (level.batch && level.batch->flush() && current != level.subxact)
       level.flushed_in = std::max(level.flushed_in, current);
   }
 }
@@ -83,14 +83,16 @@ void on_xact_event(XactEvent event, void *) {
       event == XACT_EVENT_PRE_PREPARE) {
     bool unfinished = false;
     for (const Level &level : levels)
-      unfinished = unfinished || level.broken || !level.batch->empty();
+      unfinished = unfinished || level.broken || (level.batch && !level.batch->empty());
     if (unfinished)
       // Only when an AFTER STATEMENT trigger of mycelium.data or mycelium.tombstones was
       // disabled: rows whose signatures were never checked must not commit.
       ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
                       errmsg("signed writes of this transaction were never verified"),
-                      errhint("The statement triggers of mycelium.data and mycelium.tombstones "
-                              "must be enabled (ENABLE ALWAYS).")));
+                      errhint("A statement on mycelium.data or mycelium.tombstones ended "
+                              "without its AFTER STATEMENT trigger: the trigger was disabled, "
+                              "or the statement was run through SPI with a row limit. Run it "
+                              "whole, with the extension's triggers enabled (ENABLE ALWAYS).")));
     return;
   }
   if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
@@ -240,11 +242,15 @@ RowBatch::RowBatch() {
       flush_open_batches(levels.size() - 1);
       top.below_flushed = true;
     }
+    // Made at its first row: statements that write no signed row (a replica's tombstone
+    // upsert, which the inbox has verified) cost no batch.
+    if (!top.batch)
+      top.batch = std::make_unique<WriteBatch>(TopTransactionContext);
     batch_ = top.batch.get();
     return;
   }
   flush_open_batches();
-  own_ = std::make_unique<WriteBatch>(CurrentMemoryContext);
+  own_ = std::make_unique<WriteBatch>(CurTransactionContext);
   batch_ = own_.get();
 }
 
@@ -273,7 +279,6 @@ MYCELIUM_SQL_FUNCTION(mycelium_signed_writes_start) {
   Level level;
   level.subxact = current;
   level.statements = 1;
-  level.batch = std::make_unique<WriteBatch>(TopTransactionContext);
   levels.push_back(std::move(level));
   return PointerGetDatum(nullptr);
 }
@@ -285,16 +290,19 @@ MYCELIUM_SQL_FUNCTION(mycelium_signed_writes_end) {
   require_statement_trigger(fcinfo, "signed_writes_end");
   if (levels.empty())
     return PointerGetDatum(nullptr);
-  mycelium::pg::SpiConnection spi;
   const SubTransactionId current = GetCurrentSubTransactionId(); // cannot raise: reads state
   if (levels.back().subxact != current) {
     // Not the batch this statement opened (its BEFORE trigger was disabled): whatever is open
     // is written out now.
+    mycelium::pg::SpiConnection spi;
     flush_open_batches();
     return PointerGetDatum(nullptr);
   }
   refuse_if_broken(levels.back());
-  levels.back().batch->flush();
+  if (levels.back().batch) {
+    mycelium::pg::SpiConnection spi;
+    levels.back().batch->flush();
+  }
   if (--levels.back().statements <= 0)
     levels.pop_back();
   return PointerGetDatum(nullptr);

@@ -13,7 +13,8 @@ namespace mycelium {
 // Calls fn(i) once for each i in [0, n), on at most max_threads threads (the caller's own
 // among them), and returns when all calls have returned. Below min_per_thread items per thread
 // fewer threads are used; a small n runs on the caller's thread alone. If a call throws, the
-// other calls still run, and the first exception (by completion) is rethrown here.
+// other calls still run, and the first exception (by completion) is rethrown here. When no
+// more threads can be started (a process or memory limit), those already running do the work.
 void parallel_for(std::size_t n, unsigned max_threads, std::size_t min_per_thread,
                   const std::function<void(std::size_t)> &fn);
 
