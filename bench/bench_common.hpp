@@ -15,6 +15,8 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -143,6 +145,15 @@ inline std::string fixed(double value, int decimals) {
   char text[32];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
   return text;
+}
+
+// A command-line option's number: all of `text`, at least `min`; else an error naming it.
+inline double option_number(const std::string &text, double min) {
+  char *end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v >= min))
+    throw std::runtime_error("not a number >= " + fixed(min, 0) + ": \"" + text + "\"");
+  return v;
 }
 
 } // namespace mycelium::bench

@@ -656,34 +656,27 @@ Options parse_options(int argc, char **argv) {
         "[--batch-sizes 500,2000] [--rate WRITES_PER_S] [--duration S] [--clients N] "
         "[--sync-interval MS] [--poll MS] [--perf FILE]\nrun it through bench/replication.sh");
   };
-  const auto number = [&](const std::string &text, double min) {
-    char *end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !(v >= min))
-      throw std::runtime_error("not a number >= " + fixed(min, 0) + ": \"" + text + "\"");
-    return v;
-  };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc)
       throw usage();
     const std::string value = argv[++i];
     if (arg == "--primary-port")
-      o.primary_port = static_cast<int>(number(value, 1));
+      o.primary_port = static_cast<int>(option_number(value, 1));
     else if (arg == "--replica-port")
-      o.replica_port = static_cast<int>(number(value, 1));
+      o.replica_port = static_cast<int>(option_number(value, 1));
     else if (arg == "--rows")
-      o.rows = static_cast<std::size_t>(number(value, 1));
+      o.rows = static_cast<std::size_t>(option_number(value, 1));
     else if (arg == "--rate")
-      o.rate = number(value, 1);
+      o.rate = option_number(value, 1);
     else if (arg == "--duration")
-      o.duration = number(value, 1);
+      o.duration = option_number(value, 1);
     else if (arg == "--clients")
-      o.clients = static_cast<int>(number(value, 1));
+      o.clients = static_cast<int>(option_number(value, 1));
     else if (arg == "--sync-interval")
-      o.push_interval = static_cast<int>(number(value, 10));
+      o.push_interval = static_cast<int>(option_number(value, 10));
     else if (arg == "--poll")
-      o.poll_ms = static_cast<int>(number(value, 1));
+      o.poll_ms = static_cast<int>(option_number(value, 1));
     else if (arg == "--perf")
       o.perf_output = value;
     else if (arg == "--batch-sizes") {
@@ -692,7 +685,8 @@ Options parse_options(int argc, char **argv) {
         std::size_t comma = value.find(',', start);
         if (comma == std::string::npos)
           comma = value.size();
-        o.batch_sizes.push_back(static_cast<int>(number(value.substr(start, comma - start), 1)));
+        o.batch_sizes.push_back(
+            static_cast<int>(option_number(value.substr(start, comma - start), 1)));
         start = comma + 1;
       }
     } else

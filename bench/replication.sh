@@ -42,26 +42,8 @@ CLIENTS=${CLIENTS:-4}
 SYNC_INTERVAL=${SYNC_INTERVAL:-100}
 FSYNC=${FSYNC:-on}
 PERF=${PERF:-0}
-PG_BINDIR=/usr/lib/postgresql/15/bin
-
-die() {
-  echo "replication: $*" >&2
-  exit 1
-}
-
-[ -x "$PG_BINDIR/initdb" ] || die "PostgreSQL 15 server not found in $PG_BINDIR"
-[ -f "$(pg_config --sharedir)/extension/mycelium.control" ] ||
-  die "the mycelium extension is not installed; run 'make install' first"
-case $FSYNC in on | off) ;; *) die "FSYNC must be on or off, not '$FSYNC'" ;; esac
-
-# Build the driver if needed (incremental; configures the build tree the first time).
-if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD_DIR" >/dev/null
-fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mycelium-bench-replication mycelium >/dev/null
-DRIVER="$(cd "$BUILD_DIR" && pwd)/bench/mycelium-bench-replication"
-
 BENCH_NAME=replication
+BENCH_TARGET=mycelium-bench-replication
 # shellcheck source=bench/two-clusters.sh
 . bench/two-clusters.sh
 

@@ -604,28 +604,21 @@ Options parse_options(int argc, char **argv) {
         "usage: mycelium-bench-scale --primary-port PORT --replica-port PORT [--shards N] "
         "[--copy-rows N] [--write-seconds S]\nrun it through bench/scale.sh");
   };
-  const auto number = [&](const std::string &text, double min) {
-    char *end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !(v >= min))
-      throw std::runtime_error("not a number >= " + fixed(min, 0) + ": \"" + text + "\"");
-    return v;
-  };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc)
       throw usage();
     const std::string value = argv[++i];
     if (arg == "--primary-port")
-      o.primary_port = static_cast<int>(number(value, 1));
+      o.primary_port = static_cast<int>(option_number(value, 1));
     else if (arg == "--replica-port")
-      o.replica_port = static_cast<int>(number(value, 1));
+      o.replica_port = static_cast<int>(option_number(value, 1));
     else if (arg == "--shards")
-      o.shards = static_cast<int>(number(value, 2));
+      o.shards = static_cast<int>(option_number(value, 2));
     else if (arg == "--copy-rows")
-      o.copy_rows = static_cast<std::size_t>(number(value, 10));
+      o.copy_rows = static_cast<std::size_t>(option_number(value, 10));
     else if (arg == "--write-seconds")
-      o.write_seconds = number(value, 1);
+      o.write_seconds = option_number(value, 1);
     else
       throw usage();
   }

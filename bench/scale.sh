@@ -36,26 +36,8 @@ SHARDS=${SHARDS:-1000}
 COPY_ROWS=${COPY_ROWS:-1000000}
 WRITE_SECONDS=${WRITE_SECONDS:-10}
 FSYNC=${FSYNC:-on}
-PG_BINDIR=/usr/lib/postgresql/15/bin
-
-die() {
-  echo "scale: $*" >&2
-  exit 1
-}
-
-[ -x "$PG_BINDIR/initdb" ] || die "PostgreSQL 15 server not found in $PG_BINDIR"
-[ -f "$(pg_config --sharedir)/extension/mycelium.control" ] ||
-  die "the mycelium extension is not installed; run 'make install' first"
-case $FSYNC in on | off) ;; *) die "FSYNC must be on or off, not '$FSYNC'" ;; esac
-
-# Build the driver if needed (incremental; configures the build tree the first time).
-if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD_DIR" >/dev/null
-fi
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target mycelium-bench-scale mycelium >/dev/null
-DRIVER="$(cd "$BUILD_DIR" && pwd)/bench/mycelium-bench-scale"
-
 BENCH_NAME=scale
+BENCH_TARGET=mycelium-bench-scale
 # shellcheck source=bench/two-clusters.sh
 . bench/two-clusters.sh
 

@@ -9,9 +9,30 @@
 # "$BUILD_DIR/cli/mycelium keygen", whose file is exported as MYCELIUM_PRIMARY_KEY_FILE.
 # Everything is removed on exit whatever happens (an EXIT trap).
 #
-# Needs from the caller: BENCH_NAME (for messages and the directory's name), BUILD_DIR, FSYNC,
-# PG_BINDIR, a die function, and mn_free_port (regress/multinode/lib.sh).
-# Sets: DIR, NODES, PORT[primary], PORT[replica]; defines as_postgres.
+# Before that it checks the installation and FSYNC and builds the driver, CMake target
+# BENCH_TARGET (incremental; configures the build tree the first time).
+#
+# Needs from the caller: BENCH_NAME (for messages and the directory's name), BENCH_TARGET,
+# BUILD_DIR, FSYNC, and mn_free_port (regress/multinode/lib.sh).
+# Sets: PG_BINDIR, DRIVER, DIR, NODES, PORT[primary], PORT[replica]; defines die, as_postgres.
+PG_BINDIR=/usr/lib/postgresql/15/bin
+
+die() {
+  echo "$BENCH_NAME: $*" >&2
+  exit 1
+}
+
+[ -x "$PG_BINDIR/initdb" ] || die "PostgreSQL 15 server not found in $PG_BINDIR"
+[ -f "$(pg_config --sharedir)/extension/mycelium.control" ] ||
+  die "the mycelium extension is not installed; run 'make install' first"
+case $FSYNC in on | off) ;; *) die "FSYNC must be on or off, not '$FSYNC'" ;; esac
+
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target "$BENCH_TARGET" mycelium >/dev/null
+DRIVER="$(cd "$BUILD_DIR" && pwd)/bench/$BENCH_TARGET"
+
 DIR=$(mktemp -d "/tmp/mycelium-bench-$BENCH_NAME.XXXXXX")
 NODES=(primary replica)
 
