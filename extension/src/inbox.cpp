@@ -9,6 +9,7 @@
 #include "mycelium/audit.hpp"
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
+#include "mycelium/ext/settings.hpp"
 #include "mycelium/parallel_for.hpp"
 #include "mycelium/replica_signing.hpp"
 #include "mycelium/catalog/audit_log.hpp"
@@ -495,7 +496,7 @@ void apply_delivered() {
     if (d.checked)
       to_check.push_back(i);
   }
-  parallel_for(to_check.size(), usable_cpus(), 8, [&](std::size_t k) {
+  parallel_for(to_check.size(), ext::verify_thread_count(), 8, [&](std::size_t k) {
     Delivered &d = statement_entries[to_check[k]];
     Checked &c = *d.checked;
     const Entry &e = d.entry;

@@ -1,6 +1,7 @@
 // Module entry: magic block, settings, the push worker's registration, and the library version.
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/settings.hpp"
+#include "mycelium/parallel_for.hpp"
 #include "mycelium/ext/push_worker_state.hpp"
 #include "mycelium/pg/datum.hpp"
 
@@ -17,6 +18,11 @@ int push_interval_ms = 1000;
 int push_batch_size = 500;
 char *push_worker_database = nullptr;
 char *node_key_file = nullptr;
+int verify_threads = 0;
+
+unsigned verify_thread_count() {
+  return verify_threads > 0 ? static_cast<unsigned>(verify_threads) : usable_cpus();
+}
 } // namespace mycelium::ext
 
 // Plain C in effect: no C++ object is alive here, so what PostgreSQL raises needs no guard.
@@ -41,6 +47,13 @@ void _PG_init(void) {
       "Key file of this node (mycelium keygen): its audit entries and replica control messages "
       "are signed with it. Relative paths are relative to the data directory.",
       nullptr, &node_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+  // PGC_SUSET: every backend's flush starts this many threads at once; only a superuser may let
+  // one session take more than its share of the machine.
+  DefineCustomIntVariable("mycelium.verify_threads",
+                          "Threads a backend checks the signatures of a statement's rows with "
+                          "(0: one per CPU it may run on; 1: none besides its own).",
+                          nullptr, &verify_threads, 0, 0, 64, PGC_SUSET, 0, nullptr, nullptr,
+                          nullptr);
   MarkGUCPrefixReserved("mycelium");
 
   // The worker exists only when the library is preloaded; push_now() works either way.

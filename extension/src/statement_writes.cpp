@@ -6,6 +6,7 @@
 #include "mycelium/ext/node_key.hpp"
 #include "mycelium/ext/write_checks.hpp"
 #include "mycelium/hex.hpp"
+#include "mycelium/ext/settings.hpp"
 #include "mycelium/parallel_for.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/guard.hpp"
@@ -199,7 +200,7 @@ bool WriteBatch::flush() {
     std::vector<char> valid(n, 0);
     std::vector<Signature> links(n);
     // Pure libsodium work on every CPU; the inputs are C++ values, never PostgreSQL memory.
-    parallel_for(n, usable_cpus(), kMinRowsPerThread, [&](std::size_t i) {
+    parallel_for(n, verify_thread_count(), kMinRowsPerThread, [&](std::size_t i) {
       const SignedChange &c = changes_[i];
       valid[i] = verify(c.signature, c.payload, c.key);
       Hash entry_hash;
