@@ -104,6 +104,8 @@ struct Checked {
   mycelium::Hash expected{}; // the entry hash its contents give
   PublicKey primary_key{};
   PublicKey signer_key{};
+  Signature signature{};      // the record's, parsed
+  Signature link_signature{}; // the primary's, parsed
   bool link_valid = false;
   bool record_valid = false;
 };
@@ -466,7 +468,8 @@ std::optional<Checked> prepare_check(const Entry &e, ChainTip &tip) {
     c.expected = expected_hash(e, c.payload, e.prev_hash);
     c.primary_key = tip.primary_key;
     c.signer_key = signer_key(e.created_by);
-    parse_signature(e.link_signature_hex, "link_signature"); // malformed: apply_entry() says so
+    c.signature = parse_signature(e.signature_hex);
+    c.link_signature = parse_signature(e.link_signature_hex, "link_signature");
     tip.next_seq = e.seq + 1;
     tip.prev_hash = e.entry_hash;
     return c;
@@ -501,10 +504,10 @@ void apply_delivered() {
     Checked &c = *d.checked;
     const Entry &e = d.entry;
     c.link_valid = verify(
-        parse_signature(e.link_signature_hex, "link_signature"),
+        c.link_signature,
         link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), c.expected, e.origin_node),
         c.primary_key);
-    c.record_valid = verify(parse_signature(e.signature_hex), c.payload, c.signer_key);
+    c.record_valid = verify(c.signature, c.payload, c.signer_key);
   });
   for (const Delivered &d : statement_entries) {
     try {
