@@ -112,7 +112,12 @@ CREATE TABLE mycelium.shards (
   head_hash   bytea NOT NULL DEFAULT '\x0000000000000000000000000000000000000000000000000000000000000000',
   -- The chain's seq when this shard was created here. A primary shard id used before continues
   -- its old chain; its records are what the entries after base_seq made them (verify_audit).
-  base_seq    bigint NOT NULL DEFAULT 0
+  base_seq    bigint NOT NULL DEFAULT 0,
+  -- Elected shards (schemas/CONSENSUS.md, "Elected shards"): the primary is whoever leads the
+  -- shard's Raft group, and `term` is the term of the latest epoch applied here (0: a
+  -- fixed-primary shard, or no epoch yet). kind and primary_node follow that epoch.
+  elected     boolean NOT NULL DEFAULT false,
+  term        bigint NOT NULL DEFAULT 0 CHECK (term >= 0)
 );
 
 -- Every record, one LIST partition per shard. No unique index on the parent (a parent with one
@@ -196,6 +201,9 @@ CREATE TABLE mycelium.audit_log (
   -- origin_node's Ed25519 signature (lowercase hex) of the link: shard, seq, entry_hash
   -- (SIGNING.md, "Chain links"). Replicas accept an entry only with it.
   link_signature text NOT NULL,
+  -- The Raft term the entry was written in (elected shards; 0 for a fixed primary). Covered by
+  -- the v2 link signature (SIGNING.md, "Chain links").
+  term         bigint NOT NULL DEFAULT 0 CHECK (term >= 0),
   -- Replication status; the only columns that may change, and only through the extension.
   -- pending: not yet on every active replica; synced: on all of them; applied: an entry this
   -- node received as a replica.
@@ -441,7 +449,8 @@ CREATE TABLE mycelium.inbox (
   origin_node  text NOT NULL,
   prev_hash    bytea NOT NULL,
   entry_hash   bytea NOT NULL,
-  link_signature text NOT NULL
+  link_signature text NOT NULL,
+  term         bigint NOT NULL DEFAULT 0
 );
 -- On a replica: the newest control message accepted per shard. A control message must be newer
 -- than this one (and fresh), so an old open or close cannot be replayed.
@@ -1083,3 +1092,46 @@ CREATE VIEW mycelium.node_stake AS
 
 GRANT SELECT ON mycelium.node_hotkeys, mycelium.chain_neurons, mycelium.node_stake
   TO mycelium_admin, mycelium_validator, mycelium_miner, mycelium_replicator, mycelium_chain;
+
+------------------------------------------------------------------------------------------------
+-- Elected shards: epochs and moved-aside entries (issue 14, schemas/CONSENSUS.md)
+------------------------------------------------------------------------------------------------
+-- Every epoch of an elected shard applied here, from its Raft group's committed log: from
+-- `term` on, primary_node appends the entries after start_seq, whose entry hash is start_hash.
+-- Written only by mycelium.apply_shard_epoch (the local agent, with what its group committed).
+CREATE TABLE mycelium.shard_epochs (
+  shard_id     text NOT NULL REFERENCES mycelium.shards ON DELETE CASCADE,
+  term         bigint NOT NULL CHECK (term > 0),
+  primary_node text NOT NULL,
+  start_seq    bigint NOT NULL CHECK (start_seq >= 0),
+  start_hash   bytea NOT NULL CHECK (length(start_hash) = 32),
+  applied_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (shard_id, term)
+);
+
+-- Entries this node held that a later epoch superseded (seq after that epoch's start_seq,
+-- written in an earlier term): written here but never committed by the shard's group. They are
+-- kept, never applied, and the data they changed was restored to its state at start_seq.
+CREATE TABLE mycelium.moved_aside_entries (
+  shard_id     text NOT NULL,
+  seq          bigint NOT NULL,
+  term         bigint NOT NULL,
+  op           text NOT NULL,
+  key          text NOT NULL,
+  version      integer NOT NULL,
+  value        jsonb,
+  created_by   text NOT NULL,
+  signature    text NOT NULL,
+  created_at   timestamptz NOT NULL,
+  origin_node  text NOT NULL,
+  prev_hash    bytea NOT NULL,
+  entry_hash   bytea NOT NULL,
+  link_signature text NOT NULL,
+  superseded_by_term bigint NOT NULL,
+  moved_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  reason       text NOT NULL,
+  PRIMARY KEY (shard_id, superseded_by_term, seq)
+);
+
+GRANT SELECT ON mycelium.shard_epochs, mycelium.moved_aside_entries
+  TO mycelium_admin, mycelium_validator, mycelium_miner, mycelium_replicator;

@@ -7,7 +7,7 @@
 #   node<i>/data       data directory of node i
 #   node<i>.log        server log of node i
 
-MN_PG_BINDIR=/usr/lib/postgresql/15/bin
+MN_PG_BINDIR=${MN_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
 mn_die() {
   echo "multinode: $*" >&2
