@@ -1011,6 +1011,57 @@ CREATE TABLE mycelium.chain_neurons (
 );
 CREATE INDEX ON mycelium.chain_neurons (hotkey);
 
+-- The first thing wrong with a metagraph's neurons, named by position and field (NULL: none):
+-- each element an object holding every column below with a JSON value of its type (integers
+-- whole and in their column's range, stake_rao a decimal string), and no uid twice. Checked
+-- before anything is stored, so that a bad call says which field is wrong instead of failing
+-- half-way in a cast with a message naming no field.
+CREATE FUNCTION mycelium._metagraph_problem(neurons jsonb) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+  AS $$
+  WITH element AS (
+    SELECT e.n, e.i - 1 AS at FROM jsonb_array_elements($1) WITH ORDINALITY AS e(n, i)),
+  field(name, kind, lo, hi, ord) AS (VALUES
+    ('uid', 'integer', 0::numeric, 65535::numeric, 1), ('hotkey', 'string', NULL, NULL, 2),
+    ('coldkey', 'string', NULL, NULL, 3), ('stake_rao', 'decimal', NULL, NULL, 4),
+    ('active', 'boolean', NULL, NULL, 5), ('validator_permit', 'boolean', NULL, NULL, 6),
+    ('incentive', 'integer', -2147483648, 2147483647, 7), ('trust', 'number', NULL, NULL, 8),
+    ('vtrust', 'number', NULL, NULL, 9),
+    ('last_update', 'integer', -9223372036854775808, 9223372036854775807, 10),
+    ('ip', 'string', NULL, NULL, 11), ('ip_type', 'integer', -2147483648, 2147483647, 12),
+    ('port', 'integer', -2147483648, 2147483647, 13),
+    ('protocol', 'integer', -2147483648, 2147483647, 14)),
+  problem AS (
+    SELECT e.at, 0 AS ord,
+           format('neurons[%s] must be a JSON object, got %s', e.at, jsonb_typeof(e.n)) AS what
+      FROM element e WHERE jsonb_typeof(e.n) <> 'object'
+    UNION ALL
+    SELECT e.at, f.ord,
+           format('neurons[%s].%s must be %s, got %s', e.at, f.name,
+                  CASE f.kind WHEN 'integer' THEN format('an integer from %s to %s', f.lo, f.hi)
+                              WHEN 'decimal' THEN 'a string of decimal digits (at most 39)'
+                              WHEN 'number' THEN 'a number' WHEN 'string' THEN 'a string'
+                              ELSE 'true or false' END,
+                  COALESCE(left((e.n -> f.name)::text, 80), 'nothing'))
+      FROM element e CROSS JOIN field f
+     WHERE jsonb_typeof(e.n) = 'object'
+       AND NOT COALESCE(CASE f.kind
+             -- Nested CASEs, not AND: SQL does not promise to test the type before the cast.
+             WHEN 'integer' THEN CASE WHEN jsonb_typeof(e.n -> f.name) = 'number'
+                                       AND (e.n ->> f.name) ~ '^-?[0-9]{1,20}$'
+                                      THEN (e.n ->> f.name)::numeric BETWEEN f.lo AND f.hi END
+             WHEN 'decimal' THEN jsonb_typeof(e.n -> f.name) = 'string'
+                                 AND (e.n ->> f.name) ~ '^[0-9]{1,39}$'
+             ELSE jsonb_typeof(e.n -> f.name) = f.kind END, false)
+    UNION ALL
+    SELECT d.at, 15, format('neurons[%s].uid %s appears twice (first at neurons[%s])', d.at,
+                            d.uid, d.first)
+      FROM (SELECT e.at, e.n ->> 'uid' AS uid,
+                   first_value(e.at) OVER (PARTITION BY e.n ->> 'uid' ORDER BY e.at) AS first
+              FROM element e WHERE jsonb_typeof(e.n) = 'object') d
+     WHERE d.at <> d.first)
+  SELECT what FROM problem ORDER BY at, ord LIMIT 1 $$;
+
 -- Replaces the subnet's neurons with those read at one block, in one transaction (readers see
 -- the old set or the new one, never a mix). `neurons` is a JSON array of objects with the
 -- columns above from uid to protocol (stake_rao as a decimal string).
@@ -1020,6 +1071,7 @@ CREATE FUNCTION mycelium.store_metagraph(netuid integer, block_number bigint, bl
   AS $$
 DECLARE
   stored integer;
+  problem text;
 BEGIN
   IF $1 IS NULL OR $2 IS NULL OR $3 IS NULL OR $4 IS NULL THEN
     RAISE EXCEPTION 'store_metagraph: netuid, block_number, block_hash and neurons must not be NULL'
@@ -1035,6 +1087,10 @@ BEGIN
   IF jsonb_typeof($4) <> 'array' THEN
     RAISE EXCEPTION 'store_metagraph: neurons must be a JSON array, got %', jsonb_typeof($4)
       USING ERRCODE = '22023';
+  END IF;
+  problem := mycelium._metagraph_problem($4);
+  IF problem IS NOT NULL THEN
+    RAISE EXCEPTION 'store_metagraph: %', problem USING ERRCODE = '22023';
   END IF;
   DELETE FROM mycelium.chain_neurons;
   INSERT INTO mycelium.chain_neurons (netuid, uid, hotkey, coldkey, stake_rao, active,

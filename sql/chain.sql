@@ -72,6 +72,19 @@ SELECT pg_temp.error_of(format('SELECT mycelium.store_metagraph(1, 101, %L, %L)'
 SELECT pg_temp.error_of(format('SELECT mycelium.store_metagraph(1, 101, %L, %L)', 'not a hash', :'neurons'));
 SELECT pg_temp.error_of(format('SELECT mycelium.store_metagraph(70000, 101, %L, %L)', '0x' || repeat('ab', 32), :'neurons'));
 SELECT pg_temp.error_of(format('SELECT mycelium.store_metagraph(1, 101, %L, NULL)', '0x' || repeat('ab', 32)));
+-- Each neuron is checked before anything is stored, and the error names the element and field.
+SELECT pg_temp.error_of(format('SELECT mycelium.store_metagraph(1, 101, %L, %L)', '0x' || repeat('ab', 32), bad))
+  FROM (VALUES (jsonb_build_array(:'neurons'::jsonb -> 0, '"uid 1"'::jsonb)),
+               (jsonb_set(:'neurons'::jsonb, '{0,port}', '"8091"')),
+               (jsonb_set(:'neurons'::jsonb, '{0,uid}', '70000')),
+               (jsonb_set(:'neurons'::jsonb, '{0,incentive}', '1.5')),
+               (jsonb_set(:'neurons'::jsonb, '{0,stake_rao}', '"-5"')),
+               (jsonb_set(:'neurons'::jsonb, '{0,stake_rao}', '25')),
+               (jsonb_set(:'neurons'::jsonb, '{0,active}', '"yes"')),
+               (jsonb_set(:'neurons'::jsonb, '{0,trust}', 'null')),
+               (jsonb_build_array((:'neurons'::jsonb -> 0) - 'hotkey')),
+               (jsonb_build_array((:'neurons'::jsonb) -> 0) || ((:'neurons'::jsonb) -> 0) || ((:'neurons'::jsonb) -> 0))
+       ) AS t(bad);
 -- A refused call changes nothing: the neurons of block 100 are still there.
 SELECT count(*) AS neurons, max(block_number) AS block FROM mycelium.chain_neurons;
 RESET ROLE;
@@ -96,4 +109,25 @@ SELECT mycelium.unbind_hotkey('validator-1');
 SELECT mycelium.unbind_hotkey('validator-1') AS again;
 SELECT mycelium.unbind_hotkey('validator-2');
 SELECT node_id, stake, source FROM mycelium.node_stake ORDER BY node_id;
+-- Two binds of one hotkey to two nodes at once: the second waits for the first and is refused
+-- by name (it used to fail on the unique index with 23505, naming no node). A second session
+-- binds //Bob to validator-2 and holds its transaction open; this one binds //Bob to
+-- validator-1 once the other is inside its bind.
+SELECT encode(mycelium.hotkey_binding_payload('validator-1', :'bob'), 'hex') AS payload4 \gset
+\set bob_sig4 `:polkadot sign //Bob :payload4`
+\setenv PGDATABASE :DBNAME
+\set bind_sql 'BEGIN; SELECT mycelium.bind_hotkey(''validator-2'', ''' :bob ''', ''' :bob_sig3 '''); SELECT pg_sleep(3) AS held_by_regress_bind; COMMIT;'
+\setenv BIND_SQL :bind_sql
+\! psql -X -q -c "$BIND_SQL" >/dev/null 2>&1 &
+DO $$
+BEGIN
+  FOR i IN 1 .. 200 LOOP
+    EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE '%held_by_regress_bind%'
+                         AND pid <> pg_backend_pid() AND wait_event = 'PgSleep');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT pg_temp.error_of(format('SELECT mycelium.bind_hotkey(%L, %L, %L)', 'validator-1', :'bob', :'bob_sig4'));
+SELECT node_id, hotkey = :'bob' AS bob FROM mycelium.node_hotkeys;
+SELECT mycelium.unbind_hotkey('validator-2');
 DROP ROLE regress_chain_agent, regress_replicator, regress_chain_validator, regress_chain_admin;

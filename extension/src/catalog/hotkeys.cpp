@@ -5,6 +5,12 @@
 namespace mycelium::catalog {
 
 std::optional<std::string> node_bound_to(const std::string &hotkey, const std::string &node_id) {
+  // Binds are serialised: two concurrent binds of one hotkey to two nodes would both find it
+  // free and the second would fail on the unique index (23505, naming no node). Waiting here
+  // makes the second see the first's binding and refuse it by name. SHARE ROW EXCLUSIVE
+  // conflicts with itself and with writers, not with readers of the stake view.
+  static pg::Statement lock("LOCK TABLE mycelium.node_hotkeys IN SHARE ROW EXCLUSIVE MODE");
+  lock.execute({});
   static pg::Statement other(
       "SELECT node_id FROM mycelium.node_hotkeys WHERE hotkey = $1 AND node_id <> $2");
   if (other.execute({pg::text_param(hotkey), pg::text_param(node_id)}) == 0)
