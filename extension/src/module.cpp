@@ -64,7 +64,7 @@ void _PG_init(void) {
   BackgroundWorker worker = {};
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-  worker.bgw_restart_time = 5;
+  worker.bgw_restart_time = mycelium::ext::kPushWorkerRestartSeconds;
   snprintf(worker.bgw_library_name, BGW_MAXLEN, "mycelium");
   snprintf(worker.bgw_function_name, BGW_MAXLEN, "mycelium_push_worker_main");
   snprintf(worker.bgw_name, BGW_MAXLEN, "mycelium push worker");

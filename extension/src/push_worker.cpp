@@ -21,6 +21,7 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "utils/snapmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 PGDLLEXPORT void mycelium_push_worker_main(Datum arg);
@@ -30,6 +31,46 @@ namespace {
 
 void forget_state(int, Datum) {
   mycelium::ext::push_worker_stopped();
+}
+
+// Seconds between attempts to connect to a database that refused the last `failures` workers:
+// the postmaster restarts a worker every bgw_restart_time (5 s), and each failed connection
+// logs a FATAL, so a misspelt mycelium.database used to log one every 5 s for ever.
+int connect_backoff_s(int failures) {
+  return failures <= 1 ? 30 : failures == 2 ? 60 : failures == 3 ? 120 : 300;
+}
+
+// Before connecting to `database` (updated in place): if earlier workers failed to connect to
+// it, waits out the backoff, less the restart delay already waited, and says so once per
+// attempt. A reload that changes mycelium.database ends the wait at once.
+void wait_after_failed_connects(char *database) {
+  const int failures = mycelium::ext::push_worker_connect_failures(database);
+  if (failures == 0)
+    return;
+  const int wait_s = connect_backoff_s(failures) - mycelium::ext::kPushWorkerRestartSeconds;
+  ereport(LOG, (errmsg("mycelium push worker: %d connection attempts to database \"%s\" "
+                       "(mycelium.database) failed; the next in %d s, or at once when a reload "
+                       "changes mycelium.database",
+                       failures, database, connect_backoff_s(failures))));
+  const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_s * 1000);
+  for (;;) {
+    const long remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+    if (remaining_ms <= 0)
+      return;
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining_ms,
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+      if (std::strcmp(database, mycelium::ext::push_worker_database) != 0) {
+        std::strncpy(database, mycelium::ext::push_worker_database, NAMEDATALEN - 1);
+        database[NAMEDATALEN - 1] = '\0';
+        return;
+      }
+    }
+  }
 }
 
 } // namespace
@@ -45,9 +86,11 @@ void mycelium_push_worker_main(Datum) {
   char serving[NAMEDATALEN];
   std::strncpy(serving, mycelium::ext::push_worker_database, NAMEDATALEN - 1);
   serving[NAMEDATALEN - 1] = '\0';
+  wait_after_failed_connects(serving);
   mycelium::ext::push_worker_started(serving);
   on_shmem_exit(forget_state, 0);
   BackgroundWorkerInitializeConnection(serving, nullptr, 0);
+  mycelium::ext::push_worker_connected();
   ereport(LOG, (errmsg("mycelium push worker started: serving database \"%s\" "
                        "(mycelium.database), a round every %d ms",
                        serving, mycelium::ext::push_interval_ms)));

@@ -26,6 +26,10 @@ struct State {
   TimestampTz last_round_at; // 0: no round yet
   std::int64_t rounds;
   std::int64_t pushed;
+  bool connecting; // started, not connected yet
+  // The database the last workers failed to connect to, and how many of them in a row.
+  char unreachable_database[NAMEDATALEN];
+  int failed_connects;
 };
 
 State *state = nullptr;
@@ -53,7 +57,28 @@ void push_worker_started(const char *database) {
   state->last_round_at = 0;
   state->rounds = 0;
   state->pushed = 0;
+  state->connecting = true;
   SpinLockRelease(&state->mutex);
+}
+
+void push_worker_connected() {
+  if (!state)
+    return;
+  SpinLockAcquire(&state->mutex);
+  state->connecting = false;
+  state->unreachable_database[0] = '\0';
+  state->failed_connects = 0;
+  SpinLockRelease(&state->mutex);
+}
+
+int push_worker_connect_failures(const char *database) {
+  if (!state)
+    return 0;
+  SpinLockAcquire(&state->mutex);
+  const int failures =
+      std::strcmp(state->unreachable_database, database) == 0 ? state->failed_connects : 0;
+  SpinLockRelease(&state->mutex);
+  return failures;
 }
 
 void push_worker_round(bool extension_present, std::int64_t pushed) {
@@ -73,8 +98,18 @@ void push_worker_stopped() {
   if (!state)
     return;
   SpinLockAcquire(&state->mutex);
-  if (state->pid == MyProcPid)
+  if (state->pid == MyProcPid) {
     state->pid = 0;
+    if (state->connecting) {
+      state->connecting = false;
+      if (std::strcmp(state->unreachable_database, state->database) == 0) {
+        state->failed_connects += 1;
+      } else {
+        std::memcpy(state->unreachable_database, state->database, NAMEDATALEN);
+        state->failed_connects = 1;
+      }
+    }
+  }
   SpinLockRelease(&state->mutex);
 }
 

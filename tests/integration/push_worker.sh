@@ -4,7 +4,8 @@
 #   - the worker logs which database it serves, and, once, that the extension is not there;
 #   - mycelium.push_worker (read from "app") shows the same: serving "postgres", no extension;
 #   - ALTER SYSTEM SET mycelium.database = 'app' and a reload restart the worker there (it used
-#     to need a server restart), which the log and the view then show.
+#     to need a server restart), which the log and the view then show;
+#   - a database that does not exist is retried after a growing wait, not every 5 s.
 # Prints `push worker: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -61,6 +62,19 @@ sql app "SELECT pg_reload_conf()" >/dev/null
 worker_tries_nosuchdb() { [ "$(sql app "SELECT database || ' ' || (pid IS NULL) || ' ' || serves_this_database FROM mycelium.push_worker")" = "nosuchdb true false" ]; }
 check "with mycelium.database = nosuchdb the view shows it, not running, not serving this one" \
   wait_for 20 worker_tries_nosuchdb
+# The postmaster restarts the worker every 5 s, and each one's failed connection logs a FATAL.
+# After the first failure the next worker waits (30 s, then 60, 120, 300) and says so, so the
+# log is not filled with one FATAL every 5 s.
+check "a failed connection is retried after a wait, which the next worker logs" wait_for 15 \
+  grep -q 'connection attempts to database "nosuchdb" (mycelium.database) failed; the next in 30 s' "$log"
+sleep 8
+check "...so within ~15 s the log holds one FATAL for nosuchdb, not three" \
+  test "$(count_in_log 'database "nosuchdb" does not exist')" = 1
+# A reload that names a database that exists ends the wait at once.
+sql app "ALTER SYSTEM SET mycelium.database = 'app'" >/dev/null
+sql app "SELECT pg_reload_conf()" >/dev/null
+check "...and a reload back to app ends the wait: the worker serves app again" \
+  wait_for 10 worker_is "app true true"
 
 echo "push worker: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
