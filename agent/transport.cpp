@@ -11,7 +11,9 @@
 #include <arpa/inet.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 namespace mycelium::agent {
@@ -574,13 +576,8 @@ struct HttpExchange {
 
 namespace {
 
-int respond(lws *wsi, Transport &, TransportHandler &handler, HttpExchange &exchange) {
-  HttpResponse response;
-  try {
-    response = handler.on_http(exchange.request);
-  } catch (const std::exception &e) {
-    response = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
-  }
+// Writes the headers of `response` and queues its body for the writeable callback.
+int send_response(lws *wsi, HttpExchange &exchange, HttpResponse response) {
   unsigned char headers[LWS_PRE + 1024];
   unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
   static const char close[] = "close";
@@ -594,6 +591,41 @@ int respond(lws *wsi, Transport &, TransportHandler &handler, HttpExchange &exch
   exchange.response = std::make_unique<HttpResponse>(std::move(response));
   lws_callback_on_writable(wsi);
   return 0;
+}
+
+int respond(lws *wsi, Transport &, TransportHandler &handler, HttpExchange &exchange) {
+  HttpResponse response;
+  try {
+    response = handler.on_http(exchange.request);
+  } catch (const std::exception &e) {
+    response = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
+  }
+  return send_response(wsi, exchange, std::move(response));
+}
+
+// A POST is answered once its whole body arrived, which libwebsockets 4.1 can tell only from a
+// Content-Length: a chunked body (or none announced) never completes, and the client used to
+// wait for an answer that never came. Such a POST, and one announcing more than the agent
+// accepts, is refused at once with the reason.
+std::optional<HttpResponse> refuse_post_body(lws *wsi) {
+  const int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  char value[32] = {};
+  if (length <= 0 || length >= static_cast<int>(sizeof value) ||
+      lws_hdr_copy(wsi, value, sizeof value, WSI_TOKEN_HTTP_CONTENT_LENGTH) != length)
+    return HttpResponse{411, "text/plain; charset=utf-8",
+                        "error: a POST needs a Content-Length header (chunked request bodies "
+                        "are not accepted)\n"};
+  char *end = nullptr;
+  errno = 0;
+  const unsigned long long announced = std::strtoull(value, &end, 10);
+  if (errno != 0 || end == value || *end != '\0' || value[0] == '-')
+    return HttpResponse{400, "text/plain; charset=utf-8",
+                        "error: Content-Length is not a number\n"};
+  if (announced > kMaxHttpBody)
+    return HttpResponse{413, "text/plain; charset=utf-8",
+                        "error: the body is larger than the agent accepts (" +
+                            std::to_string(kMaxHttpBody) + " bytes)\n"};
+  return std::nullopt;
 }
 
 } // namespace
@@ -627,11 +659,16 @@ int Transport::on_http_event(lws *wsi, int reason, void *user, void *in, std::si
     const bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     exchange->request.method = post ? "POST" : "GET";
     *slot = exchange.release();
-    if (post)
+    if (post) {
+      if (std::optional<HttpResponse> refusal = refuse_post_body(wsi))
+        return send_response(wsi, **slot, std::move(*refusal));
       return 0; // answered at LWS_CALLBACK_HTTP_BODY_COMPLETION
+    }
     return respond(wsi, *this, handler_, **slot);
   }
   case LWS_CALLBACK_HTTP_BODY:
+    if (slot && *slot && (*slot)->response)
+      return 0; // refused before its body arrived: the answer is on its way
     if (!slot || !*slot || (*slot)->request.body.size() + len > kMaxHttpBody)
       return -1;
     (*slot)->request.body.append(static_cast<const char *>(in), len);

@@ -76,6 +76,19 @@ check "POST /gossip without the token is refused (401)" test "$(post_status 3)" 
 check "...and with another token (401)" test "$(post_status 3 "Bearer wrong-token-0123456789")" = 401
 published_by_3() { curl -s "http://127.0.0.1:${http_port[3]}/metrics" | awk '$1 == "mycelium_agent_gossip_total{verdict=\"published\"}" {print $2}'; }
 check "...and nothing was published" test "$(published_by_3)" = ""
+# A POST is answered once its body is complete, which needs a Content-Length: a chunked body is
+# refused at once (411; the client used to wait for ever), and so is one larger than 64 KiB (413).
+post_with() { # post_with NODE CURL-ARGS...: the status, or 000 when no answer came within 5 s
+  local node=$1
+  shift
+  curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H "Expect:" \
+    -H "Authorization: Bearer $AGENT_NET_TOKEN" "$@" "http://127.0.0.1:${http_port[$node]}/gossip?topic=hello"
+}
+check "a chunked POST /gossip is answered at once: 411, a Content-Length is needed" \
+  test "$(post_with 3 -H 'Transfer-Encoding: chunked' --data-binary chunked)" = 411
+check "...a POST announcing 70,000 bytes: 413" \
+  test "$(head -c 70000 /dev/zero | tr '\0' x | post_with 3 --data-binary @-)" = 413
+check "...and neither was published" test "$(published_by_3)" = ""
 id=$(publish 3 hello "from node 3")
 check "...while with the token node 3 publishes" test "$(published_by_3)" = 1
 reached_all() { local i; for i in 1 2 4 5; do has_message "$i" "$id" || return 1; done; }
