@@ -74,6 +74,25 @@ Agent::Agent(uv_loop_t *loop, AgentConfig config, SecretKey key)
                  send(*it->second, std::move(payload));
                  return true;
                }),
+      consensus_(loop, config_, store_, metrics_,
+                 ConsensusHost::Links{
+                     // Raft traffic only between validators, on sessions that know RaftMessage
+                     // (minor 3); without such a link the message is dropped and Raft resends.
+                     [this](const std::string &node, Bytes data) {
+                       Link *link = link_to(node);
+                       if (!link || link->minor < 3 || !link->peer_is_validator)
+                         return false;
+                       send(*link, p::RaftMessage{std::move(data)});
+                       return true;
+                     },
+                     [this](const std::string &node, const std::string &shard,
+                            std::function<void(bool)> done) {
+                       Link *link = link_to(node);
+                       if (!link || !link->peer_is_validator)
+                         return false;
+                       db_sync_.ask_shard(link->id, node, shard, std::move(done));
+                       return true;
+                     }}),
       replay_guard_(p::ReplayGuard::Limits{config_.replay_window_ms, 10'000, 200'000}),
       started_at_(std::chrono::system_clock::now()), handshakes_(handshake_limits(config_)),
       network_(*this, config_, key_, directory_, store_, metrics_) {}
@@ -170,6 +189,9 @@ void Agent::check_startup() {
                  config_.http.address + ":" + std::to_string(config_.http.port));
         refresh_registry();
         chain_.start();
+        // Miners never vote: only a validator hosts the groups of its elected shards.
+        if (config_.node_type == "validator")
+          consensus_.start();
       });
 }
 
@@ -188,6 +210,7 @@ void Agent::stop() {
   if (transport_)
     transport_->shutdown();
   links_.clear();
+  consensus_.stop();
   chain_.stop();
   store_.stop();
 }
@@ -430,6 +453,7 @@ void Agent::on_session(Link &link, const p::Session &session) {
   link.peer_key = session.peer_key;
   const std::optional<p2p::NodeInfo> peer_node = directory_.find(link.peer_id);
   link.peer_is_validator = peer_node && peer_node->is_validator;
+  link.minor = session.version.minor;
   last_heartbeat_ = std::chrono::system_clock::now();
   link.description =
       link.peer_id + " (" + link.remote + ", " + (link.outgoing ? "outgoing" : "incoming") + ", " +
@@ -482,6 +506,8 @@ void Agent::on_message(Link &link, const p::Envelope &envelope) {
     network_.on_address_reply(link, *reply);
   } else if (const auto *announce = std::get_if<p::AddressAnnounce>(&envelope.payload)) {
     network_.on_address_announce(link, *announce);
+  } else if (const auto *raft = std::get_if<p::RaftMessage>(&envelope.payload)) {
+    consensus_.on_message(link.peer_id, link.peer_is_validator, raft->data);
   }
 }
 
@@ -719,6 +745,7 @@ NodeStatus Agent::status() const {
   s.sync_progress = db_sync_.progress();
   s.memory_bytes = process_rss_bytes();
   s.chain = chain_.status();
+  s.consensus = consensus_.status();
   return s;
 }
 

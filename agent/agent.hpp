@@ -11,6 +11,7 @@
 
 #include "chain_sync.hpp"
 #include "config.hpp"
+#include "consensus_host.hpp"
 #include "db_sync.hpp"
 #include "failure_episode.hpp"
 #include "log.hpp"
@@ -115,6 +116,8 @@ private:
   NodeStore store_; // every statement the agent runs
   ChainSync chain_; // the chain: section: the subnet's metagraph into the database
   DbSync db_sync_;  // DBSyncReq and DBSyncResp: asking, serving, applying
+  // The Raft groups of the elected shards this node holds (validators only).
+  ConsensusHost consensus_;
   std::unique_ptr<Transport> transport_;
   uv_timer_t *timer_ = nullptr;
   std::map<ConnId, std::unique_ptr<Link>> links_;

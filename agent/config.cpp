@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -59,7 +60,8 @@ const std::vector<std::string> kTopLevelKeys = {"node_id",
                                                 "peer_target",
                                                 "blacklist",
                                                 "port_rotation",
-                                                "chain"};
+                                                "chain",
+                                                "consensus"};
 
 std::string read_file(const std::string &path) {
   std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "re"), &std::fclose);
@@ -290,6 +292,31 @@ void read_chain(const Section &top, AgentConfig &c) {
   optional_int(chain, "timeout_ms", c.chain.timeout_ms, 100, 600000);
 }
 
+// consensus: the groups' directory and timing. The lease is election_timeout_ms - 250 ms, so
+// the timeout must leave room for it; heartbeats must come well within one timeout.
+void read_consensus(const Section &top, AgentConfig &c) {
+  const Section s = top.section("consensus", {"directory", "election_timeout_ms", "heartbeat_ms"});
+  if (auto f = s.get("directory")) {
+    c.consensus.directory = resolve(top.source().path(), read_string(*f));
+  } else if (const char *state = std::getenv("STATE_DIRECTORY"); state && *state) {
+    // systemd's StateDirectory= (several paths are separated by ':'; the first is ours).
+    std::string first(state);
+    first = first.substr(0, first.find(':'));
+    c.consensus.directory = (std::filesystem::path(first) / "consensus").string();
+  } else {
+    c.consensus.directory = "/var/lib/mycelium-agent/" + c.node_id + "/consensus";
+  }
+  const auto election =
+      optional_int(s, "election_timeout_ms", c.consensus.election_timeout_ms, 500, 60'000);
+  const auto heartbeat = optional_int(s, "heartbeat_ms", c.consensus.heartbeat_ms, 10, 10'000);
+  if (c.consensus.heartbeat_ms * 3 > c.consensus.election_timeout_ms)
+    fail_on(heartbeat ? heartbeat : election, s, "heartbeat_ms",
+            "heartbeat_ms (" + std::to_string(c.consensus.heartbeat_ms) +
+                ") must be at most a third of election_timeout_ms (" +
+                std::to_string(c.consensus.election_timeout_ms) +
+                "): followers would start elections between heartbeats");
+}
+
 void read_reserved(const Section &top, const Field &http_port, AgentConfig &c) {
   const Section handshake = top.section(
       "handshake", {"timeout_ms", "per_address_per_second", "per_address_burst", "max_pending"});
@@ -466,6 +493,7 @@ AgentConfig parse_config(const std::string &text, const std::string &path) {
 
   read_reserved(top, http_port, c);
   read_chain(top, c);
+  read_consensus(top, c);
   return c;
 }
 

@@ -104,6 +104,16 @@ struct AgentConfig {
     int sync_interval_seconds = 60; // how often the metagraph is read
     int timeout_ms = 10000;         // each JSON-RPC call
   } chain;
+  // The Raft groups of elected shards this node holds as a validator (schemas/CONSENSUS.md,
+  // "Elected shards: the agent"): one directory per shard under `directory`, and the timing.
+  struct Consensus {
+    // Default: $STATE_DIRECTORY/consensus when systemd sets it (the unit's StateDirectory=),
+    // else /var/lib/mycelium-agent/<node_id>/consensus. Relative: from the config's folder.
+    // Created when the first group starts.
+    std::string directory;
+    int election_timeout_ms = 1000; // libraft randomises each election timer in [1x, 2x)
+    int heartbeat_ms = 100;
+  } consensus;
 };
 
 // Everything that is wrong with a configuration file. what() is

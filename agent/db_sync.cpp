@@ -76,9 +76,84 @@ void DbSync::on_request(ConnId id, const p::DBSyncReq &request) {
       });
 }
 
+void DbSync::forget(ConnId id) {
+  pending_.erase(id);
+  for (auto it = targeted_.begin(); it != targeted_.end();) {
+    if (it->second.link != id) {
+      ++it;
+      continue;
+    }
+    Answered done = std::move(it->second.done);
+    it = targeted_.erase(it);
+    if (done)
+      done(false);
+  }
+}
+
+void DbSync::ask_shard(ConnId id, const std::string &peer, const std::string &shard,
+                       Answered done) {
+  const std::uint64_t request_id = next_request_id_++;
+  targeted_[request_id] = Targeted{id, peer, shard, std::move(done)};
+  ask_targeted(request_id);
+}
+
+// Reads this node's head of the shard and asks for what follows it; again after each page that
+// said `more`, under a new request id.
+void DbSync::ask_targeted(std::uint64_t request_id) {
+  auto it = targeted_.find(request_id);
+  if (it == targeted_.end())
+    return;
+  store_.shard_cursor(
+      it->second.shard, it->second.peer,
+      [this, request_id](const std::optional<std::string> &error, p::SyncCursor cursor) {
+        auto it = targeted_.find(request_id);
+        if (it == targeted_.end())
+          return; // the link closed meanwhile
+        if (error ||
+            !send_(it->second.link, p::DBSyncReq{request_id, {std::move(cursor)}, page_size_})) {
+          Answered done = std::move(it->second.done);
+          targeted_.erase(it);
+          if (done)
+            done(false);
+        }
+      });
+}
+
+void DbSync::on_targeted_response(std::uint64_t request_id, p::DBSyncResp response) {
+  auto entries = std::make_shared<const std::vector<p::AuditEntry>>(std::move(response.entries));
+  const bool more = response.more;
+  store_.apply_entries(entries, [this, request_id, more](const std::optional<std::string> &error,
+                                                         long long refused) {
+    auto it = targeted_.find(request_id);
+    if (it == targeted_.end())
+      return;
+    Targeted target = std::move(it->second);
+    targeted_.erase(it);
+    if (error && !NodeStore::is_unreachable(*error))
+      apply_problem_.failed(*error);
+    if (!error && refused > 0) {
+      metrics_.message_rejected("inbox-refused");
+      log_warn("the inbox refused " + std::to_string(refused) + " entries of " + target.shard +
+               " from " + target.peer + " (see mycelium.inbox_rejections)");
+    }
+    if (!error && more && refused == 0) {
+      const std::uint64_t next = next_request_id_++;
+      targeted_[next] = std::move(target);
+      ask_targeted(next);
+      return;
+    }
+    if (target.done)
+      target.done(!error);
+  });
+}
+
 // Applies a page through the extension's verifying inbox (the same path as the fdw push): the
 // database checks every entry; the agent trusts nothing it received.
 void DbSync::on_response(ConnId id, p::DBSyncResp response) {
+  if (auto t = targeted_.find(response.request_id); t != targeted_.end() && t->second.link == id) {
+    on_targeted_response(response.request_id, std::move(response));
+    return;
+  }
   auto entries = std::make_shared<const std::vector<p::AuditEntry>>(std::move(response.entries));
   const bool more = response.more;
   store_.apply_entries(entries, [this, id, entries, more](const std::optional<std::string> &error,

@@ -41,8 +41,17 @@ public:
   void on_request(ConnId id, const protocol::DBSyncReq &request);
   // A DBSyncResp to our request: applied through the inbox; asks on at once if there is more.
   void on_response(ConnId id, protocol::DBSyncResp response);
-  // The link closed: its request in flight is forgotten.
-  void forget(ConnId id) { pending_.erase(id); }
+  // The link closed: its request in flight is forgotten, and a targeted ask on it ends
+  // unanswered.
+  void forget(ConnId id);
+
+  // A targeted ask (taking office, schemas/CONSENSUS.md): the entries of `shard` that `peer`
+  // holds after this node's head, whoever the shard's primary is, page after page until the
+  // peer has no more. `done(true)` when the peer answered its last page (whether or not the
+  // inbox took every entry: the inbox has the last word), `done(false)` when the link closed or
+  // a statement failed. Matched by request id, so it runs beside the link's periodic round.
+  using Answered = std::function<void(bool answered)>;
+  void ask_shard(ConnId id, const std::string &peer, const std::string &shard, Answered done);
 
   // Ten rounds, and never less than 5 s: a round that took this long is not slow, it is stuck.
   std::int64_t stale_after_ms() const { return std::max<std::int64_t>(5000, 10 * interval_ms_); }
@@ -59,7 +68,15 @@ private:
     std::int64_t requested_ms = 0;
     std::vector<std::string> shards; // the cursors' shards, in order (none until sent)
   };
+  struct Targeted {
+    ConnId link = 0;
+    std::string peer;
+    std::string shard;
+    Answered done;
+  };
   void ask(ConnId id, const std::string &peer, std::int64_t now_ms);
+  void ask_targeted(std::uint64_t request_id);
+  void on_targeted_response(std::uint64_t request_id, protocol::DBSyncResp response);
   void note_round();
 
   NodeStore &store_;
@@ -67,8 +84,9 @@ private:
   std::uint32_t page_size_;
   std::int64_t interval_ms_;
   Send send_;
-  std::map<ConnId, Request> pending_;        // our request in flight, per link
-  std::map<std::string, bool> shard_behind_; // shard -> the latest round did not fetch all
+  std::map<ConnId, Request> pending_;          // our request in flight, per link
+  std::map<std::string, bool> shard_behind_;   // shard -> the latest round did not fetch all
+  std::map<std::uint64_t, Targeted> targeted_; // request id -> a targeted ask in flight
   std::int64_t last_round_ms_ = 0;
   std::optional<NodeStatus::Time> last_round_;
   std::uint64_t next_request_id_ = 1;

@@ -27,6 +27,7 @@ struct Link {
       description;      // "node-2 (127.0.0.1:7001, outgoing, ...)" for the log, set at the session
   PublicKey peer_key{}; // proven in the handshake; checked against the registry on refresh
   bool peer_is_validator = false;
+  std::uint16_t minor = 0;    // the session's negotiated protocol minor version
   std::int64_t opened_ms = 0; // the handshake must finish by opened_ms + handshake.timeout_ms
   std::int64_t last_rx_ms = 0;
   std::int64_t last_ping_ms = 0;

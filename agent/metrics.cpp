@@ -175,6 +175,23 @@ AgentMetrics::AgentMetrics() {
                    {"source"});
   registry_.define(metric::kListeningPorts, MetricType::gauge,
                    "Peer ports open now: the bootstrap port plus rotated ones.");
+  registry_.define(metric::kConsensusGroups, MetricType::gauge,
+                   "Raft groups of elected shards hosted here, by role (leader, follower, "
+                   "candidate, unavailable, failed, stopped).",
+                   {"role"});
+  registry_.define(metric::kElectionsWon, MetricType::counter,
+                   "Times a group hosted here became leader.");
+  registry_.define(metric::kLeadershipLost, MetricType::counter,
+                   "Times a group hosted here stopped being leader.");
+  registry_.define(metric::kRaftMessages, MetricType::counter,
+                   "Raft messages of elected shards' groups, by direction (in: delivered to a "
+                   "group, out: handed to a link).",
+                   {"direction"});
+  registry_.define(metric::kRaftDropped, MetricType::counter,
+                   "Raft messages dropped, by reason (non-validator, unknown-group, non-member, "
+                   "rejected: the group refused the bytes, no-link: no session of minor 3 to the "
+                   "member).",
+                   {"reason"});
 }
 
 } // namespace mycelium::agent

@@ -70,6 +70,11 @@ inline constexpr const char *kSyncBehind = "mycelium_agent_sync_behind";
 inline constexpr const char *kGossip = "mycelium_agent_gossip_total";
 inline constexpr const char *kBans = "mycelium_agent_bans_total";
 inline constexpr const char *kListeningPorts = "mycelium_agent_listening_ports";
+inline constexpr const char *kConsensusGroups = "mycelium_agent_consensus_groups";
+inline constexpr const char *kElectionsWon = "mycelium_agent_consensus_elections_won_total";
+inline constexpr const char *kLeadershipLost = "mycelium_agent_consensus_leadership_lost_total";
+inline constexpr const char *kRaftMessages = "mycelium_agent_consensus_messages_total";
+inline constexpr const char *kRaftDropped = "mycelium_agent_consensus_dropped_total";
 } // namespace metric
 
 // A registry with the agent's metrics defined, and one call per event.
@@ -97,6 +102,19 @@ public:
   }
   void banned(const std::string &source) { registry_.add(metric::kBans, {{"source", source}}); }
   void set_listening_ports(int count) { registry_.set(metric::kListeningPorts, {}, count); }
+  // Consensus (elected shards): groups hosted by role, elections won, leaderships lost, Raft
+  // messages in and out, and those dropped, by reason.
+  void set_consensus_groups(const std::string &role, int count) {
+    registry_.set(metric::kConsensusGroups, {{"role", role}}, count);
+  }
+  void election_won() { registry_.add(metric::kElectionsWon); }
+  void leadership_lost() { registry_.add(metric::kLeadershipLost); }
+  void raft_message(const std::string &direction) {
+    registry_.add(metric::kRaftMessages, {{"direction", direction}});
+  }
+  void raft_dropped(const std::string &reason) {
+    registry_.add(metric::kRaftDropped, {{"reason", reason}});
+  }
   void forget_shard(const std::string &shard) {
     registry_.remove(metric::kSyncBehind, {{"shard", shard}});
   }

@@ -41,6 +41,24 @@ std::string json_string(std::string_view text) {
   return mycelium::json_string(text);
 }
 
+static std::string json_consensus(const std::vector<ConsensusGroupStatus> &groups) {
+  std::string out = "[";
+  for (const ConsensusGroupStatus &g : groups) {
+    out += std::string(out.size() > 1 ? "," : "") + "{\"shard\":" + json_string(g.shard) +
+           ",\"role\":" + json_string(g.role) + ",\"term\":" + std::to_string(g.term) +
+           ",\"leader\":" + (g.leader.empty() ? "null" : json_string(g.leader)) +
+           ",\"lease\":" + (g.lease_remaining_ms > 0 ? "true" : "false") +
+           ",\"lease_remaining_ms\":" + std::to_string(g.lease_remaining_ms) + ",\"epoch\":" +
+           (g.epoch_term == 0 ? std::string("null")
+                              : "{\"term\":" + std::to_string(g.epoch_term) +
+                                    ",\"primary\":" + json_string(g.epoch_primary) +
+                                    ",\"start_seq\":" + std::to_string(g.epoch_start_seq) + "}") +
+           ",\"applied_term\":" + std::to_string(g.applied_term) +
+           ",\"taking_office\":" + json_string(g.taking_office) + "}";
+  }
+  return out + "]";
+}
+
 std::string to_json(const NodeStatus &s) {
   const double latency_ms = static_cast<double>(s.response_latency.count()) / 1000.0;
   return "{\"id\":" + json_string(s.id) + ",\"version\":" + json_string(s.version) +
@@ -53,7 +71,7 @@ std::string to_json(const NodeStatus &s) {
          ",\"response_latency_ms\":" + json_number(latency_ms) +
          ",\"memory_bytes\":" + std::to_string(s.memory_bytes) +
          ",\"cpu_percent\":" + json_number(s.cpu_percent) + ",\"chain\":" + json_chain(s.chain) +
-         "}";
+         ",\"consensus\":" + json_consensus(s.consensus) + "}";
 }
 
 std::uint64_t process_rss_bytes() {

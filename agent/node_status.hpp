@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mycelium::agent {
 
@@ -20,6 +21,20 @@ struct ChainStatus {
   std::optional<std::uint64_t> block; // of the last metagraph this agent stored; none yet: null
   std::optional<Time> read_at;        // when that metagraph was read from the chain
   std::optional<std::string> problem; // why the chain cannot be read or stored now; null if it can
+};
+
+// One elected shard's Raft group in /status (ConsensusHost::status).
+struct ConsensusGroupStatus {
+  std::string shard;
+  std::string role; // leader, follower, candidate, unavailable, failed, stopped
+  std::uint64_t term = 0;
+  std::string leader;                  // node id; "" when unknown (null in JSON)
+  std::int64_t lease_remaining_ms = 0; // 0: no lease
+  std::uint64_t epoch_term = 0;        // the latest committed epoch (0: none yet)
+  std::string epoch_primary;
+  std::int64_t epoch_start_seq = 0;
+  std::uint64_t applied_term = 0; // the latest epoch applied to this node's database
+  std::string taking_office;      // the take-office phase ("idle", "syncing", ...)
 };
 
 struct NodeStatus {
@@ -39,12 +54,15 @@ struct NodeStatus {
   std::uint64_t memory_bytes = 0;                // resident set size
   double cpu_percent = 0;                        // of one core, so up to 100 × cores
   std::optional<ChainStatus> chain;              // none without a chain: section: null
+  std::vector<ConsensusGroupStatus> consensus;   // one per elected shard hosted here
 };
 
 // One JSON object, keys in the order above: id, version, start_time, last_sync, last_heartbeat,
 // active, status, peer_count, serving_rate, sync_progress, response_latency_ms, memory_bytes,
-// cpu_percent, chain (null, or {url, netuid, block, read_at, problem}). Times are RFC 3339 UTC
-// strings with milliseconds; a number that is not finite is null (JSON has no NaN).
+// cpu_percent, chain (null, or {url, netuid, block, read_at, problem}), consensus (an array of
+// {shard, role, term, leader, lease, lease_remaining_ms, epoch, applied_term, taking_office}).
+// Times are RFC 3339 UTC strings with milliseconds; a number that is not finite is null (JSON has
+// no NaN).
 std::string to_json(const NodeStatus &status);
 
 // `text` as a JSON string literal, quotes included. Control characters become \uXXXX (or \n,

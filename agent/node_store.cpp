@@ -226,7 +226,110 @@ BlacklistSnapshot blacklist(Connection &db) {
   return snapshot;
 }
 
+std::vector<ElectedShard> elected_shards(Connection &db) {
+  std::vector<ElectedShard> shards;
+  // Node ids cannot hold a comma (node_id.hpp), so the voters travel as one joined string.
+  for (const Row &r : db.query("SELECT shard_id, kind, primary_node, term, head_seq, "
+                               "       coalesce(encode(head_hash, 'hex'), ''), voters IS NOT NULL, "
+                               "       coalesce(array_to_string(voters, ','), '') "
+                               "  FROM mycelium.elected_shards ORDER BY shard_id")) {
+    ElectedShard s;
+    s.shard_id = text(r, 0);
+    s.kind = text(r, 1);
+    s.primary_node = text(r, 2);
+    s.term = integer(r, 3);
+    s.head_seq = integer(r, 4);
+    s.head_hash_hex = text(r, 5);
+    s.voters_known = boolean(r, 6);
+    const std::string joined = text(r, 7);
+    for (std::size_t at = 0; !joined.empty() && at <= joined.size();) {
+      const std::size_t comma = std::min(joined.find(',', at), joined.size());
+      s.voters.push_back(joined.substr(at, comma - at));
+      at = comma + 1;
+    }
+    shards.push_back(std::move(s));
+  }
+  return shards;
+}
+
+// A PostgreSQL array literal of ids: shard and node ids hold no quote, backslash or comma
+// (shard_id.hpp, node_id.hpp), so quoting each element is enough ("" is the empty string).
+std::string text_array(const std::vector<std::string> &items) {
+  std::string out = "{";
+  for (const std::string &item : items)
+    out += (out.size() > 1 ? ",\"" : "\"") + item + "\"";
+  return out + "}";
+}
+
+std::string number_array(const std::vector<std::uint64_t> &items) {
+  std::string out = "{";
+  for (std::uint64_t item : items)
+    out += (out.size() > 1 ? "," : "") + std::to_string(item);
+  return out + "}";
+}
+
 } // namespace
+
+void NodeStore::read_elected_shards(Done<std::vector<ElectedShard>> done) {
+  run<std::vector<ElectedShard>>(elected_shards, std::move(done));
+}
+
+void NodeStore::report_consensus(std::vector<ConsensusReport> reports, std::string boot_id,
+                                 DoneVoid done) {
+  std::vector<std::string> shards, leaders;
+  std::vector<std::uint64_t> terms, leases;
+  for (const ConsensusReport &r : reports) {
+    shards.push_back(r.shard_id);
+    terms.push_back(r.term);
+    leaders.push_back(r.leader);
+    leases.push_back(r.lease_expires_ms);
+  }
+  db_.submit(
+      [shards = text_array(shards), terms = number_array(terms), leaders = text_array(leaders),
+       leases = number_array(leases), boot_id](Connection &db) {
+        db.exec("SELECT mycelium.report_consensus($1::text[], $2::bigint[], $3::text[], "
+                "$4::bigint[], $5)",
+                {shards, terms, leaders, leases, boot_id});
+      },
+      std::move(done));
+}
+
+void NodeStore::apply_shard_epoch(std::string shard_id, std::uint64_t term,
+                                  std::string primary_node, std::int64_t start_seq,
+                                  std::string start_hash_hex, Done<EpochApplied> done) {
+  run<EpochApplied>(
+      [shard_id, term, primary_node, start_seq, start_hash_hex](Connection &db) {
+        const Row r = db.query("SELECT outcome, moved_aside FROM mycelium.apply_shard_epoch("
+                               "$1, $2::bigint, $3, $4::bigint, decode($5, 'hex'))",
+                               {shard_id, std::to_string(term), primary_node,
+                                std::to_string(start_seq), start_hash_hex})
+                          .at(0);
+        return EpochApplied{text(r, 0), integer(r, 1)};
+      },
+      std::move(done));
+}
+
+void NodeStore::shard_head(std::string shard_id, Done<ShardHead> done) {
+  run<ShardHead>(
+      [shard_id](Connection &db) {
+        const Row r = db.query("SELECT seq, coalesce(encode(hash, 'hex'), ''), term "
+                               "  FROM mycelium.shard_head($1)",
+                               {shard_id})
+                          .at(0);
+        return ShardHead{integer(r, 0), text(r, 1), integer(r, 2)};
+      },
+      std::move(done));
+}
+
+void NodeStore::shard_cursor(std::string shard_id, std::string origin, Done<p::SyncCursor> done) {
+  run<p::SyncCursor>(
+      [shard_id, origin](Connection &db) {
+        const pgclient::Rows rows =
+            db.query("SELECT head_seq FROM mycelium.chain_heads WHERE shard_id = $1", {shard_id});
+        return p::SyncCursor{shard_id, origin, rows.empty() ? 0 : integer(rows[0], 0)};
+      },
+      std::move(done));
+}
 
 void NodeStore::read_startup_facts(std::string node_id, bool chain, Done<StartupFacts> done) {
   run<StartupFacts>([node_id, chain](Connection &db) { return startup_facts(db, node_id, chain); },

@@ -38,6 +38,39 @@ struct SyncPage {
   bool more = false; // the page filled before every cursor was served to its end
 };
 
+// One row of mycelium.elected_shards: an elected shard this node holds.
+struct ElectedShard {
+  std::string shard_id;
+  std::string kind; // "primary" or "replica"
+  std::string primary_node;
+  std::int64_t term = 0;
+  std::int64_t head_seq = 0;
+  std::string head_hash_hex; // "" when the chain is empty
+  bool voters_known = false; // the primary lists the voters; a replica has NULL
+  std::vector<std::string> voters;
+};
+
+// What the agent tells its database about one group (mycelium.report_consensus).
+struct ConsensusReport {
+  std::string shard_id;
+  std::uint64_t term = 0;
+  std::string leader;                 // "" unknown
+  std::uint64_t lease_expires_ms = 0; // CLOCK_MONOTONIC ms; 0: no lease
+};
+
+// mycelium.apply_shard_epoch's answer.
+struct EpochApplied {
+  std::string outcome; // primary, replica, stale, already
+  long long moved_aside = 0;
+};
+
+// mycelium.shard_head: the chain's head and the term of its last entry.
+struct ShardHead {
+  std::int64_t seq = 0;
+  std::string hash_hex; // "" when the chain is empty
+  std::int64_t term = 0;
+};
+
 class NodeStore {
 public:
   template <class T>
@@ -70,6 +103,15 @@ public:
   // `neurons_json` is the JSON array the function takes. The result is how many it stored.
   void store_metagraph(int netuid, std::uint64_t block_number, std::string block_hash_hex,
                        std::string neurons_json, Done<long long> done);
+  // Elected shards (schemas/CONSENSUS.md, "Elected shards: the agent").
+  void read_elected_shards(Done<std::vector<ElectedShard>> done);
+  void report_consensus(std::vector<ConsensusReport> reports, std::string boot_id, DoneVoid done);
+  void apply_shard_epoch(std::string shard_id, std::uint64_t term, std::string primary_node,
+                         std::int64_t start_seq, std::string start_hash_hex,
+                         Done<EpochApplied> done);
+  void shard_head(std::string shard_id, Done<ShardHead> done);
+  // The DB sync cursor of one shard, whoever its primary (taking office asks any member).
+  void shard_cursor(std::string shard_id, std::string origin, Done<protocol::SyncCursor> done);
   // Drops expired entries (mycelium.blacklist_expire), then reads entries and lifts.
   void read_blacklist(Done<BlacklistSnapshot> done);
 

@@ -7,8 +7,8 @@
 # Expects the build and the installed extension (the Makefile's test target does both).
 #   scripts/test.sh                every suite
 #   scripts/test.sh unit crash     some of them, by key: unit regress multinode cli agents
-#                                  agents_p2p agents_operator agent_chain crash push_worker
-#                                  large_shard quickstart
+#                                  agents_p2p agents_consensus agents_operator agent_chain crash
+#                                  push_worker large_shard quickstart
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -24,6 +24,7 @@ suites=(
   "cli|CLI against PostgreSQL|checks|tests/integration/cli_roundtrip.sh"
   "agents|agents on loopback|checks|tests/integration/agents.sh"
   "agents_p2p|five agents: gossip, blacklist, port rotation|checks|tests/integration/agents_p2p.sh"
+  "agents_consensus|three validators: elected shards' Raft groups, leases, failover|checks|tests/integration/agents_consensus.sh"
   "agents_operator|two agents by hand: start-up, restarts, bans|checks|tests/integration/agents_operator.sh"
   "agent_chain|agent and chain: metagraph, stake, admission|checks|tests/integration/agent_chain.sh"
   "crash|crash: kill -9 under signed writes|checks|tests/integration/crash.sh"

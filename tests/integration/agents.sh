@@ -165,7 +165,7 @@ check "node 2 authenticated both peers" wait_for 15 peers_at_least 2 2
 check "node 3 authenticated both peers" wait_for 15 peers_at_least 3 2
 check "node 3's links use the JSON subprotocol" grep -q "to node-3 (.*, incoming, json," "$MYCELIUM_MN_DIR/agent1.log"
 check "the negotiated protocol version is recorded" \
-  test "$(sql 1 "SELECT protocol_version FROM mycelium.node_metadata WHERE node_id = 'node-2'")" = "1.2"
+  test "$(sql 1 "SELECT protocol_version FROM mycelium.node_metadata WHERE node_id = 'node-2'")" = "1.3"
 
 # A write on node 1 reaches nodes 2 and 3 through the agents.
 for k in a b c; do

@@ -56,6 +56,7 @@ KINDS["DBSyncReq"] = [("request_id", u64), ("cursors", "SyncCursor"), ("page_siz
 KINDS["DBSyncResp"] = [("request_id", u64), ("entries", "AuditEntry"),
                        ("more", lambda b: u64(int(b)))]
 KINDS["BlacklistSync"] = [("entries", "BlacklistEntry")]
+KINDS["RaftMessage"] = [("data", raw)]
 
 
 def fields(kind: str, table: dict) -> bytes:
@@ -135,6 +136,7 @@ def main() -> None:
         ("AddressAnnounce", {"record": {"node_id": "node-1", "host": "127.0.0.1", "port": 7001,
                                         "expires_at_ms": 1700000003600000,
                                         "signature": [6] * 64}}),
+        ("RaftMessage", {"data": [1, 0, 0, 0, 0, 0, 0, 0, 42, 6, 0, 255]}),
     ]
     for n, (kind, payload) in enumerate(messages):
         env = envelope(sender, "node-1", kind, payload, n)

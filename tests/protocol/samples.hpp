@@ -99,6 +99,7 @@ inline std::vector<std::pair<std::string, Payload>> sample_payloads() {
       {"AddressRequest", AddressRequest{18446744073709551615ull}},
       {"AddressReply", AddressReply{7, {here, there}}},
       {"AddressAnnounce", AddressAnnounce{there}},
+      {"RaftMessage", RaftMessage{{1, 0, 0, 0, 0, 0, 0, 0, 42, 6, 0, 255}}},
   };
 }
 

@@ -216,6 +216,25 @@ TEST(EnvelopeVerifier, WrongFieldLengths) {
   expect_rejected(build(raw), RejectReason::Malformed, "signature must be 64 bytes, got 65");
 }
 
+// Minor version 3's RaftMessage: its data is required (the consensus library decodes it later,
+// strictly); an absent or empty vector is a missing field, not an empty Raft message.
+TEST(EnvelopeVerifier, RaftMessageNeedsData) {
+  for (const bool absent : {true, false}) {
+    FlatBufferBuilder fbb;
+    const auto sender = fbb.CreateString("node-1");
+    const auto nonce = fbb.CreateVector(Bytes(kNonceSize, 1));
+    const auto data =
+        absent ? Offset<flatbuffers::Vector<std::uint8_t>>() : fbb.CreateVector(Bytes{});
+    const auto table = wire::CreateRaftMessage(fbb, data).Union();
+    const auto sig = fbb.CreateVector(Bytes(kSignatureSize, 2));
+    fbb.Finish(wire::CreateEnvelope(fbb, kProtocolMajor, 3, sender, 1700000000000, nonce,
+                                    wire::Message::RaftMessage, table, sig),
+               "MYC1");
+    expect_rejected(Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()),
+                    RejectReason::MissingField, "data is missing or empty");
+  }
+}
+
 TEST(EnvelopeVerifier, UnknownPayloadTypeIsNotHeldAgainstTheSender) {
   Raw raw;
   raw.type = static_cast<wire::Message>(42);

@@ -227,7 +227,7 @@ TEST_F(AgentConfig, UnknownKeys) {
                "redial_max_ms, max_frame_bytes, replay_window_ms, "
                "db_sync_interval_ms, db_sync_page_size, features, status_interval_ms, "
                "discovery_interval_ms, "
-               "gossip, peer_target, blacklist, port_rotation, chain)");
+               "gossip, peer_target, blacklist, port_rotation, chain, consensus)");
   expect_error(kMinimal + "gossip:\n  fanuot: 3\n",
                ":10:3: gossip.fanuot: unknown key; did you mean \"fanout\"?");
   expect_error(kMinimal + "bootstrap_peers: [{host: a, port: 1, weight: 2}]\n",
@@ -496,3 +496,31 @@ TEST_F(AgentConfig, DescribeShowsTheSettingsButNoPassword) {
 }
 
 } // namespace
+
+// consensus: the groups' directory (defaults: systemd's STATE_DIRECTORY, else a path under
+// /var/lib named by the node) and timing, checked against each other.
+TEST_F(AgentConfig, ConsensusSection) {
+  ::unsetenv("STATE_DIRECTORY");
+  auto c = load(kMinimal);
+  EXPECT_EQ(c.consensus.directory, "/var/lib/mycelium-agent/v1/consensus");
+  EXPECT_EQ(c.consensus.election_timeout_ms, 1000);
+  EXPECT_EQ(c.consensus.heartbeat_ms, 100);
+  ::setenv("STATE_DIRECTORY", "/var/lib/mycelium-agent/n1:/elsewhere", 1);
+  c = load(kMinimal);
+  ::unsetenv("STATE_DIRECTORY");
+  EXPECT_EQ(c.consensus.directory, "/var/lib/mycelium-agent/n1/consensus");
+  c = load(kMinimal +
+           "consensus: {directory: raft, election_timeout_ms: 3000, heartbeat_ms: 50}\n");
+  EXPECT_EQ(c.consensus.directory, dir_ + "/raft"); // relative to the file's folder
+  EXPECT_EQ(c.consensus.election_timeout_ms, 3000);
+  EXPECT_EQ(c.consensus.heartbeat_ms, 50);
+  expect_error(kMinimal + "consensus: {heartbeat_ms: 400}\n",
+               ":9:27: consensus.heartbeat_ms: heartbeat_ms (400) must be at most a third of "
+               "election_timeout_ms (1000): followers would start elections between heartbeats");
+  expect_error(kMinimal + "consensus: {election_timeout_ms: 100}\n",
+               ":9:34: consensus.election_timeout_ms: must be between 500 and 60000, got 100");
+  expect_error(kMinimal + "consensus: {directory: ''}\n",
+               ":9:24: consensus.directory: must not be empty");
+  expect_error(kMinimal + "consensus: {dir: x}\n",
+               ":9:13: consensus.dir: unknown key; did you mean \"directory\"?");
+}

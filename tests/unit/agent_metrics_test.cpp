@@ -48,12 +48,38 @@ TEST(Metrics, AgentMetricsNamesAndLabels) {
   m.banned("shared");
   m.gossip("deliver");
   m.set_listening_ports(2);
+  m.set_consensus_groups("leader", 1);
+  m.election_won();
+  m.leadership_lost();
+  m.raft_message("in");
+  m.raft_dropped("non-member");
   EXPECT_EQ(
       m.render_prometheus(),
       "# HELP mycelium_agent_bans_total Nodes banned: by this node's own scoring (local) or by "
       "shared entries (shared).\n"
       "# TYPE mycelium_agent_bans_total counter\n"
       "mycelium_agent_bans_total{source=\"shared\"} 1\n"
+      "# HELP mycelium_agent_consensus_dropped_total Raft messages dropped, by reason "
+      "(non-validator, unknown-group, non-member, rejected: the group refused the bytes, "
+      "no-link: no session of minor 3 to the member).\n"
+      "# TYPE mycelium_agent_consensus_dropped_total counter\n"
+      "mycelium_agent_consensus_dropped_total{reason=\"non-member\"} 1\n"
+      "# HELP mycelium_agent_consensus_elections_won_total Times a group hosted here became "
+      "leader.\n"
+      "# TYPE mycelium_agent_consensus_elections_won_total counter\n"
+      "mycelium_agent_consensus_elections_won_total 1\n"
+      "# HELP mycelium_agent_consensus_groups Raft groups of elected shards hosted here, by role "
+      "(leader, follower, candidate, unavailable, failed, stopped).\n"
+      "# TYPE mycelium_agent_consensus_groups gauge\n"
+      "mycelium_agent_consensus_groups{role=\"leader\"} 1\n"
+      "# HELP mycelium_agent_consensus_leadership_lost_total Times a group hosted here stopped "
+      "being leader.\n"
+      "# TYPE mycelium_agent_consensus_leadership_lost_total counter\n"
+      "mycelium_agent_consensus_leadership_lost_total 1\n"
+      "# HELP mycelium_agent_consensus_messages_total Raft messages of elected shards' groups, by "
+      "direction (in: delivered to a group, out: handed to a link).\n"
+      "# TYPE mycelium_agent_consensus_messages_total counter\n"
+      "mycelium_agent_consensus_messages_total{direction=\"in\"} 1\n"
       "# HELP mycelium_agent_gossip_total Gossip messages received, by verdict (deliver, "
       "duplicate, stale, unknown-origin, bad-signature); published ones count as published.\n"
       "# TYPE mycelium_agent_gossip_total counter\n"

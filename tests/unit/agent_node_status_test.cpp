@@ -31,7 +31,39 @@ TEST(NodeStatus, Json) {
                         "\"last_heartbeat\":\"2026-11-22T03:04:10.123Z\",\"active\":true,"
                         "\"status\":\"serving\",\"peer_count\":4,\"serving_rate\":12.5,"
                         "\"sync_progress\":1,\"response_latency_ms\":1.5,"
-                        "\"memory_bytes\":10485760,\"cpu_percent\":3.25,\"chain\":null}");
+                        "\"memory_bytes\":10485760,\"cpu_percent\":3.25,\"chain\":null,"
+                        "\"consensus\":[]}");
+}
+
+// Elected shards' groups: one object each; no leader known and no epoch yet are null.
+TEST(NodeStatus, ConsensusJson) {
+  NodeStatus s;
+  ConsensusGroupStatus leading;
+  leading.shard = "s1";
+  leading.role = "leader";
+  leading.term = 7;
+  leading.leader = "node-1";
+  leading.lease_remaining_ms = 640;
+  leading.epoch_term = 7;
+  leading.epoch_primary = "node-1";
+  leading.epoch_start_seq = 42;
+  leading.applied_term = 6;
+  leading.taking_office = "done";
+  ConsensusGroupStatus waiting;
+  waiting.shard = "s2";
+  waiting.role = "follower";
+  waiting.taking_office = "idle";
+  s.consensus = {leading, waiting};
+  const std::string json = to_json(s);
+  EXPECT_NE(json.find(",\"consensus\":[{\"shard\":\"s1\",\"role\":\"leader\",\"term\":7,"
+                      "\"leader\":\"node-1\",\"lease\":true,\"lease_remaining_ms\":640,"
+                      "\"epoch\":{\"term\":7,\"primary\":\"node-1\",\"start_seq\":42},"
+                      "\"applied_term\":6,\"taking_office\":\"done\"},{\"shard\":\"s2\","
+                      "\"role\":\"follower\",\"term\":0,\"leader\":null,\"lease\":false,"
+                      "\"lease_remaining_ms\":0,\"epoch\":null,\"applied_term\":0,"
+                      "\"taking_office\":\"idle\"}]}"),
+            std::string::npos)
+      << json;
 }
 
 // With a chain: section: the stored metagraph's block and read time, and the chain's problem.
@@ -43,7 +75,7 @@ TEST(NodeStatus, ChainJson) {
   s.chain = chain; // nothing stored yet, no problem
   const std::string nothing_yet = to_json(s);
   EXPECT_NE(nothing_yet.find(",\"chain\":{\"url\":\"ws://127.0.0.1:9944\",\"netuid\":7,"
-                             "\"block\":null,\"read_at\":null,\"problem\":null}}"),
+                             "\"block\":null,\"read_at\":null,\"problem\":null},"),
             std::string::npos)
       << nothing_yet;
 
@@ -54,7 +86,7 @@ TEST(NodeStatus, ChainJson) {
   const std::string failing = to_json(s);
   EXPECT_NE(failing.find(",\"chain\":{\"url\":\"ws://127.0.0.1:9944\",\"netuid\":7,\"block\":0,"
                          "\"read_at\":\"2026-11-22T03:04:05.007Z\",\"problem\":\"cannot read "
-                         "subnet 7 from the chain: \\\"timed out\\\"\"}}"),
+                         "subnet 7 from the chain: \\\"timed out\\\"\"},"),
             std::string::npos)
       << failing;
 

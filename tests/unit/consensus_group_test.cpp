@@ -215,6 +215,56 @@ TEST(ConsensusGroup, LeaderCutOffOneWayLosesItsLease) {
                           c.timing.election_timeout_ms));
 }
 
+// lease_expires_ms is what the agent publishes to its database: it must agree with
+// is_leader_with_lease at every instant, never reach beyond one lease from the last majority
+// acknowledgement, and be 0 on followers and after the leader is cut off.
+TEST(ConsensusGroup, LeaseExpiryAgreesWithTheLeaseCheck) {
+  Cluster c;
+  c.start_all({1, 2, 3});
+  std::uint64_t leader = c.wait_for_leader();
+  ASSERT_NE(leader, 0u);
+  c.run_for(300);
+  const std::uint64_t lease_ms = c.timing.election_timeout_ms - c.timing.lease_margin_ms;
+  const std::uint64_t end = c.group(leader).lease_expires_ms(c.now);
+  ASSERT_GT(end, c.now);
+  // Renewed by heartbeats within a heartbeat or two; never beyond one lease from now.
+  EXPECT_LE(end, c.now + lease_ms);
+  EXPECT_GE(end + 2 * c.timing.heartbeat_ms + 50, c.now + lease_ms);
+  for (std::uint64_t id : {1, 2, 3}) {
+    if (id != leader) {
+      EXPECT_EQ(c.group(id).lease_expires_ms(c.now), 0u) << id;
+    }
+  }
+  // Cut off: the published end stays put (no new acknowledgements), the check agrees with it
+  // at every step, and both end together.
+  for (std::uint64_t id : {1, 2, 3})
+    if (id != leader)
+      c.cut(id, leader);
+  const std::uint64_t cut_end = c.group(leader).lease_expires_ms(c.now);
+  std::uint64_t ended_at = 0;
+  ASSERT_TRUE(c.run_until(
+      [&] {
+        const std::uint64_t e = c.group(leader).lease_expires_ms(c.now);
+        EXPECT_EQ(e > c.now, c.group(leader).is_leader_with_lease(c.now)) << c.now;
+        if (e != 0) {
+          EXPECT_LE(e, cut_end + c.timing.heartbeat_ms) << c.now; // answers already in flight
+        }
+        if (e == 0)
+          ended_at = c.now;
+        return e == 0;
+      },
+      c.timing.election_timeout_ms));
+  EXPECT_LE(ended_at, cut_end + c.timing.heartbeat_ms + 10);
+  EXPECT_FALSE(c.group(leader).is_leader_with_lease(c.now));
+}
+
+TEST(ConsensusGroup, SingleVoterLeaseIsOneLeaseFromNow) {
+  Cluster c;
+  c.start_all({1});
+  const std::uint64_t lease_ms = c.timing.election_timeout_ms - c.timing.lease_margin_ms;
+  EXPECT_EQ(c.group(1).lease_expires_ms(c.now), c.now + lease_ms);
+}
+
 TEST(ConsensusGroup, MembershipAddNonVoterPromoteThenRemove) {
   Cluster c;
   c.start_all({1, 2, 3});

@@ -58,6 +58,7 @@ public:
   void remove(std::uint64_t id, RequestDone done) override;
   void transfer_leadership(std::uint64_t to_id) override;
   bool is_leader_with_lease(std::uint64_t now_ms) const override;
+  std::uint64_t lease_expires_ms(std::uint64_t now_ms) const override;
   GroupStatus status() const override;
 
   void complete_proposal(ProposalRequest *request, int status);

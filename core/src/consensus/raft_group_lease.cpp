@@ -1,5 +1,9 @@
 #include "raft_group_impl.hpp"
 
+#include <algorithm>
+#include <functional>
+#include <vector>
+
 namespace mycelium::consensus::detail {
 
 // A new leader's first entry is a barrier of its own term, proposed before libraft sees
@@ -39,30 +43,43 @@ void RaftGroup::note_acknowledgement(std::uint64_t from, const RaftMessageBody &
   acknowledgements_[from] = Acknowledgement{result->term, options_.clock_ms()};
 }
 
-bool RaftGroup::is_leader_with_lease(std::uint64_t now_ms) const {
+// The lease ends when the majority's freshest acknowledgements run out: each voter's
+// acknowledgement is good until its receipt + lease_ms (this node's own "acknowledgement" is
+// now), and the lease lasts as long as a majority of them does, that is until the
+// (majority)-th latest end. is_leader_with_lease() is lease_expires_ms() > now by construction.
+std::uint64_t RaftGroup::lease_expires_ms(std::uint64_t now_ms) const {
   if (!running() || stop_requested_ || raft_.state != RAFT_LEADER || raft_.transfer != nullptr ||
       ready_term_ != raft_.current_term)
-    return false;
+    return 0;
   const RaftTiming &t = options_.timing;
-  std::uint64_t lease_ms =
+  const std::uint64_t lease_ms =
       t.election_timeout_ms > t.lease_margin_ms ? t.election_timeout_ms - t.lease_margin_ms : 0;
+  std::vector<std::uint64_t> ends; // one per voter whose acknowledgement is still running
   unsigned voters = 0;
-  unsigned fresh = 0;
   for (unsigned i = 0; i < raft_.configuration.n; ++i) {
     const struct raft_server &server = raft_.configuration.servers[i];
     if (server.role != RAFT_VOTER)
       continue;
     ++voters;
     if (server.id == options_.self_id) {
-      ++fresh;
+      ends.push_back(now_ms + lease_ms);
       continue;
     }
     auto it = acknowledgements_.find(server.id);
     if (it != acknowledgements_.end() && it->second.term == raft_.current_term &&
         now_ms >= it->second.at_ms && now_ms - it->second.at_ms < lease_ms)
-      ++fresh;
+      ends.push_back(it->second.at_ms + lease_ms);
   }
-  return voters > 0 && fresh * 2 > voters;
+  const std::size_t majority = voters / 2 + 1;
+  if (voters == 0 || ends.size() < majority)
+    return 0;
+  std::sort(ends.begin(), ends.end(), std::greater<std::uint64_t>());
+  const std::uint64_t end = ends[majority - 1];
+  return end > now_ms ? end : 0;
+}
+
+bool RaftGroup::is_leader_with_lease(std::uint64_t now_ms) const {
+  return lease_expires_ms(now_ms) > now_ms;
 }
 
 } // namespace mycelium::consensus::detail

@@ -277,6 +277,11 @@ Payload read(const wire::AddressAnnounce &m) {
   return AddressAnnounce{read_record(*m.record())};
 }
 
+// The consensus library decodes the bytes, strictly, when the group receives them.
+Payload read(const wire::RaftMessage &m) {
+  return RaftMessage{required_bytes(m.data(), "data")};
+}
+
 template <typename T> Payload read_as(const wire::Envelope &env) {
   const T *table = env.payload_as<T>();
   if (table == nullptr)
@@ -312,6 +317,8 @@ Payload read_payload(const wire::Envelope &env) {
     return read_as<wire::AddressReply>(env);
   case wire::Message::AddressAnnounce:
     return read_as<wire::AddressAnnounce>(env);
+  case wire::Message::RaftMessage:
+    return read_as<wire::RaftMessage>(env);
   }
   // A member a newer minor version appended to the union: well formed, just not ours to read.
   refuse(RejectReason::UnknownMessage, "payload type " +

@@ -119,6 +119,10 @@ Offset<void> payload(FlatBufferBuilder &fbb, const AddressReply &m) {
   return wire::CreateAddressReply(fbb, m.request_id, fbb.CreateVector(records)).Union();
 }
 
+Offset<void> payload(FlatBufferBuilder &fbb, const RaftMessage &m) {
+  return wire::CreateRaftMessage(fbb, bytes(fbb, m.data)).Union();
+}
+
 Offset<void> payload(FlatBufferBuilder &fbb, const AddressAnnounce &m) {
   return wire::CreateAddressAnnounce(fbb, address_record(fbb, m.record)).Union();
 }

@@ -80,6 +80,9 @@ bool operator==(const AddressRequest &a, const AddressRequest &b) {
 bool operator==(const AddressReply &a, const AddressReply &b) {
   return a.request_id == b.request_id && a.records == b.records;
 }
+bool operator==(const RaftMessage &a, const RaftMessage &b) {
+  return a.data == b.data;
+}
 bool operator==(const AddressAnnounce &a, const AddressAnnounce &b) {
   return a.record == b.record;
 }

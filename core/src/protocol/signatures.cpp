@@ -103,6 +103,10 @@ void fields(PayloadWriter &w, const AddressAnnounce &m) {
   record_fields(w, m.record);
 }
 
+void fields(PayloadWriter &w, const RaftMessage &m) {
+  w.frame(m.data);
+}
+
 } // namespace
 
 Bytes signing_bytes(const Envelope &envelope) {

@@ -30,6 +30,7 @@ template <> struct WireTable<BlacklistSync> { using type = wire::BlacklistSync; 
 template <> struct WireTable<AddressRequest> { using type = wire::AddressRequest; };
 template <> struct WireTable<AddressReply> { using type = wire::AddressReply; };
 template <> struct WireTable<AddressAnnounce> { using type = wire::AddressAnnounce; };
+template <> struct WireTable<RaftMessage> { using type = wire::RaftMessage; };
 
 template <std::size_t... I> constexpr bool payload_matches_union(std::index_sequence<I...>) {
   return ((wire::MessageTraits<

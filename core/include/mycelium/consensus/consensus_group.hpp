@@ -144,6 +144,13 @@ public:
   // timeout minus a margin), from enough voters to make a majority with itself. A write
   // accepted only while this holds cannot overlap another leader's writes.
   virtual bool is_leader_with_lease(std::uint64_t now_ms) const = 0;
+  // When that lease ends, on the same clock: 0 when there is none (not leader, no majority
+  // heard within the lease, a transfer in progress, the opening barrier not applied yet);
+  // otherwise a time > now_ms, and is_leader_with_lease(now_ms) is true exactly then. The end
+  // is when the acknowledgements of a majority run out (this node's own counting as received
+  // now), so it is what the agent publishes to its database for the extension's write check.
+  // It only moves forward while acknowledgements keep coming; without them the lease runs out.
+  virtual std::uint64_t lease_expires_ms(std::uint64_t now_ms) const = 0;
   virtual GroupStatus status() const = 0;
 };
 

@@ -16,7 +16,7 @@ namespace mycelium::protocol {
 
 // A receiver accepts every minor version of its major (PROTOCOL.md, "Versions").
 inline constexpr std::uint16_t kProtocolMajor = 1;
-inline constexpr std::uint16_t kProtocolMinor = 2;
+inline constexpr std::uint16_t kProtocolMinor = 3;
 inline constexpr std::string_view kFileIdentifier = "MYC1";
 inline constexpr std::size_t kNonceSize = 16;
 

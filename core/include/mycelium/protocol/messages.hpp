@@ -140,11 +140,17 @@ struct AddressAnnounce {
   AddressRecord record;
 };
 
+// Minor version 3: one message of a shard's Raft group, in the consensus library's encoding
+// (consensus/raft_message_codec.hpp), which names the group; opaque here.
+struct RaftMessage {
+  Bytes data;
+};
+
 // The alternatives are in the order of the schema's Message union: the wire type number of
 // alternative i is i + 1 (0 is flatbuffers' NONE).
-using Payload =
-    std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Status, DBSyncReq,
-                 DBSyncResp, BlacklistSync, AddressRequest, AddressReply, AddressAnnounce>;
+using Payload = std::variant<HandshakeMsg, HandshakeResponseMsg, Ping, Pong, Gossip, Status,
+                             DBSyncReq, DBSyncResp, BlacklistSync, AddressRequest, AddressReply,
+                             AddressAnnounce, RaftMessage>;
 
 // The schema's name of the payload's type, its member of the Message union ("Ping",
 // "DBSyncResp", ...; "Sync" for a Status): the name JSON uses and the name framed into the
@@ -168,5 +174,6 @@ bool operator==(const AddressRecord &a, const AddressRecord &b);
 bool operator==(const AddressRequest &a, const AddressRequest &b);
 bool operator==(const AddressReply &a, const AddressReply &b);
 bool operator==(const AddressAnnounce &a, const AddressAnnounce &b);
+bool operator==(const RaftMessage &a, const RaftMessage &b);
 
 } // namespace mycelium::protocol
