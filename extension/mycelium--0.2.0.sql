@@ -144,8 +144,11 @@ CREATE TABLE mycelium.tombstones (
   PRIMARY KEY (shard_id, key)
 );
 
+-- elected: the shard's primary is whoever leads its Raft group (schemas/CONSENSUS.md); it is
+-- created as this node's primary in term 0 and cannot be written until an epoch is applied.
 CREATE FUNCTION mycelium.create_shard(shard_id text DEFAULT NULL, replicas integer DEFAULT 1,
-                                      validators text[] DEFAULT NULL) RETURNS text
+                                      validators text[] DEFAULT NULL,
+                                      elected boolean DEFAULT false) RETURNS text
   AS 'MODULE_PATHNAME', 'mycelium_create_shard'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
@@ -945,7 +948,7 @@ GRANT SELECT ON mycelium.blacklist, mycelium.blacklist_lifts, mycelium.peer_stat
 -- Admins manage nodes and shards, through the functions only.
 GRANT EXECUTE ON FUNCTION
   mycelium.register_node(text, text, text, text, integer, text, jsonb, text),
-  mycelium.deactivate_node(text), mycelium.create_shard(text, integer, text[]),
+  mycelium.deactivate_node(text), mycelium.create_shard(text, integer, text[], boolean),
   mycelium.drop_shard(text, boolean), mycelium.set_local_node(text),
   mycelium.set_peer_credentials(text, text, text, text), mycelium.set_node_database(text, text),
   mycelium.add_replica(text, text), mycelium.remove_replica(text, text),
@@ -1191,3 +1194,89 @@ CREATE TABLE mycelium.moved_aside_entries (
 
 GRANT SELECT ON mycelium.shard_epochs, mycelium.moved_aside_entries
   TO mycelium_admin, mycelium_validator, mycelium_miner, mycelium_replicator;
+
+------------------------------------------------------------------------------------------------
+-- Elected shards: the control plane (issue 14, schemas/CONSENSUS.md, "Elected shards: the write
+-- side"). The local agent reports its groups' terms, leaders and leases into shared memory;
+-- writes of an elected shard need this node's lease as its primary (MC012 otherwise).
+------------------------------------------------------------------------------------------------
+-- A role for the local agent's login alone (like mycelium_chain): what it reports decides which
+-- node may write a shard. Never give it to the logins other nodes push with.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_consensus') THEN
+    CREATE ROLE mycelium_consensus NOLOGIN;
+  END IF;
+END $$;
+GRANT USAGE ON SCHEMA mycelium TO mycelium_consensus;
+
+-- The agent's view of each group: term, leader ('' unknown) and this node's lease end in
+-- CLOCK_MONOTONIC ms (0: no lease), kept in shared memory (extension/src/consensus_leases.cpp).
+-- boot_id is the agent host's /proc/sys/kernel/random/boot_id: it must be the database host's.
+CREATE FUNCTION mycelium.report_consensus(shard_ids text[], terms bigint[], leaders text[],
+                                          lease_expires_ms bigint[], boot_id text) RETURNS void
+  AS 'MODULE_PATHNAME', 'mycelium_report_consensus'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- The database host's CLOCK_MONOTONIC in ms: the clock leases are in.
+CREATE FUNCTION mycelium.monotonic_now_ms() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'mycelium_monotonic_now_ms'
+  LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE FUNCTION mycelium._consensus_state(OUT shard_id text, OUT term bigint, OUT leader text,
+                                          OUT lease_valid boolean, OUT lease_remaining_ms bigint)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'mycelium_consensus_state'
+  LANGUAGE C VOLATILE;
+-- What report_consensus stored for this database (leader NULL: unknown; lease_remaining_ms 0
+-- when no lease is held). Empty when the library is not preloaded.
+CREATE VIEW mycelium.consensus_state AS
+  SELECT shard_id, term, leader, lease_valid, lease_remaining_ms FROM mycelium._consensus_state();
+
+-- The elected shards this node holds, for the agent's groups. primary_node is this node where
+-- the shard is its primary. voters: on the primary, this node and every active replica on a
+-- validator (the leader's wanted membership); NULL on a replica.
+CREATE VIEW mycelium.elected_shards AS
+  SELECT s.shard_id, s.kind,
+         CASE WHEN s.kind = 'primary' THEN COALESCE(s.primary_node, l.node_id)
+              ELSE s.primary_node END AS primary_node,
+         s.term, s.head_seq, s.head_hash,
+         CASE WHEN s.kind = 'primary' THEN
+           ARRAY[l.node_id] ||
+           ARRAY(SELECT r.node_id FROM mycelium.replicas r
+                   JOIN mycelium.node_metadata m ON m.node_id = r.node_id
+                  WHERE r.shard_id = s.shard_id AND r.status = 'active'
+                    AND m.node_type = 'validator' AND r.node_id <> l.node_id
+                  ORDER BY r.node_id)
+         END AS voters
+    FROM mycelium.shards s CROSS JOIN mycelium.local_node l
+   WHERE s.elected;
+
+-- The shard's chain head and the term of its last entry (0: none, or an entry of term 0): what
+-- a new leader proposes its epoch from.
+CREATE FUNCTION mycelium.shard_head(shard_id text) RETURNS TABLE (seq bigint, hash bytea, term bigint)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+#variable_conflict use_column
+BEGIN
+  IF $1 IS NULL THEN
+    RAISE EXCEPTION 'shard_id must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  RETURN QUERY
+    SELECT s.head_seq, s.head_hash,
+           COALESCE((SELECT a.term FROM mycelium.audit_log a
+                      WHERE a.shard_id = s.shard_id AND a.seq = s.head_seq), 0::bigint)
+      FROM mycelium.shards s WHERE s.shard_id = $1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'shard "%" does not exist', $1 USING ERRCODE = '42704';
+  END IF;
+END $$;
+
+REVOKE ALL ON FUNCTION mycelium.report_consensus(text[], bigint[], text[], bigint[], text),
+  mycelium.monotonic_now_ms(), mycelium._consensus_state(), mycelium.shard_head(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mycelium.report_consensus(text[], bigint[], text[], bigint[], text),
+  mycelium.shard_head(text) TO mycelium_consensus;
+GRANT SELECT ON mycelium.elected_shards TO mycelium_consensus, mycelium_admin;
+GRANT EXECUTE ON FUNCTION mycelium.monotonic_now_ms(), mycelium._consensus_state()
+  TO mycelium_consensus, mycelium_admin;
+GRANT SELECT ON mycelium.consensus_state TO mycelium_consensus, mycelium_admin;

@@ -481,8 +481,8 @@ note "pgpass file (PGPASSFILE), not in its configuration"
 mkdir -m 700 "$agents"
 for i in 1 2 3; do
   PW[agent$i]=$(password)
-  on_quiet "$i" "CREATE ROLE mycelium_agent LOGIN PASSWORD '${PW[agent$i]}' IN ROLE mycelium_replicator, mycelium_miner" \
-    "CREATE ROLE mycelium_agent LOGIN PASSWORD '…' IN ROLE mycelium_replicator, mycelium_miner"
+  on_quiet "$i" "CREATE ROLE mycelium_agent LOGIN PASSWORD '${PW[agent$i]}' IN ROLE mycelium_replicator, mycelium_miner, mycelium_consensus" \
+    "CREATE ROLE mycelium_agent LOGIN PASSWORD '…' IN ROLE mycelium_replicator, mycelium_miner, mycelium_consensus"
   echo "127.0.0.1:${port[i]}:mycelium:mycelium_agent:${PW[agent$i]}" >>"$agents/pgpass"
 done
 chmod 600 "$agents/pgpass"

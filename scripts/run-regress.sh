@@ -2,7 +2,8 @@
 # Runs the single-node pg_regress suite (regress/schedule) against the installed extension.
 # As root, initdb refuses to run, so a throwaway cluster comes from pg_virtualenv (it runs the
 # cluster as postgres, exports PGHOST/PGPORT/PGUSER/PGPASSWORD and drops it afterwards); -t keeps
-# its files in a temporary directory, so parallel runs and existing clusters never collide.
+# its files in a temporary directory, so parallel runs and existing clusters never collide. With
+# MN_PG_BINDIR set (a private PostgreSQL), a throwaway cluster of those binaries instead.
 #   scripts/run-regress.sh            every test in the schedule
 #   scripts/run-regress.sh boundary   just sql/boundary.sql
 set -euo pipefail
@@ -36,6 +37,10 @@ run() {
     sed -u -E '/^(SET|DROP DATABASE|CREATE DATABASE|ALTER DATABASE|CREATE EXTENSION)$/d'
 }
 
+# The server's settings. Preloaded, as in production: the leases of elected shards live in
+# shared memory (a small table, so that sql/elected_shards.sql can fill it).
+settings=(max_connections=50 shared_preload_libraries=mycelium mycelium.max_elected_shards=64)
+
 if [ -n "${PGHOST:-}" ] && [ -n "${MYCELIUM_USE_EXISTING:-}" ]; then
   run
 else
@@ -45,9 +50,33 @@ else
   trap 'rm -rf "$keydir"' EXIT
   /usr/bin/python3 regress/sign.py keyfile regress-node "$keydir/node.key"
   chown -R postgres: "$keydir"
-  export -f run
-  export pg_regress outdir pg_bindir
-  export tests_str="${tests[*]}"
-  pg_virtualenv -t -o 'max_connections=50' -o "mycelium.node_key_file=$keydir/node.key" \
-    bash -c 'tests=($tests_str); run'
+  settings+=("mycelium.node_key_file=$keydir/node.key")
+  if [ -n "${MN_PG_BINDIR:-}" ]; then
+    # A private PostgreSQL (MN_PG_BINDIR, as the multi-node harness takes it): pg_virtualenv
+    # would start the system's binaries, which load the system's copy of the extension. A
+    # throwaway cluster of those binaries instead, on a socket in the key's directory.
+    # shellcheck source=../regress/multinode/lib.sh
+    MYCELIUM_MN_DIR=$keydir
+    . regress/multinode/lib.sh
+    port=$(mn_free_port 25432)
+    trap 'runuser -u postgres -- "$MN_PG_BINDIR/pg_ctl" -D "$keydir/data" -s -m immediate stop \
+            >/dev/null 2>&1; rm -rf "$keydir"' EXIT
+    mn_as_postgres "$MN_PG_BINDIR/initdb" -D "$keydir/data" -U postgres --auth=trust --no-sync \
+      >/dev/null
+    # In postgresql.conf, as pg_virtualenv puts them: ALTER SYSTEM overrides them there (tests
+    # do), not options on the command line.
+    for setting in "${settings[@]}" fsync=off listen_addresses=; do
+      echo "${setting%%=*} = '${setting#*=}'" >>"$keydir/data/postgresql.conf"
+    done
+    mn_as_postgres "$MN_PG_BINDIR/pg_ctl" -D "$keydir/data" -l "$keydir/server.log" -s -w \
+      -o "-p $port -k $keydir" start || { tail -50 "$keydir/server.log" >&2; exit 2; }
+    PGHOST=$keydir PGPORT=$port PGUSER=postgres run
+  else
+    export -f run
+    export pg_regress outdir pg_bindir
+    export tests_str="${tests[*]}"
+    virtualenv_opts=()
+    for setting in "${settings[@]}"; do virtualenv_opts+=(-o "$setting"); done
+    pg_virtualenv -t "${virtualenv_opts[@]}" bash -c 'tests=($tests_str); run'
+  fi
 fi

@@ -1,4 +1,6 @@
-// Module entry: magic block, settings, the push worker's registration, and the library version.
+// Module entry: magic block, settings, shared memory, the push worker's registration, and the
+// library version.
+#include "mycelium/ext/consensus_leases.hpp"
 #include "mycelium/ext/copy_progress.hpp"
 #include "mycelium/ext/settings.hpp"
 #include "mycelium/parallel_for.hpp"
@@ -19,6 +21,7 @@ int push_batch_size = 500;
 char *push_worker_database = nullptr;
 char *node_key_file = nullptr;
 int verify_threads = 0;
+int max_elected_shards = 8192;
 
 unsigned verify_thread_count() {
   return verify_threads > 0 ? static_cast<unsigned>(verify_threads) : usable_cpus();
@@ -54,6 +57,12 @@ void _PG_init(void) {
                           "(0: one per CPU it may run on; 1: none besides its own).",
                           nullptr, &verify_threads, 0, 0, 64, PGC_SUSET, 0, nullptr, nullptr,
                           nullptr);
+  // PGC_POSTMASTER: it sizes a block of shared memory, made once at start.
+  DefineCustomIntVariable("mycelium.max_elected_shards",
+                          "Elected shards whose leases this server can hold (all databases "
+                          "together): the size of the lease table in shared memory.",
+                          nullptr, &max_elected_shards, 8192, 1, 262144, PGC_POSTMASTER, 0, nullptr,
+                          nullptr, nullptr);
   MarkGUCPrefixReserved("mycelium");
 
   // The worker exists only when the library is preloaded; push_now() works either way.
@@ -61,6 +70,7 @@ void _PG_init(void) {
     return;
   install_copy_progress();
   install_push_worker_state();
+  install_consensus_leases();
   BackgroundWorker worker = {};
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   worker.bgw_start_time = BgWorkerStart_RecoveryFinished;

@@ -28,7 +28,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
   const catalog::ShardRow shard = catalog::existing_shard(shard_id, catalog::RowLock::none);
   const Oid partition = shard.partition;
   // Refused here with the same error the triggers give, before a statement is tried on a
-  // replica's or a remote shard's partition (a foreign table answers with its own errors).
+  // replica's or a remote shard's partition (a foreign table answers with its own errors). A
+  // replica's is lock_shard_for_write's, which always refuses one (and names the primary to
+  // write to if the shard is elected).
+  if (shard.kind == catalog::ShardKind::Replica)
+    catalog::lock_shard_for_write(shard_id);
   if (shard.kind != catalog::ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " +
                                            std::string(catalog::to_string(shard.kind)) +

@@ -89,6 +89,9 @@ MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
                 "replicas must be 0 or more, got " + std::to_string(replicas));
   const bool any_validator = pg::arg_is_null(fcinfo, 2);
   const Datum validators = any_validator ? Datum(0) : PG_GETARG_DATUM(2);
+  if (PG_NARGS() > 3 && pg::arg_is_null(fcinfo, 3))
+    throw Error(sqlstate::kInvalidParameterValue, "elected must not be NULL");
+  const bool elected = PG_NARGS() > 3 && PG_GETARG_BOOL(3);
 
   // The result is built after SPI_finish: memory allocated while connected is freed with it.
   {
@@ -100,6 +103,10 @@ MYCELIUM_SQL_FUNCTION(mycelium_create_shard) {
     }
     ext::create_shard_storage(shard_id, catalog::ShardKind::Primary, std::nullopt, replicas,
                               validators, any_validator);
+    // An elected shard starts in term 0, with no lease: unwritable until its group has elected
+    // a primary and the epoch is applied (schemas/CONSENSUS.md).
+    if (elected)
+      catalog::mark_shard_elected(shard_id);
     // Replicas on the nodes this node can reach (set_replica_count picks them); with none
     // reachable the shard is recorded as under-replicated in shard_health.
     static pg::Statement replicate("SELECT mycelium.set_replica_count($1, $2)");

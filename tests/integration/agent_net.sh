@@ -42,7 +42,7 @@ agent_net_create() {
   for i in $(seq 1 "$agent_net_nodes"); do
     psql -X -q -h 127.0.0.1 -p "${pg[$i]}" -U postgres -d postgres -c "CREATE DATABASE mycelium" >/dev/null
     sql "$i" "CREATE EXTENSION mycelium; SELECT mycelium.set_local_node('node-$i');
-              CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner;" >/dev/null
+              CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner, mycelium_consensus;" >/dev/null
     # AGENT_NET_SEEDED_KEYS=1: regress/sign.py's key for "node-I", so that the test can sign
     # as the node (blacklist entries) with sign.py; otherwise a fresh key.
     if [ "${AGENT_NET_SEEDED_KEYS:-0}" = 1 ]; then

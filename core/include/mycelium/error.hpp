@@ -15,6 +15,10 @@ inline constexpr const char *kInvalidParameterValue = "22023";
 // A time outside what PostgreSQL or a Unix-microsecond int64 can hold (unix_time.hpp).
 inline constexpr const char *kDatetimeFieldOverflow = "22008";
 inline constexpr const char *kInternalError = "XX000";
+inline constexpr const char *kNullValueNotAllowed = "22004";
+inline constexpr const char *kObjectNotInPrerequisiteState = "55000";
+inline constexpr const char *kConfigurationLimitExceeded = "53400";
+inline constexpr const char *kFeatureNotSupported = "0A000";
 inline constexpr const char *kUndefinedObject = "42704";
 inline constexpr const char *kDuplicateObject = "42710";
 inline constexpr const char *kDependentObjectsStillExist = "2BP01";

@@ -1,6 +1,7 @@
 #include "mycelium/catalog/shards.hpp"
 
 #include "mycelium/error.hpp"
+#include "mycelium/ext/elected_writes.hpp"
 #include "mycelium/pg/spi.hpp"
 
 extern "C" {
@@ -112,6 +113,11 @@ void insert_shard(const std::string &shard_id, const std::string &partition, Sha
                   pg::text_param(to_string(kind)), pg::optional_text_param(primary_node)});
 }
 
+void mark_shard_elected(const std::string &shard_id) {
+  static pg::Statement mark("UPDATE mycelium.shards SET elected = true WHERE shard_id = $1");
+  mark.execute({pg::text_param(shard_id)});
+}
+
 void delete_shard(const std::string &shard_id) {
   static pg::Statement remove("DELETE FROM mycelium.shards WHERE shard_id = $1");
   remove.execute({pg::text_param(shard_id)});
@@ -145,13 +151,20 @@ std::optional<std::string> shard_validators_json(const std::string &shard_id) {
 ShardHead lock_shard_for_write(const std::string &shard_id) {
   static pg::Statement lock(
       "SELECT s.head_seq, s.head_hash, array_to_string(s.validators, ' '), s.validators IS NULL, "
-      "       l.node_id, s.partition::oid, s.kind, m.public_key "
+      "       l.node_id, s.partition::oid, s.kind, m.public_key, s.elected, s.term, "
+      "       s.primary_node "
       "  FROM mycelium.shards s CROSS JOIN mycelium.local_node l "
       "  LEFT JOIN mycelium.node_metadata m ON m.node_id = l.node_id "
       " WHERE s.shard_id = $1 FOR UPDATE OF s");
   if (lock.execute({pg::text_param(shard_id)}) == 0)
     throw Error(sqlstate::kUndefinedObject, "shard \"" + shard_id + "\" does not exist");
   const ShardKind kind = kind_of(pg::result_text(0, 7), shard_id);
+  // An elected shard is written only under this node's lease as its primary; a refusal names
+  // the node to write to. The row is locked: its kind and term hold until the transaction ends.
+  if (pg::result_bool(0, 9).value_or(false))
+    ext::require_write_lease(ElectedShard{shard_id, kind == ShardKind::Primary,
+                                          pg::result_int(0, 10).value_or(0), pg::result_text(0, 11),
+                                          pg::result_text(0, 5).value_or("")});
   if (kind != ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " +
                                            std::string(to_string(kind)) +

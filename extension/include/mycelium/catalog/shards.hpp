@@ -46,6 +46,8 @@ void insert_shard(const std::string &shard_id, const std::string &partition, Sha
                   const std::optional<std::string> &primary_node, std::int32_t replicas,
                   Datum validators, bool any_validator);
 void delete_shard(const std::string &shard_id);
+// A new primary shard becomes elected (create_shard(elected => true)): its term stays 0.
+void mark_shard_elected(const std::string &shard_id);
 
 // The audit chain's head after an append (a primary's write, a replica's applied entries).
 void write_shard_head(const std::string &shard_id, std::int64_t seq, const std::uint8_t *hash,
@@ -60,7 +62,8 @@ std::optional<std::string> shard_validators_json(const std::string &shard_id);
 
 // A primary shard's row locked for signed writes, until the end of the transaction (writes of
 // one shard are serialised so that its audit chain is linear), with this node's identity for the
-// chain link. Error 42704 if the shard does not exist, MC009 unless it is a primary here.
+// chain link. Error 42704 if the shard does not exist, MC012 unless it is a primary here; for an
+// elected shard, MC012 also unless this node holds its lease (ext::require_write_lease).
 // Whether a signer may write it is check_responsible's (MC008).
 struct ShardHead {
   std::string shard_id;
