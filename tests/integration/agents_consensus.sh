@@ -76,7 +76,7 @@ for i in 1 2 3; do
   sql "$i" "CREATE EXTENSION mycelium; CREATE EXTENSION postgres_fdw;
             SELECT mycelium.set_local_node('node-$i');
             CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator;
-            CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner;" >/dev/null
+            CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner, mycelium_consensus;" >/dev/null
   "$cli" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
   mn_node_key "$(mn_datadir "$i")" "$MYCELIUM_MN_DIR/node-$i.key"
   sql "$i" "SELECT pg_reload_conf()" >/dev/null
