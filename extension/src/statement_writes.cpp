@@ -178,6 +178,9 @@ void WriteBatch::append(SignedChange change) {
   e.seq = seq;
   e.created_at = now;
   e.origin_node = current.head.origin_node;
+  // An elected shard's entries belong to the epoch this node is primary in (its v2 link signs
+  // the term); a fixed primary's are term 0 (v1 link).
+  e.term = current.head.elected ? current.head.term : 0;
   e.prev_hash.assign(current.head.hash.begin(), current.head.hash.end());
   e.entry_hash.assign(entry_hash.begin(), entry_hash.end());
   if (!e.value_null) {
@@ -206,7 +209,8 @@ bool WriteBatch::flush() {
       Hash entry_hash;
       std::copy(c.entry.entry_hash.begin(), c.entry.entry_hash.end(), entry_hash.begin());
       links[i] = node.sign(link_payload(c.entry.shard_id, static_cast<std::uint64_t>(c.entry.seq),
-                                        entry_hash, c.entry.origin_node));
+                                        entry_hash, c.entry.origin_node,
+                                        static_cast<std::uint64_t>(c.entry.term)));
     });
     for (std::size_t i = 0; i < n; ++i)
       if (!valid[i])
