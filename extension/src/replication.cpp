@@ -234,17 +234,25 @@ struct PushResult {
 // record of it commits with this transaction.
 PushResult push(const std::string &shard_id, const std::string &node_id,
                 bool report_progress = false) {
-  std::optional<Peer> peer = find_peer(node_id);
-  // An elected shard's new primary pushes to holders it never added itself (apply_shard_epoch):
-  // their servers are made here, when this node has push credentials for them.
-  if (!peer && catalog::find_peer_login(node_id, catalog::PeerPurpose::Push))
-    peer = ensure_peer(node_id);
-  if (!peer)
-    throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
   // One pusher per (shard, replica) at a time, decided here: two pushers interleaving on the
   // replica would wait for each other across the two nodes, where no deadlock detector sees it
   // (seen with push_now() during a worker round). The second waits for the first to commit.
   const std::int64_t pushed_before = catalog::lock_replica_for_push(shard_id, node_id);
+  std::optional<Peer> peer = find_peer(node_id);
+  if (!peer && catalog::find_peer_login(node_id, catalog::PeerPurpose::Push)) {
+    // An elected shard's new primary pushes to holders it never added itself (apply_shard_epoch):
+    // their servers are made here, when this node has push credentials for them. One maker per
+    // node at a time (pushes of two shards to it, the worker and push_now() at once deadlocked
+    // making the same servers); the second finds the first's.
+    static pg::Statement serialise(
+        "SELECT pg_advisory_xact_lock(hashtext('mycelium peer servers'), hashtext($1))");
+    serialise.execute({pg::text_param(node_id)});
+    peer = find_peer(node_id);
+    if (!peer)
+      peer = ensure_peer(node_id);
+  }
+  if (!peer)
+    throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
   const std::optional<catalog::ShardRow> mine =
       catalog::find_shard(shard_id, catalog::RowLock::none);
   const std::int64_t local_head = mine ? mine->head_seq : 0;

@@ -2,6 +2,7 @@
 
 #include "mycelium/audit.hpp"
 #include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/epochs.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/ext/node_key.hpp"
 #include "mycelium/ext/write_checks.hpp"
@@ -164,6 +165,18 @@ const catalog::ShardHead &WriteBatch::head(const std::string &shard_id) {
                     head.origin_node + "\") is registered with " + *head.registered_key +
                     ": its replicas would refuse every entry; point the setting at the node's "
                     "own key file");
+  if (head.elected) {
+    // The epoch says this node appends after its start_seq: a head short of it (this node was
+    // named primary before it held the chain up to there) would write entries every replica
+    // refuses, and a primary takes no entries through its inbox to catch up.
+    const std::optional<catalog::ShardEpoch> epoch = catalog::shard_epoch(shard_id, head.term);
+    if (epoch && head.seq < epoch->start_seq)
+      throw Error(sqlstate::kNotPrimary,
+                  "shard \"" + shard_id + "\": this node is the primary of epoch " +
+                      std::to_string(head.term) + ", which starts after seq " +
+                      std::to_string(epoch->start_seq) + ", but holds the chain only up to seq " +
+                      std::to_string(head.seq) + ": it cannot write until it has caught up");
+  }
   return heads_.emplace(shard_id, Head{std::move(head), false}).first->second.head;
 }
 

@@ -42,9 +42,23 @@ SELECT has_function_privilege('mycelium_consensus',
 SELECT s.term, count(e.term) AS epochs FROM mycelium.shards s LEFT JOIN mycelium.shard_epochs e USING (shard_id)
  WHERE shard_id = 's-el' GROUP BY s.term;
 
+-- A node named primary by an epoch that starts past its head (it never held entries 1 and 2)
+-- cannot write: its entries would not follow the epoch's start.
+SELECT mycelium.create_shard('s-el-behind', replicas => 0);
+UPDATE mycelium.shards SET elected = true WHERE shard_id = 's-el-behind';
+SELECT * FROM mycelium.apply_shard_epoch('s-el-behind', 1, 'node-1', 2, decode(repeat('ab', 32), 'hex'));
+SELECT encode(mycelium.signing_payload('put', 's-el-behind', 'k', '1', 1, 'node-1'), 'hex') AS behind_payload \gset
+\set behind_sig `:sign sign node-1 :behind_payload`
+SELECT pg_temp.error_of(format($$SELECT mycelium.put('s-el-behind', 'k', '1', 1, 'node-1', %L)$$, :'behind_sig'));
+SELECT mycelium.drop_shard('s-el-behind');
+
 -- node-2 becomes a replica: the open says the shard is elected (open-elected, signed).
 SELECT mycelium.add_replica('s-el', 'node-2');
 \c mycelium postgres 127.0.0.1 :port2
+-- node-2 becomes primary below: its push worker is paused like node-1's, so that the scenario
+-- pushes when it says so (restored at the end).
+ALTER SYSTEM SET mycelium.push_interval = '1h';
+SELECT pg_reload_conf();
 SELECT kind, primary_node, elected, term, head_seq FROM mycelium.shards WHERE shard_id = 's-el';
 SELECT op FROM mycelium.replica_controls WHERE shard_id = 's-el';
 
@@ -259,3 +273,5 @@ SELECT (SELECT count(*) FROM mycelium.shards WHERE shard_id = 's-el') AS shards,
 SELECT mycelium.drop_shard('s-el', force => true);
 SELECT (SELECT count(*) FROM mycelium.shards WHERE shard_id = 's-el') AS shards,
        (SELECT count(*) FROM mycelium.shard_epochs WHERE shard_id = 's-el') AS epochs;
+ALTER SYSTEM RESET mycelium.push_interval;
+SELECT pg_reload_conf();
