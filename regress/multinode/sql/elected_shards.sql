@@ -273,5 +273,50 @@ SELECT (SELECT count(*) FROM mycelium.shards WHERE shard_id = 's-el') AS shards,
 SELECT mycelium.drop_shard('s-el', force => true);
 SELECT (SELECT count(*) FROM mycelium.shards WHERE shard_id = 's-el') AS shards,
        (SELECT count(*) FROM mycelium.shard_epochs WHERE shard_id = 's-el') AS epochs;
+
+-- A replica added after the first writes (as the agents do: the group's voters are the active
+-- replicas). It refuses the entries until it has applied their epochs, and add_replica keeps
+-- it, saying so; the push then delivers them.
+\c mycelium postgres 127.0.0.1 :port1
+\i :abs_srcdir/regress/helpers.sql
+\i :abs_srcdir/regress/multinode/lease.sql
+\set QUIET on
+SELECT mycelium.create_shard('s-el-late', replicas => 0);
+UPDATE mycelium.shards SET elected = true WHERE shard_id = 's-el-late';
+SELECT * FROM mycelium.apply_shard_epoch('s-el-late', 1, 'node-1', 0, decode(:'zero', 'hex'));
+SELECT pg_temp.regress_hold_lease('s-el-late');
+\set shard s-el-late
+\set prefix l
+\set count 1
+\set version 1
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+SELECT mycelium.add_replica('s-el-late', 'node-2');
+SELECT node_id, status, last_pushed_seq, last_error FROM mycelium.push_status WHERE shard_id = 's-el-late';
+-- Epoch 2, the same primary from seq 1, and a second entry in it.
+SELECT encode(entry_hash, 'hex') AS late1_hash,
+       format('%L, %s, %L, %L, %s, %L::jsonb, %L, %L, %L::timestamptz, %L, %L::bytea, %L::bytea', shard_id, seq, op,
+              key, version, value, created_by, signature, created_at, origin_node, prev_hash, entry_hash) AS late1_fields
+  FROM mycelium.audit_log WHERE shard_id = 's-el-late' AND seq = 1 \gset
+SELECT * FROM mycelium.apply_shard_epoch('s-el-late', 2, 'node-1', 1, decode(:'late1_hash', 'hex'));
+\set prefix m
+\i :abs_srcdir/regress/multinode/signed_puts.sql
+SELECT seq, term FROM mycelium.audit_log WHERE shard_id = 's-el-late' ORDER BY seq;
+\set late1_link2 `:sign link-v2 node-1 s-el-late 1 :late1_hash node-1 2`
+\c mycelium postgres 127.0.0.1 :port2
+SELECT * FROM mycelium.apply_shard_epoch('s-el-late', 1, 'node-1', 0, decode(:'zero', 'hex'));
+SELECT * FROM mycelium.apply_shard_epoch('s-el-late', 2, 'node-1', 1, decode(:'late1_hash', 'hex'));
+-- Entry 1 relabelled into term 2 by epoch 2's own primary: epoch 2 appends only after seq 1.
+SET ROLE sync_node_1;
+INSERT INTO mycelium.inbox VALUES (:late1_fields, :'late1_link2', 2);
+RESET ROLE;
+SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections WHERE shard_id = 's-el-late' ORDER BY rejection_id DESC LIMIT 1;
+\c mycelium postgres 127.0.0.1 :port1
+SELECT mycelium.push_now('s-el-late') AS pushed;
+SELECT node_id, status, last_pushed_seq, last_error FROM mycelium.push_status WHERE shard_id = 's-el-late';
+SELECT match FROM mycelium.verify_replica('s-el-late', 'node-2');
+SELECT mycelium.remove_replica('s-el-late', 'node-2');
+SELECT mycelium.drop_shard('s-el-late', force => true);
+
+\c mycelium postgres 127.0.0.1 :port2
 ALTER SYSTEM RESET mycelium.push_interval;
 SELECT pg_reload_conf();
