@@ -314,6 +314,16 @@ SELECT seq, sqlstate, reason FROM mycelium.inbox_rejections WHERE shard_id = 's-
 SELECT mycelium.push_now('s-el-late') AS pushed;
 SELECT node_id, status, last_pushed_seq, last_error FROM mycelium.push_status WHERE shard_id = 's-el-late';
 SELECT match FROM mycelium.verify_replica('s-el-late', 'node-2');
+-- verify_audit checks each entry's term by the epochs: a superuser's edit of entry 2's term (its
+-- v2 link is over term 2) is found.
+\c mycelium postgres 127.0.0.1 :port2
+ALTER TABLE mycelium.audit_log DISABLE TRIGGER guard_audit_log;
+UPDATE mycelium.audit_log SET term = 1 WHERE shard_id = 's-el-late' AND seq = 2;
+SELECT valid, entries, reason FROM mycelium.verify_audit('s-el-late');
+UPDATE mycelium.audit_log SET term = 2 WHERE shard_id = 's-el-late' AND seq = 2;
+ALTER TABLE mycelium.audit_log ENABLE ALWAYS TRIGGER guard_audit_log;
+SELECT valid, entries, reason FROM mycelium.verify_audit('s-el-late');
+\c mycelium postgres 127.0.0.1 :port1
 SELECT mycelium.remove_replica('s-el-late', 'node-2');
 SELECT mycelium.drop_shard('s-el-late', force => true);
 
