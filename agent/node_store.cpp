@@ -116,6 +116,7 @@ p::AuditEntry audit_entry(const Row &r) {
   std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
   std::copy(hash.begin(), hash.end(), e.entry_hash.begin());
   e.link_signature = parse_signature(text(r, 12), "link_signature");
+  e.term = static_cast<std::uint64_t>(integer(r, 13));
   return e;
 }
 
@@ -132,7 +133,7 @@ SyncPage page_after(Connection &db, const std::vector<p::SyncCursor> &cursors,
     pgclient::Rows rows =
         db.query("SELECT shard_id, seq, op, key, version, value::text, created_by, signature, "
                  "       mycelium._timestamptz_to_us(created_at), origin_node, "
-                 "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature "
+                 "       encode(prev_hash, 'hex'), encode(entry_hash, 'hex'), link_signature, term "
                  "  FROM mycelium.audit_log WHERE shard_id = $1 AND seq > $2 "
                  " ORDER BY seq LIMIT $3",
                  {cursor.shard_id, std::to_string(cursor.last_seq), std::to_string(left + 1)});
@@ -148,22 +149,23 @@ SyncPage page_after(Connection &db, const std::vector<p::SyncCursor> &cursors,
 }
 
 // Entries per INSERT statement: the inbox checks a statement's signatures at once, on every
-// CPU, so a page goes in whole; 13 parameters each stay far below libpq's 65,535.
+// CPU, so a page goes in whole; 14 parameters each stay far below libpq's 65,535.
 constexpr std::size_t kEntriesPerStatement = 1000;
+constexpr std::size_t kInboxColumns = 14;
 
 // "INSERT INTO mycelium.inbox (...) VALUES (...), ..." for `rows` entries, parameters in order.
 std::string inbox_insert(std::size_t rows) {
   std::string sql = "INSERT INTO mycelium.inbox (shard_id, seq, op, key, version, value, "
                     "created_by, signature, created_at, origin_node, prev_hash, entry_hash, "
-                    "link_signature) VALUES ";
+                    "link_signature, term) VALUES ";
   for (std::size_t r = 0; r < rows; ++r) {
-    const auto n = [&](int column) { return "$" + std::to_string(r * 13 + column); };
+    const auto n = [&](int column) { return "$" + std::to_string(r * kInboxColumns + column); };
     sql += (r ? ", (" : "(") + n(1) + ", " + n(2) + ", " + n(3) + ", " + n(4) + ", " + n(5) + ", " +
            n(6) + "::jsonb, " + n(7) + ", " + n(8) +
            // The extension's conversion, exact to the microsecond: the entry hash and the
            // link signature cover created_at.
            ", mycelium._us_to_timestamptz(" + n(9) + "::bigint), " + n(10) + ", decode(" + n(11) +
-           ", 'hex'), decode(" + n(12) + ", 'hex'), " + n(13) + ")";
+           ", 'hex'), decode(" + n(12) + ", 'hex'), " + n(13) + ", " + n(14) + "::bigint)";
   }
   return sql;
 }
@@ -175,7 +177,7 @@ long long apply(Connection &db, const std::vector<p::AuditEntry> &entries) {
   for (std::size_t first = 0; first < entries.size(); first += kEntriesPerStatement) {
     const std::size_t rows = std::min(kEntriesPerStatement, entries.size() - first);
     pgclient::Params params;
-    params.reserve(rows * 13);
+    params.reserve(rows * kInboxColumns);
     for (std::size_t i = first; i < first + rows; ++i) {
       const p::AuditEntry &e = entries[i];
       const pgclient::Params row{e.shard_id,
@@ -191,7 +193,8 @@ long long apply(Connection &db, const std::vector<p::AuditEntry> &entries) {
                                  e.origin_node,
                                  to_hex(e.prev_hash.data(), e.prev_hash.size()),
                                  to_hex(e.entry_hash.data(), e.entry_hash.size()),
-                                 to_hex(e.link_signature.data(), e.link_signature.size())};
+                                 to_hex(e.link_signature.data(), e.link_signature.size()),
+                                 std::to_string(e.term)};
       params.insert(params.end(), row.begin(), row.end());
     }
     db.exec(inbox_insert(rows), params);

@@ -179,7 +179,7 @@ double measure_sign_rate(const mycelium::SecretKey &key) {
   for (std::size_t i = 0; i < kVerifyCount; ++i) {
     mycelium::Hash entry_hash{};
     entry_hash[0] = static_cast<std::uint8_t>(i);
-    payloads[i] = mycelium::link_payload(kShardIds[i % kShards], i + 1, entry_hash, kNodeId);
+    payloads[i] = mycelium::link_payload(kShardIds[i % kShards], i + 1, entry_hash, kNodeId, 0);
   }
   std::vector<mycelium::Signature> signatures(kVerifyCount);
   const auto start = Clock::now();

@@ -18,6 +18,11 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_miner') THEN
     CREATE ROLE mycelium_miner NOLOGIN;
   END IF;
+  -- The local agent's consensus calls (elected shards: apply_shard_epoch): a role for the local
+  -- agent's login alone, not mycelium_replicator, which remote nodes' push logins hold.
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_consensus') THEN
+    CREATE ROLE mycelium_consensus NOLOGIN;
+  END IF;
 END $$;
 
 GRANT USAGE ON SCHEMA mycelium TO mycelium_admin, mycelium_validator, mycelium_miner;
@@ -434,9 +439,10 @@ CREATE TABLE mycelium.replicas (
 
 -- Where replicated entries arrive. A BEFORE INSERT trigger verifies and applies each entry and
 -- stores nothing here; refused entries are recorded in inbox_rejections. A put or delete is an
--- audit entry of the primary, verbatim, with the primary's link signature. A control row (op
--- open or close) has seq 0, key = the node it is meant for, value = the shard's responsible
--- validators (open; NULL for any), created_at = when the primary issued it, origin_node = the
+-- audit entry of the primary, verbatim, with the primary's link signature (and, on an elected
+-- shard, the term it was written in). A control row (op open, open-elected for an elected
+-- shard's replica, or close) has seq 0, key = the node it is meant for, value = the shard's
+-- responsible validators (open; NULL for any), created_at = when the primary issued it, origin_node = the
 -- primary, signature = the primary's signature of the control message, and empty created_by
 -- and link_signature (SIGNING.md, "Replica control"; REPLICATION.md).
 CREATE TABLE mycelium.inbox (
@@ -460,7 +466,7 @@ CREATE TABLE mycelium.inbox (
 CREATE TABLE mycelium.replica_controls (
   shard_id     text PRIMARY KEY,
   primary_node text NOT NULL,
-  op           text NOT NULL CHECK (op IN ('open', 'close')),
+  op           text NOT NULL CHECK (op IN ('open', 'open-elected', 'close')),
   issued_at_us bigint NOT NULL,            -- Unix microseconds, as signed
   signature    text NOT NULL,
   accepted_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
@@ -1280,3 +1286,18 @@ GRANT SELECT ON mycelium.elected_shards TO mycelium_consensus, mycelium_admin;
 GRANT EXECUTE ON FUNCTION mycelium.monotonic_now_ms(), mycelium._consensus_state()
   TO mycelium_consensus, mycelium_admin;
 GRANT SELECT ON mycelium.consensus_state TO mycelium_consensus, mycelium_admin;
+
+-- Applies one epoch its Raft group committed (the local agent, for every committed epoch, in log
+-- order): idempotent ('already') and monotonic ('stale'); otherwise moves aside the entries after
+-- start_seq this node holds (restoring the keys they touched), refuses a diverged chain (MC013),
+-- and makes this node the shard's primary or a replica of primary_node ('primary' | 'replica').
+-- Elected shards only (42809).
+CREATE FUNCTION mycelium.apply_shard_epoch(shard_id text, term bigint, primary_node text,
+                                           start_seq bigint, start_hash bytea)
+  RETURNS TABLE (outcome text, moved_aside bigint)
+  AS 'MODULE_PATHNAME', 'mycelium_apply_shard_epoch'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea) FROM PUBLIC;
+GRANT USAGE ON SCHEMA mycelium TO mycelium_consensus;
+GRANT EXECUTE ON FUNCTION mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea)
+  TO mycelium_consensus;

@@ -22,6 +22,8 @@ payload is right is checked against independent vectors elsewhere (schemas/test-
     sign.py link NAME SHARD SEQ ENTRY_HASH_HEX PRIMARY
                                   -> NAME's signature of a chain link (SIGNING.md, "Chain
                                      links"), over bytes built here, as a forger would
+    sign.py link-v2 NAME SHARD SEQ ENTRY_HASH_HEX PRIMARY TERM
+                                  -> the same for an elected shard's v2 link, with its term
     sign.py control NAME OP SHARD PRIMARY TARGET ISSUED_AT_US CANONICAL_VALIDATORS
                                   -> NAME's signature of a replica control message (SIGNING.md,
                                      "Replica control"), over bytes built here
@@ -75,6 +77,12 @@ def link_bytes(shard, seq, entry_hash_hex, primary):
                      frame(bytes.fromhex(entry_hash_hex)), frame(primary.encode())])
 
 
+def link_v2_bytes(shard, seq, entry_hash_hex, primary, term):
+    return b"".join([frame(b"mycelium/v2/link"), frame(shard.encode()), frame(u64be(seq)),
+                     frame(bytes.fromhex(entry_hash_hex)), frame(primary.encode()),
+                     frame(u64be(term))])
+
+
 def control_bytes(op, shard, primary, target, issued_at_us, validators):
     return b"".join([frame(b"mycelium/v1/replica-control"), frame(op.encode()),
                      frame(shard.encode()), frame(primary.encode()), frame(target.encode()),
@@ -114,6 +122,8 @@ def main(argv):
         print(key(argv[2]).sign(delete_bytes(*argv[2:])).signature.hex())
     elif len(argv) == 7 and argv[1] == "link":
         print(key(argv[2]).sign(link_bytes(*argv[3:])).signature.hex())
+    elif len(argv) == 8 and argv[1] == "link-v2":
+        print(key(argv[2]).sign(link_v2_bytes(*argv[3:])).signature.hex())
     elif len(argv) == 9 and argv[1] == "control":
         print(key(argv[2]).sign(control_bytes(*argv[3:])).signature.hex())
     elif len(argv) == 8 and argv[1] == "entry-hash":

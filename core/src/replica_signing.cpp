@@ -5,21 +5,23 @@
 namespace mycelium {
 
 Bytes link_payload(std::string_view shard_id, std::uint64_t seq, const Hash &entry_hash,
-                   std::string_view primary_node) {
-  return PayloadWriter(kLinkTag)
-      .frame(shard_id)
+                   std::string_view primary_node, std::uint64_t term) {
+  PayloadWriter writer(term == 0 ? kLinkTag : kLinkTagV2);
+  writer.frame(shard_id)
       .frame_u64(seq)
       .frame(entry_hash.data(), entry_hash.size())
-      .frame(primary_node)
-      .take();
+      .frame(primary_node);
+  if (term != 0)
+    writer.frame_u64(term);
+  return writer.take();
 }
 
 Bytes replica_control_payload(std::string_view op, std::string_view shard_id,
                               std::string_view primary_node, std::string_view target_node,
                               std::int64_t issued_at_us, std::string_view canonical_validators) {
-  if (op != "open" && op != "close")
+  if (op != "open" && op != "open-elected" && op != "close")
     throw Error(sqlstate::kInvalidParameterValue,
-                "op of a replica control message must be 'open' or 'close', got '" +
+                "op of a replica control message must be 'open', 'open-elected' or 'close', got '" +
                     std::string(op) + "'");
   return PayloadWriter(kReplicaControlTag)
       .frame(op)

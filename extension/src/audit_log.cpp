@@ -8,6 +8,7 @@
 #include "mycelium/canonical_json.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/epochs.hpp"
 #include "mycelium/catalog/nodes.hpp"
 #include "mycelium/catalog/shards.hpp"
 #include "mycelium/ext/internal_scope.hpp"
@@ -40,8 +41,8 @@ bool only_status_changed(TriggerData *trigger) {
   for (int i = 0; i < desc->natts; ++i) {
     const Form_pg_attribute att = TupleDescAttr(desc, i);
     const std::string name = NameStr(att->attname);
-    if (att->attisdropped || name == "push_state" || name == "attempts" ||
-        name == "last_attempt" || name == "last_error")
+    if (att->attisdropped || name == "push_state" || name == "attempts" || name == "last_attempt" ||
+        name == "last_error")
       continue;
     bool old_null = false, new_null = false;
     // heap_getattr cannot raise: it reads an in-memory tuple (no detoasting, no allocation).
@@ -79,9 +80,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_guard_audit_log) {
       return SPI_getbinval(trigger->tg_trigtuple, trigger->tg_relation->rd_att,
                            SPI_fnumber(trigger->tg_relation->rd_att, "shard_id"), &is_null);
     });
-    if (!is_null && InternalScope::active(InternalOp::DropShard,
-                                          pg::call([&] { return TextDatumGetCString(shard); })))
-      return PointerGetDatum(trigger->tg_trigtuple);
+    // An elected shard's entries a later epoch superseded move to moved_aside_entries.
+    if (!is_null) {
+      const std::string shard_id = pg::call([&] { return TextDatumGetCString(shard); });
+      if (InternalScope::active(InternalOp::DropShard, shard_id) ||
+          InternalScope::active(InternalOp::MoveAside, shard_id))
+        return PointerGetDatum(trigger->tg_trigtuple);
+    }
   }
   throw Error(sqlstate::kAuditLogAppendOnly,
               "mycelium.audit_log is append-only: entries are written by the verifying "
@@ -132,9 +137,54 @@ OriginKeys origin_keys(const std::string &shard_id) {
   return keys;
 }
 
+// Which terms the shard's entries may carry. A fixed-primary shard: term 0 only (v1 links). An
+// elected shard: each entry's term is an epoch applied here, whose primary appended it after the
+// epoch's start and which no later epoch superseded; terms never decrease (v2 links).
+// `known` is false for a shard that no longer exists here: each entry's own term picks its link.
+struct TermRules {
+  bool known = true;
+  bool elected = false;
+  std::vector<catalog::ShardEpoch> epochs;
+};
+
+// Why an entry's term is not one the shard's rules allow; empty when it is.
+std::string term_problem(const catalog::AuditEntry &e, const TermRules &rules,
+                         std::int64_t prev_term) {
+  const std::string term = "term " + std::to_string(e.term);
+  if (!rules.known)
+    return {};
+  if (!rules.elected)
+    return e.term == 0 ? std::string()
+                       : "entry has " + term + ", but the shard is a fixed-primary shard (term 0)";
+  if (e.term <= 0)
+    return "entry has term 0, but the shard is elected (its entries carry their epoch's term)";
+  if (e.term < prev_term)
+    return "entry has " + term + ", lower than the entry before it (term " +
+           std::to_string(prev_term) + "): terms never decrease along the chain";
+  const catalog::ShardEpoch *epoch = nullptr;
+  for (const catalog::ShardEpoch &x : rules.epochs)
+    if (x.term == e.term)
+      epoch = &x;
+  if (!epoch)
+    return "entry has " + term + ", an epoch never applied here";
+  if (epoch->primary_node != e.origin_node)
+    return "entry has " + term + " and origin \"" + e.origin_node + "\", but epoch " +
+           std::to_string(e.term) + "'s primary is \"" + epoch->primary_node + "\"";
+  if (e.seq <= epoch->start_seq)
+    return "entry has " + term + ", whose epoch appends only after seq " +
+           std::to_string(epoch->start_seq);
+  for (const catalog::ShardEpoch &later : rules.epochs)
+    if (later.term > e.term && later.start_seq < e.seq)
+      return "entry has " + term + " but epoch " + std::to_string(later.term) +
+             " superseded it (appends after seq " + std::to_string(later.start_seq) +
+             "): it should have been moved aside";
+  return {};
+}
+
 // Checks one entry against the running chain state.
 void check_entry(const catalog::AuditEntry &e, const std::string &shard_id, const OriginKeys &keys,
-                 std::int64_t &seq, mycelium::Hash &prev, Verdict &verdict) {
+                 const TermRules &rules, std::int64_t &seq, std::int64_t &prev_term,
+                 mycelium::Hash &prev, Verdict &verdict) {
   if (e.seq != seq + 1)
     return verdict.fail(e.change_id, "entry has seq " + std::to_string(e.seq) + ", expected " +
                                          std::to_string(seq + 1) + " (an entry is missing)");
@@ -158,6 +208,8 @@ void check_entry(const catalog::AuditEntry &e, const std::string &shard_id, cons
                        static_cast<std::uint64_t>(e.created_at_us));
   if (to_hash(e.entry_hash) != expected)
     return verdict.fail(e.change_id, "entry_hash does not match the entry's contents");
+  if (const std::string problem = term_problem(e, rules, prev_term); !problem.empty())
+    return verdict.fail(e.change_id, problem);
   const auto origin_key = keys.find(e.origin_node);
   if (origin_key == keys.end() || !origin_key->second)
     return verdict.fail(e.change_id, "the link signature cannot be checked: origin node \"" +
@@ -168,13 +220,18 @@ void check_entry(const catalog::AuditEntry &e, const std::string &shard_id, cons
   } catch (const Error &error) {
     return verdict.fail(e.change_id, error.what());
   }
+  // The entry's term picks the link: v1 at term 0, v2 (covering the term) after.
   if (!verify(link,
-              link_payload(shard_id, static_cast<std::uint64_t>(e.seq), expected, e.origin_node),
+              link_payload(shard_id, static_cast<std::uint64_t>(e.seq), expected, e.origin_node,
+                           static_cast<std::uint64_t>(e.term)),
               *origin_key->second))
-    return verdict.fail(e.change_id, "the link signature does not verify with the key of origin "
-                                     "node \"" +
-                                         e.origin_node + "\"");
+    return verdict.fail(e.change_id,
+                        "the link signature does not verify with the key of origin "
+                        "node \"" +
+                            e.origin_node + "\"" +
+                            (e.term > 0 ? " over term " + std::to_string(e.term) : std::string()));
   seq = e.seq;
+  prev_term = e.term;
   prev = expected;
   ++verdict.entries;
 }
@@ -218,7 +275,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
     // Read in pages keyed by seq so that a large shard is never held in memory at once.
     constexpr std::int64_t kPage = 1000;
     const OriginKeys keys = origin_keys(shard_id);
+    TermRules rules;
+    rules.known = shard_exists;
+    rules.elected = shard_exists && shard->elected;
+    if (rules.elected)
+      rules.epochs = catalog::shard_epochs(shard_id);
     std::int64_t seq = 0;
+    std::int64_t prev_term = 0;
     mycelium::Hash prev{};
     bool any = false;
     for (;;) {
@@ -228,7 +291,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_verify_audit) {
         if (!verdict.valid)
           break;
         any = true;
-        check_entry(entry, shard_id, keys, seq, prev, verdict);
+        check_entry(entry, shard_id, keys, rules, seq, prev_term, prev, verdict);
       }
       if (static_cast<std::int64_t>(page.size()) < kPage || !verdict.valid)
         break;

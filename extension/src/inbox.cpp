@@ -3,6 +3,8 @@
 // must match its contents, its signer must be a validator registered here and its signature
 // must verify with the key registered here, and its version must follow the key's current
 // version. Only then is it applied and appended, verbatim, to this node's copy of the log.
+// An elected shard's entries are believed by its epochs instead of its recorded primary: each was
+// appended by the primary of its term's epoch and not superseded by a later one (check_epoch).
 // A refused entry is recorded in mycelium.inbox_rejections and not applied; the statement
 // succeeds, so the record of the refusal survives, and the sender learns of it by reading the
 // replica's chain head (which did not move) and the rejection.
@@ -13,10 +15,12 @@
 #include "mycelium/parallel_for.hpp"
 #include "mycelium/replica_signing.hpp"
 #include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/epochs.hpp"
 #include "mycelium/catalog/nodes.hpp"
 #include "mycelium/catalog/records.hpp"
 #include "mycelium/catalog/replicas.hpp"
 #include "mycelium/catalog/shards.hpp"
+#include "mycelium/ext/inbox.hpp"
 #include "mycelium/ext/internal_scope.hpp"
 #include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/ext/write_checks.hpp"
@@ -51,6 +55,7 @@ struct Entry {
   TimestampTz created_at = 0;
   std::string prev_hash, entry_hash;
   std::string link_signature_hex;
+  std::int64_t term = 0; // an elected shard's epoch term; 0 on a fixed-primary shard
 };
 
 Entry read_entry(const pg::TriggerRow &row, HeapTuple tuple, TupleDesc desc) {
@@ -73,11 +78,17 @@ Entry read_entry(const pg::TriggerRow &row, HeapTuple tuple, TupleDesc desc) {
   e.prev_hash = bytes("prev_hash");
   e.entry_hash = bytes("entry_hash");
   e.link_signature_hex = row.text("link_signature");
+  e.term = DatumGetInt64(row.datum("term"));
   return e;
 }
 
 [[noreturn]] void refuse(const std::string &why) {
   throw Error(sqlstate::kReplicaRefused, why);
+}
+
+// A replica control message (seq 0) rather than an audit entry.
+bool is_control(const std::string &op) {
+  return op == "open" || op == "open-elected" || op == "close";
 }
 
 // The heads of the replica shards one INSERT statement on the inbox is applying. A shard's row
@@ -91,9 +102,18 @@ struct Head {
   std::string primary_node;                           // whose signed links this replica follows
   std::optional<PublicKey> primary_key;               // as registered here; nullopt: not registered
   std::optional<std::vector<std::string>> validators; // responsible validators; nullopt: any
+  // Elected shards (schemas/CONSENSUS.md, "Elected shards"): the epochs decide who may have
+  // appended which entry, not primary_node. `term` is the latest epoch applied here; head_term
+  // is the term of the entry at the head (terms never decrease along the chain).
+  bool elected = false;
+  std::int64_t term = 0;
+  std::int64_t head_term = 0;
   bool dirty = false;
 };
 std::map<std::string, Head> statement_heads;
+// The epochs of the elected shards the statement delivers to, read once per statement (the
+// statement cannot apply an epoch: apply_shard_epoch refuses to run inside it).
+std::map<std::string, std::vector<catalog::ShardEpoch>> statement_epochs;
 
 // An entry delivered by the statement, applied at its end (inbox_statement_end), so that the
 // signatures of all its entries are checked at once on every CPU. `checked` holds what that
@@ -102,7 +122,7 @@ std::map<std::string, Head> statement_heads;
 struct Checked {
   Bytes payload;
   mycelium::Hash expected{}; // the entry hash its contents give
-  PublicKey primary_key{};
+  PublicKey link_key{};      // whose link signature: the primary's, or an elected entry's origin
   PublicKey signer_key{};
   Signature signature{};      // the record's, parsed
   Signature link_signature{}; // the primary's, parsed
@@ -115,8 +135,10 @@ struct Delivered {
 };
 std::vector<Delivered> statement_entries;
 MemoryContext statement_memory = nullptr; // the entries' values, until the statement ends
-// Signers' registered keys, looked up once per statement.
+// Signers' registered keys, looked up once per statement; likewise the keys of the nodes that
+// appended an elected shard's entries (origin_node), which sign their links.
 std::map<std::string, PublicKey> statement_signers;
+std::map<std::string, PublicKey> statement_origins;
 // The INSERT statement on the inbox now running, if any, and the subtransaction it runs in.
 // One at a time: a nested one (from a function the outer statement calls) is refused, since it
 // would read heads the outer statement has moved but not written yet.
@@ -125,8 +147,10 @@ SubTransactionId statement_subxact = InvalidSubTransactionId;
 
 void forget_statement() {
   statement_heads.clear();
+  statement_epochs.clear();
   statement_entries.clear();
   statement_signers.clear();
+  statement_origins.clear();
   if (statement_memory) {
     MemoryContextDelete(statement_memory); // cannot raise: frees memory
     statement_memory = nullptr;
@@ -194,7 +218,19 @@ Head &head_of(const std::string &shard_id) {
   if (row->primary_key)
     head.primary_key = parse_public_key(*row->primary_key);
   head.validators = std::move(row->validators);
+  head.elected = row->elected;
+  head.term = row->term;
+  if (head.elected && head.seq > 0)
+    head.head_term = catalog::audit_term_at(shard_id, head.seq).value_or(0);
   return statement_heads.emplace(shard_id, std::move(head)).first->second;
+}
+
+// The epochs applied here for an elected shard, by term, once per statement.
+const std::vector<catalog::ShardEpoch> &epochs_of(const std::string &shard_id) {
+  auto it = statement_epochs.find(shard_id);
+  if (it == statement_epochs.end())
+    it = statement_epochs.emplace(shard_id, catalog::shard_epochs(shard_id)).first;
+  return it->second;
 }
 
 void record_rejection(const Entry &e, const Error &error) {
@@ -211,6 +247,16 @@ PublicKey signer_key(const std::string &node_id) {
     return it->second;
   const PublicKey key = registered_validator_key(node_id, "signer");
   statement_signers.emplace(node_id, key);
+  return key;
+}
+
+// The key an elected shard's entry's link is checked with: its origin's, a validator registered
+// here (the epoch rules decide whether that origin may have appended the entry).
+PublicKey origin_key(const std::string &node_id) {
+  if (auto it = statement_origins.find(node_id); it != statement_origins.end())
+    return it->second;
+  const PublicKey key = registered_validator_key(node_id, "origin");
+  statement_origins.emplace(node_id, key);
   return key;
 }
 
@@ -240,11 +286,16 @@ void apply_control(const Entry &e) {
       write_head(e.shard_id, cached->second);
     statement_heads.erase(cached);
   }
+  // Whatever epochs were read for the shard, an open or close changes what holds them.
+  statement_epochs.erase(e.shard_id);
   const std::string self = catalog::local_node_id();
   if (e.key != self)
     refuse(e.op + " of shard \"" + e.shard_id + "\" is meant for node \"" + e.key +
            "\", and this node is \"" + self + "\"");
   const PublicKey key = registered_validator_key(e.origin_node, "primary");
+  // open-elected: the open of an elected shard's replica, which then follows the shard's epochs.
+  const bool opens = e.op == "open" || e.op == "open-elected";
+  const bool elected = e.op == "open-elected";
   if (e.op == "close" && !e.value_null)
     refuse("a close message carries no validators");
   const std::string validators =
@@ -268,7 +319,11 @@ void apply_control(const Entry &e) {
   if (held && held->primary_node != e.origin_node)
     refuse("shard \"" + e.shard_id + "\" is held here as a replica of \"" +
            held->primary_node.value_or("") + "\", not of \"" + e.origin_node + "\"");
-  if (e.op == "open") {
+  if (opens && held && held->elected != elected)
+    refuse("shard \"" + e.shard_id + "\" is held here as a replica of " +
+           (held->elected ? "an elected" : "a fixed-primary") + " shard; an " + e.op +
+           " message cannot make it " + (elected ? "elected" : "fixed-primary"));
+  if (opens) {
     if (!held) {
       if (!e.value_null) {
         static pg::Statement shape(
@@ -281,6 +336,8 @@ void apply_control(const Entry &e) {
       ext::create_shard_storage(e.shard_id, catalog::ShardKind::Replica, e.origin_node, 0, Datum(0),
                                 true);
       catalog::set_shard_validators(e.shard_id, e.value, e.value_null);
+      if (elected)
+        catalog::set_shard_elected(e.shard_id);
     }
   } else if (held) {
     ext::drop_shard_storage(e.shard_id, held->partition_name, true);
@@ -316,6 +373,42 @@ mycelium::Hash expected_hash(const Entry &e, const Bytes &payload, const std::st
                           static_cast<std::uint64_t>(unix_us(e.created_at)));
 }
 
+// Rule 1 of an elected shard (schemas/CONSENSUS.md, "Elected shards: epochs, terms and
+// moved-aside entries"): entry (seq s, term t, origin o) was appended by the primary of epoch t,
+// after that epoch's start, and no later epoch known here starts before s (which would have
+// superseded it); terms never decrease along the chain. Whoever delivers it does not matter:
+// the link signature (checked next) is o's over the term.
+void check_epoch(const Entry &e, const Head &head) {
+  const std::string entry = "entry " + std::to_string(e.seq) + " (term " + std::to_string(e.term) +
+                            ") of elected shard \"" + e.shard_id + "\"";
+  if (e.term <= 0)
+    refuse(entry + ": an elected shard's entries carry the term of the epoch they were written "
+                   "in (term 0 is a fixed primary's, with a v1 link)");
+  if (e.term > head.term)
+    refuse("epoch " + std::to_string(e.term) + " of shard \"" + e.shard_id +
+           "\" is not known here yet (this node applied epochs up to term " +
+           std::to_string(head.term) + "); " + entry + " is refused until it is");
+  if (e.term < head.head_term)
+    refuse(entry + " has a lower term than the entry before it (term " +
+           std::to_string(head.head_term) + "): terms never decrease along the chain");
+  const std::vector<catalog::ShardEpoch> &epochs = epochs_of(e.shard_id);
+  const auto epoch = std::find_if(epochs.begin(), epochs.end(),
+                                  [&](const catalog::ShardEpoch &x) { return x.term == e.term; });
+  if (epoch == epochs.end())
+    refuse(entry + ": epoch " + std::to_string(e.term) +
+           " was never applied here (no primary is known for that term)");
+  if (epoch->primary_node != e.origin_node)
+    refuse(entry + " comes from \"" + e.origin_node + "\", but the primary of epoch " +
+           std::to_string(e.term) + " is \"" + epoch->primary_node + "\"");
+  if (e.seq <= epoch->start_seq)
+    refuse(entry + " is not after the start of its epoch (epoch " + std::to_string(e.term) +
+           " appends after seq " + std::to_string(epoch->start_seq) + ")");
+  for (const catalog::ShardEpoch &later : epochs)
+    if (later.term > e.term && later.start_seq < e.seq)
+      refuse(entry + " was superseded: epoch " + std::to_string(later.term) + " (primary \"" +
+             later.primary_node + "\") appends after seq " + std::to_string(later.start_seq));
+}
+
 void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
   Head &head = head_of(e.shard_id);
   const std::int64_t head_seq = head.seq;
@@ -333,9 +426,17 @@ void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
            std::to_string(head_seq) + " (entries must arrive in order)");
   if (e.prev_hash != head_hash)
     refuse("entry " + std::to_string(e.seq) + " does not link to this replica's chain head");
-  if (e.origin_node != head.primary_node)
-    refuse("entry " + std::to_string(e.seq) + " comes from \"" + e.origin_node +
-           "\", but this replica follows primary \"" + head.primary_node + "\"");
+  if (head.elected) {
+    check_epoch(e, head);
+  } else {
+    if (e.term != 0)
+      refuse("entry " + std::to_string(e.seq) + " has term " + std::to_string(e.term) +
+             ", but shard \"" + e.shard_id +
+             "\" is a fixed-primary shard here (its entries are term 0)");
+    if (e.origin_node != head.primary_node)
+      refuse("entry " + std::to_string(e.seq) + " comes from \"" + e.origin_node +
+             "\", but this replica follows primary \"" + head.primary_node + "\"");
+  }
 
   // prev_hash is the head's (checked above), as the statement's signature check assumed.
   const Bytes payload = checked ? checked->payload : entry_payload(e);
@@ -344,20 +445,27 @@ void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
       checked ? checked->expected : expected_hash(e, payload, head_hash);
   if (e.entry_hash != std::string(expected.begin(), expected.end()))
     refuse("entry " + std::to_string(e.seq) + ": entry_hash does not match its contents");
-  if (!head.primary_key)
+  // A fixed shard's links are its primary's; an elected shard's, the origin's that the epoch
+  // rules allowed (check_epoch), over the v2 link with the entry's term.
+  if (!head.elected && !head.primary_key)
     throw Error(sqlstate::kUnknownSigner,
                 "primary \"" + head.primary_node + "\" is not a registered node here");
-  const bool link_valid = checked && checked->primary_key == *head.primary_key
-                              ? checked->link_valid
-                              : verify(parse_signature(e.link_signature_hex, "link_signature"),
-                                       link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq),
-                                                    expected, e.origin_node),
-                                       *head.primary_key);
+  const PublicKey link_key = head.elected ? origin_key(e.origin_node) : *head.primary_key;
+  const bool link_valid =
+      checked && checked->link_key == link_key
+          ? checked->link_valid
+          : verify(parse_signature(e.link_signature_hex, "link_signature"),
+                   link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), expected,
+                                e.origin_node, static_cast<std::uint64_t>(e.term)),
+                   link_key);
   if (!link_valid)
-    throw Error(sqlstate::kSignatureInvalid, "entry " + std::to_string(e.seq) +
-                                                 ": link signature does not verify with the key "
-                                                 "registered for primary \"" +
-                                                 head.primary_node + "\"");
+    throw Error(
+        sqlstate::kSignatureInvalid,
+        "entry " + std::to_string(e.seq) +
+            (head.elected ? " (term " + std::to_string(e.term) + ")" : std::string()) +
+            ": link signature does not verify with the key registered for " +
+            (head.elected ? "its origin \"" + e.origin_node : "primary \"" + head.primary_node) +
+            "\"");
 
   const PublicKey key = signer_key(e.created_by);
   if (head.validators && std::find(head.validators->begin(), head.validators->end(),
@@ -414,10 +522,12 @@ void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
   entry.prev_hash = e.prev_hash;
   entry.entry_hash.assign(expected.begin(), expected.end());
   entry.link_signature_hex = e.link_signature_hex;
+  entry.term = e.term;
   catalog::append_audit_entry(entry, catalog::AuditSource::Replica);
   // The shard's row is written once, at the end of the statement (inbox_statement_end).
   head.seq = e.seq;
   head.hash.assign(expected.begin(), expected.end());
+  head.head_term = e.term;
   head.dirty = true;
 }
 
@@ -428,28 +538,35 @@ void apply_entry(const Entry &e, const std::optional<Checked> &checked) {
 struct ChainTip {
   std::int64_t next_seq = 0;
   std::string prev_hash;
-  std::string primary_node;
+  bool elected = false;     // links checked with each entry's origin's key, not the primary's
+  std::string primary_node; // fixed-primary shards: whose links
   PublicKey primary_key{};
 };
 
 std::optional<ChainTip> chain_tip(const std::string &shard_id) {
   ChainTip tip;
   if (const auto cached = statement_heads.find(shard_id); cached != statement_heads.end()) {
-    if (!cached->second.primary_key)
+    if (!cached->second.elected && !cached->second.primary_key)
       return std::nullopt;
     tip.next_seq = cached->second.seq + 1;
     tip.prev_hash = cached->second.hash;
+    tip.elected = cached->second.elected;
     tip.primary_node = cached->second.primary_node;
-    tip.primary_key = *cached->second.primary_key;
+    if (!tip.elected)
+      tip.primary_key = *cached->second.primary_key;
     return tip;
   }
   const std::optional<catalog::ShardRow> shard =
       catalog::find_shard(shard_id, catalog::RowLock::none);
-  if (!shard || shard->kind != catalog::ShardKind::Replica || !shard->primary_key ||
-      !shard->primary_node)
+  if (!shard || shard->kind != catalog::ShardKind::Replica)
     return std::nullopt;
   tip.next_seq = shard->head_seq + 1;
   tip.prev_hash = shard->head_hash;
+  tip.elected = shard->elected;
+  if (tip.elected)
+    return tip;
+  if (!shard->primary_key || !shard->primary_node)
+    return std::nullopt;
   tip.primary_node = *shard->primary_node;
   tip.primary_key = parse_public_key(*shard->primary_key);
   return tip;
@@ -459,14 +576,17 @@ std::optional<ChainTip> chain_tip(const std::string &shard_id) {
 // registered now (and `tip` moved past it); nullopt when it does not chain on or something is
 // missing or malformed (apply_entry() then finds it and says so, in order).
 std::optional<Checked> prepare_check(const Entry &e, ChainTip &tip) {
-  if ((e.op != "put" && e.op != "delete") || e.seq != tip.next_seq ||
-      e.prev_hash != tip.prev_hash || e.origin_node != tip.primary_node)
+  if ((e.op != "put" && e.op != "delete") || e.seq != tip.next_seq || e.prev_hash != tip.prev_hash)
+    return std::nullopt;
+  // What apply_entry() refuses before any signature check is not worth one here either (the
+  // epoch rules of an elected shard are checked there, in order).
+  if (tip.elected ? e.term <= 0 : (e.term != 0 || e.origin_node != tip.primary_node))
     return std::nullopt;
   try {
     Checked c;
     c.payload = entry_payload(e);
     c.expected = expected_hash(e, c.payload, e.prev_hash);
-    c.primary_key = tip.primary_key;
+    c.link_key = tip.elected ? origin_key(e.origin_node) : tip.primary_key;
     c.signer_key = signer_key(e.created_by);
     c.signature = parse_signature(e.signature_hex);
     c.link_signature = parse_signature(e.link_signature_hex, "link_signature");
@@ -485,7 +605,7 @@ void apply_delivered() {
   std::vector<std::size_t> to_check;
   for (std::size_t i = 0; i < statement_entries.size(); ++i) {
     Delivered &d = statement_entries[i];
-    if (d.entry.op == "open" || d.entry.op == "close") {
+    if (is_control(d.entry.op)) {
       // The shard's replica, primary or key may change here: its later entries are checked
       // when applied.
       tips[d.entry.shard_id] = std::nullopt;
@@ -503,15 +623,15 @@ void apply_delivered() {
     Delivered &d = statement_entries[to_check[k]];
     Checked &c = *d.checked;
     const Entry &e = d.entry;
-    c.link_valid = verify(
-        c.link_signature,
-        link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), c.expected, e.origin_node),
-        c.primary_key);
+    c.link_valid = verify(c.link_signature,
+                          link_payload(e.shard_id, static_cast<std::uint64_t>(e.seq), c.expected,
+                                       e.origin_node, static_cast<std::uint64_t>(e.term)),
+                          c.link_key);
     c.record_valid = verify(c.signature, c.payload, c.signer_key);
   });
   for (const Delivered &d : statement_entries) {
     try {
-      if (d.entry.op == "open" || d.entry.op == "close")
+      if (is_control(d.entry.op))
         apply_control(d.entry);
       else
         apply_entry(d.entry, d.checked);
@@ -545,6 +665,10 @@ void deliver(Entry entry) {
 
 } // namespace
 
+bool mycelium::ext::inbox_statement_running() {
+  return statement_active;
+}
+
 MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
   TriggerData *trigger = pg::row_trigger_data(fcinfo, "apply_inbox_entry");
   if (!TRIGGER_FIRED_BY_INSERT(trigger->tg_event))
@@ -564,13 +688,23 @@ MYCELIUM_SQL_FUNCTION(mycelium_apply_inbox_entry) {
       return PointerGetDatum(nullptr);
     }
     // Without its statement triggers (disabled), one entry at a time.
-    if (entry.op == "open" || entry.op == "close")
+    if (is_control(entry.op))
       apply_control(entry);
     else
       apply_entry(entry, std::nullopt);
   } catch (const Error &error) {
     // Refusals are our own checks, raised before anything was written for this entry.
     record_rejection(entry, error);
+  }
+  if (!statement_active) {
+    // One entry at a time, no statement end to write the head it moved: written now, and
+    // nothing kept for the next row (the head stayed behind its entries, which verify_audit
+    // reported as a broken chain).
+    for (const auto &[shard_id, head] : statement_heads)
+      if (head.dirty)
+        write_head(shard_id, head);
+    statement_heads.clear();
+    statement_epochs.clear();
   }
   // Nothing is stored in the inbox itself.
   return PointerGetDatum(nullptr);

@@ -139,8 +139,11 @@ MYCELIUM_SQL_FUNCTION(mycelium_guard_tombstone_change) {
   const TupleDesc desc = trigger->tg_relation->rd_att;
   const pg::TriggerRow old_row(trigger->tg_trigtuple, desc);
   if (TRIGGER_FIRED_BY_DELETE(trigger->tg_event)) {
-    // A tombstone is what stops an old put from being replayed: it goes only with its shard.
-    if (!InternalScope::active(InternalOp::DropShard, old_row.text("shard_id")))
+    // A tombstone is what stops an old put from being replayed: it goes only with its shard, or
+    // when the delete that made it was superseded by an elected shard's later epoch (its entry
+    // moved aside, the key restored to what the remaining entries say).
+    if (!InternalScope::active(InternalOp::DropShard, old_row.text("shard_id")) &&
+        !InternalScope::active(InternalOp::MoveAside, old_row.text("shard_id")))
       throw Error(sqlstate::kAuditLogAppendOnly,
                   "tombstones are permanent; they are removed only by mycelium.drop_shard()");
     return PointerGetDatum(trigger->tg_trigtuple);

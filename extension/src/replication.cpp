@@ -139,7 +139,8 @@ Peer ensure_peer(const std::string &node_id) {
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".inbox (shard_id text, seq bigint, op text, key text, version integer, "
                     "value jsonb, created_by text, signature text, created_at timestamptz, "
-                    "origin_node text, prev_hash bytea, entry_hash bytea, link_signature text)" +
+                    "origin_node text, prev_hash bytea, entry_hash bytea, link_signature text, "
+                    "term bigint NOT NULL DEFAULT 0)" +
                     remote + "table_name 'inbox', batch_size '1000')");
     pg::execute_sql("CREATE FOREIGN TABLE " + peer.schema +
                     ".chain_heads (shard_id text, kind text, head_seq bigint, head_hash bytea, "
@@ -152,6 +153,16 @@ Peer ensure_peer(const std::string &node_id) {
                     ".inbox_rejections (rejection_id bigint, rejected_at timestamptz, "
                     "shard_id text, seq bigint, origin_node text, sqlstate text, reason text)" +
                     remote + "table_name 'inbox_rejections')");
+  } else {
+    // A peer schema made before entries carried their term (elected shards) gets the column.
+    static pg::Statement has_term(
+        "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "  JOIN pg_namespace n ON n.oid = c.relnamespace "
+        " WHERE n.nspname = $1 AND c.relname = 'inbox' AND a.attname = 'term' "
+        "   AND NOT a.attisdropped");
+    if (has_term.execute({pg::text_param(schema_name)}) == 0)
+      pg::execute_sql("ALTER FOREIGN TABLE " + peer.schema +
+                      ".inbox ADD COLUMN term bigint NOT NULL DEFAULT 0");
   }
   return peer;
 }
@@ -187,10 +198,13 @@ std::optional<std::string> local_hash_at(const std::string &shard_id, std::int64
 // Sends an open or close for the shard to node_id, signed with this node's key and bound to
 // that node, this shard and now (SIGNING.md, "Replica control").
 void send_control(const Peer &peer, const std::string &shard_id, const std::string &node_id,
-                  const char *op) {
+                  std::string op) {
   const std::string self = catalog::local_node_id();
   const std::optional<std::string> validators =
-      std::string(op) == "open" ? catalog::shard_validators_json(shard_id) : std::nullopt;
+      op == "open" ? catalog::shard_validators_json(shard_id) : std::nullopt;
+  // An elected shard's replica follows its epochs: the open says so, under the signature.
+  if (op == "open" && catalog::existing_shard(shard_id, catalog::RowLock::none).elected)
+    op = "open-elected";
   const std::string canonical_validators = validators ? canonical_json(*validators) : "null";
   const TimestampTz now = GetCurrentTimestamp(); // cannot raise: reads the clock
   const std::int64_t issued_at_us = pg::unix_us(now);
@@ -199,8 +213,8 @@ void send_control(const Peer &peer, const std::string &shard_id, const std::stri
   pg::Statement &insert = statement(
       "INSERT INTO " + peer.schema +
       ".inbox (shard_id, seq, op, key, version, value, created_by, signature, created_at, "
-      "  origin_node, prev_hash, entry_hash, link_signature) "
-      "VALUES ($1, 0, $2, $3, 0, $4::jsonb, '', $5, $6, $7, '\\x', '\\x', '')");
+      "  origin_node, prev_hash, entry_hash, link_signature, term) "
+      "VALUES ($1, 0, $2, $3, 0, $4::jsonb, '', $5, $6, $7, '\\x', '\\x', '', 0)");
   insert.execute({pg::text_param(shard_id), pg::text_param(op), pg::text_param(node_id),
                   pg::optional_text_param(validators),
                   pg::text_param(to_hex(signature.data(), signature.size())),
@@ -212,6 +226,7 @@ struct PushResult {
   std::optional<std::string> refusal;
   bool diverged = false; // the replica's chain is not a prefix of this node's
   bool reopened = false; // the replica had lost its copy and was opened again
+  bool holds = false;    // the node holds the shard as a replica (the open, if sent, was taken)
 };
 
 // Sends the entries the replica does not have yet, in seq order, in batches, until it holds the
@@ -219,13 +234,25 @@ struct PushResult {
 // record of it commits with this transaction.
 PushResult push(const std::string &shard_id, const std::string &node_id,
                 bool report_progress = false) {
-  const std::optional<Peer> peer = find_peer(node_id);
-  if (!peer)
-    throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
   // One pusher per (shard, replica) at a time, decided here: two pushers interleaving on the
   // replica would wait for each other across the two nodes, where no deadlock detector sees it
   // (seen with push_now() during a worker round). The second waits for the first to commit.
   const std::int64_t pushed_before = catalog::lock_replica_for_push(shard_id, node_id);
+  std::optional<Peer> peer = find_peer(node_id);
+  if (!peer && catalog::find_peer_login(node_id, catalog::PeerPurpose::Push)) {
+    // An elected shard's new primary pushes to holders it never added itself (apply_shard_epoch):
+    // their servers are made here, when this node has push credentials for them. One maker per
+    // node at a time (pushes of two shards to it, the worker and push_now() at once deadlocked
+    // making the same servers); the second finds the first's.
+    static pg::Statement serialise(
+        "SELECT pg_advisory_xact_lock(hashtext('mycelium peer servers'), hashtext($1))");
+    serialise.execute({pg::text_param(node_id)});
+    peer = find_peer(node_id);
+    if (!peer)
+      peer = ensure_peer(node_id);
+  }
+  if (!peer)
+    throw Error(sqlstate::kUndefinedObject, "node \"" + node_id + "\" is not a peer of this node");
   const std::optional<catalog::ShardRow> mine =
       catalog::find_shard(shard_id, catalog::RowLock::none);
   const std::int64_t local_head = mine ? mine->head_seq : 0;
@@ -244,6 +271,7 @@ PushResult push(const std::string &shard_id, const std::string &node_id,
                      (head.exists ? head.kind : "nothing") + ", not as a replica";
     return result;
   }
+  result.holds = true;
   // The replica's chain must be a prefix of this node's: the same hash at its head.
   if (head.seq > local_head) {
     result.diverged = true;
@@ -405,6 +433,23 @@ MYCELIUM_SQL_FUNCTION(mycelium_add_replica) {
   // The initial copy: the shard's whole chain, verified entry by entry on the replica.
   const PushResult result = push(shard_id, node_id, true);
   ext::copy_progress_end();
+  if (result.refusal && result.holds && !result.diverged &&
+      catalog::existing_shard(shard_id, catalog::RowLock::none).elected) {
+    // An elected shard's new replica takes its entries only once it has applied the shard's
+    // epochs, which it gets by joining the shard's group, for which it must be a replica here
+    // (mycelium.elected_shards lists the active ones as voters): it stays, and the push worker
+    // sends the entries once it takes them.
+    catalog::record_push_failure(shard_id, node_id, *result.refusal, false);
+    catalog::set_replica_active(shard_id, node_id);
+    pg::call([&] {
+      ereport(NOTICE, (errmsg("replica %s of elected shard \"%s\" holds the shard but took no "
+                              "entries yet: %s",
+                              node_id.c_str(), shard_id.c_str(), result.refusal->c_str()),
+                       errhint("It takes them once its agent has applied the shard's epochs; "
+                               "push_status shows the progress.")));
+    });
+    PG_RETURN_VOID();
+  }
   if (result.refusal)
     throw Error(sqlstate::kReplicaRefused, *result.refusal);
   catalog::set_replica_active(shard_id, node_id);

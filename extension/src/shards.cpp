@@ -2,6 +2,7 @@
 // mycelium.shards (responsible validators, replica count, audit chain head).
 #include "mycelium/error.hpp"
 #include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/epochs.hpp"
 #include "mycelium/catalog/nodes.hpp"
 #include "mycelium/catalog/records.hpp"
 #include "mycelium/catalog/replicas.hpp"
@@ -74,6 +75,8 @@ void drop_shard_storage(const std::string &shard_id, const std::string &partitio
   catalog::delete_tombstones(shard_id);
   if (drop_copied_log)
     catalog::delete_audit_entries(shard_id);
+  // An elected shard's superseded entries go too; its epochs go with its row (ON DELETE CASCADE).
+  catalog::delete_moved_aside_entries(shard_id);
   catalog::delete_shard(shard_id);
 }
 

@@ -2,6 +2,7 @@
 
 #include "mycelium/audit.hpp"
 #include "mycelium/catalog/audit_log.hpp"
+#include "mycelium/catalog/epochs.hpp"
 #include "mycelium/error.hpp"
 #include "mycelium/ext/node_key.hpp"
 #include "mycelium/ext/write_checks.hpp"
@@ -164,6 +165,18 @@ const catalog::ShardHead &WriteBatch::head(const std::string &shard_id) {
                     head.origin_node + "\") is registered with " + *head.registered_key +
                     ": its replicas would refuse every entry; point the setting at the node's "
                     "own key file");
+  if (head.elected) {
+    // The epoch says this node appends after its start_seq: a head short of it (this node was
+    // named primary before it held the chain up to there) would write entries every replica
+    // refuses, and a primary takes no entries through its inbox to catch up.
+    const std::optional<catalog::ShardEpoch> epoch = catalog::shard_epoch(shard_id, head.term);
+    if (epoch && head.seq < epoch->start_seq)
+      throw Error(sqlstate::kNotPrimary,
+                  "shard \"" + shard_id + "\": this node is the primary of epoch " +
+                      std::to_string(head.term) + ", which starts after seq " +
+                      std::to_string(epoch->start_seq) + ", but holds the chain only up to seq " +
+                      std::to_string(head.seq) + ": it cannot write until it has caught up");
+  }
   return heads_.emplace(shard_id, Head{std::move(head), false}).first->second.head;
 }
 
@@ -178,6 +191,9 @@ void WriteBatch::append(SignedChange change) {
   e.seq = seq;
   e.created_at = now;
   e.origin_node = current.head.origin_node;
+  // An elected shard's entries belong to the epoch this node is primary in (its v2 link signs
+  // the term); a fixed primary's are term 0 (v1 link).
+  e.term = current.head.elected ? current.head.term : 0;
   e.prev_hash.assign(current.head.hash.begin(), current.head.hash.end());
   e.entry_hash.assign(entry_hash.begin(), entry_hash.end());
   if (!e.value_null) {
@@ -206,7 +222,8 @@ bool WriteBatch::flush() {
       Hash entry_hash;
       std::copy(c.entry.entry_hash.begin(), c.entry.entry_hash.end(), entry_hash.begin());
       links[i] = node.sign(link_payload(c.entry.shard_id, static_cast<std::uint64_t>(c.entry.seq),
-                                        entry_hash, c.entry.origin_node));
+                                        entry_hash, c.entry.origin_node,
+                                        static_cast<std::uint64_t>(c.entry.term)));
     });
     for (std::size_t i = 0; i < n; ++i)
       if (!valid[i])

@@ -10,6 +10,8 @@
 -- and keeps psql quiet (regress/helpers.sql turns QUIET off): otherwise every \c to another
 -- node would print its port, which changes from run to run.
 -- pg_temp.error_of lives in the session: after \c, `\i :abs_srcdir/regress/helpers.sql` again.
+-- It also defines pg_temp.regress_hold_lease(shard) (lease.sql: a write on an elected shard needs
+-- its node to hold the shard's lease); after \c, `\i :abs_srcdir/regress/multinode/lease.sql`.
 \getenv nodes MYCELIUM_NODES
 \getenv tmpdir MYCELIUM_MN_DIR
 \getenv port1 MYCELIUM_NODE1_PORT
@@ -22,5 +24,6 @@
 \getenv port8 MYCELIUM_NODE8_PORT
 \getenv port9 MYCELIUM_NODE9_PORT
 \set abs_srcdir :abs_srcdir/../..
+\i :abs_srcdir/regress/multinode/lease.sql
 \i :abs_srcdir/regress/helpers.sql
 \set QUIET on

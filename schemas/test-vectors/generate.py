@@ -222,9 +222,16 @@ def link_payload(shard_id, seq, entry_hash, primary_node):
                      frame(entry_hash), frame(primary_node)])
 
 
+def link_payload_v2(shard_id, seq, entry_hash, primary_node, term):
+    """An elected shard's link: the Raft term the entry was written in, one more frame."""
+    assert len(entry_hash) == 32 and term >= 1
+    return b"".join([frame("mycelium/v2/link"), frame(shard_id), frame(u64(seq)),
+                     frame(entry_hash), frame(primary_node), frame(u64(term))])
+
+
 def replica_control_payload(op, shard_id, primary_node, target_node, issued_at_us,
                             canonical_validators):
-    assert op in ("open", "close")
+    assert op in ("open", "open-elected", "close")
     return b"".join([frame("mycelium/v1/replica-control"), frame(op), frame(shard_id),
                      frame(primary_node), frame(target_node), frame(u64(issued_at_us)),
                      frame(canonical_validators)])
@@ -419,9 +426,29 @@ def build():
         prev = entry_hash
     out["audit"] = chain
 
+    # An elected shard's chain: terms 1, 1, then 3 (validator-2 took over), each link a v2 link
+    # signed by the primary of the entry's term.
+    chain, prev = [], bytes(32)
+    elected = [(("shard-a", "user/1", 1), 1, "validator-1"),
+               (("shard-a", "user/1", 2), 1, "validator-1"),
+               (("shard-a", "user/1", 3), 3, "validator-2")]
+    for seq, (change, term, origin_node) in enumerate(elected, start=1):
+        payload, signature, created_by = payloads[change]
+        created_at_us = 1767225600000000 + seq * 7654321
+        entry_hash = audit_entry_hash(prev, seq, payload, signature, origin_node, created_at_us)
+        link = link_payload_v2("shard-a", seq, entry_hash, origin_node, term)
+        chain.append({"prev_hash": prev.hex(), "seq": seq, "term": term,
+                      "payload_hex": payload.hex(), "signature": signature.hex(),
+                      "origin_node": origin_node, "created_at_us": created_at_us,
+                      "entry_hash": entry_hash.hex(), "shard_id": "shard-a",
+                      "link_payload_hex": link.hex(),
+                      "link_signature": sign(keys[origin_node], link).hex()})
+        prev = entry_hash
+    out["audit_v2"] = chain
+
     controls = []
     for op, validators in [("open", '["validator-1","validator-2"]'), ("open", "null"),
-                           ("close", "null")]:
+                           ("open-elected", "null"), ("close", "null")]:
         issued_at_us = 1767225600000000 + 42
         payload = replica_control_payload(op, "shard-a", "validator-1", "validator-2",
                                           issued_at_us, canonical_json(validators).decode())

@@ -42,7 +42,8 @@ KINDS = {
     "AuditEntry": [("shard_id", text), ("seq", u64), ("op", text), ("key", text),
                    ("version", u64), ("value_json", text), ("created_by", text),
                    ("signature", text), ("created_at_us", u64), ("origin_node", text),
-                   ("prev_hash", raw), ("entry_hash", raw), ("link_signature", raw)],
+                   ("prev_hash", raw), ("entry_hash", raw), ("link_signature", raw),
+                   ("term", u64)],
     "BlacklistEntry": [("node_id", text), ("reason", text), ("created_by", text),
                        ("created_at_ms", u64), ("expires_at_ms", u64), ("signature", raw)],
     "AddressRecord": [("node_id", text), ("host", text), ("port", u64), ("expires_at_ms", u64),
@@ -110,7 +111,8 @@ def main() -> None:
     entry = {"shard_id": "users", "seq": 9, "op": "put", "key": "ada", "version": 2,
              "value_json": "{\"age\":36}", "created_by": "validator-1", "signature": "ab" * 64,
              "created_at_us": 1700000000123456, "origin_node": "node-1",
-             "prev_hash": [1] * 32, "entry_hash": [2] * 32, "link_signature": [3] * 64}
+             "prev_hash": [1] * 32, "entry_hash": [2] * 32, "link_signature": [3] * 64,
+             "term": 2**63 + 5}
     messages = [
         ("Ping", {"seq": 2**64 - 1, "sent_ms": -1}),
         ("Pong", {"seq": 1, "sent_ms": 1700000000000}),

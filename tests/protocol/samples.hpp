@@ -40,6 +40,9 @@ inline AuditEntry sample_entry(std::int64_t seq) {
   e.prev_hash = filled<32>(static_cast<std::uint8_t>(seq));
   e.entry_hash = filled<32>(static_cast<std::uint8_t>(seq + 1));
   e.link_signature = filled<64>(static_cast<std::uint8_t>(seq + 2));
+  // An elected shard's entry in one sample, a fixed primary's (0) in the other; a term past
+  // 2^63 proves it travels unsigned.
+  e.term = seq % 2 ? 0 : 0x8000000000000007ULL;
   return e;
 }
 

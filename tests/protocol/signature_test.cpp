@@ -131,6 +131,8 @@ TEST(EnvelopeSignature, TamperedFieldIsBadSignature) {
        [](Envelope &e) { std::get<DBSyncResp>(e.payload).entries[2].entry_hash[31] ^= 1; }},
       {"DBSyncResp.link_signature",
        [](Envelope &e) { std::get<DBSyncResp>(e.payload).entries[2].link_signature[0] ^= 1; }},
+      {"DBSyncResp.term",
+       [](Envelope &e) { std::get<DBSyncResp>(e.payload).entries[2].term += 1; }},
       {"BlacklistSync.expires",
        [](Envelope &e) { std::get<BlacklistSync>(e.payload).entries[1].expires_at_ms = 3; }},
   };

@@ -61,6 +61,52 @@ TEST(ReplicaControlPayload, EveryFieldChangesTheBytes) {
   EXPECT_NE(base, replica_control_payload("open", "s", "a", "b", kNow, "[\"a\"]"));
 }
 
+TEST(ReplicaControlPayload, AnElectedShardsOpenIsItsOwnOp) {
+  EXPECT_NE(replica_control_payload("open", "s", "a", "b", kNow, "null"),
+            replica_control_payload("open-elected", "s", "a", "b", kNow, "null"));
+}
+
+namespace {
+Hash hash_of(std::uint8_t fill) {
+  Hash h;
+  h.fill(fill);
+  return h;
+}
+std::string as_text(const Bytes &b) {
+  return std::string(b.begin(), b.end());
+}
+} // namespace
+
+TEST(LinkPayload, TermZeroIsTheV1Link) {
+  const std::string v1 = as_text(link_payload("s", 7, hash_of(1), "a", 0));
+  EXPECT_EQ(v1.substr(4, 16), "mycelium/v1/link");
+  // tag, shard, seq, hash, primary: five frames and nothing after.
+  EXPECT_EQ(v1.size(), (4 + 16) + (4 + 1) + (4 + 8) + (4 + 32) + (4 + 1));
+}
+
+TEST(LinkPayload, ATermIsTheV2LinkWithTheTermLast) {
+  const Bytes v2 = link_payload("s", 7, hash_of(1), "a", 0x0102030405060708ULL);
+  const std::string text = as_text(v2);
+  EXPECT_EQ(text.substr(4, 16), "mycelium/v2/link");
+  ASSERT_EQ(v2.size(), (4 + 16) + (4 + 1) + (4 + 8) + (4 + 32) + (4 + 1) + (4 + 8));
+  // The last frame: length 8, then the term big-endian.
+  const Bytes tail(v2.end() - 12, v2.end());
+  EXPECT_EQ(tail, (Bytes{0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8}));
+  // Everything but the tag and the term is the v1 link's.
+  const std::string v1 = as_text(link_payload("s", 7, hash_of(1), "a", 0));
+  EXPECT_EQ(text.substr(20, v1.size() - 20), v1.substr(20));
+}
+
+TEST(LinkPayload, EveryFieldChangesTheBytes) {
+  const Bytes base = link_payload("s", 7, hash_of(1), "a", 2);
+  EXPECT_NE(base, link_payload("t", 7, hash_of(1), "a", 2));
+  EXPECT_NE(base, link_payload("s", 8, hash_of(1), "a", 2));
+  EXPECT_NE(base, link_payload("s", 7, hash_of(2), "a", 2));
+  EXPECT_NE(base, link_payload("s", 7, hash_of(1), "b", 2));
+  EXPECT_NE(base, link_payload("s", 7, hash_of(1), "a", 3));
+  EXPECT_NE(base, link_payload("s", 7, hash_of(1), "a", 0));
+}
+
 TEST(NodeId, TheRule) {
   for (const char *ok : {"a", "node-1", "Node_2.eu", "9"})
     EXPECT_TRUE(is_node_id(ok)) << ok;

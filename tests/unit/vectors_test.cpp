@@ -86,8 +86,8 @@ void check_signature(const Bytes &payload, const std::string &public_hex,
 }
 
 TEST(Vectors, HaveEverySection) {
-  for (const char *section :
-       {"keys", "put", "delete", "register_node", "audit", "replica_control", "canonical_reject"}) {
+  for (const char *section : {"keys", "put", "delete", "register_node", "audit", "audit_v2",
+                              "replica_control", "canonical_reject"}) {
     ASSERT_TRUE(vectors()[section].IsSequence()) << section;
     EXPECT_GT(vectors()[section].size(), 0u) << section;
   }
@@ -157,11 +157,49 @@ TEST(Vectors, AuditChain) {
                          c["created_at_us"].as<std::uint64_t>());
     EXPECT_EQ(hex(hash), str(c, "entry_hash"));
     // The primary's signature of the link (SIGNING.md, "Chain links").
-    const Bytes link =
-        link_payload(str(c, "shard_id"), c["seq"].as<std::uint64_t>(), hash, str(c, "origin_node"));
+    // A fixed primary's entries are term 0: the v1 link.
+    const Bytes link = link_payload(str(c, "shard_id"), c["seq"].as<std::uint64_t>(), hash,
+                                    str(c, "origin_node"), 0);
     EXPECT_EQ(hex(link), str(c, "link_payload_hex"));
     check_signature(link, public_key_of(str(c, "origin_node")), str(c, "link_signature"),
                     str(c, "origin_node"));
+    prev = hash;
+  }
+}
+
+// An elected shard's chain: every link a v2 link, carrying the entry's term, signed by that
+// term's primary.
+TEST(Vectors, AuditChainV2) {
+  Hash prev{};
+  std::uint64_t expected_seq = 1;
+  for (const auto &c : vectors()["audit_v2"]) {
+    SCOPED_TRACE("seq " + str(c, "seq"));
+    EXPECT_EQ(c["seq"].as<std::uint64_t>(), expected_seq++);
+    EXPECT_EQ(str(c, "prev_hash"), hex(prev));
+    const std::uint64_t term = c["term"].as<std::uint64_t>();
+    ASSERT_GE(term, 1u);
+    const Hash hash =
+        audit_entry_hash(prev, c["seq"].as<std::uint64_t>(), unhex(str(c, "payload_hex")),
+                         parse_signature(str(c, "signature")), str(c, "origin_node"),
+                         c["created_at_us"].as<std::uint64_t>());
+    EXPECT_EQ(hex(hash), str(c, "entry_hash"));
+    const Bytes link = link_payload(str(c, "shard_id"), c["seq"].as<std::uint64_t>(), hash,
+                                    str(c, "origin_node"), term);
+    EXPECT_EQ(hex(link), str(c, "link_payload_hex"));
+    check_signature(link, public_key_of(str(c, "origin_node")), str(c, "link_signature"),
+                    str(c, "origin_node"));
+    // The same link under another term, or as a v1 link, is other bytes: the signature does not
+    // carry over.
+    const PublicKey key = parse_public_key(public_key_of(str(c, "origin_node")));
+    const Signature signature = parse_signature(str(c, "link_signature"));
+    EXPECT_FALSE(verify(signature,
+                        link_payload(str(c, "shard_id"), c["seq"].as<std::uint64_t>(), hash,
+                                     str(c, "origin_node"), term + 1),
+                        key));
+    EXPECT_FALSE(verify(signature,
+                        link_payload(str(c, "shard_id"), c["seq"].as<std::uint64_t>(), hash,
+                                     str(c, "origin_node"), 0),
+                        key));
     prev = hash;
   }
 }

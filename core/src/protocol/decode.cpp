@@ -213,6 +213,7 @@ AuditEntry read_entry(const wire::AuditEntry &e) {
   a.prev_hash = fixed<32>(e.prev_hash(), "AuditEntry.prev_hash");
   a.entry_hash = fixed<32>(e.entry_hash(), "AuditEntry.entry_hash");
   a.link_signature = fixed<64>(e.link_signature(), "AuditEntry.link_signature");
+  a.term = e.term();
   return a;
 }
 

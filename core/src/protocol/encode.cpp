@@ -75,7 +75,7 @@ Offset<wire::AuditEntry> audit_entry(FlatBufferBuilder &fbb, const AuditEntry &e
   const auto hash = bytes(fbb, e.entry_hash);
   const auto link = bytes(fbb, e.link_signature);
   return wire::CreateAuditEntry(fbb, shard, e.seq, op, key, e.version, value, created_by, signature,
-                                e.created_at_us, origin, prev, hash, link);
+                                e.created_at_us, origin, prev, hash, link, e.term);
 }
 
 Offset<void> payload(FlatBufferBuilder &fbb, const DBSyncResp &m) {

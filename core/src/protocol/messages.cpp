@@ -50,10 +50,10 @@ bool operator==(const DBSyncReq &a, const DBSyncReq &b) {
 bool operator==(const AuditEntry &a, const AuditEntry &b) {
   return std::tie(a.shard_id, a.seq, a.op, a.key, a.version, a.value_json, a.created_by,
                   a.signature, a.created_at_us, a.origin_node, a.prev_hash, a.entry_hash,
-                  a.link_signature) == std::tie(b.shard_id, b.seq, b.op, b.key, b.version,
-                                                b.value_json, b.created_by, b.signature,
-                                                b.created_at_us, b.origin_node, b.prev_hash,
-                                                b.entry_hash, b.link_signature);
+                  a.link_signature, a.term) == std::tie(b.shard_id, b.seq, b.op, b.key, b.version,
+                                                        b.value_json, b.created_by, b.signature,
+                                                        b.created_at_us, b.origin_node, b.prev_hash,
+                                                        b.entry_hash, b.link_signature, b.term);
 }
 
 bool operator==(const DBSyncResp &a, const DBSyncResp &b) {

@@ -66,6 +66,7 @@ void fields(PayloadWriter &w, const DBSyncResp &m) {
     fixed(w, e.prev_hash);
     fixed(w, e.entry_hash);
     fixed(w, e.link_signature);
+    w.frame_u64(e.term);
   }
   w.frame_u64(m.more ? 1 : 0);
 }

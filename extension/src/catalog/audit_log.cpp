@@ -15,12 +15,13 @@ namespace mycelium::catalog {
 void append_audit_entry(const AuditAppend &e, AuditSource source) {
   static pg::Statement written(
       "INSERT INTO mycelium.audit_log (shard_id, seq, op, key, version, value, created_by, "
-      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, term) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
   static pg::Statement applied(
       "INSERT INTO mycelium.audit_log (shard_id, seq, op, key, version, value, created_by, "
-      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, push_state) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'applied')");
+      "  signature, created_at, origin_node, prev_hash, entry_hash, link_signature, term, "
+      "  push_state) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'applied')");
   pg::Statement &insert = source == AuditSource::Primary ? written : applied;
   ext::InternalScope scope(ext::InternalOp::AuditAppend);
   insert.execute({pg::text_param(e.shard_id), pg::int8_param(e.seq), pg::text_param(e.op),
@@ -33,7 +34,7 @@ void append_audit_entry(const AuditAppend &e, AuditSource source) {
                                   e.prev_hash.size()),
                   pg::bytea_param(reinterpret_cast<const std::uint8_t *>(e.entry_hash.data()),
                                   e.entry_hash.size()),
-                  pg::text_param(e.link_signature_hex)});
+                  pg::text_param(e.link_signature_hex), pg::int8_param(e.term)});
 }
 
 std::optional<std::string> audit_entry_hash_at(const std::string &shard_id, std::int64_t seq) {
@@ -44,12 +45,19 @@ std::optional<std::string> audit_entry_hash_at(const std::string &shard_id, std:
   return pg::result_bytes(0, 1);
 }
 
+std::optional<std::int64_t> audit_term_at(const std::string &shard_id, std::int64_t seq) {
+  static pg::Statement at("SELECT term FROM mycelium.audit_log WHERE shard_id = $1 AND seq = $2");
+  if (at.execute({pg::text_param(shard_id), pg::int8_param(seq)}) == 0)
+    return std::nullopt;
+  return pg::result_int(0, 1);
+}
+
 std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::int64_t after_seq,
                                             std::int64_t limit) {
   static pg::Statement page(
       "SELECT change_id, seq, op, key, version, value::text, created_by, signature, "
       "       origin_node, prev_hash, "
-      "       mycelium._timestamptz_to_us(created_at), entry_hash, link_signature "
+      "       mycelium._timestamptz_to_us(created_at), entry_hash, link_signature, term "
       "  FROM mycelium.audit_log WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
   const std::uint64_t n =
       page.execute({pg::text_param(shard_id), pg::int8_param(after_seq), pg::int8_param(limit)});
@@ -70,6 +78,7 @@ std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::in
     e.created_at_us = pg::result_int(row, 11).value_or(0);
     e.entry_hash = pg::result_bytes(row, 12);
     e.link_signature_hex = pg::result_text(row, 13).value_or("");
+    e.term = pg::result_int(row, 14).value_or(0);
     entries.push_back(std::move(e));
   }
   return entries;
@@ -78,7 +87,7 @@ std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::in
 const std::string &inbox_rows_after_query() {
   static const std::string query =
       "SELECT shard_id, seq, op, key, version, value, created_by, signature, created_at, "
-      "origin_node, prev_hash, entry_hash, link_signature FROM mycelium.audit_log "
+      "origin_node, prev_hash, entry_hash, link_signature, term FROM mycelium.audit_log "
       "WHERE shard_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
   return query;
 }

@@ -91,6 +91,24 @@ std::vector<ReplicaRef> replicas_due(const std::optional<std::string> &shard_id,
   return due;
 }
 
+void adopt_epoch_holders(const std::string &shard_id, const std::string &self) {
+  static pg::Statement not_self(
+      "DELETE FROM mycelium.replicas WHERE shard_id = $1 AND node_id = $2");
+  static pg::Statement holders(
+      "INSERT INTO mycelium.replicas (shard_id, node_id, status) "
+      "SELECT DISTINCT $1, e.primary_node, 'active' FROM mycelium.shard_epochs e "
+      "  JOIN mycelium.node_metadata m ON m.node_id = e.primary_node "
+      " WHERE e.shard_id = $1 AND e.primary_node <> $2 ON CONFLICT DO NOTHING");
+  not_self.execute({pg::text_param(shard_id), pg::text_param(self)});
+  holders.execute({pg::text_param(shard_id), pg::text_param(self)});
+}
+
+void clamp_pushed_seq(const std::string &shard_id, std::int64_t seq) {
+  static pg::Statement clamp("UPDATE mycelium.replicas SET pushed_seq = $2 "
+                             "WHERE shard_id = $1 AND pushed_seq > $2");
+  clamp.execute({pg::text_param(shard_id), pg::int8_param(seq)});
+}
+
 std::int64_t lock_last_control(const std::string &shard_id) {
   static pg::Statement last("SELECT issued_at_us FROM mycelium.replica_controls "
                             "WHERE shard_id = $1 FOR UPDATE");

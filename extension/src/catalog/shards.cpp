@@ -32,7 +32,8 @@ ShardKind kind_of(const std::optional<std::string> &text, const std::string &sha
 // The columns every read returns, in this order; the primary's key from node_metadata.
 constexpr const char *kShardColumns =
     "SELECT s.kind, s.partition::oid, s.partition::text, s.primary_node, s.head_seq, s.base_seq, "
-    "       s.head_hash, array_to_string(s.validators, ' '), s.validators IS NULL, m.public_key "
+    "       s.head_hash, array_to_string(s.validators, ' '), s.validators IS NULL, m.public_key, "
+    "       s.elected, s.term "
     "  FROM mycelium.shards s LEFT JOIN mycelium.node_metadata m ON m.node_id = s.primary_node "
     " WHERE s.shard_id = $1";
 
@@ -55,6 +56,8 @@ ShardRow row_of(const std::string &shard_id) {
   if (!pg::result_bool(0, 9).value_or(true))
     row.validators = split_validators(pg::result_text(0, 8).value_or(""));
   row.primary_key = pg::result_text(0, 10);
+  row.elected = pg::result_bool(0, 11).value_or(false);
+  row.term = pg::result_int(0, 12).value_or(0);
   return row;
 }
 
@@ -140,6 +143,19 @@ void set_shard_validators(const std::string &shard_id, Datum validators_jsonb, b
       {pg::text_param(shard_id), pg::datum_param(JSONBOID, validators_jsonb, is_null)});
 }
 
+void set_shard_elected(const std::string &shard_id) {
+  static pg::Statement elected("UPDATE mycelium.shards SET elected = true WHERE shard_id = $1");
+  elected.execute({pg::text_param(shard_id)});
+}
+
+void set_shard_epoch(const std::string &shard_id, ShardKind kind, const std::string &primary_node,
+                     std::int64_t term) {
+  static pg::Statement epoch(
+      "UPDATE mycelium.shards SET kind = $2, primary_node = $3, term = $4 WHERE shard_id = $1");
+  epoch.execute({pg::text_param(shard_id), pg::text_param(to_string(kind)),
+                 pg::text_param(primary_node), pg::int8_param(term)});
+}
+
 std::optional<std::string> shard_validators_json(const std::string &shard_id) {
   static pg::Statement validators(
       "SELECT to_jsonb(validators)::text FROM mycelium.shards WHERE shard_id = $1");
@@ -181,6 +197,13 @@ ShardHead lock_shard_for_write(const std::string &shard_id) {
   head.origin_node = pg::result_text(0, 5).value_or("");
   head.partition = static_cast<Oid>(pg::result_int(0, 6).value_or(InvalidOid));
   head.registered_key = pg::result_text(0, 8);
+  head.elected = pg::result_bool(0, 9).value_or(false);
+  head.term = pg::result_int(0, 10).value_or(0);
+  // An elected shard is written only in an epoch: its entries carry the epoch's term, which a
+  // shard without one does not have (its group has not elected a primary yet).
+  if (head.elected && head.term == 0)
+    throw Error(sqlstate::kNotPrimary,
+                "shard \"" + shard_id + "\" has no elected primary yet (no epoch applied here)");
   return head;
 }
 

@@ -96,6 +96,7 @@ struct AuditEntry {
   Hash prev_hash{};
   Hash entry_hash{};
   Signature link_signature{}; // the primary's signature of the link (SIGNING.md, "Chain links")
+  std::uint64_t term = 0;     // an elected shard's term (its v2 link covers it); 0: fixed primary
 };
 
 struct DBSyncResp {

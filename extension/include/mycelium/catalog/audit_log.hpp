@@ -28,6 +28,7 @@ struct AuditAppend {
   std::string prev_hash;  // 32 raw bytes
   std::string entry_hash; // 32 raw bytes
   std::string link_signature_hex;
+  std::int64_t term = 0; // elected shards: the epoch's term (v2 link); 0: fixed primary (v1)
 };
 // Who appends: the shard's primary (a write made here, to be pushed: 'pending') or a replica
 // applying its primary's entry verbatim ('applied').
@@ -37,6 +38,9 @@ void append_audit_entry(const AuditAppend &entry, AuditSource source);
 
 // The entry hash (raw) at `seq` of the shard; nullopt when there is no such entry.
 std::optional<std::string> audit_entry_hash_at(const std::string &shard_id, std::int64_t seq);
+
+// The term of the entry at `seq` of the shard; nullopt when there is no such entry.
+std::optional<std::int64_t> audit_term_at(const std::string &shard_id, std::int64_t seq);
 
 // An entry as read back for verification.
 struct AuditEntry {
@@ -53,6 +57,7 @@ struct AuditEntry {
   std::int64_t created_at_us = 0;        // Unix microseconds
   std::optional<std::string> entry_hash; // raw
   std::string link_signature_hex;
+  std::int64_t term = 0;
 };
 // At most `limit` entries after `after_seq`, in seq order: a long chain is read page by page.
 std::vector<AuditEntry> audit_entries_after(const std::string &shard_id, std::int64_t after_seq,

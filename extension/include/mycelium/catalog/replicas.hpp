@@ -47,6 +47,13 @@ std::vector<ReplicaRef> replicas_due(const std::optional<std::string> &shard_id,
 // The issue time (Unix microseconds) of the last open or close accepted for the shard, locked
 // until the end of the transaction; 0 when none was.
 std::int64_t lock_last_control(const std::string &shard_id);
+
+// An elected shard's new primary (this node, `self`) pushes to the shard's other holders it
+// knows of: every earlier epoch's primary registered here gets an 'active' replicas row (rows
+// it kept from its own earlier terms stay), and no row names this node itself.
+void adopt_epoch_holders(const std::string &shard_id, const std::string &self);
+// A demoted primary's record of what it pushed is cut back to the epoch's start.
+void clamp_pushed_seq(const std::string &shard_id, std::int64_t seq);
 void record_control(const std::string &shard_id, const std::string &primary_node,
                     const std::string &op, std::int64_t issued_at_us,
                     const std::string &signature_hex);

@@ -28,6 +28,8 @@ struct ShardRow {
   std::string head_hash;                              // 32 raw bytes
   std::optional<std::vector<std::string>> validators; // responsible validators; nullopt: any
   std::optional<std::string> primary_key; // the primary's registered public key (hex), if any
+  bool elected = false;                   // the primary is whoever leads the shard's Raft group
+  std::int64_t term = 0; // elected: the term of the latest epoch applied here (0: none yet)
 };
 
 enum class RowLock { none, for_update };
@@ -56,6 +58,13 @@ void write_shard_head(const std::string &shard_id, std::int64_t seq, const std::
 // ids, or SQL NULL for any validator).
 void set_shard_validators(const std::string &shard_id, Datum validators_jsonb, bool is_null);
 
+// A replica opened by an elected shard's primary (open-elected) follows the shard's epochs.
+void set_shard_elected(const std::string &shard_id);
+
+// An elected shard's latest epoch applied here: its kind on this node, its primary and term.
+void set_shard_epoch(const std::string &shard_id, ShardKind kind, const std::string &primary_node,
+                     std::int64_t term);
+
 // The shard's responsible validators as a JSON array's text, or nullopt for any validator (also
 // when the shard does not exist).
 std::optional<std::string> shard_validators_json(const std::string &shard_id);
@@ -63,7 +72,8 @@ std::optional<std::string> shard_validators_json(const std::string &shard_id);
 // A primary shard's row locked for signed writes, until the end of the transaction (writes of
 // one shard are serialised so that its audit chain is linear), with this node's identity for the
 // chain link. Error 42704 if the shard does not exist, MC012 unless it is a primary here; for an
-// elected shard, MC012 also unless this node holds its lease (ext::require_write_lease).
+// elected shard, MC012 also unless this node holds its lease (ext::require_write_lease) and
+// an epoch was applied here (term 0: no primary was elected yet).
 // Whether a signer may write it is check_responsible's (MC008).
 struct ShardHead {
   std::string shard_id;
@@ -73,6 +83,10 @@ struct ShardHead {
   std::string origin_node;                            // this node: local_node
   std::optional<std::string> registered_key;          // its registered public key, if registered
   std::optional<std::vector<std::string>> validators; // responsible validators; nullopt: any
+  // An elected shard's entries are written in the term of its latest epoch, with v2 links
+  // (SIGNING.md, "Chain links"); a fixed-primary shard's in term 0, with v1 links.
+  bool elected = false;
+  std::int64_t term = 0;
 };
 ShardHead lock_shard_for_write(const std::string &shard_id);
 // MC008 unless `signer` is one of the shard's responsible validators.

@@ -13,6 +13,8 @@ enum class InternalOp {
   DropShard,    // drop_shard removes a shard's tombstones (and a replica's copied audit log)
   ReplicaApply, // the inbox writes a verified replicated entry into a replica shard
   StatusUpdate, // replication marks audit entries synced
+  MoveAside,    // apply_shard_epoch moves an elected shard's superseded entries out of the log
+                // and restores the keys' tombstones (schemas/CONSENSUS.md, "Elected shards")
 };
 
 class InternalScope {
@@ -22,7 +24,8 @@ public:
   InternalScope(const InternalScope &) = delete;
   InternalScope &operator=(const InternalScope &) = delete;
 
-  // Whether a scope for `op` is open; for SignedDelete, DropShard and ReplicaApply it must also
+  // Whether a scope for `op` is open; for SignedDelete, DropShard, ReplicaApply and MoveAside it
+  // must also
   // name the shard (and, for SignedDelete, the key) being changed.
   static bool active(InternalOp op, const std::string &shard_id = {}, const std::string &key = {});
 

@@ -18,8 +18,9 @@ std::string create_shard_storage(const std::string &shard_id, catalog::ShardKind
                                  const std::optional<std::string> &primary_node,
                                  std::int32_t replicas, Datum validators, bool any_validator);
 
-// Drops the partition, the shard's tombstones and its shards row; with `drop_copied_log`, also
-// its entries in mycelium.audit_log (a replica's copy of its primary's log).
+// Drops the partition, the shard's tombstones, its moved-aside entries and epochs (elected
+// shards) and its shards row; with `drop_copied_log`, also its entries in mycelium.audit_log (a
+// replica's copy of its primary's log).
 void drop_shard_storage(const std::string &shard_id, const std::string &partition,
                         bool drop_copied_log);
 
