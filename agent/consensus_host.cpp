@@ -554,9 +554,16 @@ void ConsensusHost::apply_next_epoch(Hosted &h, std::uint64_t now) {
   const c::Epoch e = h.to_apply.front();
   h.applying = true;
   const std::string shard = h.shard;
+  // The group's members (voters and standbys, spares are leaving) by node id: on the new
+  // primary they become the shard's replicas, so its voters list keeps them.
+  std::vector<std::string> members;
+  for (const c::Member &m : h.configuration)
+    if (m.role != c::MemberRole::Spare && !m.address.empty())
+      members.push_back(m.address);
   store_.apply_shard_epoch(
       shard, e.term, e.primary_node, e.start_seq,
       e.start_seq == 0 ? to_hex(c::Hash32{}.data(), 32) : to_hex(e.start_hash.data(), 32),
+      std::move(members),
       [this, shard, e](const std::optional<std::string> &error, EpochApplied applied) {
         Hosted *h = find(shard);
         if (!h)

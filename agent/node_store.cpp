@@ -299,13 +299,19 @@ void NodeStore::report_consensus(std::vector<ConsensusReport> reports, std::stri
 
 void NodeStore::apply_shard_epoch(std::string shard_id, std::uint64_t term,
                                   std::string primary_node, std::int64_t start_seq,
-                                  std::string start_hash_hex, Done<EpochApplied> done) {
+                                  std::string start_hash_hex, std::vector<std::string> members,
+                                  Done<EpochApplied> done) {
+  // Node ids are [a-z0-9_-] (node_id.hpp), so the array literal needs no escaping; quoted anyway.
+  std::string members_literal = "{";
+  for (const std::string &m : members)
+    members_literal += (members_literal.size() > 1 ? ",\"" : "\"") + m + "\"";
+  members_literal += "}";
   run<EpochApplied>(
-      [shard_id, term, primary_node, start_seq, start_hash_hex](Connection &db) {
+      [shard_id, term, primary_node, start_seq, start_hash_hex, members_literal](Connection &db) {
         const Row r = db.query("SELECT outcome, moved_aside FROM mycelium.apply_shard_epoch("
-                               "$1, $2::bigint, $3, $4::bigint, decode($5, 'hex'))",
+                               "$1, $2::bigint, $3, $4::bigint, decode($5, 'hex'), $6::text[])",
                                {shard_id, std::to_string(term), primary_node,
-                                std::to_string(start_seq), start_hash_hex})
+                                std::to_string(start_seq), start_hash_hex, members_literal})
                           .at(0);
         return EpochApplied{text(r, 0), integer(r, 1)};
       },

@@ -106,9 +106,11 @@ public:
   // Elected shards (schemas/CONSENSUS.md, "Elected shards: the agent").
   void read_elected_shards(Done<std::vector<ElectedShard>> done);
   void report_consensus(std::vector<ConsensusReport> reports, std::string boot_id, DoneVoid done);
+  // `members`: the group's members (node ids) as this node knows them; on the new primary each
+  // becomes a replica of the shard (its voters list then keeps them).
   void apply_shard_epoch(std::string shard_id, std::uint64_t term, std::string primary_node,
                          std::int64_t start_seq, std::string start_hash_hex,
-                         Done<EpochApplied> done);
+                         std::vector<std::string> members, Done<EpochApplied> done);
   void shard_head(std::string shard_id, Done<ShardHead> done);
   // The DB sync cursor of one shard, whoever its primary (taking office asks any member).
   void shard_cursor(std::string shard_id, std::string origin, Done<protocol::SyncCursor> done);

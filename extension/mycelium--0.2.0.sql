@@ -18,8 +18,9 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_miner') THEN
     CREATE ROLE mycelium_miner NOLOGIN;
   END IF;
-  -- The local agent's consensus calls (elected shards: apply_shard_epoch): a role for the local
-  -- agent's login alone, not mycelium_replicator, which remote nodes' push logins hold.
+  -- The local agent's consensus calls (elected shards: report_consensus, apply_shard_epoch): a
+  -- role for the local agent's login alone, not mycelium_replicator, which remote nodes' push
+  -- logins hold.
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_consensus') THEN
     CREATE ROLE mycelium_consensus NOLOGIN;
   END IF;
@@ -1206,14 +1207,9 @@ GRANT SELECT ON mycelium.shard_epochs, mycelium.moved_aside_entries
 -- side"). The local agent reports its groups' terms, leaders and leases into shared memory;
 -- writes of an elected shard need this node's lease as its primary (MC012 otherwise).
 ------------------------------------------------------------------------------------------------
--- A role for the local agent's login alone (like mycelium_chain): what it reports decides which
--- node may write a shard. Never give it to the logins other nodes push with.
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'mycelium_consensus') THEN
-    CREATE ROLE mycelium_consensus NOLOGIN;
-  END IF;
-END $$;
+-- mycelium_consensus (created with the other roles at the top) is for the local agent's login
+-- alone, like mycelium_chain: what it reports decides which node may write a shard. Never give
+-- it to the logins other nodes push with.
 GRANT USAGE ON SCHEMA mycelium TO mycelium_consensus;
 
 -- The agent's view of each group: term, leader ('' unknown) and this node's lease end in
@@ -1292,12 +1288,14 @@ GRANT SELECT ON mycelium.consensus_state TO mycelium_consensus, mycelium_admin;
 -- start_seq this node holds (restoring the keys they touched), refuses a diverged chain (MC013),
 -- and makes this node the shard's primary or a replica of primary_node ('primary' | 'replica').
 -- Elected shards only (42809).
+-- members: the shard's group as the agent knows it; on the new primary each gets a replicas
+-- row (it pushes to them, and elected_shards lists them as voters).
 CREATE FUNCTION mycelium.apply_shard_epoch(shard_id text, term bigint, primary_node text,
-                                           start_seq bigint, start_hash bytea)
+                                           start_seq bigint, start_hash bytea,
+                                           members text[] DEFAULT NULL)
   RETURNS TABLE (outcome text, moved_aside bigint)
   AS 'MODULE_PATHNAME', 'mycelium_apply_shard_epoch'
   LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-REVOKE ALL ON FUNCTION mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea) FROM PUBLIC;
-GRANT USAGE ON SCHEMA mycelium TO mycelium_consensus;
-GRANT EXECUTE ON FUNCTION mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea)
+REVOKE ALL ON FUNCTION mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea, text[])
   TO mycelium_consensus;

@@ -4,20 +4,13 @@
 --   \i :abs_srcdir/regress/elected_helpers.sql
 \set QUIET on
 
--- pg_temp.set_epoch(shard, term, primary_node): the state an applied epoch leaves (term, kind,
--- primary_node, a shard_epochs row starting at the current head), written directly. Stands in
--- for mycelium.apply_shard_epoch until it exists; replace its body by a call to it then.
+-- pg_temp.set_epoch(shard, term, primary_node): applies an epoch starting at the shard's
+-- current head, as the local agent does with what its group committed.
 CREATE OR REPLACE FUNCTION pg_temp.set_epoch(p_shard text, p_term bigint, p_primary text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO mycelium.shard_epochs (shard_id, term, primary_node, start_seq, start_hash)
-    SELECT s.shard_id, p_term, p_primary, s.head_seq, s.head_hash
-      FROM mycelium.shards s WHERE s.shard_id = p_shard;
-  UPDATE mycelium.shards s
-     SET term = p_term, primary_node = p_primary,
-         kind = CASE WHEN p_primary = (SELECT l.node_id FROM mycelium.local_node l)
-                     THEN 'primary' ELSE 'replica' END
-   WHERE s.shard_id = p_shard;
+  PERFORM mycelium.apply_shard_epoch(s.shard_id, p_term, p_primary, s.head_seq, s.head_hash)
+     FROM mycelium.shards s WHERE s.shard_id = p_shard;
 END $$;
 
 -- pg_temp.lease(shard, term, leader, ms): reports through mycelium.report_consensus, as the

@@ -72,35 +72,6 @@ public:
   Locked &operator=(const Locked &) = delete;
 };
 
-// A one-dimensional array argument's elements; NULL elements, and the array itself, refused with
-// 22004 naming the argument.
-std::vector<Datum> array_arg(FunctionCallInfo fcinfo, int n, const char *field, Oid element_type,
-                             int16 element_len, bool by_value, char align) {
-  if (mycelium::pg::arg_is_null(fcinfo, n))
-    throw Error(sqlstate::kNullValueNotAllowed, std::string(field) + " must not be NULL");
-  ArrayType *array = mycelium::pg::call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
-  if (ARR_NDIM(array) > 1)
-    throw Error(sqlstate::kInvalidParameterValue,
-                std::string(field) + " must be a one-dimensional array, got " +
-                    std::to_string(ARR_NDIM(array)) + " dimensions");
-  Datum *elements = nullptr;
-  bool *nulls = nullptr;
-  int count = 0;
-  mycelium::pg::call([&] {
-    deconstruct_array(array, element_type, element_len, by_value, align, &elements, &nulls, &count);
-  });
-  for (int i = 0; i < count; ++i)
-    if (nulls[i])
-      throw Error(sqlstate::kNullValueNotAllowed,
-                  std::string(field) + "[" + std::to_string(i + 1) + "] must not be NULL");
-  return std::vector<Datum>(elements, elements + count);
-}
-
-std::string text_of(Datum d) {
-  text *t = mycelium::pg::call([d] { return DatumGetTextPP(d); });
-  return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-}
-
 // The database host's boot id, read once per backend (it changes only with a reboot, which ends
 // the backend).
 const std::string &host_boot_id() {
@@ -137,13 +108,13 @@ LeaseLookup find_lease(const std::string &shard_id) {
 MYCELIUM_SQL_FUNCTION(mycelium_report_consensus) {
   using namespace mycelium;
   const std::vector<Datum> shard_ids =
-      array_arg(fcinfo, 0, "shard_ids", TEXTOID, -1, false, TYPALIGN_INT);
+      mycelium::pg::array_arg(fcinfo, 0, "shard_ids", TEXTOID, -1, false, TYPALIGN_INT);
   const std::vector<Datum> terms =
-      array_arg(fcinfo, 1, "terms", INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+      mycelium::pg::array_arg(fcinfo, 1, "terms", INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
   const std::vector<Datum> leaders =
-      array_arg(fcinfo, 2, "leaders", TEXTOID, -1, false, TYPALIGN_INT);
-  const std::vector<Datum> ends =
-      array_arg(fcinfo, 3, "lease_expires_ms", INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+      mycelium::pg::array_arg(fcinfo, 2, "leaders", TEXTOID, -1, false, TYPALIGN_INT);
+  const std::vector<Datum> ends = mycelium::pg::array_arg(fcinfo, 3, "lease_expires_ms", INT8OID, 8,
+                                                          FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
   if (pg::arg_is_null(fcinfo, 4))
     throw Error(sqlstate::kNullValueNotAllowed, "boot_id must not be NULL");
   const std::string boot_id = pg::text_arg(fcinfo, 4, "boot_id");
@@ -161,7 +132,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_report_consensus) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::string at = "[" + std::to_string(i + 1) + "]";
     LeaseReport r;
-    r.shard_id = text_of(shard_ids[i]);
+    r.shard_id = mycelium::pg::text_of(shard_ids[i]);
     check_shard_id(r.shard_id, "shard_ids" + at);
     if (!named.insert(r.shard_id).second)
       throw Error(sqlstate::kInvalidParameterValue,
@@ -170,7 +141,7 @@ MYCELIUM_SQL_FUNCTION(mycelium_report_consensus) {
     if (r.lease.term < 0)
       throw Error(sqlstate::kInvalidParameterValue,
                   "terms" + at + " must be 0 or more, got " + std::to_string(r.lease.term));
-    r.lease.leader = text_of(leaders[i]);
+    r.lease.leader = mycelium::pg::text_of(leaders[i]);
     if (!r.lease.leader.empty())
       check_node_id(r.lease.leader, "leaders" + at);
     r.lease.expires_ms = DatumGetInt64(ends[i]);

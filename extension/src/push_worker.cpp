@@ -35,9 +35,14 @@ void forget_state(int, Datum) {
 
 // Seconds between attempts to connect to a database that refused the last `failures` workers:
 // the postmaster restarts a worker every bgw_restart_time (5 s), and each failed connection
-// logs a FATAL, so a misspelt mycelium.database used to log one every 5 s for ever.
+// logs a FATAL, so a misspelt mycelium.database used to log one every 5 s for ever. The wait
+// doubles from 5 s up to 300 s; the first retry comes after the usual 5 s, so a database
+// created just after the server started (the usual first set-up) is served at once.
 int connect_backoff_s(int failures) {
-  return failures <= 1 ? 30 : failures == 2 ? 60 : failures == 3 ? 120 : 300;
+  int seconds = mycelium::ext::kPushWorkerRestartSeconds;
+  for (int i = 1; i < failures && seconds < 300; ++i)
+    seconds *= 2;
+  return std::min(seconds, 300);
 }
 
 // Before connecting to `database` (updated in place): if earlier workers failed to connect to
@@ -45,7 +50,7 @@ int connect_backoff_s(int failures) {
 // attempt. A reload that changes mycelium.database ends the wait at once.
 void wait_after_failed_connects(char *database) {
   const int failures = mycelium::ext::push_worker_connect_failures(database);
-  if (failures == 0)
+  if (failures < 2)
     return;
   const int wait_s = connect_backoff_s(failures) - mycelium::ext::kPushWorkerRestartSeconds;
   ereport(LOG, (errmsg("mycelium push worker: %d connection attempts to database \"%s\" "

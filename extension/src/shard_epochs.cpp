@@ -26,6 +26,7 @@ extern "C" {
 }
 
 #include <string>
+#include <vector>
 
 using namespace mycelium;
 
@@ -37,6 +38,10 @@ constexpr const char *kWrongObjectType = "42809";
 struct EpochArgs {
   std::string shard_id;
   catalog::ShardEpoch epoch;
+  // The group's members as the applying agent knows them (NULL: not given): on the new primary
+  // each gets a replicas row, so that the primary pushes to them and its elected_shards view
+  // lists them as voters (else the leader would remove them from the group).
+  std::vector<std::string> members;
 };
 
 std::string hex_of(const std::string &raw) {
@@ -67,6 +72,11 @@ EpochArgs epoch_args(FunctionCallInfo fcinfo) {
   if (a.epoch.start_seq == 0 && a.epoch.start_hash != std::string(32, '\0'))
     throw Error(sqlstate::kInvalidParameterValue,
                 "start_hash must be 32 zero bytes when start_seq is 0 (the chain's start)");
+  if (!pg::arg_is_null(fcinfo, 5)) {
+    a.members = pg::text_array_arg(fcinfo, 5, "members");
+    for (std::size_t i = 0; i < a.members.size(); ++i)
+      check_node_id(a.members[i], ("members[" + std::to_string(i + 1) + "]").c_str());
+  }
   return a;
 }
 
@@ -97,8 +107,12 @@ Outcome apply_epoch(const EpochArgs &args) {
     return {"stale", 0};
   if (epoch.term == shard.term) {
     const std::optional<catalog::ShardEpoch> applied = catalog::shard_epoch(shard_id, epoch.term);
-    if (applied && same_epoch(*applied, epoch))
+    if (applied && same_epoch(*applied, epoch)) {
+      // Applied before (the agent restarted): the members may have changed since.
+      if (epoch.primary_node == catalog::local_node_id())
+        catalog::adopt_group_members(shard_id, epoch.primary_node, args.members);
       return {"already", 0};
+    }
     // One epoch per term: the group's leader of a term proposes one. Another one is not the
     // group's log: applying it would let two primaries append in one term.
     throw Error(sqlstate::kReplicaRefused,
@@ -147,11 +161,12 @@ Outcome apply_epoch(const EpochArgs &args) {
   catalog::set_shard_epoch(shard_id,
                            primary ? catalog::ShardKind::Primary : catalog::ShardKind::Replica,
                            epoch.primary_node, epoch.term);
-  if (primary)
-    // Pushes go to the shard's other holders this node knows of (the primaries of earlier
-    // epochs; its own replicas if it was primary before); the agent adds the group's members.
+  if (primary) {
+    // Pushes go to the shard's other holders: the primaries of earlier epochs, its own replicas
+    // if it was primary before, and the group's members the agent names.
     catalog::adopt_epoch_holders(shard_id, self);
-  else
+    catalog::adopt_group_members(shard_id, self, args.members);
+  } else
     // What this node pushed before, as a primary, beyond the epoch's start is gone here.
     catalog::clamp_pushed_seq(shard_id, epoch.start_seq);
   out.outcome = primary ? "primary" : "replica";
@@ -175,7 +190,7 @@ Outcome apply_epoch(const EpochArgs &args) {
 
 } // namespace
 
-// apply_shard_epoch(shard_id, term, primary_node, start_seq, start_hash)
+// apply_shard_epoch(shard_id, term, primary_node, start_seq, start_hash, members)
 //   RETURNS TABLE (outcome text, moved_aside bigint)
 MYCELIUM_SQL_FUNCTION(mycelium_apply_shard_epoch) {
   const EpochArgs args = epoch_args(fcinfo);

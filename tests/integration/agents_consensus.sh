@@ -2,24 +2,21 @@
 # Elected shards, end to end (issue 14; schemas/CONSENSUS.md, "Elected shards: the agent"):
 # three validator nodes (PostgreSQL + mycelium-agent each) on loopback, full mesh.
 #
-# Part A, the agents' side, runs against any extension: when the database has no
-# mycelium.elected_shards (the extension's side is not merged), the test creates throwaway
-# stand-ins of the four SQL objects the agent uses in each node's test database (schema
-# mycelium, marked "stand-in"): elected_shards over a table, report_consensus storing what the
-# agent publishes, apply_shard_epoch recording each epoch and following it (kind, primary,
-# term, voters on the primary), shard_head of an empty chain. It checks:
+# An elected shard is created on node 1 with replicas on nodes 2 and 3; from then on only the
+# agents carry its changes (the push login is revoked on 2 and 3). It checks:
 #   - the group forms over the links: node 1 (the primary, term 0) bootstraps it, adds nodes 2
 #     and 3; exactly one leader; /status and the metrics show it;
-#   - every node applies the leader's epoch to its database, in order;
-#   - the leader publishes its lease (boot id, CLOCK_MONOTONIC end ahead of now) with
-#     report_consensus; the followers publish none;
-#   - kill -9 the leader's agent: another node leads within a few seconds and its epoch is
-#     applied on the survivors; the restarted agent rejoins as a follower and applies it too;
+#   - every node applies the leader's epoch to its database (shards.term, kind, shard_epochs);
+#   - the leader publishes its lease (mycelium.consensus_state); the followers hold none;
+#   - writes: on the primary they reach both replicas; on a replica they fail MC012 naming the
+#     primary;
+#   - kill -9 the leader's agent: its node refuses writes once the lease ran out, another node
+#     leads within a few seconds, its epoch is applied on the survivors, and it accepts writes;
+#     the restarted agent rejoins as a follower and its node becomes a replica;
+#   - a write the primary made that never left it (its entries could not be served) is moved
+#     aside when the node rejoins after a failover, and the log says so;
 #   - stop the leader's PostgreSQL: its agent stops its groups after ~2 s and another node
 #     leads; once the database is back the node rejoins as a follower.
-# Part B needs the merged extension (the real elected_shards, report_consensus,
-# apply_shard_epoch, shard_head, create_shard(..., elected => true), MC012): it runs only when
-# mycelium.elected_shards exists and is not a stand-in. Its checks are marked [merged].
 # Prints `agents_consensus: N passed, N failed`; exits nonzero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -92,75 +89,14 @@ for target in 1 2 3; do
   done
 done
 
-# The extension's side present (merged) or not (stand-ins below).
-merged=$(sql 1 "SELECT to_regclass('mycelium.elected_shards') IS NOT NULL")
-[ "$merged" = t ] && merged=1 || merged=0
 shard=s-elected
-
-if [ "$merged" = 0 ]; then
-  echo "note: mycelium.elected_shards does not exist here: part A runs on throwaway stand-ins," \
-    "part B (needs the merged extension) is skipped"
-  # Stand-ins, in this test's databases only, with the signatures of /tmp/design14.md.
-  for i in 1 2 3; do
-    kind=replica voters=NULL
-    [ "$i" = 1 ] && { kind=primary; voters="ARRAY['node-1','node-2','node-3']"; }
-    sql "$i" "
-      CREATE TABLE public.standin_shards (shard_id text PRIMARY KEY, kind text, primary_node text,
-        term bigint NOT NULL DEFAULT 0, voters text[]);
-      INSERT INTO public.standin_shards VALUES ('$shard', '$kind', 'node-1', 0, $voters);
-      CREATE TABLE public.standin_leases (shard_id text PRIMARY KEY, term bigint, leader text,
-        lease_expires_ms bigint, boot_id text);
-      CREATE TABLE public.standin_epochs (n serial, shard_id text, term bigint, primary_node text,
-        start_seq bigint, start_hash bytea, outcome text);
-      -- stand-in
-      CREATE VIEW mycelium.elected_shards AS
-        SELECT shard_id, kind, primary_node, term, 0::bigint AS head_seq, NULL::bytea AS head_hash,
-               voters FROM public.standin_shards;
-      GRANT SELECT ON mycelium.elected_shards TO mycelium_replicator;
-      -- stand-in
-      CREATE FUNCTION mycelium.report_consensus(shard_ids text[], terms bigint[], leaders text[],
-          lease_expires_ms bigint[], boot_id text) RETURNS void
-        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$\$
-          INSERT INTO public.standin_leases
-            SELECT s, t, l, e, \$5 FROM unnest(\$1, \$2, \$3, \$4) AS u(s, t, l, e)
-          ON CONFLICT (shard_id) DO UPDATE SET term = excluded.term, leader = excluded.leader,
-            lease_expires_ms = excluded.lease_expires_ms, boot_id = excluded.boot_id \$\$;
-      -- stand-in: records the epoch and follows it as the design says (no data moves here)
-      CREATE FUNCTION mycelium.apply_shard_epoch(shard_id text, term bigint, primary_node text,
-          start_seq bigint, start_hash bytea) RETURNS TABLE (outcome text, moved_aside bigint)
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS \$\$
-        DECLARE cur bigint; o text;
-        BEGIN
-          SELECT s.term INTO cur FROM public.standin_shards s WHERE s.shard_id = \$1;
-          IF \$2 < cur THEN o := 'stale';
-          ELSIF \$2 = cur THEN o := 'already';
-          ELSE
-            o := CASE WHEN \$3 = 'node-$i' THEN 'primary' ELSE 'replica' END;
-            UPDATE public.standin_shards s SET kind = o, primary_node = \$3, term = \$2,
-              voters = CASE WHEN o = 'primary' THEN ARRAY['node-1','node-2','node-3'] END
-             WHERE s.shard_id = \$1;
-          END IF;
-          INSERT INTO public.standin_epochs (shard_id, term, primary_node, start_seq, start_hash, outcome)
-            VALUES (\$1, \$2, \$3, \$4, \$5, o);
-          RETURN QUERY SELECT o, 0::bigint;
-        END \$\$;
-      -- stand-in
-      CREATE FUNCTION mycelium.shard_head(shard_id text) RETURNS TABLE (seq bigint, hash bytea, term bigint)
-        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
-        \$\$ SELECT 0::bigint, NULL::bytea, 0::bigint \$\$;
-      GRANT EXECUTE ON FUNCTION mycelium.report_consensus(text[], bigint[], text[], bigint[], text),
-        mycelium.apply_shard_epoch(text, bigint, text, bigint, bytea), mycelium.shard_head(text)
-        TO mycelium_replicator;" >/dev/null || { echo "cannot create the stand-ins on node $i"; exit 2; }
-  done
-else
-  # [merged] The real thing: an elected shard created on node 1 with replicas on 2 and 3. From
-  # here only the agents carry changes (the push login may no longer deliver on 2 and 3).
-  sql 1 "SELECT mycelium.create_shard('$shard', replicas => 0, elected => true);
-         SELECT mycelium.add_replica('$shard', 'node-2');
-         SELECT mycelium.add_replica('$shard', 'node-3');" >/dev/null ||
-    { echo "cannot create the elected shard"; exit 2; }
-  for i in 2 3; do sql "$i" "REVOKE mycelium_replicator FROM mycelium_sync" >/dev/null; done
-fi
+# The elected shard, created on node 1 with replicas on 2 and 3. From here only the agents
+# carry changes (the push login may no longer deliver on 2 and 3).
+sql 1 "SELECT mycelium.create_shard('$shard', replicas => 0, elected => true);
+       SELECT mycelium.add_replica('$shard', 'node-2');
+       SELECT mycelium.add_replica('$shard', 'node-3');" >/dev/null ||
+  { echo "cannot create the elected shard"; exit 2; }
+for i in 2 3; do sql "$i" "REVOKE mycelium_replicator FROM mycelium_sync" >/dev/null; done
 
 write_config() { # write_config I PEERS...
   local i=$1
@@ -230,7 +166,7 @@ for i in 1 2 3; do
   start_agent "$i"
 done
 
-# --- Part A: the agents ----------------------------------------------------------------------
+# --- The group --------------------------------------------------------------------------------
 check "the group forms: exactly one leader among the three, followed by the others" \
   wait_for 30 one_leader_among 1 2 3
 first=$(leaders 1 2 3)
@@ -254,30 +190,44 @@ check "the log says once that node 1 leads, and each membership change" \
            grep -q 'consensus membership: promote node-2 done' '$MYCELIUM_MN_DIR/agent1.log' &&
            grep -q 'consensus membership: promote node-3 done' '$MYCELIUM_MN_DIR/agent1.log'"
 
-if [ "$merged" = 0 ]; then
-  monotonic_ms() { /usr/bin/python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
-  lease_ahead() { # lease_ahead NODE: its published lease ends after now (CLOCK_MONOTONIC)
-    local end
-    end=$(sql "$1" "SELECT lease_expires_ms FROM public.standin_leases WHERE shard_id = '$shard'")
-    [ -n "$end" ] && [ "$end" -gt "$(monotonic_ms)" ]
-  }
-  check "the leader publishes its lease: an end on CLOCK_MONOTONIC ahead of now" \
-    wait_for 5 lease_ahead 1
-  check "...with its term, its node id as leader and this host's boot id" \
-    test "$(sql 1 "SELECT term || ' ' || leader || ' ' || boot_id FROM public.standin_leases")" = \
-    "$term1 node-1 $(cat /proc/sys/kernel/random/boot_id)"
-  check "the followers publish no lease, and name node 1 as leader" \
-    test "$(sql 2 "SELECT lease_expires_ms || ' ' || leader FROM public.standin_leases")" = "0 node-1"
-  check "node 1's database follows the epoch as primary, node 2's as replica" \
-    test "$(sql 1 "SELECT kind FROM public.standin_shards")$(sql 2 "SELECT kind || ' ' || term FROM public.standin_shards")" = \
-    "primaryreplica $term1"
-fi
+state() { sql "$1" "SELECT kind || ' ' || primary_node || ' ' || term FROM mycelium.shards WHERE shard_id = '$shard'"; }
+check "node 1's database follows the epoch as primary, nodes 2 and 3 as its replicas" \
+  test "$(state 1)/$(state 2)/$(state 3)" = "primary node-1 $term1/replica node-1 $term1/replica node-1 $term1"
+lease() { sql "$1" "SELECT term || ' ' || COALESCE(leader, '-') || ' ' || lease_valid FROM mycelium.consensus_state WHERE shard_id = '$shard'"; }
+check "the leader holds the lease in its database (mycelium.consensus_state)" \
+  wait_for 5 bash -c "[ \"\$($(declare -f sql lease); $(declare -p pg shard); lease 1)\" = '$term1 node-1 true' ]"
+check "...the followers hold none, and name node 1 as leader" \
+  test "$(lease 2)/$(lease 3)" = "$term1 node-1 false/$term1 node-1 false"
+
+# --- Writes and failover ---------------------------------------------------------------------
+put() { # put NODE KEY: a signed write through the CLI as the node; prints the error if any
+  "$cli" put --key-file "$MYCELIUM_MN_DIR/node-$1.key" --node-id "node-$1" \
+    --dsn "host=127.0.0.1 port=${pg[$1]} user=postgres dbname=mycelium" \
+    --shard "$shard" --key "$2" --value '{"n": 1}' 2>&1
+}
+has_key() { [ "$(sql "$1" "SELECT count(*) FROM mycelium.data WHERE shard_id = '$shard' AND key = '$2'")" = 1 ]; }
+check "a write on the primary node 1 succeeds" bash -c "$(declare -f put); $(declare -p pg shard cli MYCELIUM_MN_DIR); put 1 k1 >/dev/null"
+check "...and reaches both replicas through the agents" \
+  wait_for 10 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key 2 k1 && has_key 3 k1"
+out=$(put 2 k2)
+check "a write on a replica fails MC012 naming the primary" \
+  bash -c "grep -q 'MC012' <<<'$out' && grep -q 'node-1' <<<'$out'"
+# A write that never leaves node 1: its agent can no longer read the audit log to serve it.
+sql 1 "REVOKE SELECT ON mycelium.audit_log FROM mycelium_miner" >/dev/null
+check "node 1 writes 'lonely' while its entries cannot be served" \
+  bash -c "$(declare -f put); $(declare -p pg shard cli MYCELIUM_MN_DIR); put 1 lonely >/dev/null"
+sleep 1
+check "...which stays on node 1" bash -c "! { $(declare -f sql has_key); $(declare -p pg shard); has_key 2 lonely || has_key 3 lonely; }"
 
 # Kill -9 the leader's agent: another node leads within a few seconds, takes office with a new
 # epoch, and the survivors apply it.
 kill -9 "${agent_pids[1]}"
 killed_at=$SECONDS
-check "killing the leader's agent: node 2 or 3 leads within 10 s" wait_for 10 one_leader_among 2 3
+sleep 1
+out=$(put 1 k3)
+check "killing the leader's agent: a second later node 1 refuses writes (MC012: its lease ran out)" \
+  grep -q MC012 <<<"$out"
+check "...node 2 or 3 leads within 10 s" wait_for 10 one_leader_among 2 3
 second=$(leaders 2 3)
 echo "     (new leader node-$second after $((SECONDS - killed_at)) s)"
 term2=$(group "$second" term)
@@ -285,16 +235,28 @@ check "...in a later term ($term2 > $term1)" test "$term2" -gt "$term1"
 check "...and both survivors apply its epoch" wait_for 10 applied_everywhere "$term2" 2 3
 check "...which names node-$second as primary" \
   test "$(group 2 epoch | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["primary"])')" = "node-$second"
+# The agent checks its privileges at start: give back what was taken. The others no longer
+# ask node 1 for entries (they follow node-$second), so 'lonely' still never leaves it.
+sql 1 "GRANT SELECT ON mycelium.audit_log TO mycelium_miner" >/dev/null
 start_agent 1
 check "the restarted agent 1 rejoins as a follower of node-$second" \
   wait_for 20 bash -c "[ \"\$(curl -s http://127.0.0.1:${http_port[1]}/status | /usr/bin/python3 -c \"import json,sys; g=json.load(sys.stdin)['consensus'][0]; print(g['role'], g['leader'])\")\" = 'follower node-$second' ]"
 check "...and applies the new epoch to its database" wait_for 15 applied_everywhere "$term2" 1
-if [ "$merged" = 0 ]; then
-  check "...where node 1 is now a replica of node-$second" \
-    test "$(sql 1 "SELECT kind || ' ' || primary_node FROM public.standin_shards")" = "replica node-$second"
-  check "...having applied both epochs in order" \
-    test "$(sql 1 "SELECT string_agg(term::text, ',' ORDER BY n) FROM public.standin_epochs WHERE outcome IN ('primary', 'replica')")" = "$term1,$term2"
-fi
+check "...the new primary accepts writes" \
+  wait_for 10 bash -c "$(declare -f put); $(declare -p pg shard cli MYCELIUM_MN_DIR); put $second k4 >/dev/null"
+for i in 2 3; do [ "$i" = "$second" ] || third_node=$i; done
+check "...and keeps the three members (its epoch made them its replicas: none is removed)" \
+  bash -c "! grep -q 'consensus membership: remove' '$MYCELIUM_MN_DIR/agent$second.log'"
+check "...node-$second's database lists nodes 1 and $third_node as its replicas" \
+  test "$(sql "$second" "SELECT string_agg(node_id, ',' ORDER BY node_id) FROM mycelium.replicas WHERE shard_id = '$shard'")" = \
+  "$(printf '%s\n' node-1 "node-$third_node" | sort | paste -sd,)"
+check "...which reach the third node" wait_for 10 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key $third_node k4"
+check "...node 1 is now a replica of node-$second" wait_for 10 bash -c "[ \"\$($(declare -f sql state); $(declare -p pg shard); state 1)\" = 'replica node-$second $term2' ]"
+check "...its lonely write was moved aside (mycelium.moved_aside_entries), not applied" \
+  test "$(sql 1 "SELECT count(*) || ' ' || min(superseded_by_term) FROM mycelium.moved_aside_entries WHERE shard_id = '$shard' AND key = 'lonely'") $(sql 1 "SELECT count(*) FROM mycelium.data WHERE shard_id = '$shard' AND key = 'lonely'")" = "1 $term2 0"
+check "...the agent's log says so" grep -q "aside" "$MYCELIUM_MN_DIR/agent1.log"
+check "...and node 1 catches up with the new primary's writes" wait_for 15 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key 1 k4"
+check "...with a valid chain" test "$(sql 1 "SELECT valid FROM mycelium.verify_audit('$shard')")" = t
 
 # Stop the leader's PostgreSQL: its agent stops its groups after ~2 s, another node leads;
 # once the database is back the node rejoins as a follower.
@@ -311,48 +273,6 @@ mn_start "$leader" "${pg[$leader]}" >/dev/null || echo "node $leader did not res
 third=$(leaders "${others[@]}")
 check "...and once its database is back it rejoins as a follower of node-$third" \
   wait_for 30 bash -c "[ \"\$(curl -s http://127.0.0.1:${http_port[$leader]}/status | /usr/bin/python3 -c \"import json,sys; g=json.load(sys.stdin)['consensus'][0]; print(g['role'], g['leader'])\")\" = 'follower node-$third' ]"
-
-# --- Part B: the extension's fencing [merged] -------------------------------------------------
-if [ "$merged" = 1 ]; then
-  put() { # put NODE KEY: a signed write through the CLI as the node; prints the error if any
-    "$cli" put --key-file "$MYCELIUM_MN_DIR/node-$1.key" --node-id "node-$1" \
-      --dsn "host=127.0.0.1 port=${pg[$1]} user=postgres dbname=mycelium" \
-      --shard "$shard" --key "$2" --value '{"n": 1}' 2>&1
-  }
-  primary=$(leaders 1 2 3)
-  replicas=()
-  for i in 1 2 3; do [ "$i" = "$primary" ] || replicas+=("$i"); done
-  has_key() { [ "$(sql "$1" "SELECT count(*) FROM mycelium.data WHERE shard_id = '$shard' AND key = '$2'")" = 1 ]; }
-  check "[merged] a write on the primary node-$primary succeeds" bash -c "$(declare -f put); put $primary k1 >/dev/null"
-  check "[merged] ...and reaches both replicas" \
-    wait_for 10 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key ${replicas[0]} k1 && has_key ${replicas[1]} k1"
-  out=$(put "${replicas[0]}" k2)
-  check "[merged] a write on a replica fails MC012 naming the primary" \
-    bash -c "grep -q 'MC012' <<<'$out' && grep -q 'node-$primary' <<<'$out'"
-  # The primary's agent is cut off (SIGSTOP): its lease ends within ~1 s, and a write made
-  # meanwhile never leaves the node.
-  kill -STOP "${agent_pids[$primary]}"
-  lone=$(put "$primary" lonely)
-  check "[merged] a write on the cut-off primary while its lease lasts is accepted locally" \
-    bash -c "! grep -q MC0 <<<'$lone'"
-  sleep 1
-  out=$(put "$primary" k3)
-  check "[merged] ...once the lease ran out (1 s) its writes fail MC012" grep -q MC012 <<<"$out"
-  check "[merged] a new primary among the others accepts writes within a few seconds" \
-    wait_for 15 bash -c "$(declare -f put); $(declare -p pg shard cli MYCELIUM_MN_DIR); put ${replicas[0]} k4 >/dev/null || put ${replicas[1]} k4 >/dev/null"
-  new_primary=$(leaders "${replicas[@]}")
-  for i in "${replicas[@]}"; do [ "$i" = "$new_primary" ] || follower=$i; done
-  check "[merged] ...and the third node follows (has k4)" \
-    wait_for 10 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key $follower k4"
-  kill -9 "${agent_pids[$primary]}"
-  kill -CONT "${agent_pids[$primary]}" 2>/dev/null
-  start_agent "$primary"
-  check "[merged] the old primary's agent restarts and the node becomes a replica that catches up" \
-    wait_for 20 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key $primary k4"
-  check "[merged] ...its lonely write was moved aside (mycelium.moved_aside_entries)" \
-    wait_for 10 bash -c "[ \"\$(psql -X -q -At -h 127.0.0.1 -p ${pg[$primary]} -U postgres -d mycelium -c \"SELECT count(*) FROM mycelium.moved_aside_entries WHERE shard_id = '$shard' AND key = 'lonely'\")\" = 1 ]"
-  check "[merged] ...and the log says so" grep -q "moved .* entries of this node aside" "$MYCELIUM_MN_DIR/agent$primary.log"
-fi
 
 for i in 1 2 3; do kill -TERM "${agent_pids[$i]}" 2>/dev/null; done
 clean=1

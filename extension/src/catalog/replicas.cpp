@@ -103,6 +103,16 @@ void adopt_epoch_holders(const std::string &shard_id, const std::string &self) {
   holders.execute({pg::text_param(shard_id), pg::text_param(self)});
 }
 
+void adopt_group_members(const std::string &shard_id, const std::string &self,
+                         const std::vector<std::string> &members) {
+  static pg::Statement adopt("INSERT INTO mycelium.replicas (shard_id, node_id, status) "
+                             "SELECT $1, m.node_id, 'active' FROM mycelium.node_metadata m "
+                             " WHERE m.node_id = $2 AND m.node_id <> $3 AND m.node_type = 'validator' "
+      "ON CONFLICT DO NOTHING");
+  for (const std::string &member : members)
+    adopt.execute({pg::text_param(shard_id), pg::text_param(member), pg::text_param(self)});
+}
+
 void clamp_pushed_seq(const std::string &shard_id, std::int64_t seq) {
   static pg::Statement clamp("UPDATE mycelium.replicas SET pushed_seq = $2 "
                              "WHERE shard_id = $1 AND pushed_seq > $2");

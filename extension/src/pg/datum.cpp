@@ -4,6 +4,8 @@
 #include "mycelium/unix_time.hpp"
 
 extern "C" {
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 }
 
@@ -18,6 +20,40 @@ std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field) {
     throw Error(sqlstate::kInvalidParameterValue, std::string(field) + " must not be NULL");
   text *value = call([&] { return PG_GETARG_TEXT_PP(n); });
   return std::string(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+}
+
+std::vector<Datum> array_arg(FunctionCallInfo fcinfo, int n, const char *field, Oid element_type,
+                             int16 element_len, bool by_value, char align) {
+  if (arg_is_null(fcinfo, n))
+    throw Error(sqlstate::kNullValueNotAllowed, std::string(field) + " must not be NULL");
+  ArrayType *array = call([&] { return PG_GETARG_ARRAYTYPE_P(n); });
+  if (ARR_NDIM(array) > 1)
+    throw Error(sqlstate::kInvalidParameterValue,
+                std::string(field) + " must be a one-dimensional array, got " +
+                    std::to_string(ARR_NDIM(array)) + " dimensions");
+  Datum *elements = nullptr;
+  bool *nulls = nullptr;
+  int count = 0;
+  call([&] {
+    deconstruct_array(array, element_type, element_len, by_value, align, &elements, &nulls, &count);
+  });
+  for (int i = 0; i < count; ++i)
+    if (nulls[i])
+      throw Error(sqlstate::kNullValueNotAllowed,
+                  std::string(field) + "[" + std::to_string(i + 1) + "] must not be NULL");
+  return std::vector<Datum>(elements, elements + count);
+}
+
+std::string text_of(Datum d) {
+  text *t = call([d] { return DatumGetTextPP(d); });
+  return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char *field) {
+  std::vector<std::string> out;
+  for (Datum d : array_arg(fcinfo, n, field, TEXTOID, -1, false, TYPALIGN_INT))
+    out.push_back(text_of(d));
+  return out;
 }
 
 namespace {

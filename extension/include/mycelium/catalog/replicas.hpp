@@ -52,6 +52,11 @@ std::int64_t lock_last_control(const std::string &shard_id);
 // knows of: every earlier epoch's primary registered here gets an 'active' replicas row (rows
 // it kept from its own earlier terms stay), and no row names this node itself.
 void adopt_epoch_holders(const std::string &shard_id, const std::string &self);
+// On an elected shard's primary: an active replicas row for each of `members` (the shard's Raft
+// group as its agent knows it) that is a registered validator other than `self` and has none
+// (miners never vote: one named here is an agent's mistake and is skipped).
+void adopt_group_members(const std::string &shard_id, const std::string &self,
+                         const std::vector<std::string> &members);
 // A demoted primary's record of what it pushed is cut back to the epoch's start.
 void clamp_pushed_seq(const std::string &shard_id, std::int64_t seq);
 void record_control(const std::string &shard_id, const std::string &primary_node,

@@ -23,6 +23,15 @@ std::string text_arg(FunctionCallInfo fcinfo, int n, const char *field);
 std::int32_t int4_arg(FunctionCallInfo fcinfo, int n, const char *field);
 std::int64_t int8_arg(FunctionCallInfo fcinfo, int n, const char *field);
 
+// A one-dimensional array argument's elements. NULL (the array or an element) is refused with
+// 22004 naming the argument ("<field>[i]"); more dimensions with 22023.
+std::vector<Datum> array_arg(FunctionCallInfo fcinfo, int n, const char *field, Oid element_type,
+                             int16 element_len, bool by_value, char align);
+// A text[] argument as strings (array_arg's rules).
+std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n, const char *field);
+// A text Datum's contents.
+std::string text_of(Datum d);
+
 Datum text_datum(std::string_view value);
 Datum bytea_datum(const std::vector<std::uint8_t> &bytes);
 
