@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace mycelium::agent {
 
@@ -408,12 +409,35 @@ void ConsensusHost::on_apply(Hosted &h, const c::CommittedEntry &entry) {
 
 // --- taking office -------------------------------------------------------------------------
 
+// Asks every other voter for the shard's entries (DB sync); each answer counts towards the
+// majority the new leader needs before it reads its head.
+void ConsensusHost::ask_members_to_sync(Hosted &h) {
+  const std::string shard = h.shard;
+  const std::uint64_t term = h.term;
+  for (const c::Member &m : h.configuration) {
+    if (m.id == self_id_ || m.role != c::MemberRole::Voter)
+      continue;
+    const std::string node = m.address;
+    links_.ask_sync(node, shard, [this, shard, term, node](bool answered) {
+      Hosted *again = find(shard);
+      if (!again || again->office.term() != term)
+        return;
+      if (answered)
+        again->office.sync_answered(node);
+    });
+  }
+}
+
 void ConsensusHost::take_office(Hosted &h, std::uint64_t now) {
   if (h.role != c::Role::Leader)
     return;
   const bool lease = h.group->is_leader_with_lease(now);
   const bool in_office = h.epoch && h.epoch->term >= h.term;
-  if (in_office || !lease || now < h.office_retry_ms) {
+  // Every committed epoch must be in the database before the head is read: a head read before
+  // the previous epoch was applied may hold entries that epoch supersedes, and a start there
+  // would leave the others unable to follow (MC013) and this node unable to write.
+  const bool applied = h.to_apply.empty() && !h.applying;
+  if (in_office || !lease || !applied || now < h.office_retry_ms) {
     if (!lease && h.office.phase() != c::TakeOffice::Phase::Idle &&
         h.office.phase() != c::TakeOffice::Phase::Proposing)
       h.office.reset(); // a leader without its lease must not read the head and propose
@@ -430,23 +454,20 @@ void ConsensusHost::take_office(Hosted &h, std::uint64_t now) {
     h.office.begin(term, h.leader_since_ms, std::max<std::size_t>(voters, 1), now);
     log_info("shard " + shard + ": taking office for term " + std::to_string(term) +
              ": syncing the shard from the linked members");
-    for (const c::Member &m : h.configuration) {
-      if (m.id == self_id_ || m.role != c::MemberRole::Voter)
-        continue;
-      const std::string node = m.address;
-      links_.ask_sync(node, shard, [this, shard, term, node](bool answered) {
-        Hosted *again = find(shard);
-        if (!again || again->office.term() != term)
-          return;
-        if (answered)
-          again->office.sync_answered(node);
-      });
-    }
+    ask_members_to_sync(h);
     break;
   }
-  case c::TakeOffice::Phase::Syncing:
-    if (h.office.step(now) != c::TakeOffice::Action::ReadHead)
+  case c::TakeOffice::Phase::Syncing: {
+    const c::TakeOffice::Action action = h.office.step(now);
+    if (action == c::TakeOffice::Action::AskSync) {
+      log_info("shard " + shard + ": taking office for term " + std::to_string(term) +
+               ": no majority of the members answered yet (" +
+               std::to_string(h.office.answers() + 1) + " with this node): asking again");
+      ask_members_to_sync(h);
+    }
+    if (action != c::TakeOffice::Action::ReadHead)
       break;
+  }
     store_.shard_head(shard, [this, shard, term](const std::optional<std::string> &error,
                                                  ShardHead head) {
       Hosted *again = find(shard);
@@ -602,6 +623,10 @@ void ConsensusHost::publish(std::uint64_t now) {
   for (const auto &[shard, h] : shards_) {
     if (h->gone)
       continue; // its last entry runs out by itself
+    // A term beyond a bigint (only a faulty or hostile peer gets a group there) would fail the
+    // whole call, every other shard's lease with it: this group is left out, its lease runs out.
+    if (h->term > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      continue;
     ConsensusReport r;
     r.shard_id = shard;
     r.term = h->term;
@@ -687,8 +712,18 @@ void ConsensusHost::on_message(const std::string &peer, bool peer_is_validator, 
   }
   const std::uint64_t from = c::raft_id(peer);
   nodes_.emplace(from, peer);
-  // A node waiting to be added has no configuration and hears from whichever leader adds it;
-  // once it has one, only members are heard.
+  // A node waiting to be added has no configuration yet. It hears only from the shard's
+  // primary as its database names it (the node that opened the replica, or the latest epoch's
+  // primary): that is the leader that adds it. Any other validator could otherwise install a
+  // configuration of its choosing and commit forged epochs here (review finding).
+  if (h->configuration.empty()) {
+    h->configuration = h->group->status().configuration;
+    if (h->configuration.empty() && peer != h->row.primary_node) {
+      metrics_.raft_dropped("not-the-primary");
+      return;
+    }
+  }
+  // Once it has one, only members are heard.
   if (!h->configuration.empty() && std::none_of(h->configuration.begin(), h->configuration.end(),
                                                 [&](const c::Member &m) { return m.id == from; })) {
     // The configuration cache may be a tick old: look at the group's own before dropping.

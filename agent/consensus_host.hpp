@@ -89,6 +89,7 @@ private:
   void start_group(Hosted &h);
   void drive(Hosted &h, std::uint64_t now);
   void take_office(Hosted &h, std::uint64_t now);
+  void ask_members_to_sync(Hosted &h);
   void manage_membership(Hosted &h, std::uint64_t now);
   void apply_next_epoch(Hosted &h, std::uint64_t now);
   void publish(std::uint64_t now);

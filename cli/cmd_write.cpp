@@ -72,6 +72,14 @@ std::int64_t parse_current_version(const Result &result, const std::string &what
   throw Failure("reading the current version of " + what + ": unexpected reply '" + text + "'");
 }
 
+// An elected shard's write refused because this node is not (or not yet, or no longer) its
+// primary (MC012): where the database says the primary is, for write_following().
+struct NotPrimary {
+  std::string refusal;      // the database's message
+  std::string primary_node; // the shard's primary by the latest epoch applied here ("" unknown)
+  std::string local_node;   // the node the connection reached
+};
+
 // Returns the version written.
 std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w) {
   const std::string what = w.shard + "/" + w.key;
@@ -98,6 +106,14 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
         back_off(attempt);
         continue;
       }
+      if (e.sqlstate() == sqlstate::kNotPrimary) {
+        const pgclient::Rows where =
+            db.query("SELECT s.primary_node, l.node_id FROM mycelium.shards s "
+                     "CROSS JOIN mycelium.local_node l WHERE s.shard_id = $1 AND s.elected",
+                     {w.shard});
+        if (!where.empty())
+          throw NotPrimary{e.describe(step), where[0][0].value_or(""), where[0][1].value_or("")};
+      }
       // current_version reads 0 for a shard that does not exist; the write is what refuses it.
       if (e.sqlstate() == sqlstate::kUndefinedObject && !shard_exists(db, w.shard))
         throw Failure(w.action + ": " + unknown_shard(w.shard));
@@ -109,6 +125,43 @@ std::int64_t write(Connection &db, const SecretKey &secret, const SignedWrite &w
     } catch (...) {
       db.rollback();
       throw;
+    }
+  }
+}
+
+// write(), following an elected shard's primary (CONSENSUS.md, "Elected shards"): a node that
+// is not the primary names it (MC012), and the write goes there, through the same DSN with the
+// primary's registered host, port and database. While a group is electing (the primary named is
+// the node itself, or nobody), it waits and asks again, for up to ~10 s. Each hop is said on
+// stderr.
+std::int64_t write_following(const std::string &dsn, const SecretKey &secret,
+                             const SignedWrite &w) {
+  constexpr int kMaxTries = 20;
+  pgclient::Overrides target;
+  std::string reached; // the node followed to, for messages
+  for (int attempt = 1;; ++attempt) {
+    Connection db = connect_database(dsn, target);
+    try {
+      return write(db, secret, w);
+    } catch (const NotPrimary &np) {
+      if (attempt >= kMaxTries)
+        throw Failure(np.refusal + " (gave up following the primary after " +
+                      std::to_string(attempt) + " attempts)");
+      if (np.primary_node.empty() || np.primary_node == np.local_node) {
+        // Electing: a new epoch is on its way here or elsewhere.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+      const pgclient::Rows node =
+          db.query("SELECT ip, port::text, dbname FROM mycelium.node_metadata WHERE node_id = $1",
+                   {np.primary_node});
+      if (node.empty() || !node[0][0] || !node[0][1] || !node[0][2])
+        throw Failure(np.refusal + " (the primary \"" + np.primary_node +
+                      "\" is not registered here, so its address is unknown)");
+      target = {{"host", *node[0][0]}, {"port", *node[0][1]}, {"dbname", *node[0][2]}};
+      std::cerr << np.refusal << "\n"
+                << w.action << ": following shard " << w.shard << "'s primary " << np.primary_node
+                << " at " << *node[0][0] << ":" << *node[0][1] << "\n";
     }
   }
 }
@@ -155,8 +208,7 @@ int run_put(const Options &options) {
                             w.signer.node_id, signature};
   };
 
-  Connection db = connect_database(options.get_or("dsn", ""));
-  const std::int64_t version = write(db, secret, w);
+  const std::int64_t version = write_following(options.get_or("dsn", ""), secret, w);
   std::cout << "put " << w.shard << "/" << w.key << " version " << version << "\n";
   return kExitOk;
 }
@@ -177,8 +229,7 @@ int run_delete(const Options &options) {
     return pgclient::Params{w.shard, w.key, std::to_string(version), w.signer.node_id, signature};
   };
 
-  Connection db = connect_database(options.get_or("dsn", ""));
-  const std::int64_t version = write(db, secret, w);
+  const std::int64_t version = write_following(options.get_or("dsn", ""), secret, w);
   std::cout << "delete " << w.shard << "/" << w.key << " version " << version << "\n";
   return kExitOk;
 }

@@ -14,6 +14,6 @@ using pgclient::Result;
 
 // Opens `dsn` (empty: libpq's environment) as application "mycelium". Throws Failure, saying it
 // cannot connect and why.
-Connection connect_database(const std::string &dsn);
+Connection connect_database(const std::string &dsn, const pgclient::Overrides &overrides = {});
 
 } // namespace mycelium::cli

@@ -57,12 +57,16 @@ void _PG_init(void) {
                           "(0: one per CPU it may run on; 1: none besides its own).",
                           nullptr, &verify_threads, 0, 0, 64, PGC_SUSET, 0, nullptr, nullptr,
                           nullptr);
-  // PGC_POSTMASTER: it sizes a block of shared memory, made once at start.
-  DefineCustomIntVariable("mycelium.max_elected_shards",
-                          "Elected shards whose leases this server can hold (all databases "
-                          "together): the size of the lease table in shared memory.",
-                          nullptr, &max_elected_shards, 8192, 1, 262144, PGC_POSTMASTER, 0, nullptr,
-                          nullptr, nullptr);
+  // PGC_POSTMASTER: it sizes a block of shared memory, made once at start. Such a setting can
+  // be defined only while preloading: a backend loading the library later (no
+  // shared_preload_libraries) would fail with "cannot create PGC_POSTMASTER variables after
+  // startup", and with it CREATE EXTENSION. Without preloading there is no lease table anyway.
+  if (process_shared_preload_libraries_in_progress)
+    DefineCustomIntVariable("mycelium.max_elected_shards",
+                            "Elected shards whose leases this server can hold (all databases "
+                            "together): the size of the lease table in shared memory.",
+                            nullptr, &max_elected_shards, 8192, 1, 262144, PGC_POSTMASTER, 0,
+                            nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("mycelium");
 
   // The worker exists only when the library is preloaded; push_now() works either way.

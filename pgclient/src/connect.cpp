@@ -4,12 +4,17 @@
 
 namespace mycelium::pgclient {
 
-Handle connect(const std::string &dsn, const char *application_name) {
+Handle connect(const std::string &dsn, const char *application_name, const Overrides &overrides) {
   std::vector<const char *> keywords, values;
   if (!dsn.empty()) {
     // With expand_dbname, a "dbname" holding a conninfo string or URI is expanded in place.
     keywords.push_back("dbname");
     values.push_back(dsn.c_str());
+  }
+  // After the DSN: a later keyword wins (a later dbname is a plain name, never expanded).
+  for (const auto &[keyword, value] : overrides) {
+    keywords.push_back(keyword.c_str());
+    values.push_back(value.c_str());
   }
   keywords.push_back("fallback_application_name");
   values.push_back(application_name);

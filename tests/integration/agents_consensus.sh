@@ -210,8 +210,11 @@ check "a write on the primary node 1 succeeds" bash -c "$(declare -f put); $(dec
 check "...and reaches both replicas through the agents" \
   wait_for 10 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key 2 k1 && has_key 3 k1"
 out=$(put 2 k2)
-check "a write on a replica fails MC012 naming the primary" \
-  bash -c "grep -q 'MC012' <<<'$out' && grep -q 'node-1' <<<'$out'"
+check "a put sent to replica node 2 is refused there (MC012 naming node 1)..." \
+  grep -q 'MC012.*write to node "node-1"' <<<"$out"
+check "...and the CLI follows it to node 1, where it lands" \
+  bash -c "grep -q 'following shard $shard.s primary node-1 at 127.0.0.1:${pg[1]}' <<<'$out' && grep -q '^put $shard/k2 version 1' <<<'$out'"
+check "...and reaches node 3" wait_for 10 bash -c "$(declare -f sql has_key); $(declare -p pg shard); has_key 1 k2 && has_key 3 k2"
 # A write that never leaves node 1: its agent can no longer read the audit log to serve it.
 sql 1 "REVOKE SELECT ON mycelium.audit_log FROM mycelium_miner" >/dev/null
 check "node 1 writes 'lonely' while its entries cannot be served" \
@@ -225,8 +228,8 @@ kill -9 "${agent_pids[1]}"
 killed_at=$SECONDS
 sleep 1
 out=$(put 1 k3)
-check "killing the leader's agent: a second later node 1 refuses writes (MC012: its lease ran out)" \
-  grep -q MC012 <<<"$out"
+check "killing the leader's agent: a second later node 1 refuses writes (MC012: its lease ran out; the CLI waits ~10 s for an epoch that cannot reach node 1, then gives up)" \
+  grep -q 'MC012.*gave up following the primary' <<<"$out"
 check "...node 2 or 3 leads within 10 s" wait_for 10 one_leader_among 2 3
 second=$(leaders 2 3)
 echo "     (new leader node-$second after $((SECONDS - killed_at)) s)"

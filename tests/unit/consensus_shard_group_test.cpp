@@ -80,6 +80,9 @@ TEST(ConsensusShardGroup, EpochDecoderRefusesEveryBadField) {
   std::fill(b.begin() + 2, b.begin() + 10, 0);
   expect_refused(b, "term must be at least 1");
   b = good;
+  b[2 + 7] = 0x80; // term's top byte
+  expect_refused(b, "term is beyond a bigint");
+  b = good;
   b[11] = ' '; // " ode-2"
   expect_refused(b, "primary_node is not a node id");
   b = good;
@@ -163,13 +166,20 @@ TEST(ConsensusShardGroup, TakeOfficeWaitsForAMajorityAndOneLease) {
   EXPECT_EQ(t.phase(), TakeOffice::Phase::Done);
 }
 
-TEST(ConsensusShardGroup, TakeOfficeGivesUpWaitingAfterTheSyncTimeout) {
+TEST(ConsensusShardGroup, TakeOfficeNeverProposesWithoutAMajorityAndAsksAgain) {
   using A = TakeOffice::Action;
   TakeOffice t(2000, 750);
   t.begin(3, 0, 5, 0);
   t.sync_answered("node-2"); // 2 of 5: no majority
   EXPECT_EQ(t.step(1999), A::None);
-  EXPECT_EQ(t.step(2000), A::ReadHead);
+  // The timeout asks the members again; it never lets a leader propose from its own head alone
+  // (its chain may be behind the majority's, and its epoch would move their entries aside).
+  EXPECT_EQ(t.step(2000), A::AskSync);
+  EXPECT_EQ(t.phase(), TakeOffice::Phase::Syncing);
+  EXPECT_EQ(t.step(3999), A::None);
+  EXPECT_EQ(t.step(4000), A::AskSync);
+  t.sync_answered("node-3"); // 3 of 5, node-2's answer still counted
+  EXPECT_EQ(t.step(4001), A::ReadHead);
   // An empty chain proposes the zero hash whatever the head read says.
   Hash32 junk{};
   junk[3] = 1;
@@ -178,8 +188,8 @@ TEST(ConsensusShardGroup, TakeOfficeGivesUpWaitingAfterTheSyncTimeout) {
   t.failed();
   EXPECT_EQ(t.phase(), TakeOffice::Phase::Idle);
   // Answers outside the sync phase are not counted.
-  t.sync_answered("node-3");
-  EXPECT_EQ(t.answers(), 1u); // node-2's, from the sync phase
+  t.sync_answered("node-4");
+  EXPECT_EQ(t.answers(), 2u); // node-2's and node-3's, from the sync phase
 }
 
 TEST(ConsensusShardGroup, TakeOfficeAloneIsAMajority) {

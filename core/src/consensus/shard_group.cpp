@@ -60,6 +60,10 @@ private:
 void check_epoch(const Epoch &e) {
   if (e.term == 0)
     throw EpochCodecError("epoch command: term must be at least 1");
+  // apply_shard_epoch takes the term as a bigint: a larger one would fail there at every retry
+  // and hold up every later epoch of the shard.
+  if (e.term > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    throw EpochCodecError("epoch command: term is beyond a bigint");
   if (!is_node_id(e.primary_node))
     throw EpochCodecError("epoch command: primary_node is not a node id");
   if (e.start_seq < 0)
@@ -199,11 +203,17 @@ TakeOffice::Action TakeOffice::step(std::uint64_t now_ms) {
     return Action::None;
   // This node counts as one answer: it holds what it holds.
   const bool majority = (answered_.size() + 1) * 2 > voters_;
-  const bool timed_out = now_ms >= started_ms_ + sync_timeout_ms_;
   const bool lease_over = now_ms >= leader_since_ms_ + lease_ms_;
-  if ((majority || timed_out) && lease_over) {
+  if (majority && lease_over) {
     phase_ = Phase::ReadingHead;
     return Action::ReadHead;
+  }
+  // Never propose without a majority's entries: a leader whose chain is behind would start its
+  // epoch there, and every member would move the entries after it aside (data that a majority
+  // held). Ask again instead; answers already counted stay counted.
+  if (!majority && now_ms >= started_ms_ + sync_timeout_ms_) {
+    started_ms_ = now_ms;
+    return Action::AskSync;
   }
   return Action::None;
 }

@@ -100,7 +100,8 @@ MembershipStep next_membership_step(const Membership &current,
 // (CONSENSUS.md, "Taking office"). Pure: the owner feeds it events and the time and does what
 // step() says. Phases:
 //   Syncing: ask every linked member for the shard's entries (DB sync); wait for answers from
-//            a majority of the voters (this node counts), or `sync_timeout_ms`; and wait, in
+//            a majority of the voters (this node counts), asking again every `sync_timeout_ms`
+//            until they came (never proposing without them); and wait, in
 //            any case, one lease (`lease_ms`) from when leadership began, so that a previous
 //            leader deposed by a transfer (which bypasses its followers' refusal to vote) has
 //            no lease left in its database when this node reads the head.
@@ -122,7 +123,8 @@ public:
                std::uint64_t now_ms);
   // A member answered the shard's DB sync (answered its last page, or failed to).
   void sync_answered(const std::string &node_id);
-  // Called often: ReadHead once the sync phase is over.
+  // Called often: ReadHead once the sync phase is over; AskSync when the members are to be asked
+  // again (no majority answered within sync_timeout_ms).
   Action step(std::uint64_t now_ms);
   // The head was read: Propose (with the epoch from epoch_to_propose()).
   Action head_read(const std::string &self, std::int64_t seq, const Hash32 &hash);

@@ -8,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mycelium::pgclient {
 
@@ -25,7 +27,11 @@ public:
 // the DSN or PGCLIENTENCODING say: signatures cover the UTF-8 bytes of text fields, so the
 // server must read parameters, and return values, as UTF-8. `application_name` is the fallback
 // the server shows in pg_stat_activity when the DSN names none. Throws ConnectError.
-Handle connect(const std::string &dsn, const char *application_name);
+// `overrides` (keyword, value) replace the DSN's own settings, e.g. host, port and dbname to
+// reach another node with the same user and credentials (the CLI following a shard's primary).
+using Overrides = std::vector<std::pair<std::string, std::string>>;
+Handle connect(const std::string &dsn, const char *application_name,
+               const Overrides &overrides = {});
 
 // libpq's multi-line messages (ERROR text, DETAIL, connection failures) on one line, parts
 // joined with "; ", for log lines and one-line CLI errors.

@@ -47,8 +47,8 @@ private:
 class Connection {
 public:
   // Opens the connection as connect() does (client_encoding UTF8). Throws ConnectError.
-  Connection(const std::string &dsn, const char *application_name)
-      : conn_(connect(dsn, application_name)) {}
+  Connection(const std::string &dsn, const char *application_name, const Overrides &overrides = {})
+      : conn_(connect(dsn, application_name, overrides)) {}
 
   // Runs one statement with text parameters ($1, $2, ...; types left to the server, which casts
   // where the SQL says). Throws Error.
