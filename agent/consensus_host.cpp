@@ -69,8 +69,9 @@ struct ConsensusHost::Hosted {
   c::Membership configuration; // refreshed every kSlowMs (routing checks membership)
   bool configuration_committed = true;
 
-  // The state machine: the latest committed epoch, and those still to apply to the database.
-  std::optional<c::Epoch> epoch;
+  // The state machine: every committed epoch in term order (the latest kMaxEpochHistory), and
+  // those still to apply to the database.
+  std::vector<c::Epoch> history;
   std::deque<c::Epoch> to_apply;
   bool applying = false;
   std::uint64_t apply_retry_ms = 0;
@@ -305,8 +306,9 @@ void ConsensusHost::start_group(Hosted &h) {
   o.timing.election_timeout_ms = static_cast<unsigned>(config_.consensus.election_timeout_ms);
   o.timing.heartbeat_ms = static_cast<unsigned>(config_.consensus.heartbeat_ms);
   o.timing.lease_margin_ms = kLeaseMarginMs;
-  // An epoch is under 100 bytes and the state machine is the latest one: compact often, so
-  // that a lagging member's AppendEntries stays far below the links' max_frame_bytes.
+  // An epoch is at most 114 bytes and the state machine is the history of the epochs, one per
+  // failover (at most 950,278 bytes, below the links' default max_frame_bytes): compact often,
+  // so that a lagging member's AppendEntries stays far below the links' max_frame_bytes.
   o.timing.snapshot_threshold = 64;
   o.timing.snapshot_trailing = 32;
   Hosted *hp = &h;
@@ -320,14 +322,22 @@ void ConsensusHost::start_group(Hosted &h) {
     metrics_.raft_message("out");
   };
   cb.apply = [this, hp](const c::CommittedEntry &entry) { on_apply(*hp, entry); };
-  cb.snapshot = [hp]() { return hp->epoch ? c::encode_epoch(*hp->epoch) : Bytes{}; };
-  cb.restore = [hp](const Bytes &data, std::uint64_t, std::uint64_t) {
-    if (data.empty())
-      return;
-    const c::Epoch e = c::decode_epoch(data); // a bad snapshot fails the group: it says why
-    if (!hp->epoch || e.term > hp->epoch->term) {
-      hp->epoch = e;
-      hp->to_apply.push_back(e);
+  cb.snapshot = [hp]() { return c::encode_epoch_history(hp->history); };
+  // Every epoch of the snapshot that this node has neither queued nor seen applied is queued,
+  // in term order: a member that missed several epochs applies each of them, not only the
+  // latest (its database refuses entries of a term whose epoch it lacks).
+  cb.restore = [this, hp](const Bytes &data, std::uint64_t, std::uint64_t) {
+    // A bad snapshot fails the group: it says why.
+    const std::vector<c::Epoch> restored = c::decode_epoch_history(data);
+    const std::vector<c::Epoch> queued =
+        c::restore_epoch_history(hp->history, restored, hp->applied_term);
+    hp->to_apply.insert(hp->to_apply.end(), queued.begin(), queued.end());
+    if (!queued.empty()) {
+      log_info("shard " + hp->shard + ": a consensus snapshot brought " +
+               std::to_string(queued.size()) + " epochs to apply (terms " +
+               std::to_string(queued.front().term) + " to " + std::to_string(queued.back().term) +
+               ")");
+      report_dirty_ = true;
     }
   };
   cb.leadership_changed = [this, hp](const c::LeadershipChange &change) {
@@ -384,8 +394,8 @@ void ConsensusHost::on_leadership(Hosted &h, const c::LeadershipChange &change) 
 }
 
 // Each committed epoch, once per process lifetime of the group, in log order. Older or equal
-// terms (a replay after a restart reaches here only for entries after the snapshot) are skipped:
-// apply_shard_epoch would say 'stale' or 'already' anyway.
+// terms than the history's last (a replay after a restart reaches here only for entries after
+// the snapshot) are skipped: apply_shard_epoch would say 'stale' or 'already' anyway.
 void ConsensusHost::on_apply(Hosted &h, const c::CommittedEntry &entry) {
   c::Epoch e;
   try {
@@ -396,9 +406,8 @@ void ConsensusHost::on_apply(Hosted &h, const c::CommittedEntry &entry) {
               " is not an epoch (" + error.what() + "); skipped");
     return;
   }
-  if (h.epoch && e.term <= h.epoch->term)
+  if (!c::record_epoch(h.history, e))
     return;
-  h.epoch = e;
   h.to_apply.push_back(e);
   if (h.office.phase() == c::TakeOffice::Phase::Proposing && h.office.term() == e.term)
     h.office.committed();
@@ -432,7 +441,7 @@ void ConsensusHost::take_office(Hosted &h, std::uint64_t now) {
   if (h.role != c::Role::Leader)
     return;
   const bool lease = h.group->is_leader_with_lease(now);
-  const bool in_office = h.epoch && h.epoch->term >= h.term;
+  const bool in_office = !h.history.empty() && h.history.back().term >= h.term;
   // Every committed epoch must be in the database before the head is read: a head read before
   // the previous epoch was applied may hold entries that epoch supersedes, and a start there
   // would leave the others unable to follow (MC013) and this node unable to write.
@@ -524,8 +533,8 @@ void ConsensusHost::take_office(Hosted &h, std::uint64_t now) {
 // its database lists (elected_shards.voters, known on the primary).
 void ConsensusHost::manage_membership(Hosted &h, std::uint64_t now) {
   if (h.role != c::Role::Leader || h.changing || now < h.change_retry_ms || !h.row.voters_known ||
-      !h.configuration_committed || !h.epoch || h.epoch->term != h.term ||
-      h.epoch->primary_node != self_ || !h.group->is_leader_with_lease(now))
+      !h.configuration_committed || h.history.empty() || h.history.back().term != h.term ||
+      h.history.back().primary_node != self_ || !h.group->is_leader_with_lease(now))
     return;
   const c::MembershipStep step = c::next_membership_step(h.configuration, h.row.voters, self_);
   if (step.kind == c::MembershipStep::Kind::None)
@@ -754,10 +763,10 @@ std::vector<ConsensusGroupStatus> ConsensusHost::status() const {
     s.leader = node_of(h->leader_id, h.get());
     const std::uint64_t end = h->group && !h->closing ? h->group->lease_expires_ms(now) : 0;
     s.lease_remaining_ms = end > now ? static_cast<std::int64_t>(end - now) : 0;
-    if (h->epoch) {
-      s.epoch_term = h->epoch->term;
-      s.epoch_primary = h->epoch->primary_node;
-      s.epoch_start_seq = h->epoch->start_seq;
+    if (!h->history.empty()) {
+      s.epoch_term = h->history.back().term;
+      s.epoch_primary = h->history.back().primary_node;
+      s.epoch_start_seq = h->history.back().start_seq;
     }
     s.applied_term = h->applied_term;
     s.taking_office = c::to_string(h->office.phase());

@@ -12,7 +12,8 @@
 //     takes office (DB sync of the shard from the linked members, mycelium.shard_head, then the
 //     Epoch proposal: consensus/shard_group.hpp's TakeOffice decides the steps);
 //   - applies every committed epoch, in log order, to the database (mycelium.apply_shard_epoch,
-//     queued, retried, idempotent), and keeps the latest as the state machine's snapshot;
+//     queued, retried, idempotent), and keeps every one (the latest 8192) as the state
+//     machine, whose snapshot restores on a lagging member every epoch it missed;
 //   - publishes every group's term, leader and lease end with mycelium.report_consensus every
 //     100 ms and at once on a change;
 //   - stops its groups when the database has been unreachable for 2 s (a leader that cannot

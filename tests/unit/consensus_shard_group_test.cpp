@@ -1,7 +1,8 @@
 // The pure rules of an elected shard's group (consensus/shard_group.hpp): Raft ids against
 // vectors computed independently (/usr/bin/python3 hashlib.blake2b, digest_size=32, over the
-// SIGNING.md framing), the Epoch command's bytes and every refusal of its decoder, the
-// membership policy, and the steps of taking office.
+// SIGNING.md framing), the Epoch command's bytes and every refusal of its decoder, the epoch
+// history (the snapshot's bytes, every refusal, the old one-epoch snapshot, what a restore
+// queues), the membership policy, and the steps of taking office.
 #include "mycelium/consensus/shard_group.hpp"
 
 #include "mycelium/hex.hpp"
@@ -106,6 +107,193 @@ TEST(ConsensusShardGroup, EpochEncoderRefusesWhatPeersWouldRefuse) {
   e = sample_epoch();
   e.start_seq = -1;
   EXPECT_THROW(encode_epoch(e), EpochCodecError);
+}
+
+// --- The epoch history (the state machine and its snapshot) --------------------------------
+
+Epoch epoch_of(std::uint64_t term, const std::string &node = "node-1") {
+  Epoch e;
+  e.term = term;
+  e.primary_node = node;
+  e.start_seq = static_cast<std::int64_t>(term * 10);
+  e.start_hash.fill(static_cast<std::uint8_t>(term));
+  return e;
+}
+
+std::vector<Epoch> epochs(std::uint64_t from, std::uint64_t to) {
+  std::vector<Epoch> out;
+  for (std::uint64_t t = from; t <= to; ++t)
+    out.push_back(epoch_of(t));
+  return out;
+}
+
+std::vector<std::uint64_t> terms(const std::vector<Epoch> &history) {
+  std::vector<std::uint64_t> out;
+  for (const Epoch &e : history)
+    out.push_back(e.term);
+  return out;
+}
+
+// The bytes, computed with /usr/bin/python3 struct.pack('<I'/'<H'/'<Q', ...): header, then
+// Epoch{1, node-1, 0, zeros} and sample_epoch(), each after its u16 length (57).
+const char *kHistoryHex = "010202000000390001010100000000000000066e6f64652d3100000000000000000000"
+                          "0000000000000000000000000000000000000000000000000000000000003900010107"
+                          "00000000000000066e6f64652d322a00000000000000000102030405060708090a0b0c"
+                          "0d0e0f101112131415161718191a1b1c1d1e1f";
+
+TEST(ConsensusShardGroup, EpochHistoryBytesArePinnedAndRoundTrip) {
+  const std::vector<Epoch> two{Epoch{1, "node-1", 0, {}}, sample_epoch()};
+  EXPECT_EQ(to_hex(encode_epoch_history(two)), kHistoryHex);
+  EXPECT_EQ(decode_epoch_history(from_hex(kHistoryHex, 124, "history")), two);
+  EXPECT_EQ(to_hex(encode_epoch_history({})), "010200000000");
+  EXPECT_TRUE(decode_epoch_history(encode_epoch_history({})).empty());
+  // The largest snapshot: kMaxEpochHistory epochs with 63-byte node ids stays below the links'
+  // default max_frame_bytes (1 MiB).
+  std::vector<Epoch> full;
+  for (std::uint64_t t = 1; t <= kMaxEpochHistory; ++t)
+    full.push_back(epoch_of(t * 3, std::string(63, 'n')));
+  const Bytes big = encode_epoch_history(full);
+  EXPECT_EQ(big.size(), 950278u);
+  EXPECT_LT(big.size(), 1u << 20);
+  EXPECT_EQ(decode_epoch_history(big), full);
+}
+
+TEST(ConsensusShardGroup, EpochHistoryReadsTheOneEpochSnapshotsOfBefore) {
+  // Before the history, the snapshot was the latest epoch's command, or empty before the first.
+  EXPECT_TRUE(decode_epoch_history(Bytes{}).empty());
+  EXPECT_EQ(decode_epoch_history(from_hex(kSampleHex, 57, "epoch")),
+            std::vector<Epoch>{sample_epoch()});
+  // Read as strictly as the command itself.
+  Bytes b = from_hex(kSampleHex, 57, "epoch");
+  b.push_back(0);
+  EXPECT_THROW(decode_epoch_history(b), EpochCodecError);
+  b = from_hex(kSampleHex, 57, "epoch");
+  std::fill(b.begin() + 2, b.begin() + 10, 0);
+  EXPECT_THROW(decode_epoch_history(b), EpochCodecError);
+}
+
+void expect_history_refused(const Bytes &bytes, const std::string &fragment) {
+  try {
+    decode_epoch_history(bytes);
+    ADD_FAILURE() << "accepted; expected " << fragment;
+  } catch (const EpochCodecError &e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConsensusShardGroup, EpochHistoryDecoderRefusesEveryBadField) {
+  const Bytes good = from_hex(kHistoryHex, 124, "history");
+  // Every truncation (the empty one is the old format's empty snapshot).
+  for (std::size_t n = 1; n < good.size(); ++n)
+    EXPECT_THROW(decode_epoch_history(Bytes(good.begin(), good.begin() + n)), EpochCodecError) << n;
+  Bytes b = good;
+  b.push_back(0);
+  expect_history_refused(b, "1 trailing bytes after the last epoch");
+  b = good;
+  b[0] = 2;
+  expect_history_refused(b, "epoch history: unknown version 2");
+  b = good;
+  b[1] = 3;
+  expect_history_refused(b, "epoch history: unknown kind 3");
+  b = good;
+  b[2] = 3; // three epochs announced, two present
+  expect_history_refused(b, "epoch length runs past the end");
+  b = good;
+  b[2] = 1; // one announced, two present
+  expect_history_refused(b, "trailing bytes after the last epoch");
+  // A count above the cap is refused before anything is read (or allocated).
+  const std::uint32_t over = kMaxEpochHistory + 1;
+  b = Bytes{1, 2, static_cast<std::uint8_t>(over), static_cast<std::uint8_t>(over >> 8), 0, 0};
+  expect_history_refused(b, "count 8193 is above 8192");
+  b = Bytes{1, 2, 0xff, 0xff, 0xff, 0xff};
+  expect_history_refused(b, "is above 8192");
+  // An epoch's length that cuts it short or takes a byte of the next.
+  b = good;
+  b[6] = 56;
+  expect_history_refused(b, "epoch 0: epoch command:");
+  b = good;
+  b[6] = 58;
+  expect_history_refused(b, "epoch 0: epoch command:");
+  // An epoch its own decoder refuses: the second one's term 0, then its kind.
+  const std::size_t second = 6 + 2 + 57 + 2;
+  b = good;
+  std::fill(b.begin() + second + 2, b.begin() + second + 10, 0);
+  expect_history_refused(b, "epoch 1: epoch command: term must be at least 1");
+  b = good;
+  b[second + 1] = 2;
+  expect_history_refused(b, "epoch 1: epoch command: unknown kind 2");
+  // Terms must increase strictly: the second epoch's term made 1 (equal), then the first's 9.
+  b = good;
+  b[second + 2] = 1;
+  expect_history_refused(b, "term 1 follows term 1");
+  b = good;
+  b[6 + 2 + 2] = 9;
+  expect_history_refused(b, "term 7 follows term 9");
+}
+
+TEST(ConsensusShardGroup, EpochHistoryEncoderRefusesWhatPeersWouldRefuse) {
+  EXPECT_THROW(encode_epoch_history(epochs(1, kMaxEpochHistory + 1)), EpochCodecError);
+  EXPECT_NO_THROW(encode_epoch_history(epochs(1, kMaxEpochHistory)));
+  EXPECT_THROW(encode_epoch_history({epoch_of(2), epoch_of(2)}), EpochCodecError);
+  EXPECT_THROW(encode_epoch_history({epoch_of(3), epoch_of(2)}), EpochCodecError);
+  Epoch bad = epoch_of(4);
+  bad.primary_node = "not a node";
+  EXPECT_THROW(encode_epoch_history({epoch_of(3), bad}), EpochCodecError);
+}
+
+TEST(ConsensusShardGroup, RecordEpochAppendsNewerTermsAndKeepsTheCap) {
+  std::vector<Epoch> h;
+  EXPECT_TRUE(record_epoch(h, epoch_of(1)));
+  EXPECT_TRUE(record_epoch(h, epoch_of(3)));
+  EXPECT_FALSE(record_epoch(h, epoch_of(3))); // a replay
+  EXPECT_FALSE(record_epoch(h, epoch_of(2)));
+  EXPECT_EQ(terms(h), (std::vector<std::uint64_t>{1, 3}));
+  h = epochs(1, kMaxEpochHistory);
+  EXPECT_TRUE(record_epoch(h, epoch_of(kMaxEpochHistory + 1)));
+  ASSERT_EQ(h.size(), kMaxEpochHistory);
+  EXPECT_EQ(h.front().term, 2u); // the oldest dropped
+  EXPECT_EQ(h.back().term, kMaxEpochHistory + 1);
+}
+
+TEST(ConsensusShardGroup, RestoreQueuesEveryEpochTheMemberMissed) {
+  // A member that applied epochs 1 and 2, down while 3 to 6 committed, then sent a snapshot:
+  // it applies 3, 4, 5 and 6, in order, not only 6.
+  std::vector<Epoch> h = epochs(1, 2);
+  std::vector<Epoch> queued = restore_epoch_history(h, epochs(1, 6), 2);
+  EXPECT_EQ(terms(queued), (std::vector<std::uint64_t>{3, 4, 5, 6}));
+  EXPECT_EQ(h, epochs(1, 6));
+
+  // The agent restarted: nothing in memory, the database at term 6. Only the epoch of its own
+  // term is queued again ('already', which refreshes a primary's replicas); older ones would
+  // be 'stale'.
+  h.clear();
+  queued = restore_epoch_history(h, epochs(1, 6), 6);
+  EXPECT_EQ(terms(queued), (std::vector<std::uint64_t>{6}));
+  EXPECT_EQ(h, epochs(1, 6));
+
+  // A database that never applied any: every epoch.
+  h.clear();
+  queued = restore_epoch_history(h, epochs(1, 4), 0);
+  EXPECT_EQ(terms(queued), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+
+  // A group restarted in the same process: its history is ahead of the snapshot on disk (the
+  // log replays the rest), nothing is queued again and nothing is lost.
+  h = epochs(1, 9);
+  queued = restore_epoch_history(h, epochs(1, 7), 3);
+  EXPECT_TRUE(queued.empty());
+  EXPECT_EQ(h, epochs(1, 9));
+
+  // The snapshot of before: one epoch.
+  h = epochs(1, 2);
+  queued = restore_epoch_history(h, decode_epoch_history(encode_epoch(epoch_of(5))), 2);
+  EXPECT_EQ(terms(queued), (std::vector<std::uint64_t>{5}));
+  EXPECT_EQ(terms(h), (std::vector<std::uint64_t>{1, 2, 5}));
+
+  // The union is capped: the oldest go.
+  h = epochs(1, 5);
+  queued = restore_epoch_history(h, epochs(101, 100 + kMaxEpochHistory), 0);
+  EXPECT_EQ(queued, epochs(101, 100 + kMaxEpochHistory));
+  EXPECT_EQ(h, epochs(101, 100 + kMaxEpochHistory));
 }
 
 Member member(const std::string &node, MemberRole role) {

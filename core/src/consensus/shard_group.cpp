@@ -6,7 +6,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
+#include <map>
 
 namespace mycelium::consensus {
 
@@ -14,6 +16,9 @@ namespace {
 
 constexpr std::uint8_t kEpochVersion = 1;
 constexpr std::uint8_t kEpochKind = 1;
+constexpr std::uint8_t kHistoryKind = 2;
+// The smallest Epoch command: a one-byte primary_node.
+constexpr std::size_t kMinEpochBytes = 2 + 8 + 1 + 1 + 8 + 32;
 
 std::uint64_t tagged_id(std::string_view tag, std::string_view value) {
   const Bytes framed = PayloadWriter(tag).frame(value).take();
@@ -33,16 +38,28 @@ void put_u64(Bytes &out, std::uint64_t v) {
 // Reads fields in order; every read checks what remains first.
 class Reader {
 public:
-  Reader(const std::uint8_t *data, std::size_t size) : p_(data), left_(size) {}
+  Reader(const std::uint8_t *data, std::size_t size, const char *what = "epoch command")
+      : p_(data), left_(size), what_(what) {}
   const std::uint8_t *take(std::size_t n, const char *field) {
     if (left_ < n)
-      throw EpochCodecError(std::string("epoch command: ") + field + " runs past the end");
+      throw EpochCodecError(std::string(what_) + ": " + field + " runs past the end");
     const std::uint8_t *at = p_;
     p_ += n;
     left_ -= n;
     return at;
   }
   std::uint8_t u8(const char *field) { return *take(1, field); }
+  std::uint16_t u16(const char *field) {
+    const std::uint8_t *b = take(2, field);
+    return static_cast<std::uint16_t>(b[0] | (b[1] << 8));
+  }
+  std::uint32_t u32(const char *field) {
+    const std::uint8_t *b = take(4, field);
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i)
+      v = (v << 8) | b[i];
+    return v;
+  }
   std::uint64_t u64(const char *field) {
     const std::uint8_t *b = take(8, field);
     std::uint64_t v = 0;
@@ -55,6 +72,7 @@ public:
 private:
   const std::uint8_t *p_;
   std::size_t left_;
+  const char *what_;
 };
 
 void check_epoch(const Epoch &e) {
@@ -130,6 +148,101 @@ Epoch decode_epoch(const std::uint8_t *data, std::size_t size) {
                           " trailing bytes after start_hash");
   check_epoch(e);
   return e;
+}
+
+Bytes encode_epoch_history(const std::vector<Epoch> &history) {
+  if (history.size() > kMaxEpochHistory)
+    throw EpochCodecError("epoch history: " + std::to_string(history.size()) +
+                          " epochs, more than " + std::to_string(kMaxEpochHistory));
+  Bytes out{kEpochVersion, kHistoryKind};
+  const auto count = static_cast<std::uint32_t>(history.size());
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<std::uint8_t>(count >> (8 * i)));
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const Epoch &e = history[i];
+    if (i > 0 && e.term <= history[i - 1].term)
+      throw EpochCodecError("epoch history: term " + std::to_string(e.term) + " follows term " +
+                            std::to_string(history[i - 1].term) + " (terms must increase)");
+    const Bytes one = encode_epoch(e); // refuses what decode_epoch refuses; under 2^16 bytes
+    out.push_back(static_cast<std::uint8_t>(one.size()));
+    out.push_back(static_cast<std::uint8_t>(one.size() >> 8));
+    out.insert(out.end(), one.begin(), one.end());
+  }
+  return out;
+}
+
+std::vector<Epoch> decode_epoch_history(const std::uint8_t *data, std::size_t size) {
+  // The earlier format: the latest epoch alone (empty before the first).
+  if (size == 0)
+    return {};
+  if (size >= 2 && data[0] == kEpochVersion && data[1] == kEpochKind)
+    return {decode_epoch(data, size)};
+  Reader in(data, size, "epoch history");
+  const std::uint8_t version = in.u8("version");
+  if (version != kEpochVersion)
+    throw EpochCodecError("epoch history: unknown version " + std::to_string(version));
+  const std::uint8_t kind = in.u8("kind");
+  if (kind != kHistoryKind)
+    throw EpochCodecError("epoch history: unknown kind " + std::to_string(kind));
+  const std::uint32_t count = in.u32("count");
+  if (count > kMaxEpochHistory)
+    throw EpochCodecError("epoch history: count " + std::to_string(count) + " is above " +
+                          std::to_string(kMaxEpochHistory));
+  std::vector<Epoch> history;
+  // Bounded by the bytes present, not by the count alone.
+  history.reserve(std::min<std::size_t>(count, in.left() / (2 + kMinEpochBytes)));
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint16_t n = in.u16("epoch length");
+    const std::uint8_t *one = in.take(n, "epoch");
+    Epoch e;
+    try {
+      e = decode_epoch(one, n);
+    } catch (const EpochCodecError &error) {
+      throw EpochCodecError("epoch history: epoch " + std::to_string(i) + ": " + error.what());
+    }
+    if (!history.empty() && e.term <= history.back().term)
+      throw EpochCodecError("epoch history: term " + std::to_string(e.term) + " follows term " +
+                            std::to_string(history.back().term) + " (terms must increase)");
+    history.push_back(std::move(e));
+  }
+  if (in.left() != 0)
+    throw EpochCodecError("epoch history: " + std::to_string(in.left()) +
+                          " trailing bytes after the last epoch");
+  return history;
+}
+
+bool record_epoch(std::vector<Epoch> &history, const Epoch &epoch) {
+  if (!history.empty() && epoch.term <= history.back().term)
+    return false;
+  history.push_back(epoch);
+  if (history.size() > kMaxEpochHistory)
+    history.erase(history.begin(),
+                  history.begin() + static_cast<std::ptrdiff_t>(history.size() - kMaxEpochHistory));
+  return true;
+}
+
+std::vector<Epoch> restore_epoch_history(std::vector<Epoch> &history,
+                                         const std::vector<Epoch> &restored,
+                                         std::uint64_t database_term) {
+  const std::uint64_t known = history.empty() ? 0 : history.back().term;
+  std::map<std::uint64_t, Epoch> by_term;
+  for (const Epoch &e : history)
+    by_term[e.term] = e;
+  std::vector<Epoch> to_queue;
+  for (const Epoch &e : restored) {
+    by_term[e.term] = e;
+    if (e.term > known && e.term >= database_term)
+      to_queue.push_back(e);
+  }
+  history.clear();
+  auto from = by_term.begin();
+  if (by_term.size() > kMaxEpochHistory)
+    std::advance(from, static_cast<std::ptrdiff_t>(by_term.size() - kMaxEpochHistory));
+  for (auto it = from; it != by_term.end(); ++it)
+    history.push_back(it->second);
+  std::sort(to_queue.begin(), to_queue.end(),
+            [](const Epoch &a, const Epoch &b) { return a.term < b.term; });
+  return to_queue;
 }
 
 const char *to_string(MembershipStep::Kind kind) {

@@ -1,6 +1,7 @@
 // The pure rules of an elected shard's Raft group as the agent hosts it (issue 14;
 // schemas/CONSENSUS.md, "Elected shards: the agent"): how node and shard ids become Raft ids,
-// the Epoch command the group's log carries and its strict byte format, which membership change
+// the Epoch command the group's log carries and its strict byte format, the state machine (the
+// history of committed epochs) and its snapshot format, which membership change
 // a leader makes next, and the steps a new leader takes before its epoch is proposed. No I/O:
 // the agent (agent/consensus_host.*) moves bytes and rows; these decide.
 #pragma once
@@ -71,6 +72,51 @@ Epoch decode_epoch(const std::uint8_t *data, std::size_t size);
 inline Epoch decode_epoch(const Bytes &bytes) {
   return decode_epoch(bytes.data(), bytes.size());
 }
+
+// --- The state machine: the epoch history --------------------------------------------------
+
+// A group's state machine is every committed epoch, in term order: each member's database must
+// apply every one of them, in order (a replica accepts an entry of term t only once epoch t is
+// in its mycelium.shard_epochs), so a member brought up to date by a snapshot must find in it
+// the epochs it missed, not only the latest.
+//
+// At most kMaxEpochHistory epochs are kept (one per failover); beyond that the oldest is
+// dropped. A member whose database is further behind than the oldest epoch kept cannot catch
+// up from the group any more and needs a fresh copy of the shard. The cap keeps the largest
+// snapshot (6 + 8192 x 116 bytes = 950,278 bytes, node ids of 63 bytes) below the links'
+// default max_frame_bytes (1 MiB), since a snapshot travels as one InstallSnapshot message.
+constexpr std::size_t kMaxEpochHistory = 8192;
+
+// The snapshot's bytes (CONSENSUS.md, "Elected shards: the agent"), integers little-endian:
+//   u8 version = 1, u8 kind = 2 (epoch history), u32 count,
+//   count times: u16 length, then `length` bytes: one Epoch command (encode_epoch)
+// Refuses (EpochCodecError) what decode_epoch_history would refuse: more than
+// kMaxEpochHistory epochs, terms not strictly increasing, an epoch encode_epoch refuses.
+Bytes encode_epoch_history(const std::vector<Epoch> &history);
+// Strict: a wrong version or kind, a count above kMaxEpochHistory, an epoch decode_epoch
+// refuses, terms not strictly increasing, a short snapshot and trailing bytes are all refused.
+// Snapshots of the earlier format are read too: empty bytes (no epoch yet) are an empty
+// history, and one Epoch command (version 1, kind 1) a history of that one epoch.
+std::vector<Epoch> decode_epoch_history(const std::uint8_t *data, std::size_t size);
+inline std::vector<Epoch> decode_epoch_history(const Bytes &bytes) {
+  return decode_epoch_history(bytes.data(), bytes.size());
+}
+
+// A committed entry's epoch: appended when its term is above the last epoch's (true; the
+// owner queues it for the database), ignored otherwise (false: a replay after a restart, or an
+// entry the history holds already). Drops the oldest beyond kMaxEpochHistory.
+bool record_epoch(std::vector<Epoch> &history, const Epoch &epoch);
+
+// A snapshot was restored: `history` becomes the union of itself and `restored` (by term, in
+// term order, the snapshot's epoch winning a term both hold, capped at kMaxEpochHistory). Returns
+// the epochs for the owner to queue for the database, in term order: those of `restored`
+// newer than the last epoch `history` held before (that one and older are queued or applied
+// already) and not older than `database_term` (the term the database holds: it would answer
+// 'stale' to an older one; the epoch of its own term is queued again, since
+// apply_shard_epoch's 'already' refreshes a primary's replicas from the group's members).
+std::vector<Epoch> restore_epoch_history(std::vector<Epoch> &history,
+                                         const std::vector<Epoch> &restored,
+                                         std::uint64_t database_term);
 
 // --- Membership ----------------------------------------------------------------------------
 
