@@ -1236,8 +1236,9 @@ CREATE VIEW mycelium.consensus_state AS
   SELECT shard_id, term, leader, lease_valid, lease_remaining_ms FROM mycelium._consensus_state();
 
 -- The elected shards this node holds, for the agent's groups. primary_node is this node where
--- the shard is its primary. voters: on the primary, this node and every active replica on a
--- validator (the leader's wanted membership); NULL on a replica.
+-- the shard is its primary. voters: on the primary, this node and every active replica on an
+-- active validator (the leader's wanted membership: a deactivated node is removed from the
+-- group); NULL on a replica.
 CREATE VIEW mycelium.elected_shards AS
   SELECT s.shard_id, s.kind,
          CASE WHEN s.kind = 'primary' THEN COALESCE(s.primary_node, l.node_id)
@@ -1248,7 +1249,7 @@ CREATE VIEW mycelium.elected_shards AS
            ARRAY(SELECT r.node_id FROM mycelium.replicas r
                    JOIN mycelium.node_metadata m ON m.node_id = r.node_id
                   WHERE r.shard_id = s.shard_id AND r.status = 'active'
-                    AND m.node_type = 'validator' AND r.node_id <> l.node_id
+                    AND m.node_type = 'validator' AND m.is_active AND r.node_id <> l.node_id
                   ORDER BY r.node_id)
          END AS voters
     FROM mycelium.shards s CROSS JOIN mycelium.local_node l

@@ -33,6 +33,16 @@ void forget_state(int, Datum) {
   mycelium::ext::push_worker_stopped();
 }
 
+// Applies a reload that arrived (SIGHUP) and says whether mycelium.database now names another
+// database than `current`.
+bool reload_changed_database(const char *current) {
+  if (!ConfigReloadPending)
+    return false;
+  ConfigReloadPending = false;
+  ProcessConfigFile(PGC_SIGHUP);
+  return std::strcmp(current, mycelium::ext::push_worker_database) != 0;
+}
+
 // Seconds between attempts to connect to a database that refused the last `failures` workers:
 // the postmaster restarts a worker every bgw_restart_time (5 s), and each failed connection
 // logs a FATAL, so a misspelt mycelium.database used to log one every 5 s for ever. The wait
@@ -66,14 +76,10 @@ void wait_after_failed_connects(char *database) {
                     PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
     CHECK_FOR_INTERRUPTS();
-    if (ConfigReloadPending) {
-      ConfigReloadPending = false;
-      ProcessConfigFile(PGC_SIGHUP);
-      if (std::strcmp(database, mycelium::ext::push_worker_database) != 0) {
-        std::strncpy(database, mycelium::ext::push_worker_database, NAMEDATALEN - 1);
-        database[NAMEDATALEN - 1] = '\0';
-        return;
-      }
+    if (reload_changed_database(database)) {
+      std::strncpy(database, mycelium::ext::push_worker_database, NAMEDATALEN - 1);
+      database[NAMEDATALEN - 1] = '\0';
+      return;
     }
   }
 }
@@ -120,17 +126,13 @@ void mycelium_push_worker_main(Datum) {
       ResetLatch(MyLatch);
     }
     CHECK_FOR_INTERRUPTS();
-    if (ConfigReloadPending) {
-      ConfigReloadPending = false;
-      ProcessConfigFile(PGC_SIGHUP);
-      if (std::strcmp(serving, mycelium::ext::push_worker_database) != 0) {
-        // A background worker stays connected to one database: exit, and the postmaster
-        // starts a new one (bgw_restart_time) that connects to the new database.
-        ereport(LOG, (errmsg("mycelium push worker: mycelium.database changed from \"%s\" to "
-                             "\"%s\"; restarting to serve it",
-                             serving, mycelium::ext::push_worker_database)));
-        proc_exit(1);
-      }
+    if (reload_changed_database(serving)) {
+      // A background worker stays connected to one database: exit, and the postmaster starts
+      // a new one (bgw_restart_time) that connects to the new database.
+      ereport(LOG, (errmsg("mycelium push worker: mycelium.database changed from \"%s\" to "
+                           "\"%s\"; restarting to serve it",
+                           serving, mycelium::ext::push_worker_database)));
+      proc_exit(1);
     }
     if (last_round && TimestampDifferenceMilliseconds(last_round, GetCurrentTimestamp()) <
                           mycelium::ext::push_interval_ms)

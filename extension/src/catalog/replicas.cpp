@@ -98,16 +98,18 @@ void adopt_epoch_holders(const std::string &shard_id, const std::string &self) {
       "INSERT INTO mycelium.replicas (shard_id, node_id, status) "
       "SELECT DISTINCT $1, e.primary_node, 'active' FROM mycelium.shard_epochs e "
       "  JOIN mycelium.node_metadata m ON m.node_id = e.primary_node "
-      " WHERE e.shard_id = $1 AND e.primary_node <> $2 ON CONFLICT DO NOTHING");
+      " WHERE e.shard_id = $1 AND e.primary_node <> $2 AND m.is_active "
+      "ON CONFLICT DO NOTHING");
   not_self.execute({pg::text_param(shard_id), pg::text_param(self)});
   holders.execute({pg::text_param(shard_id), pg::text_param(self)});
 }
 
 void adopt_group_members(const std::string &shard_id, const std::string &self,
                          const std::vector<std::string> &members) {
-  static pg::Statement adopt("INSERT INTO mycelium.replicas (shard_id, node_id, status) "
-                             "SELECT $1, m.node_id, 'active' FROM mycelium.node_metadata m "
-                             " WHERE m.node_id = $2 AND m.node_id <> $3 AND m.node_type = 'validator' "
+  static pg::Statement adopt(
+      "INSERT INTO mycelium.replicas (shard_id, node_id, status) "
+      "SELECT $1, m.node_id, 'active' FROM mycelium.node_metadata m "
+      " WHERE m.node_id = $2 AND m.node_id <> $3 AND m.node_type = 'validator' AND m.is_active "
       "ON CONFLICT DO NOTHING");
   for (const std::string &member : members)
     adopt.execute({pg::text_param(shard_id), pg::text_param(member), pg::text_param(self)});

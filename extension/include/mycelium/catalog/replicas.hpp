@@ -49,11 +49,12 @@ std::vector<ReplicaRef> replicas_due(const std::optional<std::string> &shard_id,
 std::int64_t lock_last_control(const std::string &shard_id);
 
 // An elected shard's new primary (this node, `self`) pushes to the shard's other holders it
-// knows of: every earlier epoch's primary registered here gets an 'active' replicas row (rows
-// it kept from its own earlier terms stay), and no row names this node itself.
+// knows of: every earlier epoch's primary registered here and active gets an 'active' replicas
+// row (rows it kept from its own earlier terms stay), and no row names this node itself.
 void adopt_epoch_holders(const std::string &shard_id, const std::string &self);
 // On an elected shard's primary: an active replicas row for each of `members` (the shard's Raft
-// group as its agent knows it) that is a registered validator other than `self` and has none
+// group as its agent knows it) that is an active registered validator other than `self` and has
+// none
 // (miners never vote: one named here is an agent's mistake and is skipped).
 void adopt_group_members(const std::string &shard_id, const std::string &self,
                          const std::vector<std::string> &members);
