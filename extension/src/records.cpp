@@ -2,8 +2,10 @@
 // that plain INSERT/UPDATE and tombstone inserts pass. They run as the caller.
 #include "mycelium/error.hpp"
 #include "mycelium/signing.hpp"
+#include "mycelium/catalog/nodes.hpp"
 #include "mycelium/catalog/records.hpp"
 #include "mycelium/catalog/shards.hpp"
+#include "mycelium/ext/elected_writes.hpp"
 #include "mycelium/ext/write_checks.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/spi.hpp"
@@ -28,11 +30,13 @@ MYCELIUM_SQL_FUNCTION(mycelium_put) {
   const catalog::ShardRow shard = catalog::existing_shard(shard_id, catalog::RowLock::none);
   const Oid partition = shard.partition;
   // Refused here with the same error the triggers give, before a statement is tried on a
-  // replica's or a remote shard's partition (a foreign table answers with its own errors). A
-  // replica's is lock_shard_for_write's, which always refuses one (and names the primary to
-  // write to if the shard is elected).
-  if (shard.kind == catalog::ShardKind::Replica)
-    catalog::lock_shard_for_write(shard_id);
+  // replica's or a remote shard's partition (a foreign table answers with its own errors). An
+  // elected shard's replica gets the fencing rule's refusal, which names the primary to write
+  // to. Not through lock_shard_for_write: its FOR UPDATE needs UPDATE on mycelium.shards,
+  // which a validator's login does not have (put runs as its caller).
+  if (shard.kind == catalog::ShardKind::Replica && shard.elected)
+    ext::require_write_lease(ElectedShard{shard_id, false, shard.term, shard.primary_node,
+                                          catalog::local_node_id()});
   if (shard.kind != catalog::ShardKind::Primary)
     throw Error(sqlstate::kNotPrimary, "shard \"" + shard_id + "\" is a read-only " +
                                            std::string(catalog::to_string(shard.kind)) +

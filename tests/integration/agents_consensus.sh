@@ -73,7 +73,8 @@ for i in 1 2 3; do
   sql "$i" "CREATE EXTENSION mycelium; CREATE EXTENSION postgres_fdw;
             SELECT mycelium.set_local_node('node-$i');
             CREATE ROLE mycelium_sync LOGIN IN ROLE mycelium_replicator;
-            CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner, mycelium_consensus;" >/dev/null
+            CREATE ROLE mycelium_agent LOGIN IN ROLE mycelium_replicator, mycelium_miner, mycelium_consensus;
+            CREATE ROLE writer LOGIN IN ROLE mycelium_validator;" >/dev/null
   "$cli" keygen --out "$MYCELIUM_MN_DIR/node-$i.key" >/dev/null
   mn_node_key "$(mn_datadir "$i")" "$MYCELIUM_MN_DIR/node-$i.key"
   sql "$i" "SELECT pg_reload_conf()" >/dev/null
@@ -200,9 +201,9 @@ check "...the followers hold none, and name node 1 as leader" \
   test "$(lease 2)/$(lease 3)" = "$term1 node-1 false/$term1 node-1 false"
 
 # --- Writes and failover ---------------------------------------------------------------------
-put() { # put NODE KEY: a signed write through the CLI as the node; prints the error if any
+put() { # put NODE KEY: a signed write through the CLI as the node, with a validator's login
   "$cli" put --key-file "$MYCELIUM_MN_DIR/node-$1.key" --node-id "node-$1" \
-    --dsn "host=127.0.0.1 port=${pg[$1]} user=postgres dbname=mycelium" \
+    --dsn "host=127.0.0.1 port=${pg[$1]} user=writer dbname=mycelium" \
     --shard "$shard" --key "$2" --value '{"n": 1}' 2>&1
 }
 has_key() { [ "$(sql "$1" "SELECT count(*) FROM mycelium.data WHERE shard_id = '$shard' AND key = '$2'")" = 1 ]; }
