@@ -279,6 +279,19 @@ third=$(leaders "${others[@]}")
 check "...and once its database is back it rejoins as a follower of node-$third" \
   wait_for 30 bash -c "[ \"\$(curl -s http://127.0.0.1:${http_port[$leader]}/status | /usr/bin/python3 -c \"import json,sys; g=json.load(sys.stdin)['consensus'][0]; print(g['role'], g['leader'])\")\" = 'follower node-$third' ]"
 
+# remove_replica on the primary takes a node out of the group: its leader removes the member,
+# and the node's copy is closed. (The push login may deliver again: the close travels by it.)
+for i in 1 2 3; do sql "$i" "GRANT mycelium_replicator TO mycelium_sync" >/dev/null; done
+check "node-$third's database is the primary of term $(group "$third" term)" \
+  wait_for 10 bash -c "[ \"\$($(declare -f sql state); $(declare -p pg shard); state $third | cut -d' ' -f1)\" = primary ]"
+removed=$leader
+out=$(sql "$third" "SELECT mycelium.remove_replica('$shard', 'node-$removed')" 2>&1)
+check "remove_replica('$shard', 'node-$removed') on the primary node-$third succeeds" test -z "$out"
+check "...its leader removes node-$removed from the group" \
+  wait_for 15 grep -q "consensus membership: remove node-$removed done" "$MYCELIUM_MN_DIR/agent$third.log"
+check "...and node-$removed no longer holds the shard" \
+  wait_for 10 bash -c "[ \"\$($(declare -f sql); $(declare -p pg); sql $removed \"SELECT count(*) FROM mycelium.shards WHERE shard_id = '$shard'\")\" = 0 ]"
+
 for i in 1 2 3; do kill -TERM "${agent_pids[$i]}" 2>/dev/null; done
 clean=1
 for i in 1 2 3; do wait "${agent_pids[$i]}" 2>/dev/null || clean=0; done
