@@ -181,6 +181,7 @@ void ConsensusHost::tick() {
       }
     }
     if (h.gone && !h.group) {
+      retire_directory(h.shard);
       group_shard_.erase(h.group_id);
       it = shards_.erase(it);
       continue;
@@ -281,14 +282,35 @@ void ConsensusHost::reconcile(std::vector<ElectedShard> rows) {
   for (auto &[shard, h] : shards_)
     if (!wanted.count(shard) && !h->gone) {
       log_info("shard " + shard +
-               " is no longer an elected shard held here: its consensus "
-               "group stops (its directory is kept)");
+               " is no longer an elected shard held here: its consensus group stops and its "
+               "directory is moved to " +
+               config_.consensus.directory + "/retired/");
       h->gone = true;
       if (h->group) {
         h->group->stop();
         h->closing = true;
       }
     }
+}
+
+// A group whose shard this node no longer holds (dropped, or its replica closed) is over: its
+// directory is moved to retired/<shard>.<unix ms>, kept for an operator, so that a shard
+// created again with the same id starts a new group instead of replaying the old one's epochs.
+void ConsensusHost::retire_directory(const std::string &shard) {
+  namespace fs = std::filesystem;
+  const fs::path from = fs::path(config_.consensus.directory) / shard;
+  std::error_code ec;
+  if (!fs::exists(from, ec))
+    return;
+  const fs::path to = fs::path(config_.consensus.directory) / "retired" /
+                      (shard + "." + std::to_string(p::now_ms()));
+  fs::create_directories(to.parent_path(), ec);
+  if (!ec)
+    fs::rename(from, to, ec);
+  if (ec)
+    log_warn("shard " + shard + ": cannot move its consensus directory " + from.string() +
+             " aside to " + to.string() + ": " + ec.message() +
+             "; a shard created again with this id would replay the old group");
 }
 
 void ConsensusHost::start_group(Hosted &h) {

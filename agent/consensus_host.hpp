@@ -91,6 +91,7 @@ private:
   void drive(Hosted &h, std::uint64_t now);
   void take_office(Hosted &h, std::uint64_t now);
   void ask_members_to_sync(Hosted &h);
+  void retire_directory(const std::string &shard);
   void manage_membership(Hosted &h, std::uint64_t now);
   void apply_next_epoch(Hosted &h, std::uint64_t now);
   void publish(std::uint64_t now);

@@ -91,6 +91,16 @@ std::optional<Lease> LeaseTable::find(std::uint32_t database, std::string_view s
   return lease_of(slot);
 }
 
+bool LeaseTable::erase(std::uint32_t database, std::string_view shard_id) {
+  if (database == 0 || header_->slot_count == 0)
+    return false;
+  const std::size_t slot = probe(database, shard_id);
+  if (slots_[slot].database == 0)
+    return false;
+  remove_at(slot);
+  return true;
+}
+
 // Backward-shift deletion: the entries after the hole that would no longer be found from their
 // home slot move into it, so that no tombstones are needed.
 void LeaseTable::remove_at(std::size_t hole) {

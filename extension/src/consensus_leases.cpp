@@ -90,6 +90,13 @@ void install_consensus_leases() {
                         reinterpret_cast<void **>(&shared), init_shared);
 }
 
+void forget_lease(const std::string &shard_id) {
+  if (!shared)
+    return;
+  Locked locked(LW_EXCLUSIVE);
+  table().erase(MyDatabaseId, shard_id);
+}
+
 LeaseLookup find_lease(const std::string &shard_id) {
   LeaseLookup lookup;
   if (!shared)

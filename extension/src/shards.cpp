@@ -7,6 +7,7 @@
 #include "mycelium/catalog/records.hpp"
 #include "mycelium/catalog/replicas.hpp"
 #include "mycelium/ext/internal_scope.hpp"
+#include "mycelium/ext/consensus_leases.hpp"
 #include "mycelium/ext/shard_storage.hpp"
 #include "mycelium/hex.hpp"
 #include "mycelium/shard_id.hpp"
@@ -78,6 +79,8 @@ void drop_shard_storage(const std::string &shard_id, const std::string &partitio
   // An elected shard's superseded entries go too; its epochs go with its row (ON DELETE CASCADE).
   catalog::delete_moved_aside_entries(shard_id);
   catalog::delete_shard(shard_id);
+  // And its lease: a shard created again with this id has a new group, whose terms start low.
+  forget_lease(shard_id);
 }
 
 } // namespace mycelium::ext

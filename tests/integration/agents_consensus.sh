@@ -291,6 +291,8 @@ check "...its leader removes node-$removed from the group" \
   wait_for 15 grep -q "consensus membership: remove node-$removed done" "$MYCELIUM_MN_DIR/agent$third.log"
 check "...and node-$removed no longer holds the shard" \
   wait_for 10 bash -c "[ \"\$($(declare -f sql); $(declare -p pg); sql $removed \"SELECT count(*) FROM mycelium.shards WHERE shard_id = '$shard'\")\" = 0 ]"
+check "...whose agent moves the group's directory to retired/ (a shard made again with this id starts afresh)" \
+  wait_for 10 bash -c "[ ! -e '$MYCELIUM_MN_DIR/consensus-$removed/$shard' ] && ls '$MYCELIUM_MN_DIR/consensus-$removed/retired/' | grep -q '^$shard\.'"
 
 for i in 1 2 3; do kill -TERM "${agent_pids[$i]}" 2>/dev/null; done
 clean=1

@@ -70,6 +70,24 @@ TEST(LeaseTable, ReportsUpsertAndNeverLowerTheTerm) {
   EXPECT_EQ(table.size(), 2u);
 }
 
+TEST(LeaseTable, EraseForgetsADroppedShardSoItsNextGroupStartsLow) {
+  Table t(4);
+  LeaseTable table = t.view();
+  table.store(1, {report("s1", 8, "node-b", 5000), report("s2", 2, "node-a", 5000)}, 0);
+  table.store(2, {report("s1", 4, "node-c", 5000)}, 0);
+  EXPECT_TRUE(table.erase(1, "s1"));
+  EXPECT_FALSE(table.erase(1, "s1")); // gone already
+  EXPECT_FALSE(table.erase(0, "s1"));
+  EXPECT_FALSE(table.find(1, "s1"));
+  EXPECT_EQ(table.find(2, "s1")->term, 4); // another database's shard of that name stays
+  EXPECT_EQ(table.find(1, "s2")->term, 2);
+  EXPECT_EQ(table.size(), 2u);
+  // The shard created again: its new group's term 1 is taken (it would be skipped as late had
+  // the old entry of term 8 stayed).
+  table.store(1, {report("s1", 1, "node-a", 5000)}, 0);
+  EXPECT_EQ(table.find(1, "s1")->term, 1);
+}
+
 TEST(LeaseTable, FullStoresNothingUnlessEndedLeasesMakeRoom) {
   Table t(3);
   LeaseTable table = t.view();

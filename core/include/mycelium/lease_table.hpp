@@ -72,6 +72,10 @@ public:
   StoreResult store(std::uint32_t database, const std::vector<LeaseReport> &reports,
                     std::int64_t now_ms);
 
+  // Forgets the shard's entry, if any (the shard was dropped here: a shard created again with
+  // the same id starts a new group, whose terms begin low again). Returns whether there was one.
+  bool erase(std::uint32_t database, std::string_view shard_id);
+
   // Every entry of `database`, in slot order.
   std::vector<LeaseReport> entries(std::uint32_t database) const;
 

@@ -19,5 +19,9 @@ void install_consensus_leases();
 
 // The current database's entry for the shard, and whether the table exists at all.
 LeaseLookup find_lease(const std::string &shard_id);
+// The shard was dropped here (or its replica closed): its entry goes, so that a shard created
+// again with this id takes its new group's low terms. Harmless if the dropping transaction
+// rolls back: the agent reports the group again within a moment.
+void forget_lease(const std::string &shard_id);
 
 } // namespace mycelium::ext
