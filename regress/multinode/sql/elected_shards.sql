@@ -307,6 +307,7 @@ SELECT encode(entry_hash, 'hex') AS late1_hash,
               key, version, value, created_by, signature, created_at, origin_node, prev_hash, entry_hash) AS late1_fields
   FROM mycelium.audit_log WHERE shard_id = 's-el-late' AND seq = 1 \gset
 SELECT * FROM mycelium.apply_shard_epoch('s-el-late', 2, 'node-1', 1, decode(:'late1_hash', 'hex'));
+SELECT pg_temp.regress_hold_lease('s-el-late');
 \set prefix m
 \i :abs_srcdir/regress/multinode/signed_puts.sql
 SELECT seq, term FROM mycelium.audit_log WHERE shard_id = 's-el-late' ORDER BY seq;
