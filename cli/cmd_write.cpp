@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -138,9 +139,12 @@ std::int64_t write_following(const std::string &dsn, const SecretKey &secret,
                              const SignedWrite &w) {
   constexpr int kMaxTries = 20;
   pgclient::Overrides target;
-  std::string reached; // the node followed to, for messages
+  // One connection per node: waiting for an election asks the same node again on it.
+  std::optional<Connection> connection;
   for (int attempt = 1;; ++attempt) {
-    Connection db = connect_database(dsn, target);
+    if (!connection)
+      connection.emplace(connect_database(dsn, target));
+    Connection &db = *connection;
     try {
       return write(db, secret, w);
     } catch (const NotPrimary &np) {
@@ -159,6 +163,7 @@ std::int64_t write_following(const std::string &dsn, const SecretKey &secret,
         throw Failure(np.refusal + " (the primary \"" + np.primary_node +
                       "\" is not registered here, so its address is unknown)");
       target = {{"host", *node[0][0]}, {"port", *node[0][1]}, {"dbname", *node[0][2]}};
+      connection.reset();
       std::cerr << np.refusal << "\n"
                 << w.action << ": following shard " << w.shard << "'s primary " << np.primary_node
                 << " at " << *node[0][0] << ":" << *node[0][1] << "\n";

@@ -3,6 +3,7 @@
 #include "mycelium/error.hpp"
 #include "mycelium/ext/consensus_leases.hpp"
 #include "mycelium/pg/guard.hpp"
+#include "mycelium/pg/transaction_callbacks.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -92,11 +93,7 @@ void on_subxact_event(SubXactEvent event, SubTransactionId subxact, SubTransacti
 
 void register_callbacks() {
   static bool registered = false;
-  if (!registered) {
-    pg::call([] { RegisterXactCallback(on_xact_event, nullptr); });
-    pg::call([] { RegisterSubXactCallback(on_subxact_event, nullptr); });
-    registered = true;
-  }
+  pg::register_transaction_callbacks(registered, on_xact_event, on_subxact_event);
 }
 
 } // namespace

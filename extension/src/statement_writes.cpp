@@ -11,6 +11,7 @@
 #include "mycelium/parallel_for.hpp"
 #include "mycelium/pg/datum.hpp"
 #include "mycelium/pg/guard.hpp"
+#include "mycelium/pg/transaction_callbacks.hpp"
 #include "mycelium/pg/spi.hpp"
 #include "mycelium/replica_signing.hpp"
 
@@ -124,11 +125,7 @@ void require_statement_trigger(FunctionCallInfo fcinfo, const char *name) {
 
 void register_callbacks() {
   static bool registered = false;
-  if (!registered) {
-    pg::call([] { RegisterXactCallback(on_xact_event, nullptr); });
-    pg::call([] { RegisterSubXactCallback(on_subxact_event, nullptr); });
-    registered = true;
-  }
+  pg::register_transaction_callbacks(registered, on_xact_event, on_subxact_event);
 }
 
 } // namespace
